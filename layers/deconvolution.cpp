@@ -1,0 +1,113 @@
+#include "deconvolution.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "columns.h"
+#include "errors.h"
+#include "gemm.h"
+#include "reference.h"
+
+namespace huge2 {
+namespace {
+
+void check_buffers(const void* x, const void* y, size_t have, size_t need, const char* op) {
+  if (!x) throw ShapeError(std::string(op) + ": input buffer is null");
+  if (!y) throw ShapeError(std::string(op) + ": output buffer is null");
+  if (have < need)
+    throw ShapeError(std::string(op) + ": workspace of " + std::to_string(have) + " bytes is smaller than the " +
+                     std::to_string(need) + " bytes needed");
+}
+
+}  // namespace
+
+// Packed layouts:
+//   reference, darknet: the Darknet weights unchanged, [in_c][out_c][k][k]
+//     (the darknet GEMM reads them transposed, as stock Darknet does).
+//   huge2: for each phase (ry, rx) a row-major out_c x (ty * tx * in_c) matrix
+//     A[n][j][i][c] = W[c][n][ry + s*(ty-1-j)][rx + s*(tx-1-i)]: the taps that
+//     land on the phase, flipped so that the phase is a correlation.
+Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights)
+    : shape_(shape), algo_(algo) {
+  shape_.validate();
+  if (!weights) throw ShapeError("transposed convolution: weight buffer is null");
+  const DeconvShape& s = shape_;
+  if (algo_ != Algorithm::huge2) {
+    packed_.assign(weights, weights + s.weight_count());
+    return;
+  }
+  const int st = s.stride, k = s.ksize, oh = s.out_h(), ow = s.out_w();
+  auto taps = [&](int r) { return r < k ? (k - r + st - 1) / st : 0; };
+  // First output coordinate of residue r: (o + pad) mod stride == r.
+  auto first = [&](int r) { return ((r - s.pad) % st + st) % st; };
+  auto count = [&](int o0, int extent) { return o0 < extent ? (extent - o0 + st - 1) / st : 0; };
+  for (int ry = 0; ry < st; ++ry)
+    for (int rx = 0; rx < st; ++rx) {
+      PhasePlan p;
+      p.batch = s.batch;
+      p.in_c = s.in_c, p.in_h = s.in_h, p.in_w = s.in_w;
+      p.in_image_stride = size_t(s.in_c) * s.in_h * s.in_w;
+      p.out_c = s.out_c;
+      p.taps_h = taps(ry), p.taps_w = taps(rx);
+      p.out_h = oh, p.out_w = ow;
+      p.oy0 = first(ry), p.ox0 = first(rx);
+      p.sy = p.sx = st;
+      p.rows = count(p.oy0, oh), p.cols = count(p.ox0, ow);
+      // Output oy0 + st*u reads input row (oy0 + pad - ry)/st + u - j for tap j.
+      p.y0 = (p.oy0 + s.pad - ry) / st - (p.taps_h - 1);
+      p.x0 = (p.ox0 + s.pad - rx) / st - (p.taps_w - 1);
+      phase_off_.push_back(packed_.size());
+      packed_.resize(packed_.size() + size_t(s.out_c) * p.k_full());
+      float* a = packed_.data() + phase_off_.back();
+      for (int n = 0; n < s.out_c; ++n)
+        for (int j = 0; j < p.taps_h; ++j)
+          for (int i = 0; i < p.taps_w; ++i)
+            for (int c = 0; c < s.in_c; ++c) {
+              const int ky = ry + st * (p.taps_h - 1 - j), kx = rx + st * (p.taps_w - 1 - i);
+              *a++ = weights[((size_t(c) * s.out_c + n) * k + ky) * k + kx];
+            }
+      phases_.push_back(p);
+    }
+}
+
+size_t Deconvolution::workspace_bytes() const {
+  const DeconvShape& s = shape_;
+  switch (algo_) {
+    case Algorithm::reference: return 0;
+    case Algorithm::darknet: return sizeof(float) * size_t(s.out_c) * s.ksize * s.ksize * s.in_h * s.in_w;
+    case Algorithm::huge2: {
+      size_t m = 0;
+      for (const PhasePlan& p : phases_) m = std::max(m, p.workspace_floats());
+      return m * sizeof(float);
+    }
+  }
+  return 0;
+}
+
+void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
+  const size_t need = workspace_bytes();
+  check_buffers(x, y, ws ? ws_bytes : 0, need, "transposed convolution");
+  if (need && !ws) throw ShapeError("transposed convolution: workspace buffer is null");
+  const DeconvShape& s = shape_;
+  switch (algo_) {
+    case Algorithm::reference:
+      deconv_reference(s, x, packed_.data(), y);
+      return;
+    case Algorithm::darknet: {
+      // Stock: col = W^T * X, a (out_c*k*k) x (h*w) buffer, then scatter-add.
+      const int m = s.out_c * s.ksize * s.ksize, n = s.in_h * s.in_w;
+      const size_t in_img = size_t(s.in_c) * n, out_img = size_t(s.out_c) * s.out_h() * s.out_w();
+      for (int b = 0; b < s.batch; ++b) {
+        sgemm(true, false, m, n, s.in_c, 1.f, packed_.data(), m, x + b * in_img, n, 0.f, ws, n);
+        std::fill(y + b * out_img, y + (b + 1) * out_img, 0.f);
+        col2im_add(s, ws, y + b * out_img);
+      }
+      return;
+    }
+    case Algorithm::huge2:
+      for (size_t i = 0; i < phases_.size(); ++i) phases_[i].run(packed_.data() + phase_off_[i], x, y, ws);
+      return;
+  }
+}
+
+}  // namespace huge2

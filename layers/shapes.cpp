@@ -1,0 +1,88 @@
+#include "shapes.h"
+
+#include <cstdint>
+#include <sstream>
+
+#include "errors.h"
+
+namespace huge2 {
+namespace {
+
+// Largest tensor we index: keeps every int product in the kernels exact.
+constexpr int64_t kMaxElements = (int64_t(1) << 31) - 1;
+
+void require(bool ok, const char* op, const std::string& what) {
+  if (!ok) throw ShapeError(std::string(op) + ": " + what);
+}
+
+void positive(const char* op, const char* field, int v) {
+  require(v >= 1, op, std::string(field) + " must be >= 1, got " + std::to_string(v));
+}
+
+void bounded(const char* op, const char* what, int64_t count) {
+  require(count <= kMaxElements, op,
+          std::string(what) + " has " + std::to_string(count) + " elements, more than 2^31-1");
+}
+
+}  // namespace
+
+void DeconvShape::validate() const {
+  const char* op = "transposed convolution";
+  positive(op, "batch", batch);
+  positive(op, "in_c", in_c);
+  positive(op, "in_h", in_h);
+  positive(op, "in_w", in_w);
+  positive(op, "out_c (filters)", out_c);
+  positive(op, "size", ksize);
+  positive(op, "stride", stride);
+  require(pad >= 0, op, "padding must be >= 0, got " + std::to_string(pad));
+  const int64_t oh = int64_t(in_h - 1) * stride + ksize - 2 * int64_t(pad);
+  const int64_t ow = int64_t(in_w - 1) * stride + ksize - 2 * int64_t(pad);
+  require(oh >= 1 && ow >= 1, op,
+          "output size (in-1)*stride+size-2*padding is " + std::to_string(oh) + "x" + std::to_string(ow) +
+              ", must be >= 1 (" + describe() + ")");
+  bounded(op, "input", int64_t(batch) * in_c * in_h * in_w);
+  bounded(op, "output", int64_t(batch) * out_c * oh * ow);
+  bounded(op, "weights", int64_t(in_c) * out_c * ksize * ksize);
+  bounded(op, "column buffer", int64_t(out_c) * ksize * ksize * in_h * in_w);
+}
+
+std::string DeconvShape::describe() const {
+  std::ostringstream s;
+  s << "batch " << batch << ", " << in_c << "x" << in_h << "x" << in_w << " -> " << out_c << " filters, size "
+    << ksize << " stride " << stride << " padding " << pad;
+  return s.str();
+}
+
+void ConvShape::validate() const {
+  const char* op = "convolution";
+  positive(op, "batch", batch);
+  positive(op, "in_c", in_c);
+  positive(op, "in_h", in_h);
+  positive(op, "in_w", in_w);
+  positive(op, "out_c (filters)", out_c);
+  positive(op, "size", ksize);
+  positive(op, "stride", stride);
+  positive(op, "dilation", dilation);
+  require(pad >= 0, op, "padding must be >= 0, got " + std::to_string(pad));
+  const int64_t span = int64_t(dilation) * (ksize - 1) + 1;  // receptive field of one output
+  const int64_t ph = int64_t(in_h) + 2 * int64_t(pad) * dilation;
+  const int64_t pw = int64_t(in_w) + 2 * int64_t(pad) * dilation;
+  require(ph >= span && pw >= span, op,
+          "dilated kernel spans " + std::to_string(span) + " pixels but the padded input is only " +
+              std::to_string(ph) + "x" + std::to_string(pw) + ": output would be empty (" + describe() + ")");
+  const int64_t oh = (ph - span) / stride + 1, ow = (pw - span) / stride + 1;
+  bounded(op, "input", int64_t(batch) * in_c * in_h * in_w);
+  bounded(op, "output", int64_t(batch) * out_c * oh * ow);
+  bounded(op, "weights", int64_t(out_c) * in_c * ksize * ksize);
+  bounded(op, "column buffer", int64_t(in_c) * ksize * ksize * oh * ow);
+}
+
+std::string ConvShape::describe() const {
+  std::ostringstream s;
+  s << "batch " << batch << ", " << in_c << "x" << in_h << "x" << in_w << " -> " << out_c << " filters, size "
+    << ksize << " stride " << stride << " pad " << pad << " dilation " << dilation;
+  return s.str();
+}
+
+}  // namespace huge2
