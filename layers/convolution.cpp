@@ -13,17 +13,20 @@ namespace {
 int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 int floor_mod(int a, int b) { return a - b * floor_div(a, b); }
 
-// Space-to-batch for one residue class: sub[b][c][t][t'] = x[b][c][ry + d*t][rx + d*t'].
-void gather_subimage(const ConvShape& s, const PhasePlan& p, int ry, int rx, const float* x, float* sub) {
-  const int d = s.dilation;
-  const int planes = s.batch * s.in_c;
+// Space-to-batch: every sub-image q, laid out [b][c][t][t'] at its
+// in_offset, holds x[b][c][ry + d*t][rx + d*t'] for its residue (ry, rx).
+void gather_subimages(const ConvShape& s, const PhaseSet& set, const float* x, float* sub) {
+  const int d = s.dilation, P = s.applied_pad(), planes = s.batch * s.in_c;
+  for (const Phase& q : set.phases) {
+    const int ry = floor_mod(q.oy0 - P, d), rx = floor_mod(q.ox0 - P, d);
 #pragma omp parallel for schedule(static)
-  for (int q = 0; q < planes; ++q) {
-    const float* src = x + size_t(q) * s.in_h * s.in_w;
-    float* dst = sub + size_t(q) * p.in_h * p.in_w;
-    for (int t = 0; t < p.in_h; ++t) {
-      const float* row = src + size_t(ry + d * t) * s.in_w + rx;
-      for (int v = 0; v < p.in_w; ++v) *dst++ = row[size_t(d) * v];
+    for (int pl = 0; pl < planes; ++pl) {
+      const float* src = x + size_t(pl) * s.in_h * s.in_w;
+      float* dst = sub + q.in_offset + size_t(pl) * q.in_h * q.in_w;
+      for (int t = 0; t < q.in_h; ++t) {
+        const float* row = src + size_t(ry + d * t) * s.in_w + rx;
+        for (int v = 0; v < q.in_w; ++v) *dst++ = row[size_t(d) * v];
+      }
     }
   }
 }
@@ -53,23 +56,26 @@ Convolution::Convolution(const ConvShape& shape, Algorithm algo, const float* we
         for (int c = 0; c < s.in_c; ++c) *a++ = weights[((size_t(n) * s.in_c + c) * k + ky) * k + kx];
   // Output (a + d*u, b + d*v) reads input rows a - P + d*(u + ky): all in the
   // residue class r = (a - P) mod d, i.e. sub-image rows t = floor((a-P)/d) + u + ky.
+  // Its sub-image q is that residue class, gathered dense.
   gather_ = d > 1;
+  PhaseSet& set = subimages_;
+  set.batch = s.batch, set.in_c = s.in_c, set.out_c = s.out_c;
+  set.taps_h = set.taps_w = k;
+  set.out_h = oh, set.out_w = ow, set.sy = set.sx = d;
   auto extent = [&](int r, int size) { return r < size ? (size - r + d - 1) / d : 0; };
+  size_t offset = 0;
   for (int ay = 0; ay < std::min(d, oh); ++ay)
     for (int ax = 0; ax < std::min(d, ow); ++ax) {
-      PhasePlan p;
-      p.batch = s.batch;
-      p.in_c = s.in_c;
-      p.in_h = extent(floor_mod(ay - P, d), s.in_h);
-      p.in_w = extent(floor_mod(ax - P, d), s.in_w);
-      p.in_image_stride = size_t(s.in_c) * p.in_h * p.in_w;
-      p.out_c = s.out_c;
-      p.taps_h = p.taps_w = k;
-      p.y0 = floor_div(ay - P, d), p.x0 = floor_div(ax - P, d);
-      p.rows = (oh - ay + d - 1) / d, p.cols = (ow - ax + d - 1) / d;
-      p.out_h = oh, p.out_w = ow;
-      p.oy0 = ay, p.ox0 = ax, p.sy = p.sx = d;
-      phases_.push_back(p);
+      Phase q;
+      q.in_h = gather_ ? extent(floor_mod(ay - P, d), s.in_h) : s.in_h;
+      q.in_w = gather_ ? extent(floor_mod(ax - P, d), s.in_w) : s.in_w;
+      q.in_offset = gather_ ? offset : 0;
+      q.in_image_stride = size_t(s.in_c) * q.in_h * q.in_w;
+      offset += size_t(s.batch) * q.in_image_stride;
+      q.y0 = floor_div(ay - P, d), q.x0 = floor_div(ax - P, d);
+      q.rows = (oh - ay + d - 1) / d, q.cols = (ow - ax + d - 1) / d;
+      q.oy0 = ay, q.ox0 = ax;
+      set.phases.push_back(q);
     }
 }
 
@@ -80,10 +86,8 @@ size_t Convolution::workspace_bytes() const {
     if (s.ksize == 1 && s.stride == 1 && s.pad == 0) return 0;  // the input is its own column matrix
     return sizeof(float) * size_t(s.in_c) * s.ksize * s.ksize * s.out_h() * s.out_w();
   }
-  size_t m = 0;
-  for (const PhasePlan& p : phases_)
-    m = std::max(m, p.workspace_floats() + (gather_ ? size_t(s.batch) * s.in_c * p.in_h * p.in_w : 0));
-  return m * sizeof(float);
+  // The gathered sub-images hold exactly the input's pixels.
+  return sizeof(float) * (subimages_.workspace_floats() + (gather_ ? s.input_count() : 0));
 }
 
 void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
@@ -111,18 +115,12 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) 
     }
     return;
   }
-  const int d = s.dilation, P = s.applied_pad();
-  for (const PhasePlan& p : phases_) {
-    const float* src = x;
-    float* core_ws = ws;
-    if (gather_) {
-      if (p.in_h > 0 && p.in_w > 0)
-        gather_subimage(s, p, floor_mod(p.oy0 - P, d), floor_mod(p.ox0 - P, d), x, ws);
-      src = ws;
-      core_ws = ws + size_t(s.batch) * s.in_c * p.in_h * p.in_w;
-    }
-    p.run(packed_.data(), src, y, core_ws);
+  if (!gather_) {  // dilation 1: the input is its own (only) sub-image
+    subimages_.run(packed_.data(), x, y, ws);
+    return;
   }
+  gather_subimages(s, subimages_, x, ws);
+  subimages_.run(packed_.data(), ws, y, ws + s.input_count());
 }
 
 }  // namespace huge2

@@ -30,7 +30,7 @@ class Convolution {
   ConvShape shape_;
   Algorithm algo_;
   std::vector<float> packed_;      // darknet/reference: as given; huge2: [out_c][k][k][in_c]
-  std::vector<PhasePlan> phases_;  // huge2: one per dilation sub-image (a, b)
+  PhaseSet subimages_;             // huge2: the d*d dilation sub-images, one shared kernel
   bool gather_ = false;            // huge2: sub-images are gathered (dilation > 1)
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "columns.h"
 #include "errors.h"
@@ -43,30 +44,30 @@ Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const flo
   auto count = [&](int o0, int extent) { return o0 < extent ? (extent - o0 + st - 1) / st : 0; };
   for (int ry = 0; ry < st; ++ry)
     for (int rx = 0; rx < st; ++rx) {
-      PhasePlan p;
-      p.batch = s.batch;
-      p.in_c = s.in_c, p.in_h = s.in_h, p.in_w = s.in_w;
-      p.in_image_stride = size_t(s.in_c) * s.in_h * s.in_w;
-      p.out_c = s.out_c;
-      p.taps_h = taps(ry), p.taps_w = taps(rx);
-      p.out_h = oh, p.out_w = ow;
-      p.oy0 = first(ry), p.ox0 = first(rx);
-      p.sy = p.sx = st;
-      p.rows = count(p.oy0, oh), p.cols = count(p.ox0, ow);
+      PhaseSet set;
+      set.batch = s.batch, set.in_c = s.in_c, set.out_c = s.out_c;
+      set.taps_h = taps(ry), set.taps_w = taps(rx);
+      set.out_h = oh, set.out_w = ow, set.sy = set.sx = st;
+      Phase q;
+      q.in_h = s.in_h, q.in_w = s.in_w;
+      q.in_image_stride = size_t(s.in_c) * s.in_h * s.in_w;
+      q.oy0 = first(ry), q.ox0 = first(rx);
+      q.rows = count(q.oy0, oh), q.cols = count(q.ox0, ow);
       // Output oy0 + st*u reads input row (oy0 + pad - ry)/st + u - j for tap j.
-      p.y0 = (p.oy0 + s.pad - ry) / st - (p.taps_h - 1);
-      p.x0 = (p.ox0 + s.pad - rx) / st - (p.taps_w - 1);
+      q.y0 = (q.oy0 + s.pad - ry) / st - (set.taps_h - 1);
+      q.x0 = (q.ox0 + s.pad - rx) / st - (set.taps_w - 1);
+      set.phases.push_back(q);
       phase_off_.push_back(packed_.size());
-      packed_.resize(packed_.size() + size_t(s.out_c) * p.k_full());
+      packed_.resize(packed_.size() + size_t(s.out_c) * set.k_full());
       float* a = packed_.data() + phase_off_.back();
       for (int n = 0; n < s.out_c; ++n)
-        for (int j = 0; j < p.taps_h; ++j)
-          for (int i = 0; i < p.taps_w; ++i)
+        for (int j = 0; j < set.taps_h; ++j)
+          for (int i = 0; i < set.taps_w; ++i)
             for (int c = 0; c < s.in_c; ++c) {
-              const int ky = ry + st * (p.taps_h - 1 - j), kx = rx + st * (p.taps_w - 1 - i);
+              const int ky = ry + st * (set.taps_h - 1 - j), kx = rx + st * (set.taps_w - 1 - i);
               *a++ = weights[((size_t(c) * s.out_c + n) * k + ky) * k + kx];
             }
-      phases_.push_back(p);
+      phases_.push_back(std::move(set));
     }
 }
 
@@ -77,7 +78,7 @@ size_t Deconvolution::workspace_bytes() const {
     case Algorithm::darknet: return sizeof(float) * size_t(s.out_c) * s.ksize * s.ksize * s.in_h * s.in_w;
     case Algorithm::huge2: {
       size_t m = 0;
-      for (const PhasePlan& p : phases_) m = std::max(m, p.workspace_floats());
+      for (const PhaseSet& p : phases_) m = std::max(m, p.workspace_floats());
       return m * sizeof(float);
     }
   }

@@ -32,7 +32,7 @@ class Deconvolution {
   DeconvShape shape_;
   Algorithm algo_;
   std::vector<float> packed_;       // layout depends on algo_ (see the .cpp)
-  std::vector<PhasePlan> phases_;   // huge2: one per output phase (ry, rx)
+  std::vector<PhaseSet> phases_;    // huge2: one per output phase (ry, rx)
   std::vector<size_t> phase_off_;   // huge2: where each phase's sub-kernel starts in packed_
 };
 

@@ -2,69 +2,73 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <utility>
 
 #include "gemm.h"
 
 namespace huge2 {
 namespace {
 
-// Valid tap rows [lo, hi) for output row u: y0 + u + j must lie in [0, in_h).
-struct TapRange {
-  int lo, hi;
-  bool operator==(const TapRange& o) const { return lo == o.lo && hi == o.hi; }
-};
+using RowItem = PhaseSet::RowItem;
 
-TapRange tap_range(const PhasePlan& p, int u) {
-  const int first = p.y0 + u;
-  return {std::max(0, -first), std::min(p.taps_h, p.in_h - first)};
+
+// Valid tap rows [lo, hi) for output row u: y0 + u + j must lie in [0, in_h).
+std::pair<int, int> tap_range(const Phase& q, int taps_h, int u) {
+  const int first = q.y0 + u;
+  return {std::max(0, -first), std::min(taps_h, q.in_h - first)};
 }
 
-// Copies one band chunk of columns: rows (j in [lo,hi), i, c), columns
-// (pair, v) where pair = b * rows + u enumerates images x output rows.
-void fill_columns(const PhasePlan& p, const float* x, TapRange t, int pair0, int npairs, float* col) {
-  const int ncols = npairs * p.cols;
-  const int krows = (t.hi - t.lo) * p.taps_w * p.in_c;
-  const size_t plane = size_t(p.in_h) * p.in_w;
+// Column matrix for a group of row items sharing the tap range [lo, hi):
+// rows (j, i, c), columns (item, v).
+void fill_columns(const PhaseSet& s, const float* x, int lo, int hi, const RowItem* items, int n,
+                  const size_t* col_start, size_t ncols, float* col) {
+  const int krows = (hi - lo) * s.taps_w * s.in_c;
 #pragma omp parallel for schedule(static)
   for (int r = 0; r < krows; ++r) {
-    const int c = r % p.in_c;
-    const int i = (r / p.in_c) % p.taps_w;
-    const int j = t.lo + r / (p.in_c * p.taps_w);
-    const int xs = p.x0 + i;                       // input column of v = 0
-    const int v_lo = std::clamp(-xs, 0, p.cols);  // first v inside the input
-    const int v_hi = std::clamp(p.in_w - xs, v_lo, p.cols);
-    float* dst = col + size_t(r) * ncols;
-    for (int q = 0; q < npairs; ++q, dst += p.cols) {
-      const int pair = pair0 + q;
-      const int b = pair / p.rows, u = pair % p.rows;
-      // Row y0 + u + j is inside the input: the band guarantees it.
-      const float* src = x + b * p.in_image_stride + c * plane + size_t(p.y0 + u + j) * p.in_w + xs;
+    const int c = r % s.in_c;
+    const int i = (r / s.in_c) % s.taps_w;
+    const int j = lo + r / (s.in_c * s.taps_w);
+    float* out = col + size_t(r) * ncols;
+    for (int t = 0; t < n; ++t) {
+      const RowItem& it = items[t];
+      const Phase& q = s.phases[it.phase];
+      float* dst = out + col_start[t];
+      const int xs = q.x0 + i;  // input column of v = 0
+      const int iy = q.y0 + it.u + j;
+      int v_lo = std::clamp(-xs, 0, q.cols), v_hi = std::clamp(q.in_w - xs, v_lo, q.cols);
+      if (iy < 0 || iy >= q.in_h) v_lo = v_hi = 0;  // a merged border row: this tap reads padding
       std::fill(dst, dst + v_lo, 0.f);
-      if (v_hi > v_lo) std::memcpy(dst + v_lo, src + v_lo, sizeof(float) * (v_hi - v_lo));
-      std::fill(dst + v_hi, dst + p.cols, 0.f);
+      if (v_hi > v_lo) {
+        const float* src = x + q.in_offset + it.b * q.in_image_stride + (size_t(c) * q.in_h + iy) * q.in_w;
+        std::memcpy(dst + v_lo, src + xs + v_lo, sizeof(float) * (v_hi - v_lo));
+      }
+      std::fill(dst + v_hi, dst + q.cols, 0.f);
     }
   }
 }
 
-// Writes GEMM results (out_c x npairs*cols) to their interleaved positions.
-void scatter(const PhasePlan& p, const float* res, int pair0, int npairs, float* y) {
-  const size_t plane = size_t(p.out_h) * p.out_w;
-  const size_t image = plane * p.out_c;
-  const int ncols = npairs * p.cols;
+// Writes results to their interleaved positions. res is out_c x ncols, or
+// ncols x out_c when `transposed`, or null for rows no tap reaches (zeros).
+void scatter(const PhaseSet& s, const float* res, bool transposed, const RowItem* items, int n,
+             const size_t* col_start, size_t ncols, float* y) {
+  const size_t plane = size_t(s.out_h) * s.out_w, image = plane * s.out_c;
 #pragma omp parallel for schedule(static)
-  for (int n = 0; n < p.out_c; ++n) {
-    const float* src = res ? res + size_t(n) * ncols : nullptr;
-    for (int q = 0; q < npairs; ++q) {
-      const int pair = pair0 + q;
-      const int b = pair / p.rows, u = pair % p.rows;
-      float* dst = y + b * image + n * plane + size_t(p.oy0 + p.sy * u) * p.out_w + p.ox0;
-      if (!src) {
-        for (int v = 0; v < p.cols; ++v) dst[size_t(p.sx) * v] = 0.f;
-      } else if (p.sx == 1) {
-        std::memcpy(dst, src + size_t(q) * p.cols, sizeof(float) * p.cols);
+  for (int k = 0; k < s.out_c; ++k) {
+    for (int t = 0; t < n; ++t) {
+      const RowItem& it = items[t];
+      const Phase& q = s.phases[it.phase];
+      float* dst = y + it.b * image + k * plane + size_t(q.oy0 + s.sy * it.u) * s.out_w + q.ox0;
+      if (!res) {
+        for (int v = 0; v < q.cols; ++v) dst[size_t(s.sx) * v] = 0.f;
+      } else if (transposed) {
+        const float* src = res + col_start[t] * s.out_c + k;
+        for (int v = 0; v < q.cols; ++v) dst[size_t(s.sx) * v] = src[size_t(v) * s.out_c];
+      } else if (s.sx == 1) {
+        std::memcpy(dst, res + k * ncols + col_start[t], sizeof(float) * q.cols);
       } else {
-        const float* s = src + size_t(q) * p.cols;
-        for (int v = 0; v < p.cols; ++v) dst[size_t(p.sx) * v] = s[v];
+        const float* src = res + k * ncols + col_start[t];
+        for (int v = 0; v < q.cols; ++v) dst[size_t(s.sx) * v] = src[v];
       }
     }
   }
@@ -72,56 +76,93 @@ void scatter(const PhasePlan& p, const float* res, int pair0, int npairs, float*
 
 }  // namespace
 
-int PhasePlan::chunk_pairs() const {
-  const int pairs = batch * rows;
-  const size_t per_pair = size_t(std::max(1, k_full())) * std::max(1, cols);
-  const size_t fit = std::max<size_t>(1, max_chunk_floats / per_pair);
-  return int(std::min<size_t>(fit, size_t(std::max(1, pairs))));
+// A border band saves its zero taps but costs a GEMM of its own (and another
+// pass over A). Bands narrower than this many columns rejoin the full tap
+// range and multiply their few zeros instead.
+void PhaseSet::merge_small_bands(BandMap& groups) const {
+  constexpr size_t kMinBandCols = 512;
+  const std::pair<int, int> full{0, taps_h};
+  for (auto g = groups.begin(); g != groups.end();) {
+    size_t cols = 0;
+    for (const RowItem& it : g->second) cols += phases[it.phase].cols;
+    if (g->first == full || g->first.second <= g->first.first || cols >= kMinBandCols) {
+      ++g;
+      continue;
+    }
+    auto& dst = groups[full];
+    dst.insert(dst.end(), g->second.begin(), g->second.end());
+    g = groups.erase(g);
+  }
 }
 
-size_t PhasePlan::workspace_floats() const {
-  if (rows <= 0 || cols <= 0 || taps_h <= 0 || taps_w <= 0) return 0;
-  const size_t ncols = size_t(chunk_pairs()) * cols;
+int PhaseSet::max_cols() const {
+  int m = 1;
+  for (const Phase& q : phases) m = std::max(m, q.cols);
+  return m;
+}
+
+// Columns per GEMM: as many as fit the bound, but at least one whole row.
+size_t PhaseSet::chunk_cols() const {
+  const size_t per_col = size_t(std::max(1, k_full()));
+  return std::max<size_t>(max_cols(), max_chunk_floats / per_col);
+}
+
+size_t PhaseSet::workspace_floats() const {
+  if (taps_h <= 0 || taps_w <= 0) return 0;
+  size_t total = 0;
+  for (const Phase& q : phases) total += size_t(batch) * q.rows * q.cols;
+  const size_t ncols = std::min(total, chunk_cols());
   return ncols * (size_t(k_full()) + out_c);
 }
 
-void PhasePlan::run(const float* a, const float* x, float* y, float* ws) const {
-  if (rows <= 0 || cols <= 0) return;
-  if (taps_h <= 0 || taps_w <= 0) {  // no tap reaches this phase (k < stride)
-    scatter(*this, nullptr, 0, batch * rows, y);
-    return;
-  }
-  const int kf = k_full();
-  const int per_chunk = chunk_pairs();
-  const int rowk = taps_w * in_c;  // K elements per tap row j
-  for (int b = 0; b < batch; ++b) {
-    int u = 0;
-    while (u < rows) {
-      // A band: maximal run of rows sharing one valid tap range.
-      const TapRange t = tap_range(*this, u);
-      int end = u + 1;
-      while (end < rows && tap_range(*this, end) == t) ++end;
-      // Bands of consecutive images fuse into one GEMM when the whole phase
-      // is a single band (the common interior-only case for small inputs).
-      const bool whole = (u == 0 && end == rows);
-      const int first = b * rows + u;
-      const int last = whole ? batch * rows : b * rows + end;
-      for (int p0 = first; p0 < last; p0 += per_chunk) {
-        const int np = std::min(per_chunk, last - p0);
-        if (t.hi <= t.lo) {
-          scatter(*this, nullptr, p0, np, y);
-          continue;
-        }
-        float* col = ws;
-        float* res = ws + size_t(kf) * np * cols;
-        fill_columns(*this, x, t, p0, np, col);
-        const int ncols = np * cols;
-        sgemm(false, false, out_c, ncols, (t.hi - t.lo) * rowk, 1.f, a + size_t(t.lo) * rowk, kf, col,
-              ncols, 0.f, res, ncols);
-        scatter(*this, res, p0, np, y);
+void PhaseSet::run(const float* a, const float* x, float* y, float* ws) const {
+  // Group every output row by its valid tap range; the group order is fixed
+  // by the map, so runs are deterministic.
+  BandMap groups;
+  for (int p = 0; p < int(phases.size()); ++p) {
+    const Phase& q = phases[p];
+    if (q.cols <= 0) continue;
+    for (int b = 0; b < batch; ++b)
+      for (int u = 0; u < q.rows; ++u) {
+        auto r = (taps_h > 0 && taps_w > 0) ? tap_range(q, taps_h, u) : std::make_pair(0, 0);
+        if (r.second <= r.first) r = {0, 0};  // no tap reaches: zeros
+        groups[r].push_back({p, b, u});
       }
-      if (whole) return;
-      u = end;
+  }
+  merge_small_bands(groups);
+  const int kf = k_full(), rowk = taps_w * in_c;
+  const size_t limit = chunk_cols();
+  // GEMMs with few output channels run transposed, pixels as M: OpenBLAS is
+  // far better at tall-skinny than at a 3-row M.
+  const bool transposed = out_c < 16;
+  std::vector<size_t> start;
+  for (const auto& [range, items] : groups) {
+    const auto [lo, hi] = range;
+    for (size_t t0 = 0; t0 < items.size();) {
+      // Take items while their columns fit the chunk.
+      start.clear();
+      size_t ncols = 0, t1 = t0;
+      while (t1 < items.size() && (t1 == t0 || ncols + phases[items[t1].phase].cols <= limit)) {
+        start.push_back(ncols);
+        ncols += phases[items[t1++].phase].cols;
+      }
+      const RowItem* it = items.data() + t0;
+      const int n = int(t1 - t0);
+      if (hi <= lo) {
+        scatter(*this, nullptr, false, it, n, start.data(), ncols, y);
+      } else {
+        float* col = ws;
+        float* res = ws + size_t(kf) * ncols;
+        fill_columns(*this, x, lo, hi, it, n, start.data(), ncols, col);
+        const int k = (hi - lo) * rowk;
+        const float* ak = a + size_t(lo) * rowk;
+        if (transposed)
+          sgemm(true, true, int(ncols), out_c, k, 1.f, col, int(ncols), ak, kf, 0.f, res, out_c);
+        else
+          sgemm(false, false, out_c, int(ncols), k, 1.f, ak, kf, col, int(ncols), 0.f, res, int(ncols));
+        scatter(*this, res, transposed, it, n, start.data(), ncols, y);
+      }
+      t0 = t1;
     }
   }
 }
