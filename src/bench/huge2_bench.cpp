@@ -1,0 +1,467 @@
+// huge2-bench: times huge2's transposed and dilated convolutions against the
+// stock Darknet method, the real Darknet library and oneDNN, in one run, on
+// the same inputs, and checks every output against huge2's darknet algorithm
+// (a benchmark that measures wrong code is worthless).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <thread>
+#include <vector>
+
+#include <cblas.h>
+
+#include "convolution.h"
+#include "deconvolution.h"
+#include "gemm.h"
+#include "shapes.h"
+#ifdef HUGE2_HAVE_DARKNET
+#include "peers/darknet_stock.h"
+#endif
+#ifdef HUGE2_HAVE_ONEDNN
+#include "peers/onednn_peer.h"
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char* const kUsage =
+    "usage: huge2-bench [options]\n"
+    "  --suite dcgan|dcgan5|seg|all  layers to measure (default all)\n"
+    "  --threads LIST                comma-separated thread counts (default 1,2)\n"
+    "  --repeats N                   timed runs per measurement, after 1 warm-up (default 5);\n"
+    "                                the real stock Darknet gets max(1, N/2): its GEMM is naive\n"
+    "  --batch N                     images per run (default 1)\n"
+    "  --csv FILE                    rows go here (default huge2-bench.csv)\n"
+    "  --no-stock                    skip the real (slow) Darknet library\n"
+    "  --no-onednn                   skip oneDNN\n"
+    "  --help                        this text\n"
+    "rows: darknet and huge2 are huge2's own algorithms on one OpenBLAS SGEMM; stock_gemm is\n"
+    "the stock method's GEMM alone (no col2im / im2col), the floor that removing the column\n"
+    "traffic can reach on that SGEMM; stock_darknet is the real libdarknet.so; onednn_* is oneDNN.\n"
+    "Build against the OpenMP OpenBLAS (libopenblas-openmp-dev): a pthreads OpenBLAS keeps a\n"
+    "second spinning pool that competes with OpenMP for the cores (the header says which).\n";
+
+struct Options {
+  std::string suite = "all";
+  std::vector<int> threads{1, 2};
+  int repeats = 5;
+  int batch = 1;
+  std::string csv = "huge2-bench.csv";
+  bool stock = true;
+  bool onednn = true;
+};
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+int parse_positive(const std::string& opt, const std::string& v) {
+  size_t used = 0;
+  int n = 0;
+  try {
+    n = std::stoi(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty() || n < 1) throw UsageError(opt + " wants a positive integer, got '" + v + "'");
+  return n;
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i], value;
+    const size_t eq = a.find('=');
+    const bool inline_value = a.rfind("--", 0) == 0 && eq != std::string::npos;
+    if (inline_value) value = a.substr(eq + 1), a = a.substr(0, eq);
+    auto next = [&]() -> std::string {
+      if (inline_value) return value;
+      if (i + 1 >= argc) throw UsageError(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (a == "--suite") {
+      o.suite = next();
+      if (o.suite != "dcgan" && o.suite != "dcgan5" && o.suite != "seg" && o.suite != "all")
+        throw UsageError("--suite must be dcgan, dcgan5, seg or all, got '" + o.suite + "'");
+    } else if (a == "--threads") {
+      o.threads.clear();
+      std::stringstream list(next());
+      for (std::string t; std::getline(list, t, ',');) o.threads.push_back(parse_positive("--threads", t));
+      if (o.threads.empty()) throw UsageError("--threads needs at least one count");
+    } else if (a == "--repeats") {
+      o.repeats = parse_positive(a, next());
+    } else if (a == "--batch") {
+      o.batch = parse_positive(a, next());
+    } else if (a == "--csv") {
+      o.csv = next();
+      if (o.csv.empty()) throw UsageError("--csv needs a file name");
+    } else if (a == "--no-stock" && !inline_value) {
+      o.stock = false;
+    } else if (a == "--no-onednn" && !inline_value) {
+      o.onednn = false;
+    } else {
+      throw UsageError("unknown option '" + std::string(argv[i]) + "'");
+    }
+  }
+  return o;
+}
+
+// 64-byte aligned float buffer owned by RAII (workspaces, GEMM operands).
+class AlignedBuffer {
+ public:
+  explicit AlignedBuffer(size_t bytes) : bytes_(bytes) {
+    if (bytes == 0) return;
+    const size_t rounded = (bytes + 63) / 64 * 64;  // aligned_alloc wants a multiple of the alignment
+    ptr_.reset(static_cast<float*>(std::aligned_alloc(64, rounded)));
+    if (!ptr_) throw std::bad_alloc();
+  }
+  float* data() const { return ptr_.get(); }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float, Free> ptr_;
+  size_t bytes_;
+};
+
+std::vector<float> random_floats(size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(gen);
+  return v;
+}
+
+// Lets the thread pools of whatever ran before go idle. OpenBLAS's workers spin
+// for ~0.1 s after a GEMM and OpenMP's for a while after a region; on a
+// machine with few cores those spinners would otherwise steal the cores of the
+// next algorithm measured and charge it for its predecessor.
+void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(250)); }
+
+// One warm-up, then the median of `repeats` timed calls, in milliseconds.
+double median_ms(const std::function<void()>& f, int repeats) {
+  settle();
+  f();
+  std::vector<double> t;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = Clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::sort(t.begin(), t.end());
+  const size_t n = t.size();
+  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+struct Layer {
+  std::string name;
+  bool transposed;
+  huge2::DeconvShape deconv;  // when transposed
+  huge2::ConvShape conv;      // otherwise
+  double flops() const { return transposed ? deconv.flops() : conv.flops(); }
+  size_t input_count() const { return transposed ? deconv.input_count() : conv.input_count(); }
+  size_t output_count() const { return transposed ? deconv.output_count() : conv.output_count(); }
+  size_t weight_count() const { return transposed ? deconv.weight_count() : conv.weight_count(); }
+};
+
+Layer deconv_layer(int batch, int in_c, int out_c, int size, int k, int s, int p) {
+  huge2::DeconvShape d;
+  d.batch = batch, d.in_c = in_c, d.out_c = out_c, d.in_h = d.in_w = size, d.ksize = k, d.stride = s, d.pad = p;
+  std::ostringstream n;
+  n << "deconv" << k << "s" << s << "p" << p << " " << in_c << "->" << out_c << " " << size << "x" << size << "->"
+    << d.out_h() << "x" << d.out_w();
+  return {n.str(), true, d, {}};
+}
+
+Layer dilated_layer(int batch, int c, int h, int w, int dilation) {
+  huge2::ConvShape s;
+  s.batch = batch, s.in_c = s.out_c = c, s.in_h = h, s.in_w = w, s.ksize = 3, s.stride = 1, s.pad = 1;
+  s.dilation = dilation;
+  std::ostringstream n;
+  n << "conv3 d" << dilation << " " << c << "->" << c << " " << h << "x" << w;
+  return {n.str(), false, {}, s};
+}
+
+std::vector<Layer> suite_layers(const std::string& suite, int batch) {
+  std::vector<Layer> v;
+  const int ladder[][3] = {{1024, 512, 4}, {512, 256, 8}, {256, 128, 16}, {128, 3, 32}};
+  if (suite == "dcgan")  // DCGAN generator: "double the size" layers
+    for (auto& l : ladder) v.push_back(deconv_layer(batch, l[0], l[1], l[2], 4, 2, 1));
+  if (suite == "dcgan5")  // same ladder, 5x5 kernels: padding 2 gives 2*in-1, not 2*in
+    for (auto& l : ladder) v.push_back(deconv_layer(batch, l[0], l[1], l[2], 5, 2, 2));
+  if (suite == "seg") {  // segmentation context modules: "same" 3x3 dilated convolutions
+    for (int d : {2, 4, 8, 12}) v.push_back(dilated_layer(batch, 512, 64, 64, d));
+    for (int d : {2, 4, 8, 16}) v.push_back(dilated_layer(batch, 128, 64, 128, d));
+  }
+  return v;
+}
+
+struct Row {
+  std::string suite, layer;
+  int threads;
+  std::string algorithm;
+  double ms, gflops;
+  size_t workspace;
+  double speedup = 1.0;  // huge2 time vs this algorithm's (> 1: huge2 is faster)
+  double diff = 0.0;
+  bool flagged = false;
+  std::string note;
+};
+
+double max_abs_diff(const float* a, const std::vector<float>& ref) {
+  double m = 0;
+  for (size_t i = 0; i < ref.size(); ++i) m = std::max(m, double(std::fabs(a[i] - ref[i])));
+  return m;
+}
+
+// One huge2 operator (Deconvolution or Convolution) timed with its own
+// workspace; `out` keeps the result for the correctness check.
+template <class Op, class Shape>
+Row time_huge2(const Shape& s, huge2::Algorithm algo, const std::vector<float>& w, const std::vector<float>& x,
+               int repeats, std::vector<float>& out) {
+  Op op(s, algo, w.data());
+  AlignedBuffer ws(op.workspace_bytes());
+  out.assign(s.output_count(), 0.f);
+  const double ms = median_ms([&] { op.forward(x.data(), out.data(), ws.data(), ws.bytes()); }, repeats);
+  Row r{};
+  r.algorithm = huge2::algorithm_name(algo);
+  r.ms = ms;
+  r.workspace = ws.bytes();
+  if constexpr (std::is_same_v<Op, huge2::Convolution>)
+    if (op.falls_back_to_im2col()) r.note = "im2col fallback (stride > 1)";
+  return r;
+}
+
+std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int threads, const Options& o) {
+  const std::vector<float> x = random_floats(L.input_count(), 1);
+  const std::vector<float> w = random_floats(L.weight_count(), 2);
+  std::vector<Row> rows;
+  std::vector<float> ref, out;
+  double ref_max = 0;
+  auto progress = [&](const char* algo) {
+    std::fprintf(stderr, "[%s] %s, %d thread%s: %s\n", suite.c_str(), L.name.c_str(), threads,
+                 threads > 1 ? "s" : "", algo);
+  };
+  // Adds a row for a result held in `y` (checked against the reference).
+  auto add = [&](Row r, const float* y) {
+    r.diff = max_abs_diff(y, ref);
+    r.flagged = !(r.diff <= 1e-3 * ref_max);  // also catches NaN
+    rows.push_back(std::move(r));
+  };
+
+  for (huge2::Algorithm a : {huge2::Algorithm::darknet, huge2::Algorithm::huge2}) {
+    progress(huge2::algorithm_name(a));
+    Row r = L.transposed ? time_huge2<huge2::Deconvolution>(L.deconv, a, w, x, o.repeats, out)
+                         : time_huge2<huge2::Convolution>(L.conv, a, w, x, o.repeats, out);
+    if (a == huge2::Algorithm::darknet) {  // the reference every other output is checked against
+      ref = out;
+      for (float v : ref) ref_max = std::max(ref_max, double(std::fabs(v)));
+    }
+    add(r, out.data());
+  }
+  {
+    // The stock method's GEMM without its column transform: how fast the
+    // stock algorithm would be if col2im / im2col cost nothing.
+    progress("stock gemm alone");
+    Row r{};
+    r.algorithm = "stock_gemm";
+    r.note = "GEMM of the darknet algorithm alone; output not comparable";
+    if (L.transposed) {
+      const huge2::DeconvShape& d = L.deconv;
+      const int m = d.out_c * d.ksize * d.ksize, n = d.in_h * d.in_w;
+      AlignedBuffer col(sizeof(float) * size_t(m) * n);
+      r.ms = median_ms([&] {
+        for (int b = 0; b < d.batch; ++b)
+          huge2::sgemm(true, false, m, n, d.in_c, 1.f, w.data(), m, x.data() + size_t(b) * d.in_c * n, n, 0.f,
+                       col.data(), n);
+      }, o.repeats);
+      r.workspace = col.bytes();
+    } else {
+      const huge2::ConvShape& c = L.conv;
+      const int m = c.out_c, n = c.out_h() * c.out_w(), k = c.in_c * c.ksize * c.ksize;
+      AlignedBuffer col(sizeof(float) * size_t(k) * n);
+      std::fill(col.data(), col.data() + size_t(k) * n, 0.5f);
+      out.assign(c.output_count(), 0.f);
+      r.ms = median_ms([&] {
+        for (int b = 0; b < c.batch; ++b)
+          huge2::sgemm(false, false, m, n, k, 1.f, w.data(), k, col.data(), n, 0.f, out.data() + size_t(b) * m * n, n);
+      }, o.repeats);
+      r.workspace = col.bytes();
+    }
+    r.diff = std::nan("");
+    rows.push_back(r);
+  }
+#ifdef HUGE2_HAVE_DARKNET
+  if (o.stock && L.transposed) {
+    progress("stock darknet");
+    huge2::peers::StockDarknetDeconv stock(L.deconv, w.data(), nullptr);
+    Row r{};
+    r.algorithm = "stock_darknet";
+    const int reps = std::max(1, o.repeats / 2);
+    r.ms = median_ms([&] { stock.forward(x.data()); }, reps);
+    r.workspace = stock.workspace_bytes();
+    r.note = "libdarknet.so, naive 1-thread GEMM, " + std::to_string(reps) + " timed run(s)";
+    add(r, stock.output());
+  }
+#endif
+#ifdef HUGE2_HAVE_ONEDNN
+  if (o.onednn) {
+    using huge2::peers::OneDnnLayout;
+    for (OneDnnLayout lay : {OneDnnLayout::nchw, OneDnnLayout::any}) {
+      const std::string name = std::string("onednn_") + huge2::peers::layout_name(lay);
+      progress(name.c_str());
+      // Built after set_num_threads: oneDNN may size its work split at creation.
+      auto peer = L.transposed ? std::make_unique<huge2::peers::OneDnnPeer>(L.deconv, lay, w.data(), x.data())
+                               : std::make_unique<huge2::peers::OneDnnPeer>(L.conv, lay, w.data(), x.data());
+      Row r{};
+      r.algorithm = name;
+      r.ms = median_ms([&] { peer->run(); }, o.repeats);
+      r.workspace = peer->scratchpad_bytes();
+      r.note = peer->impl_name();
+      add(r, peer->output_nchw().data());
+    }
+  }
+#endif
+  double huge2_ms = 0;
+  for (const Row& r : rows)
+    if (r.algorithm == "huge2") huge2_ms = r.ms;
+  for (Row& r : rows) {
+    r.suite = suite, r.layer = L.name, r.threads = threads;
+    r.gflops = L.flops() / (r.ms * 1e6);
+    r.speedup = r.ms / huge2_ms;
+  }
+  return rows;
+}
+
+void print_table(const std::string& suite, const std::vector<Row>& rows) {
+  std::printf("\n== suite %s ==\n", suite.c_str());
+  std::printf("%-34s %3s %-14s %10s %8s %12s %7s %10s  %s\n", "layer", "thr", "algorithm", "median ms", "GFLOP/s",
+              "workspace B", "huge2x", "max|diff|", "note");
+  std::string last;
+  for (const Row& r : rows) {
+    const std::string key = r.layer + std::to_string(r.threads);
+    if (!last.empty() && key != last) std::printf("\n");
+    last = key;
+    std::printf("%-34s %3d %-14s %10.3f %8.1f %12zu %7.2f %10.2e  %s%s\n", r.layer.c_str(), r.threads,
+                r.algorithm.c_str(), r.ms, r.gflops, r.workspace, r.speedup, r.diff,
+                r.flagged ? "WRONG (diff > 1e-3*max|ref|) " : "", r.note.c_str());
+  }
+  std::fflush(stdout);
+}
+
+void write_csv(std::ofstream& f, const Row& r) {
+  f << r.suite << ",\"" << r.layer << "\"," << r.threads << "," << r.algorithm << "," << r.ms << "," << r.gflops
+    << "," << r.workspace << "," << r.speedup << "," << r.diff << "\n";
+}
+
+// The machine's large-SGEMM ceiling: the best a GEMM-based layer can do here.
+std::vector<Row> sgemm_ceiling(const Options& o) {
+  const int n = 1024;
+  const std::vector<float> a = random_floats(size_t(n) * n, 3), b = random_floats(size_t(n) * n, 4);
+  AlignedBuffer c(size_t(n) * n * sizeof(float));
+  std::vector<Row> rows;
+  std::printf("== SGEMM ceiling: huge2::sgemm (OpenBLAS) %dx%dx%d ==\n", n, n, n);
+  for (int t : o.threads) {
+    huge2::set_num_threads(t);
+    std::fprintf(stderr, "[sgemm] %d thread%s\n", t, t > 1 ? "s" : "");
+    Row r{};
+    r.suite = "sgemm", r.layer = "1024x1024x1024", r.threads = t, r.algorithm = "openblas_sgemm";
+    r.ms = median_ms([&] { huge2::sgemm(false, false, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n); },
+                     o.repeats);
+    r.gflops = 2.0 * n * n * n / (r.ms * 1e6);
+    std::printf("threads %d: %8.3f ms  %7.1f GFLOP/s\n", t, r.ms, r.gflops);
+    rows.push_back(r);
+  }
+  std::fflush(stdout);
+  return rows;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  try {
+    o = parse_options(argc, argv);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "huge2-bench: %s\n%s", e.what(), kUsage);
+    return 2;
+  }
+  std::ofstream csv(o.csv);
+  if (!csv) {
+    std::fprintf(stderr, "huge2-bench: cannot write '%s'\n", o.csv.c_str());
+    return 2;
+  }
+  csv << "suite,layer,threads,algorithm,median_ms,gflops,workspace_bytes,speedup_huge2_vs_this,max_abs_diff\n";
+
+  std::printf("huge2-bench: batch %d, %d timed runs after 1 warm-up (median); huge2x = that row's time / huge2's\n",
+              o.batch, o.repeats);
+  // What decides the threading: huge2's loops are OpenMP, its GEMMs OpenBLAS;
+  // with a pthreads OpenBLAS the two pools compete for the cores.
+  const char* wait = std::getenv("OMP_WAIT_POLICY");
+  const int par = openblas_get_parallel();
+  std::printf("machine: %u hardware threads; %s (threading: %s); OMP_WAIT_POLICY=%s\n",
+              std::thread::hardware_concurrency(), openblas_get_config(),
+              par == 0 ? "none" : par == 1 ? "pthreads" : "OpenMP", wait ? wait : "(unset)");
+#ifdef HUGE2_HAVE_DARKNET
+  if (o.stock)
+    std::printf("stock Darknet (libdarknet.so): transposed layers only (the 2018 original has no dilation); "
+                "%d timed runs\n", std::max(1, o.repeats / 2));
+  else
+    std::printf("stock Darknet: skipped (--no-stock)\n");
+#else
+  std::printf("stock Darknet: not built (libdarknet.so was not found at configure time)\n");
+#endif
+#ifdef HUGE2_HAVE_ONEDNN
+  std::printf("oneDNN: %s\n", o.onednn ? "nchw (plain tensors) and any (its own layout; input reordered untimed)"
+                                       : "skipped (--no-onednn)");
+#else
+  std::printf("oneDNN: not built (dnnl not found at configure time, or HUGE2_ONEDNN=OFF)\n");
+#endif
+
+  int wrong = 0;
+  try {
+    for (const Row& r : sgemm_ceiling(o)) write_csv(csv, r);
+    const std::vector<std::string> suites =
+        o.suite == "all" ? std::vector<std::string>{"dcgan", "dcgan5", "seg"} : std::vector<std::string>{o.suite};
+    for (const std::string& suite : suites) {
+      std::vector<Row> table;
+      for (const Layer& L : suite_layers(suite, o.batch))
+        for (int t : o.threads) {
+          huge2::set_num_threads(t);
+          for (Row& r : measure_layer(suite, L, t, o)) {
+            write_csv(csv, r);
+            wrong += r.flagged;
+            table.push_back(std::move(r));
+          }
+          csv.flush();  // keep finished rows if a later layer is interrupted
+        }
+      print_table(suite, table);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "huge2-bench: %s\n", e.what());
+    return 1;
+  }
+  std::printf("\nrows written to %s\n", o.csv.c_str());
+  if (wrong) {
+    std::printf("%d result(s) WRONG: differ from huge2's darknet algorithm by more than 1e-3*max|ref|\n", wrong);
+    return 1;
+  }
+  std::printf("all outputs agree with huge2's darknet algorithm (max|diff| <= 1e-3*max|ref|)\n");
+  return 0;
+}

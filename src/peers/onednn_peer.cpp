@@ -1,0 +1,115 @@
+#include "onednn_peer.h"
+
+#include <dnnl.hpp>
+
+namespace huge2::peers {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+const char* layout_name(OneDnnLayout l) { return l == OneDnnLayout::nchw ? "nchw" : "any"; }
+
+struct OneDnnPeer::Impl {
+  dnnl::engine eng{dnnl::engine::kind::cpu, 0};
+  dnnl::stream strm{eng};
+  dnnl::primitive prim;
+  memory src, wei, dst, scratch;
+  memory::dims dst_dims;
+  std::string impl;
+
+  // Allocates the primitive's own memories and reorders the caller's weights
+  // and input into them once, so that run() is the primitive alone.
+  void setup(const dnnl::primitive_desc_base& pd, dnnl::primitive p, const memory::desc& user_w, const float* w,
+             const memory::dims& src_dims, const float* x) {
+    prim = std::move(p);
+    impl = pd.impl_info_str();
+    wei = memory(pd.weights_desc(), eng);
+    src = memory(pd.src_desc(), eng);
+    dst = memory(pd.dst_desc(), eng);
+    scratch = memory(pd.scratchpad_desc(), eng);
+    // oneDNN's API takes non-const handles; reorders only read their source.
+    memory user_wm(user_w, eng, const_cast<float*>(w));
+    memory user_xm({src_dims, dt::f32, tag::nchw}, eng, const_cast<float*>(x));
+    dnnl::reorder(user_wm, wei).execute(strm, user_wm, wei);
+    dnnl::reorder(user_xm, src).execute(strm, user_xm, src);
+    strm.wait();
+  }
+};
+
+namespace {
+
+// Plain tensors for "nchw", oneDNN's choice for "any".
+memory::desc act_desc(const memory::dims& d, OneDnnLayout l) {
+  return {d, dt::f32, l == OneDnnLayout::nchw ? tag::nchw : tag::any};
+}
+
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr a;
+  a.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // so scratchpad_bytes() is what it uses
+  return a;
+}
+
+}  // namespace
+
+OneDnnPeer::OneDnnPeer(const DeconvShape& s, OneDnnLayout layout, const float* weights, const float* input)
+    : impl_(std::make_unique<Impl>()) {
+  s.validate();
+  const memory::dims src_d{s.batch, s.in_c, s.in_h, s.in_w};
+  const memory::dims dst_d{s.batch, s.out_c, s.out_h(), s.out_w()};
+  const memory::dims w_d{s.out_c, s.in_c, s.ksize, s.ksize};  // oneDNN's logical order {oc, ic, kh, kw}
+  const memory::dim kk = memory::dim(s.ksize) * s.ksize;
+  // Darknet's buffer is [ic][oc][kh][kw]: describe it with explicit strides
+  // in oneDNN's logical order and let a reorder transpose it.
+  const memory::desc darknet_w(w_d, dt::f32, memory::dims{kk, memory::dim(s.out_c) * kk, s.ksize, 1});
+  dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                      act_desc(src_d, layout), {w_d, dt::f32, tag::any}, act_desc(dst_d, layout),
+                                      {s.stride, s.stride}, {0, 0}, {s.pad, s.pad}, {s.pad, s.pad});
+  dnnl::deconvolution_forward::primitive_desc pd(d, user_scratchpad(), impl_->eng);
+  impl_->dst_dims = dst_d;
+  impl_->setup(pd, dnnl::deconvolution_forward(pd), darknet_w, weights, src_d, input);
+}
+
+OneDnnPeer::OneDnnPeer(const ConvShape& s, OneDnnLayout layout, const float* weights, const float* input)
+    : impl_(std::make_unique<Impl>()) {
+  s.validate();
+  const memory::dims src_d{s.batch, s.in_c, s.in_h, s.in_w};
+  const memory::dims dst_d{s.batch, s.out_c, s.out_h(), s.out_w()};
+  const memory::dims w_d{s.out_c, s.in_c, s.ksize, s.ksize};  // same order as Darknet's
+  const memory::dim p = s.applied_pad(), dil = s.dilation - 1;  // oneDNN counts dilation from 0
+  // Symmetric padding: oneDNN's size check floors like Darknet's formula.
+  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                    act_desc(src_d, layout), {w_d, dt::f32, tag::any}, act_desc(dst_d, layout),
+                                    {s.stride, s.stride}, {dil, dil}, {p, p}, {p, p});
+  dnnl::convolution_forward::primitive_desc pd(d, user_scratchpad(), impl_->eng);
+  impl_->dst_dims = dst_d;
+  impl_->setup(pd, dnnl::convolution_forward(pd), {w_d, dt::f32, tag::oihw}, weights, src_d, input);
+}
+
+OneDnnPeer::~OneDnnPeer() = default;
+
+void OneDnnPeer::run() {
+  Impl& m = *impl_;
+  m.prim.execute(m.strm, {{DNNL_ARG_SRC, m.src},
+                          {DNNL_ARG_WEIGHTS, m.wei},
+                          {DNNL_ARG_DST, m.dst},
+                          {DNNL_ARG_SCRATCHPAD, m.scratch}});
+  m.strm.wait();
+}
+
+std::vector<float> OneDnnPeer::output_nchw() {
+  Impl& m = *impl_;
+  size_t n = 1;
+  for (auto d : m.dst_dims) n *= size_t(d);
+  std::vector<float> out(n);
+  memory plain({m.dst_dims, dt::f32, tag::nchw}, m.eng, out.data());
+  dnnl::reorder(m.dst, plain).execute(m.strm, m.dst, plain);  // a copy when dst is already nchw
+  m.strm.wait();
+  return out;
+}
+
+size_t OneDnnPeer::scratchpad_bytes() const { return impl_->scratch.get_desc().get_size(); }
+
+std::string OneDnnPeer::impl_name() const { return impl_->impl; }
+
+}  // namespace huge2::peers
