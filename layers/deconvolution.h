@@ -28,12 +28,27 @@ class Deconvolution {
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
   void forward(const float* x, float* y, float* workspace, size_t workspace_bytes) const;
 
+  // huge2 runs the stock column method instead of phases when the layer has
+  // far fewer output than input channels (an RGB output layer): there the
+  // stock column buffer (out_c*k*k rows) is much smaller than the phase
+  // columns (in_c*taps rows), and a GEMM with a 3-row M is slow.
+  bool uses_column_method() const { return column_method_; }
+  static constexpr int kColumnMethodChannelRatio = 8;  // in_c >= 8 * out_c
+  // huge2: phases that run at once, each on one thread with its own
+  // workspace slice; fixed at construction from the OpenMP thread count.
+  int parallel_phases() const { return slots_; }
+
  private:
+  size_t column_bytes() const;  // the stock method's out_c*k*k x h*w buffer
+
   DeconvShape shape_;
   Algorithm algo_;
   std::vector<float> packed_;       // layout depends on algo_ (see the .cpp)
   std::vector<PhaseSet> phases_;    // huge2: one per output phase (ry, rx)
   std::vector<size_t> phase_off_;   // huge2: where each phase's sub-kernel starts in packed_
+  bool column_method_ = false;
+  int slots_ = 1;
+  size_t slot_floats_ = 0;          // huge2: workspace of one phase
 };
 
 }  // namespace huge2

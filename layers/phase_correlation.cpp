@@ -13,10 +13,12 @@ namespace {
 using RowItem = PhaseSet::RowItem;
 
 
-// Valid tap rows [lo, hi) for output row u: y0 + u + j must lie in [0, in_h).
-std::pair<int, int> tap_range(const Phase& q, int taps_h, int u) {
+// Valid tap rows [lo, hi) for output row u: y0 + u + ty*j must lie in [0, in_h).
+std::pair<int, int> tap_range(const PhaseSet& s, const Phase& q, int u) {
   const int first = q.y0 + u;
-  return {std::max(0, -first), std::min(taps_h, q.in_h - first)};
+  const int lo = first >= 0 ? 0 : (-first + s.ty - 1) / s.ty;
+  const int hi = first >= q.in_h ? 0 : std::min(s.taps_h, (q.in_h - first + s.ty - 1) / s.ty);
+  return {lo, hi};
 }
 
 // Column matrix for a group of row items sharing the tap range [lo, hi):
@@ -34,8 +36,8 @@ void fill_columns(const PhaseSet& s, const float* x, int lo, int hi, const RowIt
       const RowItem& it = items[t];
       const Phase& q = s.phases[it.phase];
       float* dst = out + col_start[t];
-      const int xs = q.x0 + i;  // input column of v = 0
-      const int iy = q.y0 + it.u + j;
+      const int xs = q.x0 + s.tx * i;  // input column of v = 0
+      const int iy = q.y0 + it.u + s.ty * j;
       int v_lo = std::clamp(-xs, 0, q.cols), v_hi = std::clamp(q.in_w - xs, v_lo, q.cols);
       if (iy < 0 || iy >= q.in_h) v_lo = v_hi = 0;  // a merged border row: this tap reads padding
       std::fill(dst, dst + v_lo, 0.f);
@@ -101,17 +103,22 @@ int PhaseSet::max_cols() const {
   return m;
 }
 
-// Columns per GEMM: as many as fit the bound, but at least one whole row.
+size_t PhaseSet::total_cols() const {
+  size_t total = 0;
+  for (const Phase& q : phases) total += size_t(batch) * q.rows * q.cols;
+  return total;
+}
+
+// Columns per GEMM: as many as fit the bounds, but at least one whole row.
 size_t PhaseSet::chunk_cols() const {
-  const size_t per_col = size_t(std::max(1, k_full()));
-  return std::max<size_t>(max_cols(), max_chunk_floats / per_col);
+  size_t limit = max_chunk_floats / size_t(std::max(1, k_full()));
+  if (max_chunk_cols) limit = std::min(limit, max_chunk_cols);
+  return std::max<size_t>(max_cols(), limit);
 }
 
 size_t PhaseSet::workspace_floats() const {
   if (taps_h <= 0 || taps_w <= 0) return 0;
-  size_t total = 0;
-  for (const Phase& q : phases) total += size_t(batch) * q.rows * q.cols;
-  const size_t ncols = std::min(total, chunk_cols());
+  const size_t ncols = std::min(total_cols(), chunk_cols());
   return ncols * (size_t(k_full()) + out_c);
 }
 
@@ -124,7 +131,7 @@ void PhaseSet::run(const float* a, const float* x, float* y, float* ws) const {
     if (q.cols <= 0) continue;
     for (int b = 0; b < batch; ++b)
       for (int u = 0; u < q.rows; ++u) {
-        auto r = (taps_h > 0 && taps_w > 0) ? tap_range(q, taps_h, u) : std::make_pair(0, 0);
+        auto r = (taps_h > 0 && taps_w > 0) ? tap_range(*this, q, u) : std::make_pair(0, 0);
         if (r.second <= r.first) r = {0, 0};  // no tap reaches: zeros
         groups[r].push_back({p, b, u});
       }
