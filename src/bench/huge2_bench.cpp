@@ -243,8 +243,16 @@ Row time_huge2(const Shape& s, huge2::Algorithm algo, const std::vector<float>& 
   r.algorithm = huge2::algorithm_name(algo);
   r.ms = ms;
   r.workspace = ws.bytes();
-  if constexpr (std::is_same_v<Op, huge2::Convolution>)
-    if (op.falls_back_to_im2col()) r.note = "im2col fallback (stride > 1)";
+  if (algo == huge2::Algorithm::huge2) {
+    if constexpr (std::is_same_v<Op, huge2::Convolution>) {
+      r.note = op.falls_back_to_im2col() ? "im2col fallback (stride > 1)"
+               : op.uses_subimages()     ? "d*d sub-images"
+                                         : "original image, dilated taps (sub-images too narrow)";
+    } else {
+      r.note = op.uses_column_method() ? "stock column method (in_c >= 8*out_c)"
+                                       : std::to_string(op.parallel_phases()) + " phase(s) at once";
+    }
+  }
   return r;
 }
 

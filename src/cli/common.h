@@ -1,0 +1,34 @@
+// What the huge2 verbs share: building a network from the command line's
+// options, seeded inputs, timing.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "network.h"
+
+namespace huge2::cli {
+
+// --algorithm darknet|huge2 (override), --batch N, --threads N options.
+extern const std::set<std::string> kNetworkOptions;
+NetworkOptions network_options(const Args& a);
+// Applies --threads (default: all hardware threads) and returns the count.
+int apply_threads(const Args& a);
+// Builds, prints the unused-key and duplicate-key warnings once (stderr).
+Network load_network(const std::string& cfg, const NetworkOptions& opt, bool quiet = false);
+// Loads WEIGHTS, or seeded random weights when weights is empty.
+void fill_weights(Network& net, const std::string& weights, unsigned seed);
+std::vector<float> random_input(const Network& net, unsigned seed);
+// Median of `repeats` calls after one warm-up, in ms; progress to stderr.
+double median_ms(const std::function<void()>& f, int repeats, const std::string& label);
+double max_abs_diff(const float* a, const float* b, size_t n);
+double median(std::vector<double> v);
+
+int verb_run(int argc, char** argv);
+int verb_bench(int argc, char** argv);
+int verb_compare(int argc, char** argv);
+int verb_init_weights(int argc, char** argv);
+int verb_summary(int argc, char** argv);
+
+}  // namespace huge2::cli

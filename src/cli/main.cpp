@@ -1,0 +1,55 @@
+// huge2: run, benchmark and compare Darknet networks with huge2's untangled
+// transposed and dilated convolutions. One verb, one job.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "common.h"
+
+namespace {
+
+const char* const kUsage =
+    "usage: huge2 VERB [arguments] [options]   (huge2 VERB --help for each)\n"
+    "verbs:\n"
+    "  summary CFG                     print the network, its algorithms and unused cfg keys\n"
+    "  run CFG WEIGHTS --input X.npy --output Y.npy\n"
+    "                                  one forward pass on a float32 NCHW .npy tensor\n"
+    "  bench CFG [WEIGHTS] [--compare] per-layer timing; --compare runs stock and huge2 algorithms\n"
+    "  compare CFG WEIGHTS             the real Darknet library (libdarknet.so) against huge2\n"
+    "  init-weights CFG OUT.weights [--seed N]\n"
+    "                                  seeded random weights in Darknet format\n"
+    "common options: --algorithm darknet|huge2 (every eligible layer), --threads N, --batch N\n";
+
+struct Verb {
+  const char* name;
+  int (*run)(int, char**);
+};
+const Verb kVerbs[] = {
+    {"summary", huge2::cli::verb_summary},   {"run", huge2::cli::verb_run},
+    {"bench", huge2::cli::verb_bench},       {"compare", huge2::cli::verb_compare},
+    {"init-weights", huge2::cli::verb_init_weights},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  for (const Verb& v : kVerbs) {
+    if (std::strcmp(argv[1], v.name) != 0) continue;
+    try {
+      return v.run(argc, argv);
+    } catch (const huge2::cli::UsageError& e) {
+      std::fprintf(stderr, "huge2 %s: %s (see huge2 %s --help)\n", v.name, e.what(), v.name);
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "huge2 %s: %s\n", v.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "huge2: unknown verb '%s'\n%s", argv[1], kUsage);
+  return 2;
+}

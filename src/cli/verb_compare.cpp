@@ -1,0 +1,86 @@
+// huge2 compare CFG WEIGHTS: the same files in the real stock Darknet library
+// (Debian's libdarknet.so) and in huge2, same input, per-layer time and
+// difference.
+#include <cstdio>
+#include <cstring>
+
+#include "common.h"
+#ifdef HUGE2_HAVE_DARKNET
+#include "darknet_network.h"
+#endif
+
+namespace huge2::cli {
+
+int verb_compare(int argc, char** argv) {
+  static const char* usage =
+      "usage: huge2 compare CFG WEIGHTS [--repeats N] [--seed N] [--threads N]\n"
+      "Loads CFG and WEIGHTS into the real Darknet library (libdarknet.so, the 2018 original)\n"
+      "and into huge2 (algorithms as the cfg says), runs both on one seeded random input and\n"
+      "prints each layer's median time in both (N runs after a warm-up, default 3) and the\n"
+      "largest absolute difference of its output.\n"
+      "The packaged Darknet has no dilation: it runs dilated layers undilated, so such layers\n"
+      "(and all after them) are compared against huge2's own stock (darknet) algorithm instead.\n";
+  Args a(argc, argv, 2, {"repeats", "seed", "threads"}, {"help"});
+  if (a.flag("help")) return std::fputs(usage, stdout), 0;
+  a.expect_positional(2, 2, "CFG and WEIGHTS");
+#ifndef HUGE2_HAVE_DARKNET
+  throw std::runtime_error("built without the stock Darknet library (apt-get install darknet, then rebuild)");
+#else
+  const std::string cfg = a.positional()[0], weights = a.positional()[1];
+  const int threads = apply_threads(a);
+  Network net = load_network(cfg, {});
+  net.load_weights(weights);
+  NetworkOptions stock_opt;
+  stock_opt.algorithm = Algorithm::darknet;
+  Network stock_algo = load_network(cfg, stock_opt, true);
+  stock_algo.load_weights(weights);
+  peers::StockDarknetNetwork dn(cfg, weights);
+  if (dn.layers() != net.size() || dn.inputs() != int(net.input_shape().size()) || dn.batch() != net.batch())
+    throw std::runtime_error("stock Darknet built " + std::to_string(dn.layers()) + " layers with " +
+                             std::to_string(dn.inputs()) + " inputs, huge2 " + std::to_string(net.size()) + " with " +
+                             std::to_string(net.input_shape().size()) + ": not comparable");
+  const std::vector<float> x = random_input(net, unsigned(a.get_int("seed", 1, 0)));
+  const int repeats = a.get_int("repeats", 3, 1);
+  std::vector<std::vector<double>> h_runs(net.size()), d_runs(net.size());
+  stock_algo.forward(x.data());
+  for (int r = 0; r <= repeats; ++r) {  // run 0 is the warm-up
+    std::vector<double> d_ms;
+    net.forward(x.data(), [&](int i, double ms) { if (r) h_runs[i].push_back(ms); });
+    dn.predict(x.data(), &d_ms);
+    for (int i = 0; r && i < net.size(); ++i) d_runs[i].push_back(d_ms[i]);
+    std::fprintf(stderr, "\rcompare: run %d/%d", r, repeats);
+  }
+  std::fprintf(stderr, "\r%30s\r", "");
+  std::vector<double> h_ms, d_ms;
+  for (int i = 0; i < net.size(); ++i) h_ms.push_back(median(h_runs[i])), d_ms.push_back(median(d_runs[i]));
+
+  int first_dilated = -1;
+  for (int i = 0; i < net.size() && first_dilated < 0; ++i)
+    if (net.layer(i).describe().find(" d") != std::string::npos && !std::strcmp(net.layer(i).type(), "conv"))
+      first_dilated = i;
+  std::printf("threads %d (stock Darknet: 1, its own naive GEMM)\n", threads);
+  std::printf("%5s %-9s %-22s %-10s %11s %11s %8s %11s  %s\n", "layer", "type", "output", "algorithm", "darknet ms",
+              "huge2 ms", "speedup", "max|diff|", "compared with");
+  double worst = 0, total_d = 0, total_h = 0;
+  for (int i = 0; i < net.size(); ++i) {
+    const Layer& l = net.layer(i);
+    const size_t n = l.out().size() * net.batch();
+    const bool stock_ok = first_dilated < 0 || i < first_dilated;
+    if (size_t(dn.layer_outputs(i)) * dn.batch() != n && stock_ok)
+      throw std::runtime_error("layer " + std::to_string(i) + ": stock Darknet has " +
+                               std::to_string(dn.layer_outputs(i)) + " outputs, huge2 " + std::to_string(l.out().size()));
+    const double diff = stock_ok ? max_abs_diff(dn.layer_output(i), net.output_of(i), n)
+                                 : max_abs_diff(stock_algo.output_of(i), net.output_of(i), n);
+    worst = std::max(worst, diff);
+    total_d += d_ms[i], total_h += h_ms[i];
+    std::printf("%5d %-9s %-22s %-10s %11.3f %11.3f %7.2fx %11.2e  %s\n", i, l.type(), l.out().str().c_str(),
+                l.algorithm().empty() ? "-" : l.algorithm().substr(0, 10).c_str(), d_ms[i], h_ms[i], d_ms[i] / h_ms[i],
+                diff, stock_ok ? "libdarknet.so" : "huge2 darknet algorithm (stock has no dilation)");
+  }
+  std::printf("total: stock Darknet %.3f ms, huge2 %.3f ms (%.2fx); largest difference %.2e\n", total_d, total_h,
+              total_d / total_h, worst);
+  return 0;
+#endif
+}
+
+}  // namespace huge2::cli

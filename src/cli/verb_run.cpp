@@ -1,0 +1,46 @@
+// huge2 run CFG WEIGHTS --input X.npy --output Y.npy: one forward pass.
+#include <chrono>
+#include <cstdio>
+
+#include "common.h"
+#include "npy.h"
+
+namespace huge2::cli {
+
+int verb_run(int argc, char** argv) {
+  static const char* usage =
+      "usage: huge2 run CFG WEIGHTS --input X.npy --output Y.npy [--algorithm darknet|huge2] [--threads N]\n"
+      "One forward pass. X is float32 NCHW: batch x channels x height x width (or one image\n"
+      "without the batch axis) matching the cfg's [net]; the batch is taken from X. Y gets\n"
+      "the last layer's output, batch x C x H x W.\n";
+  auto valued = kNetworkOptions;
+  valued.insert({"input", "output"});
+  Args a(argc, argv, 2, valued, {"help"});
+  if (a.flag("help")) return std::fputs(usage, stdout), 0;
+  a.expect_positional(2, 2, "CFG and WEIGHTS");
+  if (!a.has("input") || !a.has("output")) throw UsageError("--input and --output are required");
+  const NpyArray x = read_npy(a.get("input", ""));
+  NetworkOptions opt = network_options(a);
+  const size_t rank = x.shape.size();
+  if (rank != 3 && rank != 4)
+    throw UsageError(a.get("input", "") + ": expected a 3-d (C,H,W) or 4-d (N,C,H,W) array, got " +
+                     std::to_string(rank) + "-d");
+  opt.batch = rank == 4 ? int(x.shape[0]) : 1;
+  apply_threads(a);
+  Network net = load_network(a.positional()[0], opt);
+  const Shape3 in = net.input_shape();
+  const size_t c = x.shape[rank - 3], h = x.shape[rank - 2], w = x.shape[rank - 1];
+  if (c != size_t(in.c) || h != size_t(in.h) || w != size_t(in.w))
+    throw UsageError(a.get("input", "") + ": image is " + std::to_string(w) + " x " + std::to_string(h) + " x " +
+                     std::to_string(c) + " but the cfg's [net] wants " + in.str() + " (W x H x C)");
+  net.load_weights(a.positional()[1]);
+  const auto t0 = std::chrono::steady_clock::now();
+  const float* y = net.forward(x.data.data());
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const Shape3 o = net.output_shape();
+  write_npy(a.get("output", ""), {size_t(net.batch()), size_t(o.c), size_t(o.h), size_t(o.w)}, y);
+  std::printf("%s: %d x %s in %.3f ms\n", a.get("output", "").c_str(), net.batch(), o.str().c_str(), ms);
+  return 0;
+}
+
+}  // namespace huge2::cli

@@ -1,0 +1,203 @@
+// Darknet .cfg reader: see cfg.h for the rules. Darknet's own reader turns
+// unparsable numbers into 0 (atoi/atof) and skips lines it cannot read; here
+// every such case is a CfgError with "FILE:LINE", so a typo in a cfg stops
+// the load instead of silently building a different network.
+#include "cfg.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace huge2::cfg {
+namespace {
+
+const char* const kSpace = " \t\r\v\f";
+
+std::string trimmed(const std::string& s) {
+  const size_t b = s.find_first_not_of(kSpace);
+  return b == std::string::npos ? "" : s.substr(b, s.find_last_not_of(kSpace) + 1 - b);
+}
+
+std::string at(const std::string& file, int line) { return file + ":" + std::to_string(line); }
+
+// A comment after a value is part of the value in Darknet ("size=3 # k" reads
+// as "3#k"); say so, since that is the usual reason such a number is refused.
+std::string comment_hint(const std::string& value) {
+  return value.find_first_of("#;") == std::string::npos ? ""
+                                                        : " (a comment after a value is part of the value)";
+}
+
+[[noreturn]] void bad_value(const Section& s, const Option& o, const std::string& what) {
+  throw CfgError(at(s.file, o.line) + ": [" + s.type + "] " + o.key + "='" + o.value + "' " + what +
+                 comment_hint(o.value));
+}
+
+// Optional sign and decimal digits only: no "3.0", "3abc", "0x10" or "" (which
+// Darknet's atoi would read as 3, 3, 0 and 0).
+enum class IntParse { ok, malformed, overflow };
+IntParse parse_int(const std::string& text, int& out) {
+  const size_t i = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
+  if (i == text.size()) return IntParse::malformed;
+  for (size_t j = i; j < text.size(); ++j)
+    if (text[j] < '0' || text[j] > '9') return IntParse::malformed;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), nullptr, 10);
+  if (errno == ERANGE || v < INT_MIN || v > INT_MAX) return IntParse::overflow;
+  out = int(v);
+  return IntParse::ok;
+}
+
+// The first occurrence counts, as in Darknet's option_find.
+const Option* find(const Section& s, const std::string& key) {
+  for (const Option& o : s.options)
+    if (o.key == key) return &o;
+  return nullptr;
+}
+
+}  // namespace
+
+// ---- Section ----
+
+bool Section::has(const std::string& key) const { return find(*this, key) != nullptr; }
+
+int Section::get_int(const std::string& key, int fallback) const {
+  return has(key) ? require_int(key) : fallback;
+}
+
+int Section::require_int(const std::string& key) const {
+  const Option* o = find(*this, key);
+  if (!o) throw CfgError(at(file, line) + ": [" + type + "] needs '" + key + "' (an integer)");
+  o->used = true;
+  int v = 0;
+  switch (parse_int(o->value, v)) {
+    case IntParse::ok: return v;
+    case IntParse::malformed: bad_value(*this, *o, "is not an integer");
+    case IntParse::overflow: bad_value(*this, *o, "is out of the int range");
+  }
+  return v;
+}
+
+float Section::get_float(const std::string& key, float fallback) const {
+  const Option* o = find(*this, key);
+  if (!o) return fallback;
+  o->used = true;
+  // Whatever strtof reads in full ("1e-3", ".5", "-2"); "nan", "inf" and values
+  // that overflow a float parse but are refused: no layer parameter wants them.
+  const char* begin = o->value.c_str();
+  char* end = nullptr;
+  const float v = std::strtof(begin, &end);
+  if (o->value.empty() || end != begin + o->value.size()) bad_value(*this, *o, "is not a number");
+  if (!std::isfinite(v)) bad_value(*this, *o, "is not a finite number");
+  return v;
+}
+
+std::string Section::get_string(const std::string& key, const std::string& fallback) const {
+  const Option* o = find(*this, key);
+  if (!o) return fallback;
+  o->used = true;
+  return o->value;  // may be "" ("key=" is a present, empty value)
+}
+
+std::vector<int> Section::get_int_list(const std::string& key) const {
+  const Option* o = find(*this, key);
+  if (!o) throw CfgError(at(file, line) + ": [" + type + "] needs '" + key + "' (a list of integers)");
+  o->used = true;
+  std::vector<int> out;
+  size_t start = 0;
+  for (;;) {  // every element between commas, including empty ones ("1,,2", "1,", "")
+    const size_t comma = o->value.find(',', start);
+    const std::string item = o->value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    int v = 0;
+    const IntParse r = parse_int(item, v);
+    if (r != IntParse::ok)
+      bad_value(*this, *o, "element " + std::to_string(out.size() + 1) + " ('" + item + "') " +
+                               (r == IntParse::overflow ? "is out of the int range" : "is not an integer"));
+    out.push_back(v);
+    if (comma == std::string::npos) return out;
+    start = comma + 1;
+  }
+}
+
+std::vector<const Option*> Section::unused() const {
+  std::vector<const Option*> out;
+  for (const Option& o : options)
+    if (!o.used) out.push_back(&o);
+  return out;
+}
+
+std::string Section::where() const { return at(file, line) + " [" + type + "]"; }
+
+std::string Section::where(const std::string& key) const {
+  const Option* o = find(*this, key);
+  return at(file, o ? o->line : line);
+}
+
+// ---- parsing ----
+
+Cfg parse_cfg_text(const std::string& text, const std::string& file_name) {
+  Cfg cfg;
+  cfg.file = file_name;
+  size_t pos = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // UTF-8 BOM from Windows editors
+  for (int line_no = 1; pos <= text.size(); ++line_no) {
+    const size_t eol = std::min(text.find('\n', pos), text.size());
+    const std::string raw = text.substr(pos, eol - pos);
+    pos = eol + 1;
+    // Darknet's strip(): whitespace is removed everywhere, so "layers = -1, 4"
+    // is "layers=-1,4" and "[ net ]" is "[net]". CR covers CRLF files.
+    std::string line;
+    for (char c : raw)
+      if (!std::strchr(kSpace, c)) line += c;
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    const std::string here = at(file_name, line_no);
+    const std::string shown = trimmed(raw);  // messages quote the line as written
+    if (line[0] == '[') {
+      if (line.back() != ']')
+        throw CfgError(here + ": section header '" + shown + "' does not end with ']'");
+      Section s;
+      s.type = line.substr(1, line.size() - 2);
+      if (s.type.empty()) throw CfgError(here + ": empty section name '[]'");
+      if (s.type.find_first_of("[]") != std::string::npos)
+        throw CfgError(here + ": bad section header '" + shown + "'");
+      s.file = file_name;
+      s.line = line_no;
+      cfg.sections.push_back(std::move(s));
+    } else {
+      const size_t eq = line.find('=');
+      if (eq == std::string::npos) throw CfgError(here + ": expected key=value, got '" + shown + "'");
+      if (eq == 0) throw CfgError(here + ": empty key in '" + shown + "'");
+      if (cfg.sections.empty())
+        throw CfgError(here + ": option '" + line.substr(0, eq) + "' before any [section]");
+      Section& s = cfg.sections.back();
+      Option o;
+      o.key = line.substr(0, eq);
+      o.value = line.substr(eq + 1);
+      o.line = line_no;
+      if (const Option* prev = find(s, o.key))
+        cfg.warnings.push_back(here + ": duplicate key '" + o.key + "' in [" + s.type + "] (first at line " +
+                               std::to_string(prev->line) + " is used)");
+      s.options.push_back(std::move(o));
+    }
+  }
+  if (cfg.sections.empty()) throw CfgError(file_name + ": no sections");
+  return cfg;
+}
+
+Cfg parse_cfg_file(const std::string& path) {
+  // stdio rather than iostreams: errno is reliably set, so the message can say why.
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw CfgError(path + ": cannot read (" + std::strerror(errno) + ")");
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const int err = std::ferror(f) ? (errno ? errno : EIO) : 0;  // EISDIR: fopen of a directory succeeds
+  std::fclose(f);
+  if (err) throw CfgError(path + ": cannot read (" + std::strerror(err) + ")");
+  return parse_cfg_text(text, path);
+}
+
+}  // namespace huge2::cfg

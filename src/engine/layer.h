@@ -1,0 +1,85 @@
+// The engine's layer interface and the registry that builds layers from cfg
+// sections (ncnn-style: small classes behind a name table).
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "algorithm.h"
+#include "cfg.h"
+
+namespace huge2 {
+
+class WeightReader;
+class WeightWriter;
+
+// One image's tensor shape (NCHW without the N).
+struct Shape3 {
+  int c = 0, h = 0, w = 0;
+  size_t size() const { return size_t(c) * h * w; }
+  bool operator==(const Shape3& o) const { return c == o.c && h == o.h && w == o.w; }
+  std::string str() const;  // "W x H x C", Darknet's order
+};
+
+// A layer that cannot be built: the message names file, line and layer.
+class NetworkError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a layer's forward pass sees.
+struct ForwardArgs {
+  const float* input;  // batch x in
+  float* output;       // batch x out, owned by the network
+  float* workspace;    // shared scratch, network-sized
+  size_t workspace_bytes;
+  int batch;
+  // Outputs of earlier layers (for route and shortcut), indexed by layer.
+  const std::vector<const float*>* outputs;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual const char* type() const = 0;  // Darknet's summary name: "conv", "deconv", ...
+  const Shape3& in() const { return in_; }
+  const Shape3& out() const { return out_; }
+  // Summary columns after the type: filters, size, algorithm, ...
+  virtual std::string describe() const { return ""; }
+  // The algorithm the layer runs, for the summary; empty for layers with no choice.
+  virtual std::string algorithm() const { return ""; }
+  virtual size_t workspace_bytes() const { return 0; }
+  virtual double flops() const { return 0; }
+  virtual void forward(const ForwardArgs& a) const = 0;
+  virtual void load(WeightReader&) {}
+  virtual void save(WeightWriter&) const {}
+  virtual size_t parameter_count() const { return 0; }
+  // Fills the parameters with seeded random values of sane scale.
+  virtual void randomize(unsigned /*seed*/) {}
+
+ protected:
+  Shape3 in_, out_;
+};
+
+// What a factory knows when it builds the layer for one cfg section.
+struct BuildContext {
+  int index = 0;   // this layer's index (0 = first after [net])
+  int batch = 1;
+  Shape3 input;    // the previous layer's output (or the network input)
+  std::vector<Shape3> earlier;  // outputs of layers 0..index-1
+  bool huge2_default = false;   // [net] huge2=1
+  std::optional<Algorithm> override_algorithm;  // command line: every eligible layer
+  // "FILE:LINE [type]: " prefix for messages about the section.
+  std::string where;
+};
+
+using LayerFactory = std::unique_ptr<Layer> (*)(const cfg::Section&, const BuildContext&);
+
+// nullptr when no layer type has that (Darknet) section name.
+LayerFactory find_layer_factory(const std::string& section_type);
+std::vector<std::string> layer_type_names();
+
+}  // namespace huge2

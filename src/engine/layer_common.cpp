@@ -1,0 +1,40 @@
+#include "layer_common.h"
+
+#include <cmath>
+
+namespace huge2 {
+
+void fail(const BuildContext& ctx, const std::string& what) { throw NetworkError(ctx.where + what); }
+
+int read_int_at_least(const cfg::Section& s, const BuildContext& ctx, const char* key, int fallback, int min) {
+  const int v = s.get_int(key, fallback);
+  if (v < min)
+    throw NetworkError(s.where(key) + ": [" + s.type + "] " + key + "=" + std::to_string(v) + " must be >= " +
+                       std::to_string(min));
+  (void)ctx;
+  return v;
+}
+
+int read_padding(const cfg::Section& s, const BuildContext& ctx, int size) {
+  const int pad = s.get_int("pad", 0);
+  const int padding = read_int_at_least(s, ctx, "padding", 0, 0);
+  return pad ? size / 2 : padding;
+}
+
+Algorithm choose_algorithm(const cfg::Section& s, const BuildContext& ctx) {
+  if (ctx.override_algorithm) return *ctx.override_algorithm;
+  if (s.has("huge2")) {
+    const int v = s.get_int("huge2", 0);
+    if (v != 0 && v != 1)
+      throw NetworkError(s.where("huge2") + ": [" + s.type + "] huge2=" + std::to_string(v) + " must be 0 or 1");
+    return v ? Algorithm::huge2 : Algorithm::darknet;
+  }
+  return ctx.huge2_default ? Algorithm::huge2 : Algorithm::darknet;
+}
+
+void fill_he(std::vector<float>& v, int fan_in, std::mt19937& rng) {
+  std::normal_distribution<float> n(0.f, std::sqrt(2.f / float(fan_in > 0 ? fan_in : 1)));
+  for (float& x : v) x = n(rng);
+}
+
+}  // namespace huge2

@@ -1,0 +1,28 @@
+// Helpers the layer files share: cfg keys every conv-like layer reads, and
+// the algorithm choice.
+#pragma once
+#include <random>
+#include <string>
+#include <vector>
+
+#include "layer.h"
+
+namespace huge2 {
+
+// Reads key as an int >= min, else NetworkError naming section and key.
+int read_int_at_least(const cfg::Section& s, const BuildContext& ctx, const char* key, int fallback, int min);
+
+// Darknet's `pad=1` means padding = size/2; `padding=N` sets it directly.
+int read_padding(const cfg::Section& s, const BuildContext& ctx, int size);
+
+// The algorithm of an eligible layer: command line override, else the
+// layer's huge2=0/1, else [net] huge2=0/1, else the stock algorithm.
+Algorithm choose_algorithm(const cfg::Section& s, const BuildContext& ctx);
+
+// Throws NetworkError with ctx.where prefixed.
+[[noreturn]] void fail(const BuildContext& ctx, const std::string& what);
+
+// Seeded normal values scaled for fan_in inputs (He init).
+void fill_he(std::vector<float>& v, int fan_in, std::mt19937& rng);
+
+}  // namespace huge2

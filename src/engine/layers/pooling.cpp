@@ -1,0 +1,76 @@
+// [maxpool] (Darknet's window and padding rules) and [avgpool] (global average).
+#include <algorithm>
+#include <cfloat>
+
+#include "layer_common.h"
+
+namespace huge2 {
+namespace {
+
+class MaxpoolLayer : public Layer {
+ public:
+  MaxpoolLayer(const cfg::Section& s, const BuildContext& ctx) {
+    in_ = ctx.input;
+    stride_ = read_int_at_least(s, ctx, "stride", 1, 1);
+    size_ = read_int_at_least(s, ctx, "size", stride_, 1);
+    padding_ = read_int_at_least(s, ctx, "padding", size_ - 1, 0);
+    // Darknet: out = (in + padding - size) / stride + 1, window offset -padding/2.
+    out_ = {in_.c, (in_.h + padding_ - size_) / stride_ + 1, (in_.w + padding_ - size_) / stride_ + 1};
+    if (in_.h + padding_ < size_ || in_.w + padding_ < size_ || out_.h < 1 || out_.w < 1)
+      fail(ctx, "maxpool size=" + std::to_string(size_) + " does not fit the " + in_.str() + " input");
+  }
+  const char* type() const override { return "max"; }
+  std::string describe() const override { return std::to_string(size_) + "x" + std::to_string(size_) + "/" +
+                                                  std::to_string(stride_); }
+
+  void forward(const ForwardArgs& a) const override {
+    const int off = -padding_ / 2;
+    const int planes = a.batch * in_.c;
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < planes; ++p) {
+      const float* x = a.input + size_t(p) * in_.h * in_.w;
+      float* y = a.output + size_t(p) * out_.h * out_.w;
+      for (int oy = 0; oy < out_.h; ++oy)
+        for (int ox = 0; ox < out_.w; ++ox) {
+          float m = -FLT_MAX;
+          for (int dy = 0; dy < size_; ++dy)
+            for (int dx = 0; dx < size_; ++dx) {
+              const int iy = off + oy * stride_ + dy, ix = off + ox * stride_ + dx;
+              if (iy >= 0 && iy < in_.h && ix >= 0 && ix < in_.w) m = std::max(m, x[iy * in_.w + ix]);
+            }
+          y[oy * out_.w + ox] = m;
+        }
+    }
+  }
+
+ private:
+  int size_ = 1, stride_ = 1, padding_ = 0;
+};
+
+class AvgpoolLayer : public Layer {
+ public:
+  AvgpoolLayer(const cfg::Section&, const BuildContext& ctx) {
+    in_ = ctx.input;
+    out_ = {in_.c, 1, 1};
+  }
+  const char* type() const override { return "avg"; }
+  void forward(const ForwardArgs& a) const override {
+    const size_t spatial = size_t(in_.h) * in_.w;
+    for (int p = 0; p < a.batch * in_.c; ++p) {
+      double sum = 0;
+      for (size_t i = 0; i < spatial; ++i) sum += a.input[p * spatial + i];
+      a.output[p] = float(sum / double(spatial));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_maxpool(const cfg::Section& s, const BuildContext& ctx) {
+  return std::make_unique<MaxpoolLayer>(s, ctx);
+}
+std::unique_ptr<Layer> make_avgpool(const cfg::Section& s, const BuildContext& ctx) {
+  return std::make_unique<AvgpoolLayer>(s, ctx);
+}
+
+}  // namespace huge2

@@ -1,0 +1,40 @@
+// [upsample]: nearest-neighbour by an integer stride, times `scale`.
+#include "layer_common.h"
+
+namespace huge2 {
+namespace {
+
+class UpsampleLayer : public Layer {
+ public:
+  UpsampleLayer(const cfg::Section& s, const BuildContext& ctx) {
+    in_ = ctx.input;
+    stride_ = s.get_int("stride", 2);
+    if (stride_ < 1) fail(ctx, "stride=" + std::to_string(stride_) + ": only positive strides (upsampling) are supported");
+    scale_ = s.get_float("scale", 1.f);
+    out_ = {in_.c, in_.h * stride_, in_.w * stride_};
+  }
+  const char* type() const override { return "upsample"; }
+  std::string describe() const override { return std::to_string(stride_) + "x"; }
+  void forward(const ForwardArgs& a) const override {
+    const int planes = a.batch * in_.c;
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < planes; ++p) {
+      const float* x = a.input + size_t(p) * in_.h * in_.w;
+      float* y = a.output + size_t(p) * out_.h * out_.w;
+      for (int oy = 0; oy < out_.h; ++oy)
+        for (int ox = 0; ox < out_.w; ++ox) y[oy * out_.w + ox] = scale_ * x[(oy / stride_) * in_.w + ox / stride_];
+    }
+  }
+
+ private:
+  int stride_ = 2;
+  float scale_ = 1.f;
+};
+
+}  // namespace
+
+std::unique_ptr<Layer> make_upsample(const cfg::Section& s, const BuildContext& ctx) {
+  return std::make_unique<UpsampleLayer>(s, ctx);
+}
+
+}  // namespace huge2

@@ -1,0 +1,156 @@
+#include "network.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+#include "weights_file.h"
+
+namespace huge2 {
+namespace {
+
+// [net] keys that matter for training only: accepted, not reported as unused.
+constexpr const char* kTrainingKeys[] = {
+    "subdivisions", "momentum", "decay", "learning_rate", "burn_in", "max_batches", "policy", "steps",
+    "scales", "step", "gamma", "power", "angle", "saturation", "exposure", "hue", "aspect", "max_crop",
+    "min_crop", "center", "adam", "B1", "B2", "eps", "time_steps", "notruth", "random", "jitter",
+    "flip", "max_ratio", "min_ratio", "clip", "seed"};
+
+int net_int(const cfg::Section& s, const char* key, int fallback, int min) {
+  const int v = s.get_int(key, fallback);
+  if (v < min)
+    throw NetworkError(s.where(key) + ": [" + s.type + "] " + key + "=" + std::to_string(v) + " must be >= " +
+                       std::to_string(min));
+  return v;
+}
+
+}  // namespace
+
+Network Network::from_cfg_file(const std::string& path, const NetworkOptions& opt) {
+  return from_cfg(cfg::parse_cfg_file(path), opt);
+}
+
+Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
+  if (c.sections.empty()) throw NetworkError(c.file + ": no sections");
+  const cfg::Section& net = c.sections.front();
+  if (net.type != "net" && net.type != "network")
+    throw NetworkError(net.where() + ": the first section must be [net] or [network]");
+  Network n;
+  n.warnings_ = c.warnings;
+  n.batch_ = opt.batch > 0 ? opt.batch : net_int(net, "batch", 1, 1);
+  if (opt.batch > 0) net.get_int("batch", 1);  // read, so it is not reported unused
+  n.input_ = {net_int(net, "channels", 0, 0), net_int(net, "height", 0, 0), net_int(net, "width", 0, 0)};
+  const int inputs = net_int(net, "inputs", 0, 0);
+  if (n.input_.size() == 0) {
+    if (inputs < 1) throw NetworkError(net.where() + ": width, height and channels (or inputs) must be > 0");
+    n.input_ = {inputs, 1, 1};  // Darknet: a flat input
+  }
+  const int default_huge2 = net.get_int("huge2", 0);
+  if (default_huge2 != 0 && default_huge2 != 1)
+    throw NetworkError(net.where("huge2") + ": [net] huge2=" + std::to_string(default_huge2) + " must be 0 or 1");
+  for (const char* k : kTrainingKeys)
+    if (net.has(k)) net.get_string(k, "");
+
+  BuildContext ctx;
+  ctx.batch = n.batch_;
+  ctx.input = n.input_;
+  ctx.huge2_default = default_huge2 == 1;
+  ctx.override_algorithm = opt.algorithm;
+  for (size_t i = 1; i < c.sections.size(); ++i) {
+    const cfg::Section& s = c.sections[i];
+    ctx.index = int(i) - 1;
+    ctx.where = s.where() + ": layer " + std::to_string(ctx.index) + ": ";
+    const LayerFactory make = find_layer_factory(s.type);
+    if (!make) {
+      std::string known;
+      for (const std::string& t : layer_type_names()) known += (known.empty() ? "" : ", ") + t;
+      throw NetworkError(ctx.where + "unknown layer type [" + s.type + "] (huge2 knows: " + known + ")");
+    }
+    std::unique_ptr<Layer> layer;
+    try {
+      layer = make(s, ctx);
+    } catch (const cfg::CfgError& e) {
+      throw NetworkError(std::string(e.what()) + " (layer " + std::to_string(ctx.index) + ")");
+    }
+    if (layer->out().size() == 0) throw NetworkError(ctx.where + "output shape " + layer->out().str() + " is empty");
+    ctx.earlier.push_back(layer->out());
+    ctx.input = layer->out();
+    n.layers_.push_back(std::move(layer));
+  }
+  if (n.layers_.empty()) throw NetworkError(c.file + ": the cfg has a [net] section but no layers");
+  for (const cfg::Section& s : c.sections)
+    for (const cfg::Option* o : s.unused())
+      n.unused_.push_back(s.file + ":" + std::to_string(o->line) + ": [" + s.type + "] unused key '" + o->key + "'");
+
+  size_t ws = 0;
+  for (const auto& l : n.layers_) {
+    n.outputs_.emplace_back(l->out().size() * n.batch_);
+    ws = std::max(ws, l->workspace_bytes());
+  }
+  n.workspace_.resize((ws + sizeof(float) - 1) / sizeof(float));
+  for (const auto& o : n.outputs_) n.output_ptrs_.push_back(o.data());
+  return n;
+}
+
+void Network::load_weights(const std::string& path) {
+  WeightReader r(path);
+  for (int i = 0; i < size(); ++i) {
+    r.begin_layer("layer " + std::to_string(i) + " [" + layers_[i]->type() + "]");
+    layers_[i]->load(r);
+  }
+  r.expect_end();
+  seen_ = r.header().seen;
+  // Loading rebuilds packed operators; their workspaces cannot grow, but check.
+  size_t ws = 0;
+  for (const auto& l : layers_) ws = std::max(ws, l->workspace_bytes());
+  if (ws > workspace_bytes()) workspace_.resize((ws + sizeof(float) - 1) / sizeof(float));
+}
+
+void Network::save_weights(const std::string& path) const {
+  WeightsHeader h;
+  h.seen = seen_;
+  WeightWriter w(path, h);
+  for (const auto& l : layers_) l->save(w);
+  w.close();
+}
+
+void Network::randomize(unsigned seed) {
+  for (int i = 0; i < size(); ++i) layers_[i]->randomize(seed + 7919u * unsigned(i));
+}
+
+const float* Network::forward(const float* input, const std::function<void(int, double)>& on_layer) {
+  const float* x = input;
+  for (int i = 0; i < size(); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ForwardArgs a{x, outputs_[i].data(), workspace_.data(), workspace_bytes(), batch_, &output_ptrs_};
+    layers_[i]->forward(a);
+    if (on_layer) on_layer(i, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    x = outputs_[i].data();
+  }
+  return x;
+}
+
+std::string Network::summary() const {
+  std::ostringstream s;
+  char line[256];
+  std::snprintf(line, sizeof line, "layer %-9s %-16s %18s    %-18s %-10s %8s\n", "type", "filters/size",
+                "input", "output", "algorithm", "BFLOPs");
+  s << line;
+  double total = 0;
+  for (int i = 0; i < size(); ++i) {
+    const Layer& l = *layers_[i];
+    const double bf = l.flops() / 1e9;
+    total += bf;
+    const std::string algo = l.algorithm().empty() ? "-" : l.algorithm();
+    std::snprintf(line, sizeof line, "%5d %-9s %-16s %18s -> %-18s %-10s %8.3f\n", i, l.type(), l.describe().c_str(),
+                  l.in().str().c_str(), l.out().str().c_str(), algo.c_str(), bf);
+    s << line;
+  }
+  std::snprintf(line, sizeof line, "total %.3f BFLOPs, batch %d, workspace %zu bytes\n", total, batch_,
+                workspace_bytes());
+  s << line;
+  return s.str();
+}
+
+}  // namespace huge2

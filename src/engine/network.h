@@ -1,0 +1,67 @@
+// A Darknet network built from a .cfg, with .weights in and out, run forward
+// on the CPU. Every layer's output buffer and one shared workspace are owned
+// here (RAII); layers own their parameters.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cfg.h"
+#include "layer.h"
+
+namespace huge2 {
+
+struct NetworkOptions {
+  std::optional<Algorithm> algorithm;  // override every eligible layer (command line)
+  int batch = 0;                       // > 0: replaces [net] batch
+};
+
+class Network {
+ public:
+  // Throws cfg::CfgError or NetworkError naming file, line and layer.
+  static Network from_cfg_file(const std::string& path, const NetworkOptions& opt = {});
+  static Network from_cfg(const cfg::Cfg& cfg, const NetworkOptions& opt = {});
+
+  Network(Network&&) = default;
+  Network& operator=(Network&&) = default;
+
+  // Darknet .weights; WeightsError names the layer where the file stops matching.
+  void load_weights(const std::string& path);
+  void save_weights(const std::string& path) const;
+  void randomize(unsigned seed);
+
+  // input: batch x input_shape(); returns batch x output_shape(), valid until the next call.
+  // on_layer, when given, is called after each layer with its index and milliseconds.
+  const float* forward(const float* input, const std::function<void(int, double)>& on_layer = {});
+
+  int batch() const { return batch_; }
+  Shape3 input_shape() const { return input_; }
+  Shape3 output_shape() const { return layers_.empty() ? input_ : layers_.back()->out(); }
+  int size() const { return int(layers_.size()); }
+  const Layer& layer(int i) const { return *layers_[i]; }
+  const float* output_of(int i) const { return outputs_[i].data(); }
+  size_t workspace_bytes() const { return workspace_.size() * sizeof(float); }
+  uint64_t seen() const { return seen_; }
+  // "FILE:LINE: [type] unused key 'k'" for keys no layer read (Darknet warns likewise).
+  const std::vector<std::string>& unused_keys() const { return unused_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  // Darknet-style table: index, type, details, input -> output, algorithm, BFLOPs.
+  std::string summary() const;
+
+ private:
+  Network() = default;
+
+  int batch_ = 1;
+  Shape3 input_;
+  uint64_t seen_ = 0;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::vector<float>> outputs_;
+  std::vector<const float*> output_ptrs_;
+  std::vector<float> workspace_;
+  std::vector<std::string> unused_, warnings_;
+};
+
+}  // namespace huge2

@@ -1,0 +1,58 @@
+// Section name -> layer factory, with Darknet's spellings (string_to_layer_type).
+#include <string_view>
+
+#include "layer.h"
+
+namespace huge2 {
+
+std::unique_ptr<Layer> make_convolutional(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_deconvolutional(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_connected(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_maxpool(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_avgpool(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_upsample(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_route(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_shortcut(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_batchnorm(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_dropout(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_logistic(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_softmax(const cfg::Section&, const BuildContext&);
+
+namespace {
+
+struct Entry {
+  std::string_view name;
+  LayerFactory make;
+};
+
+constexpr Entry kLayers[] = {
+    {"convolutional", make_convolutional},     {"conv", make_convolutional},
+    {"deconvolutional", make_deconvolutional}, {"deconv", make_deconvolutional},
+    {"connected", make_connected},             {"conn", make_connected},
+    {"maxpool", make_maxpool},                 {"max", make_maxpool},
+    {"avgpool", make_avgpool},                 {"avg", make_avgpool},
+    {"upsample", make_upsample},               {"route", make_route},
+    {"shortcut", make_shortcut},               {"batchnorm", make_batchnorm},
+    {"dropout", make_dropout},                 {"logistic", make_logistic},
+    {"softmax", make_softmax},                 {"soft", make_softmax},
+};
+
+}  // namespace
+
+LayerFactory find_layer_factory(const std::string& section_type) {
+  for (const Entry& e : kLayers)
+    if (e.name == section_type) return e.make;
+  return nullptr;
+}
+
+std::vector<std::string> layer_type_names() {
+  std::vector<std::string> v;
+  for (const Entry& e : kLayers) v.emplace_back(e.name);
+  return v;
+}
+
+std::string Shape3::str() const {
+  return std::to_string(w) + " x " + std::to_string(h) + " x " + std::to_string(c);
+}
+
+}  // namespace huge2

@@ -1,0 +1,85 @@
+#include "weights_file.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace huge2 {
+namespace {
+
+std::string describe_errno() { return std::strerror(errno); }
+
+}  // namespace
+
+WeightReader::WeightReader(const std::string& path) : path_(path) {
+  file_.reset(std::fopen(path.c_str(), "rb"));
+  if (!file_) throw WeightsError(path + ": cannot open (" + describe_errno() + ")");
+  if (std::fseek(file_.get(), 0, SEEK_END) != 0) throw WeightsError(path + ": cannot seek");
+  const long end = std::ftell(file_.get());
+  if (end < 0) throw WeightsError(path + ": cannot tell its size");
+  size_ = uint64_t(end);
+  std::rewind(file_.get());
+  int32_t v[3];
+  if (size_ < sizeof v || std::fread(v, sizeof(int32_t), 3, file_.get()) != 3)
+    throw WeightsError(path + ": too short for a Darknet weights header (" + std::to_string(size_) + " bytes)");
+  header_.major = v[0], header_.minor = v[1], header_.revision = v[2];
+  pos_ = sizeof v;
+  if (header_.major < 0 || header_.minor < 0)
+    throw WeightsError(path + ": not a Darknet weights file (version " + std::to_string(v[0]) + "." +
+                       std::to_string(v[1]) + "." + std::to_string(v[2]) + ")");
+  if (header_.wide_seen()) {
+    uint64_t seen = 0;
+    if (std::fread(&seen, 8, 1, file_.get()) != 1) throw WeightsError(path + ": header truncated in 'seen'");
+    header_.seen = seen, pos_ += 8;
+  } else {
+    uint32_t seen = 0;
+    if (std::fread(&seen, 4, 1, file_.get()) != 1) throw WeightsError(path + ": header truncated in 'seen'");
+    header_.seen = seen, pos_ += 4;
+  }
+}
+
+void WeightReader::read(float* dst, size_t n, const char* what) {
+  const uint64_t need = uint64_t(n) * sizeof(float);
+  if (size_ - pos_ < need)
+    throw WeightsError(path_ + ": " + layer_ + ": file ends " + std::to_string(need - (size_ - pos_)) +
+                       " bytes short of its " + what + " (" + std::to_string(n) + " floats at byte " +
+                       std::to_string(pos_) + "): truncated, or it belongs to another cfg");
+  if (n && std::fread(dst, sizeof(float), n, file_.get()) != n)
+    throw WeightsError(path_ + ": " + layer_ + ": read error in " + what);
+  pos_ += need;
+}
+
+void WeightReader::expect_end() {
+  if (pos_ != size_)
+    throw WeightsError(path_ + ": " + std::to_string(size_ - pos_) + " bytes left after the last layer (" +
+                       std::to_string(pos_) + " of " + std::to_string(size_) +
+                       " used): it belongs to another cfg");
+}
+
+WeightWriter::WeightWriter(const std::string& path, const WeightsHeader& h) : path_(path) {
+  file_.reset(std::fopen(path.c_str(), "wb"));
+  if (!file_) throw WeightsError(path + ": cannot create (" + describe_errno() + ")");
+  const int32_t v[3] = {h.major, h.minor, h.revision};
+  std::fwrite(v, sizeof(int32_t), 3, file_.get());
+  if (h.wide_seen()) {
+    const uint64_t seen = h.seen;
+    std::fwrite(&seen, 8, 1, file_.get());
+  } else {
+    const uint32_t seen = uint32_t(h.seen);
+    std::fwrite(&seen, 4, 1, file_.get());
+  }
+}
+
+void WeightWriter::write(const float* src, size_t n) {
+  if (!file_) throw WeightsError(path_ + ": already closed");
+  if (n && std::fwrite(src, sizeof(float), n, file_.get()) != n)
+    throw WeightsError(path_ + ": write failed (" + describe_errno() + ")");
+}
+
+void WeightWriter::close() {
+  if (!file_) return;
+  const bool ok = std::fflush(file_.get()) == 0 && !std::ferror(file_.get());
+  std::FILE* f = file_.release();
+  if (std::fclose(f) != 0 || !ok) throw WeightsError(path_ + ": write failed (" + describe_errno() + ")");
+}
+
+}  // namespace huge2

@@ -1,0 +1,31 @@
+// A whole network in the real stock Darknet library (libdarknet.so):
+// parse_network_cfg + load_weights, with the packaged library's SIGFPE on
+// deconvolutional weights worked around (groups = 1, DARKNET.md).
+#pragma once
+#include <string>
+#include <vector>
+
+namespace huge2::peers {
+
+class StockDarknetNetwork {
+ public:
+  // weights may be empty: then the layers keep Darknet's own initial values.
+  StockDarknetNetwork(const std::string& cfg_path, const std::string& weights_path);
+  ~StockDarknetNetwork();
+  StockDarknetNetwork(const StockDarknetNetwork&) = delete;
+  StockDarknetNetwork& operator=(const StockDarknetNetwork&) = delete;
+
+  int layers() const;
+  int batch() const;
+  int inputs() const;                 // per image
+  int layer_outputs(int i) const;     // per image
+  const char* layer_type(int i) const;
+  // One forward pass, as network_predict does, timing each layer (ms).
+  const float* predict(const float* input, std::vector<double>* layer_ms = nullptr);
+  const float* layer_output(int i) const;
+
+ private:
+  void* net_;  // darknet's network*, kept opaque so darknet.h stays out of headers
+};
+
+}  // namespace huge2::peers
