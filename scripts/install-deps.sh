@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake make g++ pkg-config  # build
   libopenblas-dev            # the SGEMM every algorithm shares
+  libopenblas-openmp-dev     # ... in its OpenMP flavour: one thread pool with huge2's loops
   catch2                     # tests (v2)
   darknet                    # stock Darknet: reference and baseline (/usr/lib/darknet)
   libdnnl-dev                # oneDNN: benchmark peer only
