@@ -46,6 +46,10 @@ const char* StockDarknetNetwork::layer_type(int i) const {
 }
 const float* StockDarknetNetwork::layer_output(int i) const { return as_net(net_)->layers[i].output; }
 
+void StockDarknetNetwork::save_weights(const std::string& path) const {
+  ::save_weights(as_net(net_), const_cast<char*>(path.c_str()));
+}
+
 // network_predict's loop (forward_network), with a clock around each layer.
 const float* StockDarknetNetwork::predict(const float* input, std::vector<double>* layer_ms) {
   network* net = as_net(net_);

@@ -23,6 +23,8 @@ class StockDarknetNetwork {
   // One forward pass, as network_predict does, timing each layer (ms).
   const float* predict(const float* input, std::vector<double>* layer_ms = nullptr);
   const float* layer_output(int i) const;
+  // Darknet's own save_weights (0.2.0 header).
+  void save_weights(const std::string& path) const;
 
  private:
   void* net_;  // darknet's network*, kept opaque so darknet.h stays out of headers

@@ -1,0 +1,117 @@
+// Whole networks against the real stock Darknet library: the bundled DCGAN
+// cfgs give network_predict's output, and .weights files pass both ways.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <unistd.h>
+
+#include "darknet_network.h"
+#include "helpers.h"
+#include "network.h"
+
+using namespace huge2;
+using huge2::test::compare;
+using huge2::test::random_tensor;
+
+namespace {
+
+const std::string kCfgDir = HUGE2_SOURCE_DIR "/cfg/";
+
+// A file name unique to this process, removed when the guard goes.
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& tag)
+      : path((std::filesystem::temp_directory_path() / ("huge2-" + std::to_string(getpid()) + "-" + tag)).string()) {}
+  ~TempFile() { std::remove(path.c_str()); }
+};
+
+std::vector<char> bytes_of(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+std::vector<float> run(Network& net, const std::vector<float>& x) {
+  const float* y = net.forward(x.data());
+  return {y, y + net.output_shape().size() * net.batch()};
+}
+
+}  // namespace
+
+TEST_CASE("darknet: bundled DCGAN cfgs equal libdarknet's network_predict", "[darknet][network]") {
+  for (const char* name : {"dcgan64", "dcgan64-huge2", "dcgan64-k5", "dcgan64-k5-huge2", "dcgan128-huge2"}) {
+    const std::string cfg = kCfgDir + name + ".cfg";
+    INFO(cfg);
+    Network net = Network::from_cfg_file(cfg);
+    net.randomize(11);
+    TempFile w(std::string(name) + ".weights");
+    net.save_weights(w.path);
+    peers::StockDarknetNetwork stock(cfg, w.path);
+    REQUIRE(stock.layers() == net.size());
+    std::mt19937 rng(5);
+    const auto x = random_tensor(net.input_shape().size() * net.batch(), rng);
+    const auto got = run(net, x);
+    const float* want = stock.predict(x.data());
+    CHECK(compare(got, std::vector<float>(want, want + got.size())) == "");
+    for (int i = 0; i < net.size(); ++i) {  // and layer by layer
+      INFO("layer " << i);
+      const size_t n = net.layer(i).out().size() * net.batch();
+      REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
+      CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
+                    std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
+    }
+  }
+}
+
+TEST_CASE("darknet: weights written by libdarknet load into huge2, and back byte for byte", "[darknet][network]") {
+  const std::string cfg = kCfgDir + "dcgan64-huge2.cfg";
+  // Darknet's own initial weights (random, its rand()), saved by Darknet.
+  TempFile from_darknet("darknet.weights"), from_huge2("huge2.weights");
+  peers::StockDarknetNetwork stock(cfg, "");
+  stock.save_weights(from_darknet.path);
+  Network net = Network::from_cfg_file(cfg);
+  net.load_weights(from_darknet.path);
+  net.save_weights(from_huge2.path);
+  CHECK(bytes_of(from_huge2.path) == bytes_of(from_darknet.path));
+
+  peers::StockDarknetNetwork reloaded(cfg, from_darknet.path);
+  std::mt19937 rng(8);
+  const auto x = random_tensor(net.input_shape().size(), rng);
+  const auto got = run(net, x);
+  const float* want = reloaded.predict(x.data());
+  CHECK(compare(got, std::vector<float>(want, want + got.size())) == "");
+}
+
+TEST_CASE("network: huge2 and stock algorithms agree on every bundled cfg", "[network]") {
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kCfgDir)) {
+    if (entry.path().extension() != ".cfg") continue;
+    const std::string cfg = entry.path().string();
+    INFO(cfg);
+    NetworkOptions stock_opt, huge2_opt;
+    stock_opt.algorithm = Algorithm::darknet;
+    huge2_opt.algorithm = Algorithm::huge2;
+    Network a = Network::from_cfg_file(cfg, stock_opt), b = Network::from_cfg_file(cfg, huge2_opt);
+    a.randomize(3), b.randomize(3);
+    std::mt19937 rng(4);
+    const auto x = random_tensor(a.input_shape().size() * a.batch(), rng);
+    CHECK(compare(run(b, x), run(a, x)) == "");
+    ++checked;
+  }
+  CHECK(checked >= 6);
+}
+
+TEST_CASE("network: weights round trip through huge2 unchanged", "[network]") {
+  Network net = Network::from_cfg_file(kCfgDir + "dcgan64-k5-huge2.cfg");
+  net.randomize(21);
+  TempFile first("a.weights"), second("b.weights");
+  net.save_weights(first.path);
+  Network again = Network::from_cfg_file(kCfgDir + "dcgan64-k5.cfg");
+  again.load_weights(first.path);
+  again.save_weights(second.path);
+  CHECK(bytes_of(first.path) == bytes_of(second.path));
+  std::mt19937 rng(1);
+  const auto x = random_tensor(net.input_shape().size(), rng);
+  CHECK(compare(run(again, x), run(net, x)) == "");
+}
