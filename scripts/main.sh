@@ -1,11 +1,45 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds (Release), and runs the layer
-# benchmark on the DCGAN and segmentation suites, printing the comparison
-# table (and writing huge2-bench.csv). Extra arguments go to huge2-bench.
-# Usage: scripts/main.sh [huge2-bench options]
+# The main job: installs what is missing, builds (Release), then
+#  1. runs the bundled DCGAN generator with seeded weights (huge2 generate),
+#  2. compares stock and huge2 algorithms on whole networks (huge2 bench --compare)
+#     for the DCGAN generator and a segmentation net, and their peak memory,
+#  3. runs the layer benchmark (huge2-bench) on the DCGAN and segmentation suites.
+# Outputs land in build/main-job/. Arguments go to huge2-bench (step 3), e.g.
+#   bash scripts/main.sh --threads 1 --repeats 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -DHUGE2_BENCH=ON >/dev/null
 cmake --build build -j"$(nproc 2>/dev/null || echo 2)"
-exec ./build/src/huge2-bench "$@"
+
+bin=build/src
+out=build/main-job
+mkdir -p "$out"
+step() { printf '\n==== %s\n' "$*"; }
+
+step "seeded weights for the bundled cfgs (huge2 init-weights)"
+$bin/huge2 init-weights cfg/dcgan64.cfg "$out/dcgan64.weights" --seed 1
+$bin/huge2 init-weights cfg/erfnet-like.cfg "$out/erfnet-like.weights" --seed 1
+
+if $bin/huge2 generate --help >/dev/null 2>&1; then
+  step "DCGAN sampling: 16 images from seeded latents (huge2 generate)"
+  $bin/huge2 generate cfg/dcgan64-huge2.cfg "$out/dcgan64.weights" --count 16 --output "$out/dcgan64-grid.png"
+fi
+
+step "whole DCGAN generator: stock vs huge2 algorithms (huge2 bench --compare)"
+$bin/huge2 bench cfg/dcgan64.cfg "$out/dcgan64.weights" --compare --repeats 20
+step "whole segmentation net (ERFNet-like, 512x512): stock vs huge2 (huge2 bench --compare)"
+$bin/huge2 bench cfg/erfnet-like.cfg "$out/erfnet-like.weights" --compare --repeats 5
+
+step "peak memory, one process per algorithm (huge2 bench --algorithm A)"
+for cfg in dcgan64 erfnet-like; do
+  for algo in darknet huge2; do
+    printf '%-12s %-8s ' "$cfg" "$algo"
+    $bin/huge2 bench "cfg/$cfg.cfg" "$out/$cfg.weights" --algorithm "$algo" --repeats 3 2>/dev/null | tail -n 1
+  done
+done
+
+step "layer benchmark: DCGAN and segmentation suites (huge2-bench)"
+cd "$out"
+../src/huge2-bench --suite dcgan --csv huge2-bench-dcgan.csv "$@"
+../src/huge2-bench --suite seg --csv huge2-bench-seg.csv "$@"

@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include "gemm.h"
 
 namespace huge2::cli {
@@ -66,6 +68,12 @@ double median_ms(const std::function<void()>& f, int repeats, const std::string&
   }
   std::fprintf(stderr, "\r%*s\r", int(label.size()) + 24, "");
   return median(t);
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
 double median(std::vector<double> v) {

@@ -24,6 +24,8 @@ std::vector<float> random_input(const Network& net, unsigned seed);
 double median_ms(const std::function<void()>& f, int repeats, const std::string& label);
 double max_abs_diff(const float* a, const float* b, size_t n);
 double median(std::vector<double> v);
+// This process's peak resident set so far (getrusage), in MiB.
+double peak_rss_mib();
 
 int verb_run(int argc, char** argv);
 int verb_bench(int argc, char** argv);

@@ -82,8 +82,8 @@ int verb_bench(int argc, char** argv) {
                   l.algorithm().empty() ? "-" : l.algorithm().substr(0, 12).c_str(), ms,
                   l.flops() / (ms * 1e6 + 1e-12), l.workspace_bytes());
     }
-    std::printf("total %.3f ms (median of whole passes), network workspace %zu bytes\n", median(t[0].total),
-                ref.workspace_bytes());
+    std::printf("total %.3f ms (median of whole passes), network workspace %zu bytes, peak RSS %.1f MiB\n",
+                median(t[0].total), ref.workspace_bytes(), peak_rss_mib());
     return 0;
   }
   const Network& h = *nets[1];
@@ -101,7 +101,9 @@ int verb_bench(int argc, char** argv) {
   const double ta = median(t[0].total), tb = median(t[1].total);
   std::printf("total: darknet %.3f ms, huge2 %.3f ms, speedup %.2fx; max|diff| of any layer %.2e\n", ta, tb, ta / tb,
               worst);
-  std::printf("workspace: darknet %zu bytes, huge2 %zu bytes\n", ref.workspace_bytes(), h.workspace_bytes());
+  std::printf("workspace: darknet %zu bytes, huge2 %zu bytes (peak memory per algorithm: run bench with\n"
+              "--algorithm darknet and --algorithm huge2 in separate processes)\n",
+              ref.workspace_bytes(), h.workspace_bytes());
   return 0;
 }
 
