@@ -1,14 +1,12 @@
 // [deconvolutional] / [deconv]: Darknet's transposed convolution, bias or
 // batch-norm, activation (default logistic, as Darknet). Picks darknet or
 // huge2 by the huge2 key.
-#include <random>
+#include <algorithm>
 #include <sstream>
 
-#include "activation.h"
-#include "batchnorm.h"
+#include "conv_params.h"
 #include "deconvolution.h"
 #include "layer_common.h"
-#include "weights_file.h"
 
 namespace huge2 {
 namespace {
@@ -23,18 +21,18 @@ class DeconvolutionalLayer : public Layer {
     shape_.ksize = read_int_at_least(s, ctx, "size", 1, 1);
     shape_.stride = read_int_at_least(s, ctx, "stride", 1, 1);
     shape_.pad = read_padding(s, ctx, shape_.ksize);
+    Activation activation = Activation::logistic;
     try {
-      activation_ = parse_activation(s.get_string("activation", "logistic"));
+      activation = parse_activation(s.get_string("activation", "logistic"));
       shape_.validate();
     } catch (const std::exception& e) {
       fail(ctx, e.what());
     }
-    bn_ = s.get_int("batch_normalize", 0) != 0;
+    const bool bn = s.get_int("batch_normalize", 0) != 0;
     algo_ = choose_algorithm(s, ctx);
     out_ = {shape_.out_c, shape_.out_h(), shape_.out_w()};
-    weights_.assign(shape_.weight_count(), 0.f);
-    biases_.assign(shape_.out_c, 0.f);
-    if (bn_) norm_ = BatchNorm(shape_.out_c);
+    // Same record as [convolutional]; weights [in_c][out_c][k][k].
+    params_ = ConvParams(shape_.weight_count(), shape_.out_c, bn, activation);
     rebuild();
   }
 
@@ -51,51 +49,31 @@ class DeconvolutionalLayer : public Layer {
   }
   size_t workspace_bytes() const override { return op_->workspace_bytes(); }
   double flops() const override { return shape_.flops(); }
-  size_t parameter_count() const override {
-    return weights_.size() + biases_.size() + (bn_ ? 3 * size_t(shape_.out_c) : 0);
-  }
+  size_t parameter_count() const override { return params_.count(); }
 
   void forward(const ForwardArgs& a) const override {
-    const size_t spatial = size_t(out_.h) * out_.w;
     op_->forward(a.input, a.output, a.workspace, a.workspace_bytes);
-    if (bn_) norm_.normalize(a.output, a.batch, spatial);
-    add_bias(a.output, biases_.data(), a.batch, out_.c, spatial);
-    activate_array(a.output, out_.size() * a.batch, activation_);
+    params_.finish(a.output, a.batch, size_t(out_.h) * out_.w);
   }
 
-  // Same record as [convolutional]: biases, [scales, mean, variance], weights
-  // ([in_c][out_c][k][k]).
   void load(WeightReader& r) override {
-    r.read(biases_.data(), biases_.size(), "biases");
-    if (bn_) norm_.load(r);
-    r.read(weights_.data(), weights_.size(), "weights");
+    params_.load(r);
     rebuild();
   }
-  void save(WeightWriter& w) const override {
-    w.write(biases_.data(), biases_.size());
-    if (bn_) norm_.save(w);
-    w.write(weights_.data(), weights_.size());
-  }
+  void save(WeightWriter& w) const override { params_.save(w); }
   void randomize(unsigned seed) override {
-    std::mt19937 rng(seed);
     // Each output sees about in_c * (k/stride)^2 taps.
     const int taps = std::max(1, shape_.ksize / shape_.stride);
-    fill_he(weights_, shape_.in_c * taps * taps, rng);
-    std::uniform_real_distribution<float> b(-0.1f, 0.1f);
-    for (float& v : biases_) v = b(rng);
-    if (bn_) norm_.randomize(seed + 1);
+    params_.randomize(seed, shape_.in_c * taps * taps);
     rebuild();
   }
 
  private:
-  void rebuild() { op_ = std::make_unique<Deconvolution>(shape_, algo_, weights_.data()); }
+  void rebuild() { op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data()); }
 
   DeconvShape shape_;
-  bool bn_ = false;
-  Activation activation_ = Activation::logistic;
   Algorithm algo_ = Algorithm::darknet;
-  std::vector<float> weights_, biases_;
-  BatchNorm norm_;
+  ConvParams params_;
   std::unique_ptr<Deconvolution> op_;
 };
 

@@ -1,0 +1,42 @@
+#include "conv_params.h"
+
+#include <random>
+
+#include "layer_common.h"
+#include "weights_file.h"
+
+namespace huge2 {
+
+ConvParams::ConvParams(size_t weight_count, int filters, bool batch_normalize, Activation act)
+    : weights(weight_count, 0.f), biases(filters, 0.f), bn(batch_normalize), activation(act) {
+  if (bn) norm = BatchNorm(filters);
+}
+
+void ConvParams::load(WeightReader& r) {
+  r.read(biases.data(), biases.size(), "biases");
+  if (bn) norm.load(r);
+  r.read(weights.data(), weights.size(), "weights");
+}
+
+void ConvParams::save(WeightWriter& w) const {
+  w.write(biases.data(), biases.size());
+  if (bn) norm.save(w);
+  w.write(weights.data(), weights.size());
+}
+
+void ConvParams::randomize(unsigned seed, int fan_in) {
+  std::mt19937 rng(seed);
+  fill_he(weights, fan_in, rng);
+  std::uniform_real_distribution<float> b(-0.1f, 0.1f);
+  for (float& v : biases) v = b(rng);
+  if (bn) norm.randomize(seed + 1);
+}
+
+void ConvParams::finish(float* y, int batch, size_t spatial) const {
+  const int filters = int(biases.size());
+  if (bn) norm.normalize(y, batch, spatial);
+  add_bias(y, biases.data(), batch, filters, spatial);
+  activate_array(y, size_t(batch) * filters * spatial, activation);
+}
+
+}  // namespace huge2
