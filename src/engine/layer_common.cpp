@@ -10,8 +10,7 @@ int read_int_at_least(const cfg::Section& s, const BuildContext& ctx, const char
   const int v = s.get_int(key, fallback);
   if (v < min)
     throw NetworkError(s.where(key) + ": [" + s.type + "] " + key + "=" + std::to_string(v) + " must be >= " +
-                       std::to_string(min));
-  (void)ctx;
+                       std::to_string(min) + " (layer " + std::to_string(ctx.index) + ")");
   return v;
 }
 
@@ -21,14 +20,19 @@ int read_padding(const cfg::Section& s, const BuildContext& ctx, int size) {
   return pad ? size / 2 : padding;
 }
 
+std::optional<bool> read_huge2_key(const cfg::Section& s, const BuildContext& ctx) {
+  if (!s.has("huge2")) return std::nullopt;
+  const int v = s.get_int("huge2", 0);
+  if (v != 0 && v != 1)
+    throw NetworkError(s.where("huge2") + ": [" + s.type + "] huge2=" + std::to_string(v) + " must be 0 or 1 (layer " +
+                       std::to_string(ctx.index) + ")");
+  return v == 1;
+}
+
 Algorithm choose_algorithm(const cfg::Section& s, const BuildContext& ctx) {
+  const std::optional<bool> key = read_huge2_key(s, ctx);  // read and checked even when overridden
   if (ctx.override_algorithm) return *ctx.override_algorithm;
-  if (s.has("huge2")) {
-    const int v = s.get_int("huge2", 0);
-    if (v != 0 && v != 1)
-      throw NetworkError(s.where("huge2") + ": [" + s.type + "] huge2=" + std::to_string(v) + " must be 0 or 1");
-    return v ? Algorithm::huge2 : Algorithm::darknet;
-  }
+  if (key) return *key ? Algorithm::huge2 : Algorithm::darknet;
   return ctx.huge2_default ? Algorithm::huge2 : Algorithm::darknet;
 }
 

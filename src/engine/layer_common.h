@@ -1,6 +1,7 @@
 // Helpers the layer files share: cfg keys every conv-like layer reads, and
 // the algorithm choice.
 #pragma once
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@ int read_int_at_least(const cfg::Section& s, const BuildContext& ctx, const char
 
 // Darknet's `pad=1` means padding = size/2; `padding=N` sets it directly.
 int read_padding(const cfg::Section& s, const BuildContext& ctx, int size);
+
+// The layer's huge2=0/1 key, if present; NetworkError for other values.
+std::optional<bool> read_huge2_key(const cfg::Section& s, const BuildContext& ctx);
 
 // The algorithm of an eligible layer: command line override, else the
 // layer's huge2=0/1, else [net] huge2=0/1, else the stock algorithm.

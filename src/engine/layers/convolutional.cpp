@@ -28,7 +28,7 @@ class ConvolutionalLayer : public Layer {
     algo_ = Algorithm::darknet;
     if (dilation_ > 1) {
       algo_ = choose_algorithm(s, ctx);
-    } else if (s.has("huge2") && s.get_int("huge2", 0) == 1) {
+    } else if (read_huge2_key(s, ctx).value_or(false)) {
       fail(ctx, "huge2=1 applies to [deconvolutional] and dilated [convolutional] layers; this one has no dilation");
     }
     shape_.batch = groups_ == 1 ? ctx.batch : 1;
