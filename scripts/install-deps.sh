@@ -10,6 +10,7 @@ packages=(
   catch2                     # tests (v2)
   darknet                    # stock Darknet: reference and baseline (/usr/lib/darknet)
   libdnnl-dev                # oneDNN: benchmark peer only
+  libopencv-dev              # images for run/generate/segment (OpenCV codecs)
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common.h"
+#include "verbs_image.h"
 
 namespace {
 
@@ -13,8 +14,12 @@ const char* const kUsage =
     "usage: huge2 VERB [arguments] [options]   (huge2 VERB --help for each)\n"
     "verbs:\n"
     "  summary CFG                     print the network, its algorithms and unused cfg keys\n"
-    "  run CFG WEIGHTS --input X.npy --output Y.npy\n"
-    "                                  one forward pass on a float32 NCHW .npy tensor\n"
+    "  run CFG WEIGHTS --input X.npy|IMAGE --output Y.npy\n"
+    "                                  one forward pass on a float32 NCHW .npy tensor or an image\n"
+    "  generate CFG WEIGHTS [--count N] [--seed S] [--output GRID.png] [--columns K]\n"
+    "                                  DCGAN samples from seeded latent vectors, as a PNG grid\n"
+    "  segment CFG WEIGHTS IMAGE [--output-prefix P] [--alpha A]\n"
+    "                                  per-pixel classes: P-classes.png, P-overlay.png, histogram\n"
     "  bench CFG [WEIGHTS] [--compare] per-layer timing; --compare runs stock and huge2 algorithms\n"
     "  compare CFG WEIGHTS             the real Darknet library (libdarknet.so) against huge2\n"
     "  init-weights CFG OUT.weights [--seed N]\n"
@@ -29,6 +34,7 @@ const Verb kVerbs[] = {
     {"summary", huge2::cli::verb_summary},   {"run", huge2::cli::verb_run},
     {"bench", huge2::cli::verb_bench},       {"compare", huge2::cli::verb_compare},
     {"init-weights", huge2::cli::verb_init_weights},
+    {"generate", huge2::cli::verb_generate},  {"segment", huge2::cli::verb_segment},
 };
 
 }  // namespace

@@ -1,25 +1,62 @@
-// huge2 run CFG WEIGHTS --input X.npy --output Y.npy: one forward pass.
+// huge2 run CFG WEIGHTS --input X.npy|IMAGE --output Y.npy: one forward pass.
 #include <chrono>
 #include <cstdio>
 
 #include "common.h"
+#include "image_io.h"
 #include "npy.h"
 
 namespace huge2::cli {
 
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// --input IMAGE: load, resize the Darknet way to the [net] size, run batch 1.
+int run_image(const Args& a, const std::string& input) {
+  NetworkOptions opt = network_options(a);
+  if (opt.batch > 1) std::fprintf(stderr, "warning: an image input is a batch of 1; --batch %d ignored\n", opt.batch);
+  opt.batch = 1;
+  apply_threads(a);
+  Network net = load_network(a.positional()[0], opt);
+  const Shape3 in = net.input_shape();
+  if (in.c != 1 && in.c != 3)
+    throw UsageError(a.positional()[0] + ": [net] channels=" + std::to_string(in.c) +
+                     "; an image input needs 1 (grey) or 3 (RGB)");
+  const Image original = load_image(input, in.c);
+  const Image x = resize_darknet(original, in.w, in.h);
+  net.load_weights(a.positional()[1]);
+  const auto t0 = std::chrono::steady_clock::now();
+  const float* y = net.forward(x.data.data());
+  const double ms = ms_since(t0);
+  const Shape3 o = net.output_shape();
+  write_npy(a.get("output", ""), {1, size_t(o.c), size_t(o.h), size_t(o.w)}, y);
+  std::printf("%s: %d x %d image resized to %s\n", input.c_str(), original.w, original.h, in.str().c_str());
+  std::printf("%s: 1 x %s in %.3f ms\n", a.get("output", "").c_str(), o.str().c_str(), ms);
+  return 0;
+}
+
+}  // namespace
+
 int verb_run(int argc, char** argv) {
   static const char* usage =
-      "usage: huge2 run CFG WEIGHTS --input X.npy --output Y.npy [--algorithm darknet|huge2] [--threads N]\n"
+      "usage: huge2 run CFG WEIGHTS --input X.npy|IMAGE --output Y.npy [--algorithm darknet|huge2] [--threads N]\n"
       "One forward pass. X is float32 NCHW: batch x channels x height x width (or one image\n"
-      "without the batch axis) matching the cfg's [net]; the batch is taken from X. Y gets\n"
-      "the last layer's output, batch x C x H x W.\n";
+      "without the batch axis) matching the cfg's [net]; the batch is taken from X. An --input\n"
+      "ending in .png, .jpg, .jpeg or .bmp is read as an image instead (RGB, or grey when [net]\n"
+      "channels=1, values in [0,1]), resized to the [net] width x height with Darknet's bilinear\n"
+      "resize_image, and run as a batch of 1. Y gets the last layer's output, batch x C x H x W.\n";
   auto valued = kNetworkOptions;
   valued.insert({"input", "output"});
   Args a(argc, argv, 2, valued, {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and WEIGHTS");
   if (!a.has("input") || !a.has("output")) throw UsageError("--input and --output are required");
-  const NpyArray x = read_npy(a.get("input", ""));
+  const std::string input = a.get("input", "");
+  if (is_image_path(input)) return run_image(a, input);
+  const NpyArray x = read_npy(input);
   NetworkOptions opt = network_options(a);
   const size_t rank = x.shape.size();
   if (rank != 3 && rank != 4)

@@ -1,0 +1,158 @@
+#include "image_io.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+namespace huge2 {
+
+namespace {
+
+// The whole file, or ImageError naming it and the system's reason.
+std::vector<unsigned char> read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ImageError("cannot read image '" + path + "': " + std::strerror(errno));
+  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) throw ImageError("cannot read image '" + path + "': read error");
+  if (bytes.empty()) throw ImageError("cannot read image '" + path + "': the file is empty");
+  return bytes;
+}
+
+// Decodes to 8-bit, 3 channels, B G R interleaved (OpenCV's order).
+cv::Mat decode_bgr(const std::string& path) {
+  const std::vector<unsigned char> bytes = read_bytes(path);
+  cv::Mat m;
+  try {
+    m = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  } catch (const cv::Exception& e) {
+    throw ImageError("cannot decode image '" + path + "': " + e.what());
+  }
+  if (m.empty() || m.type() != CV_8UC3)
+    throw ImageError("cannot decode image '" + path + "': not an image format OpenCV can read (" +
+                     std::to_string(bytes.size()) + " bytes)");
+  return m;
+}
+
+}  // namespace
+
+Image load_image(const std::string& path, int channels) {
+  if (channels != 1 && channels != 3)
+    throw std::invalid_argument("load_image('" + path + "'): channels must be 1 or 3, got " +
+                                std::to_string(channels));
+  const cv::Mat m = decode_bgr(path);
+  Image im(m.cols, m.rows, channels);
+  const size_t plane = size_t(im.w) * im.h;
+  for (int y = 0; y < im.h; ++y) {
+    const unsigned char* row = m.ptr<unsigned char>(y);
+    for (int x = 0; x < im.w; ++x) {
+      const unsigned b = row[3 * x], g = row[3 * x + 1], r = row[3 * x + 2];
+      const size_t i = size_t(y) * im.w + x;
+      if (channels == 3) {
+        im.data[i] = float(r) / 255.f;
+        im.data[plane + i] = float(g) / 255.f;
+        im.data[2 * plane + i] = float(b) / 255.f;
+      } else {
+        im.data[i] = float((77 * r + 150 * g + 29 * b) >> 8) / 255.f;
+      }
+    }
+  }
+  return im;
+}
+
+Image resize_darknet(const Image& im, int w, int h) {
+  if (w < 1 || h < 1)
+    throw std::invalid_argument("resize_darknet: target size " + std::to_string(w) + " x " + std::to_string(h) +
+                                " must be at least 1 x 1");
+  if (im.w < 1 || im.h < 1 || im.c < 1 || im.size() != size_t(im.w) * im.h * im.c)
+    throw std::invalid_argument("resize_darknet: empty or inconsistent source image");
+  const float w_scale = w == 1 ? 0.f : float(im.w - 1) / float(w - 1);
+  const float h_scale = h == 1 ? 0.f : float(im.h - 1) / float(h - 1);
+
+  // Pass 1, along x: im.w x im.h -> w x im.h.
+  Image part(w, im.h, im.c);
+  for (int k = 0; k < im.c; ++k)
+    for (int r = 0; r < im.h; ++r)
+      for (int c = 0; c < w; ++c) {
+        float v;
+        if (c == w - 1 || im.w == 1) {
+          v = im.at(k, r, im.w - 1);
+        } else {
+          const float sx = float(c) * w_scale;
+          const int ix = int(sx);  // sx >= 0: truncation is floor
+          const float dx = sx - float(ix);
+          v = (1.f - dx) * im.at(k, r, ix) + dx * im.at(k, r, ix + 1);
+        }
+        part.at(k, r, c) = v;
+      }
+
+  // Pass 2, along y: w x im.h -> w x h.
+  Image out(w, h, im.c);
+  for (int k = 0; k < im.c; ++k)
+    for (int r = 0; r < h; ++r) {
+      if (r == h - 1 || im.h == 1) {
+        for (int c = 0; c < w; ++c) out.at(k, r, c) = part.at(k, im.h - 1, c);
+        continue;
+      }
+      const float sy = float(r) * h_scale;
+      const int iy = int(sy);
+      const float dy = sy - float(iy);
+      for (int c = 0; c < w; ++c) out.at(k, r, c) = (1.f - dy) * part.at(k, iy, c) + dy * part.at(k, iy + 1, c);
+    }
+  return out;
+}
+
+void save_image_png(const std::string& path, const float* chw, int c, int h, int w, float lo, float hi) {
+  if (!chw || w < 1 || h < 1)
+    throw ImageError("cannot write image '" + path + "': empty image (" + std::to_string(w) + " x " +
+                     std::to_string(h) + ")");
+  if (c != 1 && c != 3 && c != 4)
+    throw ImageError("cannot write image '" + path + "': " + std::to_string(c) +
+                     " channels (PNG takes 1, 3 or 4)");
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi))
+    throw std::invalid_argument("save_image_png('" + path + "'): need finite lo < hi");
+  const float scale = 255.f / (hi - lo);
+  // OpenCV stores colour as B G R (A): channel k of ours goes to slot perm[k].
+  const int perm3[3] = {2, 1, 0}, perm4[4] = {2, 1, 0, 3}, perm1[1] = {0};
+  const int* perm = c == 3 ? perm3 : c == 4 ? perm4 : perm1;
+  cv::Mat m(h, w, CV_8UC(c));
+  const size_t plane = size_t(w) * h;
+  for (int y = 0; y < h; ++y) {
+    unsigned char* row = m.ptr<unsigned char>(y);
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < c; ++k) {
+        float v = (chw[k * plane + size_t(y) * w + x] - lo) * scale;
+        if (!(v >= 0.f)) v = 0.f;  // also NaN
+        if (v > 255.f) v = 255.f;
+        row[c * x + perm[k]] = static_cast<unsigned char>(std::lround(v));
+      }
+  }
+  std::vector<unsigned char> png;
+  try {
+    if (!cv::imencode(".png", m, png)) throw ImageError("cannot write image '" + path + "': PNG encoding failed");
+  } catch (const cv::Exception& e) {
+    throw ImageError("cannot write image '" + path + "': " + e.what());
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw ImageError("cannot write image '" + path + "': " + std::strerror(errno));
+  f.write(reinterpret_cast<const char*>(png.data()), std::streamsize(png.size()));
+  f.close();
+  if (!f) throw ImageError("cannot write image '" + path + "': write error");
+}
+
+bool is_image_path(const std::string& path) {
+  const size_t dot = path.find_last_of('.');
+  if (dot == std::string::npos || path.find('/', dot) != std::string::npos) return false;
+  std::string ext = path.substr(dot + 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+  return ext == "png" || ext == "jpg" || ext == "jpeg" || ext == "bmp";
+}
+
+}  // namespace huge2
