@@ -2,7 +2,6 @@
 // (Debian's libdarknet.so) and in huge2, same input, per-layer time and
 // difference.
 #include <cstdio>
-#include <cstring>
 
 #include "common.h"
 #ifdef HUGE2_HAVE_DARKNET
@@ -18,8 +17,9 @@ int verb_compare(int argc, char** argv) {
       "and into huge2 (algorithms as the cfg says), runs both on one seeded random input and\n"
       "prints each layer's median time in both (N runs after a warm-up, default 3) and the\n"
       "largest absolute difference of its output.\n"
-      "The packaged Darknet has no dilation: it runs dilated layers undilated, so such layers\n"
-      "(and all after them) are compared against huge2's own stock (darknet) algorithm instead.\n";
+      "Where the packaged Darknet computes a layer differently (it has no dilation and runs\n"
+      "such layers undilated; it ignores the padding of 1x1 convolutions), that layer and all\n"
+      "after it are compared against huge2's own stock (darknet) algorithm instead.\n";
   Args a(argc, argv, 2, {"repeats", "seed", "threads"}, {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and WEIGHTS");
@@ -54,10 +54,15 @@ int verb_compare(int argc, char** argv) {
   std::vector<double> h_ms, d_ms;
   for (int i = 0; i < net.size(); ++i) h_ms.push_back(median(h_runs[i])), d_ms.push_back(median(d_runs[i]));
 
-  int first_dilated = -1;
-  for (int i = 0; i < net.size() && first_dilated < 0; ++i)
-    if (net.layer(i).describe().find(" d") != std::string::npos && !std::strcmp(net.layer(i).type(), "conv"))
-      first_dilated = i;
+  // From the first layer stock Darknet computes differently (dilation, its
+  // 1x1-with-padding fault), its outputs are not comparable: those layers are
+  // compared against huge2's own stock algorithm instead.
+  int first_different = -1;
+  for (int i = 0; i < net.size() && first_different < 0; ++i)
+    if (!net.layer(i).stock_darknet_difference().empty()) first_different = i;
+  if (first_different >= 0)
+    std::printf("layer %d: %s; from there on, compared with huge2's darknet algorithm\n", first_different,
+                net.layer(first_different).stock_darknet_difference().c_str());
   std::printf("threads %d (stock Darknet: 1, its own naive GEMM)\n", threads);
   std::printf("%5s %-9s %-22s %-10s %11s %11s %8s %11s  %s\n", "layer", "type", "output", "algorithm", "darknet ms",
               "huge2 ms", "speedup", "max|diff|", "compared with");
@@ -65,7 +70,7 @@ int verb_compare(int argc, char** argv) {
   for (int i = 0; i < net.size(); ++i) {
     const Layer& l = net.layer(i);
     const size_t n = l.out().size() * net.batch();
-    const bool stock_ok = first_dilated < 0 || i < first_dilated;
+    const bool stock_ok = first_different < 0 || i < first_different;
     if (size_t(dn.layer_outputs(i)) * dn.batch() != n && stock_ok)
       throw std::runtime_error("layer " + std::to_string(i) + ": stock Darknet has " +
                                std::to_string(dn.layer_outputs(i)) + " outputs, huge2 " + std::to_string(l.out().size()));
@@ -75,7 +80,7 @@ int verb_compare(int argc, char** argv) {
     total_d += d_ms[i], total_h += h_ms[i];
     std::printf("%5d %-9s %-22s %-10s %11.3f %11.3f %7.2fx %11.2e  %s\n", i, l.type(), l.out().str().c_str(),
                 l.algorithm().empty() ? "-" : l.algorithm().substr(0, 10).c_str(), d_ms[i], h_ms[i], d_ms[i] / h_ms[i],
-                diff, stock_ok ? "libdarknet.so" : "huge2 darknet algorithm (stock has no dilation)");
+                diff, stock_ok ? "libdarknet.so" : "huge2 darknet algorithm");
   }
   std::printf("total: stock Darknet %.3f ms, huge2 %.3f ms (%.2fx); largest difference %.2e\n", total_d, total_h,
               total_d / total_h, worst);

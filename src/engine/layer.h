@@ -52,6 +52,9 @@ class Layer {
   // The algorithm the layer runs, for the summary; empty for layers with no choice.
   virtual std::string algorithm() const { return ""; }
   virtual size_t workspace_bytes() const { return 0; }
+  // Non-empty when the packaged stock Darknet computes this layer differently
+  // (a known fault, or a key it lacks); says how. Used by `huge2 compare`.
+  virtual std::string stock_darknet_difference() const { return ""; }
   virtual double flops() const { return 0; }
   virtual void forward(const ForwardArgs& a) const = 0;
   virtual void load(WeightReader&) {}

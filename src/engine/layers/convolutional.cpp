@@ -61,6 +61,11 @@ class ConvolutionalLayer : public Layer {
     return a;
   }
   size_t workspace_bytes() const override { return op_->workspace_bytes(); }
+  std::string stock_darknet_difference() const override {
+    if (dilation_ > 1) return "stock Darknet (2018) has no dilation and runs it undilated";
+    if (size_ == 1 && pad_ > 0) return "stock Darknet skips im2col for size=1 and ignores its padding";
+    return "";
+  }
   double flops() const override { return shape_.flops() * (groups_ == 1 ? 1 : groups_ * batch_); }
   size_t parameter_count() const override { return params_.count(); }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "activation.h"
 #include "batchnorm.h"
@@ -78,7 +79,7 @@ class SoftmaxLayer : public Layer {
       const float* x = a.input + b * image;
       float* y = a.output + b * image;
       if (spatial_) {
-        for (size_t p = 0; p < spatial; ++p) softmax(x + p, y + p, in_.c, spatial);
+        softmax_over_channels(x, y, spatial);
       } else {
         const size_t n = image / groups_;
         for (int g = 0; g < groups_; ++g) softmax(x + g * n, y + g * n, n, 1);
@@ -87,6 +88,22 @@ class SoftmaxLayer : public Layer {
   }
 
  private:
+  // Per pixel over channels, walking each channel plane contiguously (a
+  // per-pixel loop would stride a whole plane between reads).
+  void softmax_over_channels(const float* x, float* y, size_t spatial) const {
+    std::vector<float> largest(spatial, -INFINITY), sum(spatial, 0.f);
+    for (int c = 0; c < in_.c; ++c)
+      for (size_t p = 0; p < spatial; ++p) largest[p] = std::max(largest[p], x[c * spatial + p]);
+    for (int c = 0; c < in_.c; ++c)
+      for (size_t p = 0; p < spatial; ++p) {
+        const float e = std::exp((x[c * spatial + p] - largest[p]) / temperature_);
+        y[c * spatial + p] = e;
+        sum[p] += e;
+      }
+    for (int c = 0; c < in_.c; ++c)
+      for (size_t p = 0; p < spatial; ++p) y[c * spatial + p] /= sum[p];
+  }
+
   void softmax(const float* x, float* y, size_t n, size_t stride) const {
     float largest = -INFINITY;
     for (size_t i = 0; i < n; ++i) largest = std::max(largest, x[i * stride]);
