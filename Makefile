@@ -4,16 +4,33 @@
 #   make sanitize        ASan+UBSan build into build-asan/ and run the tests
 #   make bench           run huge2-bench (ARGS="--suite dcgan --threads 1")
 #   make deps            install the Debian packages (scripts/install-deps.sh)
-#   make GPU=1 CUDNN=1   reserved for the CUDA backend (not built yet)
+#   make GPU=1 CUDNN=1   require the CUDA backend (cuda/) and its cudnn algorithm;
+#                        GPU=0 / CUDNN=0 leave them out; unset, CMake builds them
+#                        wherever nvcc / cuDNN are found (HUGE2_CUDA=AUTO). The
+#                        choice stays in $(BUILD)'s cache until given again.
 BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
-GPU   ?= 0
-CUDNN ?= 0
+GPU   ?=
+CUDNN ?=
 ARGS  ?=
 
 CMAKE_FLAGS = -DHUGE2_BENCH=ON
-ifneq ($(GPU)$(CUDNN),00)
-$(error GPU=1/CUDNN=1: the CUDA backend is not part of huge2 yet; build without them)
+ifeq ($(GPU),1)
+CMAKE_FLAGS += -DHUGE2_CUDA=ON
+else ifeq ($(GPU),0)
+CMAKE_FLAGS += -DHUGE2_CUDA=OFF
+else ifneq ($(GPU),)
+$(error GPU must be 1 or 0, got '$(GPU)')
+endif
+ifeq ($(CUDNN),1)
+CMAKE_FLAGS += -DHUGE2_CUDNN=ON
+ifeq ($(GPU),)
+CMAKE_FLAGS += -DHUGE2_CUDA=ON
+endif
+else ifeq ($(CUDNN),0)
+CMAKE_FLAGS += -DHUGE2_CUDNN=OFF
+else ifneq ($(CUDNN),)
+$(error CUDNN must be 1 or 0, got '$(CUDNN)')
 endif
 
 .PHONY: all test sanitize bench deps clean

@@ -1,0 +1,82 @@
+// Index math of the darknet-method kernels and the epilogue, shared by the
+// CUDA kernels (column_kernels.cu) and their CPU emulation in the tests.
+// One call computes one element, as one GPU thread does.
+#pragma once
+#include <cmath>
+
+#include "phase_tiling.h"  // HUGE2_HD
+
+namespace huge2::cuda::detail {
+
+struct Col2imParams {  // transposed convolution, one image
+  int out_c, in_h, in_w, out_h, out_w, k, s, p;
+};
+
+// Output element e = (n, oy, ox) of one image gathers its contributions
+// from the (out_c*k*k) x (in_h*in_w) column buffer of that image:
+// taps ky = (oy+p) mod s, +s, ... with input row iy = (oy+p-ky)/s in range.
+HUGE2_HD float col2im_gather(const Col2imParams& P, const float* col, int e) {
+  const int ox = e % P.out_w, oy = (e / P.out_w) % P.out_h, n = e / (P.out_w * P.out_h);
+  const int ty = oy + P.p, tx = ox + P.p;
+  const int hw = P.in_h * P.in_w;
+  float sum = 0.f;
+  for (int ky = ty % P.s; ky < P.k && ky <= ty; ky += P.s) {
+    const int iy = (ty - ky) / P.s;
+    if (iy >= P.in_h) continue;
+    for (int kx = tx % P.s; kx < P.k && kx <= tx; kx += P.s) {
+      const int ix = (tx - kx) / P.s;
+      if (ix >= P.in_w) continue;
+      sum += col[size_t((n * P.k + ky) * P.k + kx) * hw + iy * P.in_w + ix];
+    }
+  }
+  return sum;
+}
+
+struct Im2colParams {  // convolution, one image
+  int in_c, in_h, in_w, out_h, out_w, k, stride, pad /* applied */, dilation;
+};
+
+// Column element e = ((c*k + ky)*k + kx) x (oy*out_w + ox) of the
+// (in_c*k*k) x (out_h*out_w) column buffer: the dilated tap, 0 in the padding.
+HUGE2_HD float im2col_element(const Im2colParams& P, const float* x, int e) {
+  const int pixels = P.out_h * P.out_w;
+  const int pix = e % pixels, row = e / pixels;
+  const int kx = row % P.k, ky = (row / P.k) % P.k, c = row / (P.k * P.k);
+  const int oy = pix / P.out_w, ox = pix % P.out_w;
+  const int iy = oy * P.stride - P.pad + P.dilation * ky, ix = ox * P.stride - P.pad + P.dilation * kx;
+  if (iy < 0 || iy >= P.in_h || ix < 0 || ix >= P.in_w) return 0.f;
+  return x[(size_t(c) * P.in_h + iy) * P.in_w + ix];
+}
+
+// Darknet's activations, numbered as huge2::cuda::GpuActivation; the
+// formulas of huge2's CPU engine (Darknet's, except tanh).
+HUGE2_HD float activate(float x, int act) {
+  switch (act) {
+    case 0: return 1.f / (1.f + expf(-x));                      // logistic
+    case 1: return x > 0 ? x : 0.f;                              // relu
+    case 2: return x > 0 ? x : .01f * x;                         // relie
+    case 3: return x;                                            // linear
+    case 4: return (x > 0 ? x : 0.f) + .1f * x;                  // ramp
+    case 5: return tanhf(x);                                     // tanh
+    case 6:                                                      // plse
+      if (x < -4) return .01f * (x + 4);
+      if (x > 4) return .01f * (x - 4) + 1;
+      return .125f * x + .5f;
+    case 7: return x > 0 ? x : .1f * x;                          // leaky
+    case 8: return x >= 0 ? x : expf(x) - 1;                     // elu
+    case 9: return 2.f / (1.f + expf(-x)) - 1;                   // loggy
+    case 10: {                                                   // stair
+      const int n = int(floorf(x));
+      return n % 2 == 0 ? floorf(x / 2.f) : (x - n) + floorf(x / 2.f);
+    }
+    case 11: return x < -1 ? -1.f : x > 1 ? 1.f : x;             // hardtan
+    case 12:                                                     // lhtan
+      if (x < 0) return .001f * x;
+      if (x > 1) return .001f * (x - 1) + 1;
+      return x;
+    case 13: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * (expf(x) - 1);  // selu
+  }
+  return x;
+}
+
+}  // namespace huge2::cuda::detail

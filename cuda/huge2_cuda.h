@@ -1,0 +1,139 @@
+// The CUDA backend's kernel layer: transposed and dilated convolution on the
+// GPU with Darknet semantics (layers/shapes.h), three algorithms each.
+//
+//   darknet  Darknet's GPU method. Transposed: cuBLAS SGEMM W^T*X into an
+//            (out_c*k*k) x (h*w) column buffer, then col2im (each output
+//            pixel gathers its contributions). Convolution: dilated im2col,
+//            then cuBLAS SGEMM. One image at a time, like Darknet.
+//   huge2    Untangled. Transposed: every one of the stride*stride output
+//            phases is a dense correlation of the original input with that
+//            phase's sub-kernel, written straight to the interleaved outputs.
+//            Dilated (stride 1): every one of the d*d sub-images is a dense
+//            k x k correlation of the input read with stride d (addressed, not
+//            copied), written to its interleaved outputs. Both are one tiled
+//            kernel (shared-memory staging, register accumulation, no atomics,
+//            no zero taps, no workspace). Convolution with stride > 1 runs
+//            darknet (falls_back_to_darknet()).
+//   cudnn    cuDNN (when built with HUGE2_CUDNN): backward-data of the forward
+//            convolution whose filter is Darknet's [in_c][out_c][k][k] weights
+//            (transposed), cudnnConvolutionForward with dilation
+//            (convolution); the fastest algorithm within
+//            GpuOptions::max_workspace_bytes, chosen at construction, pure
+//            FP32 (CUDNN_FMA_MATH) where cuDNN offers it, else default math
+//            (TF32 possible on sm_80+; describe() says which).
+//
+// All tensor and weight pointers are DEVICE pointers (or managed memory);
+// host pointers are refused. Impossible shapes, null or host pointers and a
+// short workspace throw huge2::ShapeError; CUDA/cuBLAS/cuDNN failures throw
+// huge2::cuda::CudaError with the library's error string. Like the CPU
+// operators, bias and activation are not part of forward(); bias_activation()
+// is the separate epilogue kernel.
+#pragma once
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "cuda_error.h"
+#include "shapes.h"
+
+namespace huge2::cuda {
+
+enum class GpuAlgorithm { darknet, huge2, cudnn };
+
+const char* gpu_algorithm_name(GpuAlgorithm a);
+// "darknet", "huge2" or "cudnn"; throws std::invalid_argument otherwise.
+GpuAlgorithm parse_gpu_algorithm(const std::string& name);
+// Whether this build has the cudnn algorithm (HUGE2_CUDNN).
+bool built_with_cudnn();
+// CUDA devices visible; 0 (never an exception) when there is no device or
+// no usable driver, in which case *why (if given) says what CUDA reported.
+int device_count(std::string* why = nullptr) noexcept;
+
+struct GpuOptions {
+  // cudnn: the algorithm chosen is the fastest needing at most this much workspace.
+  size_t max_workspace_bytes = size_t(1) << 30;
+  // cudnn: true measures every algorithm (cudnnFind*Algorithm: slow to
+  // construct, picks the truly fastest); false takes cuDNN's heuristic
+  // ranking (cudnnGet*Algorithm_v7: instant).
+  bool cudnn_exhaustive = true;
+  // huge2: -1 picks the tile shape of the phase kernel from the geometry;
+  // 0..kTileConfigs-1 forces one (tests and benchmarks).
+  int tile_config = -1;
+};
+constexpr int kTileConfigs = 4;
+
+// Transposed convolution (Darknet [deconvolutional]).
+class DeconvGpu {
+ public:
+  // weights: device pointer, [in_c][out_c][k][k] as Darknet stores them;
+  // copied (darknet, cudnn) or packed per phase (huge2) into memory the
+  // operator owns, so the caller may free them afterwards. Work at
+  // construction runs on `stream`, which is synchronised before returning.
+  DeconvGpu(const DeconvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream = nullptr,
+            const GpuOptions& options = {});
+  ~DeconvGpu();
+  DeconvGpu(DeconvGpu&&) noexcept;
+  DeconvGpu& operator=(DeconvGpu&&) noexcept;
+
+  const DeconvShape& shape() const;
+  GpuAlgorithm algorithm() const;
+  // Device scratch bytes forward() needs (0 for huge2); the caller owns it.
+  size_t workspace_bytes() const;
+  // Device bytes of weights the operator holds.
+  size_t packed_weight_bytes() const;
+  // huge2 only: the sub-kernel is too large for the phase kernel's shared
+  // memory (around 9x9 taps per phase), so darknet runs instead.
+  bool falls_back_to_darknet() const;
+  // One line: the method and its parameters (tile shape, cuDNN algorithm, ...).
+  std::string describe() const;
+
+  // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w
+  // (overwritten). Asynchronous on `stream`.
+  void forward(const float* x, float* y, void* workspace, size_t workspace_bytes, cudaStream_t stream = nullptr) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Convolution, plain or dilated (Darknet [convolutional]; padding applied =
+// pad * dilation).
+class ConvGpu {
+ public:
+  // weights: device pointer, [out_c][in_c][k][k].
+  ConvGpu(const ConvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream = nullptr,
+          const GpuOptions& options = {});
+  ~ConvGpu();
+  ConvGpu(ConvGpu&&) noexcept;
+  ConvGpu& operator=(ConvGpu&&) noexcept;
+
+  const ConvShape& shape() const;
+  GpuAlgorithm algorithm() const;
+  size_t workspace_bytes() const;
+  size_t packed_weight_bytes() const;
+  // huge2 only: stride > 1 (or a kernel too large for shared memory) runs
+  // darknet's im2col + SGEMM instead of the sub-image kernel.
+  bool falls_back_to_darknet() const;
+  std::string describe() const;
+
+  void forward(const float* x, float* y, void* workspace, size_t workspace_bytes, cudaStream_t stream = nullptr) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Darknet's activations (names as in cfg files; formulas as huge2's CPU
+// engine, i.e. Darknet's except tanh, which is tanhf).
+enum class GpuActivation { logistic, relu, relie, linear, ramp, tanh, plse, leaky, elu, loggy, stair, hardtan, lhtan, selu };
+// Throws std::invalid_argument for an unknown name.
+GpuActivation parse_gpu_activation(const std::string& name);
+
+// The layer epilogue: y[b][c][i] = act(y[b][c][i] + bias[c]) in place;
+// bias may be null (no bias). y and bias are device pointers.
+void bias_activation(float* y, const float* bias, int batch, int channels, int spatial, GpuActivation act,
+                     cudaStream_t stream = nullptr);
+
+}  // namespace huge2::cuda

@@ -1,0 +1,28 @@
+// Host-callable launchers of the backend's kernels (phase_kernel.cu,
+// column_kernels.cu). Internal: the operators in huge2_cuda.h call these.
+// Every launcher checks the launch and throws CudaError.
+#pragma once
+#include <cuda_runtime_api.h>
+
+#include "column_math.h"
+#include "phase_plan.h"
+
+namespace huge2::cuda::detail {
+
+// The huge2 phase kernel over all phases and images of a plan.
+void launch_phase_kernel(const LaunchPlan& plan, const float* x, const float* packed_w, float* y,
+                         const PhaseDesc* device_phases, cudaStream_t stream);
+// Packs one phase of transposed weights (deconv_pack_source) into packed + q.w_offset.
+void launch_pack_deconv(const float* w, float* packed, int in_c, int out_c, int k, int s, const PhaseDesc& q,
+                        cudaStream_t stream);
+// Packs convolution weights (conv_pack_source).
+void launch_pack_conv(const float* w, float* packed, int in_c, int out_c, int k, cudaStream_t stream);
+
+// darknet: one image's col2im gather into y (overwritten), and im2col.
+void launch_col2im(const Col2imParams& p, const float* col, float* y, cudaStream_t stream);
+void launch_im2col(const Im2colParams& p, const float* x, float* col, cudaStream_t stream);
+
+void launch_bias_activation(float* y, const float* bias, int batch, int channels, int spatial, int act,
+                            cudaStream_t stream);
+
+}  // namespace huge2::cuda::detail
