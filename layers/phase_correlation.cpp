@@ -87,7 +87,10 @@ void PhaseSet::merge_small_bands(BandMap& groups) const {
   for (auto g = groups.begin(); g != groups.end();) {
     size_t cols = 0;
     for (const RowItem& it : g->second) cols += phases[it.phase].cols;
-    if (g->first == full || g->first.second <= g->first.first || cols >= kMinBandCols) {
+    // ... unless most of its taps are zeros (a 1x1 input under a 4x4 kernel):
+    // then multiplying them would cost more than the extra GEMM.
+    const bool mostly_zero = 2 * (g->first.second - g->first.first) < taps_h;
+    if (g->first == full || g->first.second <= g->first.first || cols >= kMinBandCols || mostly_zero) {
       ++g;
       continue;
     }
