@@ -1,12 +1,16 @@
 // Shared test helpers: seeded random tensors and a tolerance check that
 // prints where and by how much two tensors differ.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "shapes.h"
 
 namespace huge2::test {
 
@@ -15,6 +19,46 @@ inline std::vector<float> random_tensor(size_t n, std::mt19937& rng) {
   std::vector<float> v(n);
   for (float& f : v) f = dist(rng);
   return v;
+}
+
+// The random geometries of the issue: batch 1..3, k 1..7, stride 1..4,
+// (dilation 1..6,) padding 0..k-1, sizes 1..33, channels 1..64 but bounded
+// so that the naive reference does about `work` multiply-adds per channel
+// pair squared. nullopt when the draw is an impossible geometry (the caller
+// draws again); the draws happen in a fixed order, so a seed names a sequence.
+inline int random_channel_bound(int work, int64_t per_channel_pair) {
+  const int budget = int(work / per_channel_pair);
+  return std::max(1, std::min(64, int(std::sqrt(double(budget)))));
+}
+
+inline std::optional<DeconvShape> random_deconv_shape(std::mt19937& rng, int work) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  DeconvShape s;
+  s.batch = pick(1, 3);
+  s.ksize = pick(1, 7);
+  s.stride = pick(1, 4);
+  s.pad = pick(0, s.ksize - 1);
+  s.in_h = pick(1, 33), s.in_w = pick(1, 33);
+  const int cmax = random_channel_bound(work, int64_t(s.batch) * s.ksize * s.ksize * s.in_h * s.in_w);
+  s.in_c = pick(1, cmax), s.out_c = pick(1, cmax);
+  if (s.out_h() < 1 || s.out_w() < 1) return std::nullopt;
+  return s;
+}
+
+inline std::optional<ConvShape> random_conv_shape(std::mt19937& rng, int work) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  ConvShape s;
+  s.batch = pick(1, 3);
+  s.ksize = pick(1, 7);
+  s.stride = pick(1, 4);
+  s.dilation = pick(1, 6);
+  s.pad = pick(0, s.ksize - 1);
+  s.in_h = pick(1, 33), s.in_w = pick(1, 33);
+  const int64_t span = int64_t(s.dilation) * (s.ksize - 1) + 1;
+  if (s.in_h + 2 * s.applied_pad() < span || s.in_w + 2 * s.applied_pad() < span) return std::nullopt;
+  const int cmax = random_channel_bound(work, int64_t(s.batch) * s.ksize * s.ksize * s.out_h() * s.out_w());
+  s.in_c = pick(1, cmax), s.out_c = pick(1, cmax);
+  return s;
 }
 
 // Empty string when |got - want| <= rtol * max(1, max|want|) everywhere;

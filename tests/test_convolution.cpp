@@ -10,6 +10,7 @@
 using namespace huge2;
 using huge2::test::compare;
 using huge2::test::random_tensor;
+using huge2::test::random_conv_shape;
 
 namespace {
 
@@ -66,21 +67,11 @@ TEST_CASE("conv: 1x1 with padding follows the definition, not stock Darknet", "[
 TEST_CASE("conv: 300+ random geometries, darknet and huge2 equal the definition", "[conv][random]") {
   const unsigned seed = 1125;
   std::mt19937 rng(seed);
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int tested = 0, strided = 0;
   for (int trial = 0; tested < 330; ++trial) {
-    ConvShape s;
-    s.batch = pick(1, 3);
-    s.ksize = pick(1, 7);
-    s.stride = pick(1, 4);
-    s.dilation = pick(1, 6);
-    s.pad = pick(0, s.ksize - 1);
-    s.in_h = pick(1, 33), s.in_w = pick(1, 33);
-    const int64_t span = int64_t(s.dilation) * (s.ksize - 1) + 1;
-    if (s.in_h + 2 * s.applied_pad() < span || s.in_w + 2 * s.applied_pad() < span) continue;
-    const int budget = 3000000 / (s.batch * s.ksize * s.ksize * s.out_h() * s.out_w());
-    const int cmax = std::max(1, std::min(64, int(std::sqrt(double(budget)))));
-    s.in_c = pick(1, cmax), s.out_c = pick(1, cmax);
+    const std::optional<ConvShape> shape = random_conv_shape(rng, 3000000);
+    if (!shape) continue;  // empty output: tested elsewhere
+    const ConvShape& s = *shape;
     ++tested;
     strided += s.stride > 1 && s.dilation > 1;
     const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);

@@ -10,6 +10,7 @@
 using namespace huge2;
 using huge2::test::compare;
 using huge2::test::random_tensor;
+using huge2::test::random_deconv_shape;
 
 namespace {
 
@@ -71,20 +72,12 @@ TEST_CASE("deconv: DCGAN geometry 4x4 stride 2 padding 1 doubles the size", "[de
 TEST_CASE("deconv: 300+ random geometries, darknet and huge2 equal the definition", "[deconv][random]") {
   const unsigned seed = 20261125;
   std::mt19937 rng(seed);
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int tested = 0;
   for (int trial = 0; tested < 320; ++trial) {
-    DeconvShape s;
-    s.batch = pick(1, 3);
-    s.ksize = pick(1, 7);
-    s.stride = pick(1, 4);
-    s.pad = pick(0, s.ksize - 1);
-    s.in_h = pick(1, 33), s.in_w = pick(1, 33);
-    // Keep the work of the double-precision reference bounded.
-    const int budget = 3000000 / (s.batch * s.ksize * s.ksize * s.in_h * s.in_w);
-    const int cmax = std::max(1, std::min(64, int(std::sqrt(double(budget)))));
-    s.in_c = pick(1, cmax), s.out_c = pick(1, cmax);
-    if (s.out_h() < 1 || s.out_w() < 1) continue;  // impossible geometry: tested elsewhere
+    // Channels bounded to keep the double-precision reference's work bounded.
+    const std::optional<DeconvShape> shape = random_deconv_shape(rng, 3000000);
+    if (!shape) continue;  // impossible geometry: tested elsewhere
+    const DeconvShape& s = *shape;
     ++tested;
     const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
     const auto want = run(s, Algorithm::reference, w, x);

@@ -18,6 +18,8 @@ using namespace huge2;
 using namespace huge2::cuda::detail;
 using huge2::test::compare;
 using huge2::test::random_tensor;
+using huge2::test::random_conv_shape;
+using huge2::test::random_deconv_shape;
 
 namespace {
 
@@ -192,19 +194,11 @@ TEST_CASE("emulation: huge2 and darknet GPU kernels equal the definition, random
           "[emulation][random]") {
   const unsigned seed = 7117;
   std::mt19937 rng(seed);
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int tested = 0, tiles_used[4] = {0, 0, 0, 0};
   for (int trial = 0; tested < 120; ++trial) {
-    DeconvShape s;
-    s.batch = pick(1, 3);
-    s.ksize = pick(1, 7);
-    s.stride = pick(1, 4);
-    s.pad = pick(0, s.ksize - 1);
-    s.in_h = pick(1, 33), s.in_w = pick(1, 33);
-    const int budget = 600000 / (s.batch * s.ksize * s.ksize * s.in_h * s.in_w);
-    const int cmax = std::max(1, std::min(64, int(std::sqrt(double(budget)))));
-    s.in_c = pick(1, cmax), s.out_c = pick(1, cmax);
-    if (s.out_h() < 1 || s.out_w() < 1) continue;
+    const std::optional<DeconvShape> shape = random_deconv_shape(rng, 600000);
+    if (!shape) continue;
+    const DeconvShape& s = *shape;
     ++tested;
     const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
     std::vector<float> want(s.output_count());
@@ -224,21 +218,11 @@ TEST_CASE("emulation: huge2 and darknet GPU kernels equal the definition, random
           "[emulation][random]") {
   const unsigned seed = 8228;
   std::mt19937 rng(seed);
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   int tested = 0, strided = 0;
   for (int trial = 0; tested < 120; ++trial) {
-    ConvShape s;
-    s.batch = pick(1, 3);
-    s.ksize = pick(1, 7);
-    s.stride = pick(1, 4);
-    s.dilation = pick(1, 6);
-    s.pad = pick(0, s.ksize - 1);
-    s.in_h = pick(1, 33), s.in_w = pick(1, 33);
-    const int span = s.dilation * (s.ksize - 1) + 1;
-    if (s.in_h + 2 * s.applied_pad() < span || s.in_w + 2 * s.applied_pad() < span) continue;
-    const int budget = 600000 / (s.batch * s.ksize * s.ksize * s.out_h() * s.out_w());
-    const int cmax = std::max(1, std::min(64, int(std::sqrt(double(budget)))));
-    s.in_c = pick(1, cmax), s.out_c = pick(1, cmax);
+    const std::optional<ConvShape> shape = random_conv_shape(rng, 600000);
+    if (!shape) continue;  // empty output: tested elsewhere
+    const ConvShape& s = *shape;
     ++tested;
     const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
     std::vector<float> want(s.output_count());
