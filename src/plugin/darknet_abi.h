@@ -1,0 +1,47 @@
+// The packaged libdarknet.so (Debian darknet 0.0.0+git20180914, the 2018
+// original) as the plugin sees it: its public header, plus the few exported
+// functions and private types the header does not declare. These are ABI
+// declarations written from the library's exported symbols and documented
+// behaviour (../shared/DARKNET.md), not code taken from Darknet.
+#pragma once
+
+extern "C" {
+#include <darknet.h>  // never with GPU defined: the packaged build is CPU-only
+
+// parser.c's private by-value argument of every parse_* function.
+struct size_params {
+  int batch;
+  int inputs;
+  int h;
+  int w;
+  int c;
+  int index;
+  int time_steps;
+  network* net;
+};
+
+// option_list.h's private node value in the list read_cfg builds per section.
+struct kvp {
+  char* key;
+  char* val;
+  int used;  // option_unused() reports the keys left at 0
+};
+
+// Exported by libdarknet.so, absent from darknet.h.
+void forward_batchnorm_layer(layer l, network net);
+void add_bias(float* output, float* biases, int batch, int n, int size);
+void activate_array(float* x, const int n, const ACTIVATION a);
+void backward_deconvolutional_layer(layer l, network net);
+}
+
+namespace huge2::plugin {
+
+// The functions the plugin replaces, each also reached in the library behind
+// it (dlsym RTLD_NEXT): same signatures as the originals.
+using ParseNetworkCfgFn = network* (*)(char*);
+using ParseNetOptionsFn = void (*)(list*, network*);
+using ParseLayerFn = layer (*)(list*, size_params);
+using LoadWeightsUptoFn = void (*)(network*, char*, int, int);
+using FreeLayerFn = void (*)(layer);
+
+}  // namespace huge2::plugin

@@ -1,0 +1,184 @@
+// libhuge2_darknet.so: loaded ahead of the packaged libdarknet.so (LD_PRELOAD),
+// it replaces a handful of the library's functions. libdarknet calls them
+// through its PLT, so the first definition in the process wins: these. Each
+// calls the original (dlsym RTLD_NEXT) and then adjusts the result:
+//   parse_network_cfg      remembers the file name for error messages
+//   parse_net_options      reads [net] huge2=0/1
+//   parse_deconvolutional  groups = 1 (the packaged library leaves 0 and its
+//                          weight loader divides by it: SIGFPE); huge2=1
+//                          layers get huge2's forward
+//   parse_convolutional    dilation=d (ignored by the 2018 library): fixes the
+//                          output size, runs huge2 or stock dilated im2col
+//   load_weights_upto      the weights changed: re-pack at the next forward
+//   free_layer             forgets the layer
+// Layers without the keys keep every byte Darknet gave them (but groups).
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "darknet_abi.h"
+#include "managed_layers.h"
+#include "parse_context.h"
+
+#define HUGE2_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace huge2::plugin {
+namespace {
+
+// The same function in the library behind the plugin (libdarknet.so).
+template <class Fn>
+Fn next_definition(const char* name) {
+  void* f = dlsym(RTLD_NEXT, name);
+  if (!f) {
+    std::fprintf(stderr,
+                 "huge2 plugin: %s not found behind the plugin (%s): load libdarknet.so after "
+                 "libhuge2_darknet.so\n",
+                 name, dlerror());
+    std::exit(EXIT_FAILURE);
+  }
+  return reinterpret_cast<Fn>(f);
+}
+
+// Darknet allocated output, delta and the batch-norm copies for the
+// undilated size it computed; dilation shrinks (or keeps) them.
+void resize_outputs(layer& l, int out_h, int out_w) {
+  if (out_h == l.out_h && out_w == l.out_w) return;
+  l.out_h = out_h, l.out_w = out_w;
+  l.outputs = out_h * out_w * l.out_c;
+  const size_t count = size_t(l.batch) * l.outputs;
+  auto replace = [count](float*& p) {
+    if (!p) return;
+    std::free(p);  // Darknet's calloc, same C library
+    p = static_cast<float*>(std::calloc(count ? count : 1, sizeof(float)));
+    if (!p) {
+      std::fprintf(stderr, "huge2 plugin: out of memory\n");
+      std::exit(EXIT_FAILURE);
+    }
+  };
+  replace(l.output);
+  replace(l.delta);
+  replace(l.x);
+  replace(l.x_norm);
+}
+
+void report(const ManagedLayer& m, int index, const std::string& extra = "") {
+  if (plugin_verbose()) std::fprintf(stderr, "huge2 plugin: layer %d %s%s\n", index, m.describe().c_str(), extra.c_str());
+}
+
+bool huge2_wanted(const std::optional<bool>& key) {
+  if (key) return *key;
+  const ParseContext* ctx = current_parse();
+  return ctx && ctx->net_huge2;
+}
+
+}  // namespace
+}  // namespace huge2::plugin
+
+using namespace huge2;
+using namespace huge2::plugin;
+
+HUGE2_EXPORT network* parse_network_cfg(char* filename) {
+  static const auto real = next_definition<ParseNetworkCfgFn>("parse_network_cfg");
+  ParseScope scope(filename);
+  network* net = real(filename);
+  const ParseContext& ctx = scope.context();
+  if (net && plugin_verbose() && ctx.deconv_layers + ctx.dilated_layers > 0) {
+    size_t ws = 0;
+    for (int i = 0; i < net->n; ++i) ws = std::max(ws, net->layers[i].workspace_size);
+    std::fprintf(stderr,
+                 "huge2 plugin: %s: %d deconvolutional and %d dilated convolutional layers run by huge2's "
+                 "operators; network workspace %zu B\n",
+                 filename, ctx.deconv_layers, ctx.dilated_layers, ws);
+  }
+  return net;
+}
+
+HUGE2_EXPORT void parse_net_options(list* options, network* net) {
+  static const auto real = next_definition<ParseNetOptionsFn>("parse_net_options");
+  real(options, net);
+  const std::optional<bool> key = SectionOptions(options, "net", -1).huge2();
+  if (ParseContext* ctx = current_parse()) ctx->net_huge2 = key.value_or(false);
+}
+
+HUGE2_EXPORT layer parse_deconvolutional(list* options, size_params params) {
+  static const auto real = next_definition<ParseLayerFn>("parse_deconvolutional");
+  layer l = real(options, params);
+  l.groups = 1;  // the packaged library's weight loader divides by it (DARKNET.md)
+  const SectionOptions opts(options, "deconvolutional", params.index);
+  if (!huge2_wanted(opts.huge2())) return l;
+
+  std::unique_ptr<ManagedDeconv> m;
+  try {
+    m = std::make_unique<ManagedDeconv>(l, params.index, Algorithm::huge2);
+  } catch (const std::exception& e) {
+    opts.fatal("huge2", e.what());
+  }
+  // huge2's forward needs less than the stock column buffer; the network's
+  // shared workspace is sized from these (Darknet's backward checks it).
+  l.workspace_size = m->workspace_bytes();
+  l.forward = forward_managed;
+  l.backward = backward_managed_deconv;
+  l.update = update_managed;
+  report(*m, params.index);
+  if (ParseContext* ctx = current_parse()) ++ctx->deconv_layers;
+  Registry::instance().add(l.weights, std::move(m));
+  return l;
+}
+
+HUGE2_EXPORT layer parse_convolutional(list* options, size_params params) {
+  static const auto real = next_definition<ParseLayerFn>("parse_convolutional");
+  layer l = real(options, params);
+  const SectionOptions opts(options, "convolutional", params.index);
+  int dilation = opts.int_at_least("dilation", 1, 1);
+  if (l.size == 1) dilation = 1;  // a 1x1 kernel has nothing to dilate (as the fork that has the key)
+  const std::optional<bool> key = opts.huge2();
+  if (dilation == 1) {
+    if (key.value_or(false))
+      opts.fatal("huge2", "huge2=1 applies to [deconvolutional] and dilated [convolutional] layers; this one has no dilation");
+    return l;  // untouched
+  }
+  if (l.binary || l.xnor) opts.fatal("dilation", "dilation with binary or xnor weights is not supported");
+
+  const Algorithm algo = huge2_wanted(key) ? Algorithm::huge2 : Algorithm::darknet;
+  const int stock_h = l.out_h, stock_w = l.out_w;
+  std::unique_ptr<ManagedDilatedConv> m;
+  try {
+    const ConvShape s = ManagedDilatedConv::shape_of(l, dilation);
+    resize_outputs(l, s.out_h(), s.out_w());
+    m = std::make_unique<ManagedDilatedConv>(l, params.index, algo, dilation);
+  } catch (const std::exception& e) {
+    opts.fatal("dilation", e.what());
+  }
+  l.workspace_size = m->workspace_bytes();
+  l.forward = forward_managed;
+  l.backward = backward_refused;
+  l.update = update_managed;
+  std::string extra;
+  if (stock_h != l.out_h || stock_w != l.out_w)
+    extra = " (Darknet's undilated size was " + std::to_string(stock_h) + "x" + std::to_string(stock_w) + ")";
+  report(*m, params.index, extra);
+  if (ParseContext* ctx = current_parse()) ++ctx->dilated_layers;
+  Registry::instance().add(l.weights, std::move(m));
+  return l;
+}
+
+HUGE2_EXPORT void load_weights_upto(network* net, char* filename, int start, int cutoff) {
+  static const auto real = next_definition<LoadWeightsUptoFn>("load_weights_upto");
+  // Networks built without parse_deconvolutional (by hand) get the fix too.
+  for (int i = std::max(0, start); net && i < std::min(cutoff, net->n); ++i)
+    if (net->layers[i].type == DECONVOLUTIONAL && net->layers[i].groups == 0) net->layers[i].groups = 1;
+  real(net, filename, start, cutoff);
+  Registry::instance().mark_stale(net, start, cutoff);
+}
+
+HUGE2_EXPORT void free_layer(layer l) {
+  static const auto real = next_definition<FreeLayerFn>("free_layer");
+  Registry::instance().erase(l.weights);
+  real(l);
+}

@@ -1,0 +1,224 @@
+#include "managed_layers.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+namespace huge2::plugin {
+namespace {
+
+[[noreturn]] void fatal(int index, const std::string& what) {
+  std::fprintf(stderr, "huge2 plugin: layer %d: %s\n", index, what.c_str());
+  std::fflush(nullptr);
+  std::exit(EXIT_FAILURE);
+}
+
+std::string dims(int h, int w) { return std::to_string(h) + "x" + std::to_string(w); }
+
+}  // namespace
+
+// ---------------------------------------------------------------- ManagedLayer
+
+ManagedLayer::ManagedLayer(const layer& l, int index, Algorithm algo)
+    : index_(index), algo_(algo), h_(l.h), w_(l.w), c_(l.c), out_h_(l.out_h), out_w_(l.out_w), n_(l.n),
+      darknet_update_(l.update) {}
+
+void ManagedLayer::check_unchanged(const layer& l) const {
+  // resize_network() and friends recompute sizes with Darknet's own
+  // formulas (undilated); running the old plan on them would be wrong.
+  if (l.h != h_ || l.w != w_ || l.c != c_ || l.out_h != out_h_ || l.out_w != out_w_ || l.n != n_)
+    fatal(index_, "layer geometry changed after parsing (" + std::to_string(c_) + "x" + dims(h_, w_) + " -> " +
+                      std::to_string(n_) + "x" + dims(out_h_, out_w_) + " became " + std::to_string(l.c) + "x" +
+                      dims(l.h, l.w) + " -> " + std::to_string(l.n) + "x" + dims(l.out_h, l.out_w) +
+                      "): resizing a network with huge2 layers is not supported");
+}
+
+void ManagedLayer::forward(const layer& l, const network& net) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  check_unchanged(l);
+  if (stale_) {
+    rebuild(l);
+    stale_ = false;
+  }
+  // The network's shared workspace is at least this layer's workspace_size,
+  // which the parser set to the operator's needs; an operator rebuilt under
+  // another thread count may want more: then a buffer of its own.
+  float* ws = net.workspace;
+  size_t ws_bytes = l.workspace_size;
+  if (workspace_bytes_ > ws_bytes || (!ws && workspace_bytes_ > 0)) {
+    own_workspace_.resize((workspace_bytes_ + sizeof(float) - 1) / sizeof(float));
+    ws = own_workspace_.data();
+    ws_bytes = own_workspace_.size() * sizeof(float);
+  }
+  try {
+    for (int b = 0; b < l.batch; ++b)
+      run_image(l, net.input + size_t(b) * l.inputs, l.output + size_t(b) * l.outputs, ws, ws_bytes);
+  } catch (const std::exception& e) {
+    fatal(index_, e.what());
+  }
+  // The epilogue is Darknet's own code, so that it matches the stock layer
+  // exactly (and batch statistics work when net.train is set).
+  if (l.batch_normalize)
+    forward_batchnorm_layer(l, net);
+  else
+    add_bias(l.output, l.biases, l.batch, l.n, l.out_h * l.out_w);
+  activate_array(l.output, l.outputs * l.batch, l.activation);
+}
+
+// --------------------------------------------------------------- ManagedDeconv
+
+ManagedDeconv::ManagedDeconv(const layer& l, int index, Algorithm algo)
+    : ManagedLayer(l, index, algo), darknet_ws_(l.workspace_size) {
+  shape_.batch = 1;
+  shape_.in_c = l.c, shape_.in_h = l.h, shape_.in_w = l.w;
+  shape_.out_c = l.n, shape_.ksize = l.size, shape_.stride = l.stride, shape_.pad = l.pad;
+  shape_.validate();
+  if (shape_.out_h() != l.out_h || shape_.out_w() != l.out_w)
+    throw ShapeError("Darknet made the output " + dims(l.out_h, l.out_w) + ", huge2 computes " +
+                     dims(shape_.out_h(), shape_.out_w()) + " (" + shape_.describe() + ")");
+  rebuild(l);
+  workspace_bytes_ = op_->workspace_bytes();
+}
+
+void ManagedDeconv::rebuild(const layer& l) { op_ = std::make_unique<Deconvolution>(shape_, algo_, l.weights); }
+
+void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* ws, size_t ws_bytes) const {
+  op_->forward(in, out, ws, ws_bytes);
+}
+
+std::string ManagedDeconv::describe() const {
+  std::ostringstream d;
+  d << "[deconvolutional] " << shape_.in_c << " -> " << shape_.out_c << ", " << shape_.ksize << "x" << shape_.ksize
+    << "/" << shape_.stride << " pad " << shape_.pad << ", " << dims(shape_.in_h, shape_.in_w) << " -> "
+    << dims(shape_.out_h(), shape_.out_w()) << ": " << algorithm_name(algo_);
+  if (algo_ == Algorithm::huge2)
+    d << (op_->uses_column_method() ? " (stock column method: in_c >= 8 x out_c)"
+                                    : " (" + std::to_string(shape_.stride * shape_.stride) + " phases)");
+  d << ", workspace " << workspace_bytes_ << " B (Darknet's: " << darknet_ws_ << " B)";
+  return d.str();
+}
+
+// ---------------------------------------------------------- ManagedDilatedConv
+
+ConvShape ManagedDilatedConv::shape_of(const layer& l, int dilation) {
+  ConvShape s;
+  const int g = l.groups > 0 ? l.groups : 1;
+  s.batch = 1;
+  s.in_c = l.c / g, s.in_h = l.h, s.in_w = l.w;
+  s.out_c = l.n / g, s.ksize = l.size, s.stride = l.stride, s.pad = l.pad, s.dilation = dilation;
+  if (l.c % g || l.n % g)
+    throw ShapeError("groups=" + std::to_string(g) + " must divide both the " + std::to_string(l.c) +
+                     " input channels and the " + std::to_string(l.n) + " filters");
+  s.validate();
+  return s;
+}
+
+ManagedDilatedConv::ManagedDilatedConv(const layer& l, int index, Algorithm algo, int dilation)
+    : ManagedLayer(l, index, algo), shape_(shape_of(l, dilation)), groups_(l.groups > 0 ? l.groups : 1) {
+  rebuild(l);
+  workspace_bytes_ = ops_.front().workspace_bytes();  // groups run one after another
+}
+
+void ManagedDilatedConv::rebuild(const layer& l) {
+  ops_.clear();
+  const size_t per_group = shape_.weight_count();
+  for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
+}
+
+void ManagedDilatedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes) const {
+  const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
+  for (int g = 0; g < groups_; ++g) ops_[g].forward(in + g * gin, out + g * gout, ws, ws_bytes);
+}
+
+std::string ManagedDilatedConv::describe() const {
+  const ConvShape& s = shape_;
+  std::ostringstream d;
+  d << "[convolutional] " << s.in_c * groups_ << " -> " << s.out_c * groups_ << ", " << s.ksize << "x" << s.ksize
+    << "/" << s.stride << " pad " << s.pad << " dilation " << s.dilation;
+  if (groups_ > 1) d << " groups " << groups_;
+  d << ", " << dims(s.in_h, s.in_w) << " -> " << dims(s.out_h(), s.out_w()) << ": ";
+  const Convolution& op = ops_.front();
+  if (algo_ == Algorithm::huge2)
+    d << (op.falls_back_to_im2col() ? "huge2 (stride > 1: dilated im2col)"
+                                    : op.uses_subimages() ? "huge2 (d x d sub-images)" : "huge2 (dilated taps in place)");
+  else
+    d << "darknet (dilated im2col + GEMM)";
+  d << ", workspace " << workspace_bytes_ << " B";
+  return d.str();
+}
+
+// -------------------------------------------------------------------- Registry
+
+Registry& Registry::instance() {
+  // Darknet's callbacks carry nothing but the layer and the network, so the
+  // plugin's per-layer state is necessarily process-wide; this is all of it.
+  static Registry r;
+  return r;
+}
+
+void Registry::add(const float* weights, std::unique_ptr<ManagedLayer> m) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  layers_[weights] = std::move(m);  // a stale entry of a freed layer at the same address goes
+}
+
+ManagedLayer* Registry::find(const float* weights) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = layers_.find(weights);
+  return it == layers_.end() ? nullptr : it->second.get();
+}
+
+void Registry::erase(const float* weights) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  layers_.erase(weights);
+}
+
+void Registry::mark_stale(const network* net, int start, int cutoff) {
+  if (!net || !net->layers) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (int i = std::max(0, start); i < std::min(cutoff, net->n); ++i) {
+    auto it = layers_.find(net->layers[i].weights);
+    if (it != layers_.end()) it->second->mark_stale();
+  }
+}
+
+// ------------------------------------------------- functions in layer structs
+
+namespace {
+ManagedLayer& managed(const layer& l, const network& net) {
+  ManagedLayer* m = Registry::instance().find(l.weights);
+  if (!m) fatal(net.index, "the layer's forward is huge2's but the plugin has no record of it (weights replaced?)");
+  return *m;
+}
+}  // namespace
+
+void forward_managed(layer l, network net) { managed(l, net).forward(l, net); }
+
+void update_managed(layer l, update_args a) {
+  ManagedLayer* m = Registry::instance().find(l.weights);
+  if (!m) return;
+  m->darknet_update()(l, a);
+  m->mark_stale();
+}
+
+void backward_managed_deconv(layer l, network net) {
+  const auto* m = dynamic_cast<const ManagedDeconv*>(&managed(l, net));
+  // Darknet's backward pass uses the network's shared workspace at its own
+  // (larger) size; the parser sized that workspace for huge2's forward.
+  size_t allocated = 0;
+  for (int i = 0; i < net.n; ++i) allocated = std::max(allocated, net.layers[i].workspace_size);
+  if (!m || allocated < m->darknet_workspace_bytes())
+    fatal(net.index, "[deconvolutional] huge2=1: Darknet's backward pass needs a " +
+                         std::to_string(m ? m->darknet_workspace_bytes() : 0) +
+                         "-byte workspace and the network's is " + std::to_string(allocated) +
+                         " bytes (sized for huge2's forward); train with huge2=0 on this layer");
+  backward_deconvolutional_layer(l, net);
+}
+
+void backward_refused(layer, network net) {
+  fatal(net.index,
+        "[convolutional] with dilation: Darknet's backward pass ignores dilation, so the plugin runs dilated "
+        "layers for inference only");
+}
+
+}  // namespace huge2::plugin
