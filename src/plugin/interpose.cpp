@@ -161,7 +161,7 @@ HUGE2_EXPORT layer parse_convolutional(list* options, size_params params) {
   l.update = update_managed;
   std::string extra;
   if (stock_h != l.out_h || stock_w != l.out_w)
-    extra = " (Darknet's undilated size was " + std::to_string(stock_h) + "x" + std::to_string(stock_w) + ")";
+    extra = " (Darknet's undilated size was " + std::to_string(stock_w) + "x" + std::to_string(stock_h) + ")";
   report(*m, params.index, extra);
   if (ParseContext* ctx = current_parse()) ++ctx->dilated_layers;
   Registry::instance().add(l.weights, std::move(m));

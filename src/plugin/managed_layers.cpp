@@ -14,7 +14,8 @@ namespace {
   std::exit(EXIT_FAILURE);
 }
 
-std::string dims(int h, int w) { return std::to_string(h) + "x" + std::to_string(w); }
+// Width first, as Darknet's own layer table prints sizes.
+std::string dims(int h, int w) { return std::to_string(w) + "x" + std::to_string(h); }
 
 }  // namespace
 

@@ -1,0 +1,71 @@
+/* darknet_probe: runs one network through libdarknet.so's public API and
+ * dumps every layer's output, for tests/test_plugin.cpp. Knows nothing of
+ * huge2; the test runs it with and without the plugin preloaded.
+ *
+ *   darknet_probe CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W]
+ *
+ * --workaround: set groups = 1 on deconvolutional layers before loading the
+ *   weights (the stock library otherwise dies with SIGFPE; DARKNET.md).
+ * --first-weights W: load W and run a forward pass first (then WEIGHTS is
+ *   loaded over it). Not Darknet's initial weights: with batch-norm variances
+ *   of 0 they overflow, and the stock GEMM's beta = 0 multiplies the stale
+ *   inf in the shared workspace instead of overwriting it, so every later
+ *   pass is NaN, with or without huge2.
+ * INPUT.f32: batch x inputs raw floats. OUT.dump: int32 layer count, then per
+ * layer int32 count and that many floats (batch x outputs).
+ */
+#include <darknet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(const char* what, const char* file) {
+  fprintf(stderr, "darknet_probe: %s %s\n", what, file);
+  return 3;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: %s CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W]\n", argv[0]);
+    return 2;
+  }
+  int workaround = 0;
+  char* first = NULL;
+  for (int i = 5; i < argc; ++i) {
+    if (!strcmp(argv[i], "--workaround")) workaround = 1;
+    else if (!strcmp(argv[i], "--first-weights") && i + 1 < argc) first = argv[++i];
+    else return fail("unknown option", argv[i]);
+  }
+  network* net = parse_network_cfg(argv[1]);
+  if (workaround)
+    for (int i = 0; i < net->n; ++i)
+      if (net->layers[i].type == DECONVOLUTIONAL && net->layers[i].groups == 0) net->layers[i].groups = 1;
+
+  const size_t count = (size_t)net->batch * net->inputs;
+  float* x = malloc(sizeof(float) * count);
+  FILE* f = fopen(argv[3], "rb");
+  if (!f || fread(x, sizeof(float), count, f) != count) return fail("cannot read enough floats from", argv[3]);
+  fclose(f);
+
+  if (first) {
+    load_weights(net, first);
+    network_predict(net, x);
+  }
+  if (strcmp(argv[2], "-")) load_weights(net, argv[2]);
+  network_predict(net, x);
+
+  f = fopen(argv[4], "wb");
+  if (!f) return fail("cannot write", argv[4]);
+  int32_t n = net->n;
+  fwrite(&n, sizeof n, 1, f);
+  for (int i = 0; i < net->n; ++i) {
+    int32_t c = net->layers[i].outputs * net->layers[i].batch;
+    fwrite(&c, sizeof c, 1, f);
+    fwrite(net->layers[i].output, sizeof(float), (size_t)c, f);
+  }
+  fclose(f);
+  free(x);
+  free_network(net);
+  return 0;
+}

@@ -1,0 +1,291 @@
+// The libdarknet plugin end to end: tests/plugin/darknet_probe (a C program
+// on libdarknet.so's public API) runs a network with and without
+// libhuge2_darknet.so preloaded and dumps every layer's output; these tests
+// compare the dumps with each other (stock Darknet is the reference for
+// deconvolutional layers and for everything without keys) or with huge2's
+// own engine (dilated layers, which stock Darknet cannot run).
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "network.h"
+
+extern char** environ;
+
+namespace {
+
+const std::string kSource = HUGE2_SOURCE_DIR;
+const std::string kData = HUGE2_SOURCE_DIR "/tests/data/plugin/";
+const std::string kWork = HUGE2_PLUGIN_WORK_DIR "/";
+
+using Dump = std::vector<std::vector<float>>;  // per layer, batch x outputs
+
+struct Run {
+  int exit_code = -1;  // when it exited
+  int signal = 0;      // when a signal ended it
+  std::string log;     // stdout and stderr
+  Dump layers;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+Dump read_dump(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  Dump d;
+  int32_t n = 0;
+  if (!f.read(reinterpret_cast<char*>(&n), sizeof n)) return d;
+  for (int32_t i = 0; i < n; ++i) {
+    int32_t c = 0;
+    f.read(reinterpret_cast<char*>(&c), sizeof c);
+    std::vector<float> v(size_t(c > 0 ? c : 0));
+    f.read(reinterpret_cast<char*>(v.data()), std::streamsize(v.size() * sizeof(float)));
+    if (!f) return {};
+    d.push_back(std::move(v));
+  }
+  return d;
+}
+
+// The probe on cfg/weights/input; `plugin` preloads libhuge2_darknet.so
+// (behind the sanitizer runtime in sanitizer builds, which must come first).
+Run run_probe(const std::string& name, const std::string& cfg, const std::string& weights, const std::string& input,
+              bool plugin, const std::vector<std::string>& options = {}) {
+  const std::string out = kWork + name + (plugin ? ".plugin" : ".stock") + ".dump";
+  const std::string log = kWork + name + (plugin ? ".plugin" : ".stock") + ".log";
+  std::remove(out.c_str());
+  std::vector<std::string> args = {HUGE2_PROBE_PATH, cfg, weights, input, out};
+  args.insert(args.end(), options.begin(), options.end());
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "LD_PRELOAD=", 11) && std::strncmp(*e, "HUGE2_PLUGIN_QUIET=", 19)) env.push_back(*e);
+  if (plugin) {
+    std::string preload = HUGE2_PLUGIN_PATH;
+    if (std::strlen(HUGE2_ASAN_RUNTIME)) preload = std::string(HUGE2_ASAN_RUNTIME) + ":" + preload;
+    env.push_back("LD_PRELOAD=" + preload);
+  }
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  for (auto& e : env) envp.push_back(e.data());
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = 0;
+  const int err = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  REQUIRE(err == 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  Run r;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  r.log = read_text(log);
+  if (r.exit_code == 0) r.layers = read_dump(out);
+  INFO(r.log);
+  return r;
+}
+
+// Seeded random weights for cfg, written by huge2's engine (Darknet's format).
+std::string make_weights(const std::string& name, const std::string& cfg, unsigned seed) {
+  const std::string path = kWork + name + ".weights";
+  huge2::Network net = huge2::Network::from_cfg_file(cfg);
+  net.randomize(seed);
+  net.save_weights(path);
+  return path;
+}
+
+std::vector<float> make_input(const std::string& name, size_t count, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> n(0.f, 1.f);
+  std::vector<float> x(count);
+  for (float& v : x) v = n(rng);
+  std::ofstream(kWork + name + ".f32", std::ios::binary)
+      .write(reinterpret_cast<const char*>(x.data()), std::streamsize(x.size() * sizeof(float)));
+  return x;
+}
+
+size_t input_count(const std::string& cfg) {
+  huge2::Network net = huge2::Network::from_cfg_file(cfg);
+  return size_t(net.batch()) * net.input_shape().size();
+}
+
+// Largest |a - b| relative to max(1, largest |b|) of the layer.
+double relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double worst = 0, scale = 1;
+  for (float v : b) scale = std::max(scale, double(std::fabs(v)));
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    const double d = std::fabs(double(a[i]) - b[i]);
+    worst = std::max(worst, std::isnan(d) ? INFINITY : d);
+  }
+  return worst / scale;
+}
+
+void require_close(const Dump& got, const Dump& want, double tol) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("layer " << i);
+    REQUIRE(got[i].size() == want[i].size());
+    CHECK(relative_difference(got[i], want[i]) <= tol);
+  }
+}
+
+int count_of(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("plugin: a cfg without huge2 keys runs byte-identical to stock Darknet", "[plugin]") {
+  const std::string cfg = kData + "plain.cfg";
+  const std::string w = make_weights("plain", cfg, 11);
+  make_input("plain", input_count(cfg), 12);
+  const Run stock = run_probe("plain", cfg, w, kWork + "plain.f32", false, {"--workaround"});
+  const Run plugin = run_probe("plain", cfg, w, kWork + "plain.f32", true);  // no workaround: the plugin's fix
+  REQUIRE(stock.exit_code == 0);
+  REQUIRE(plugin.exit_code == 0);
+  CHECK(count_of(plugin.log, "huge2 plugin:") == 0);
+  REQUIRE(plugin.layers.size() == 5);
+  REQUIRE(plugin.layers.size() == stock.layers.size());
+  for (size_t i = 0; i < stock.layers.size(); ++i) {
+    INFO("layer " << i);
+    REQUIRE(plugin.layers[i].size() == stock.layers[i].size());
+    CHECK(std::memcmp(plugin.layers[i].data(), stock.layers[i].data(), stock.layers[i].size() * sizeof(float)) == 0);
+  }
+}
+
+TEST_CASE("plugin: fixes the packaged library's SIGFPE loading deconvolutional weights", "[plugin]") {
+  const std::string cfg = kData + "plain.cfg";
+  const std::string w = make_weights("sigfpe", cfg, 13);
+  make_input("sigfpe", input_count(cfg), 14);
+  // The fault itself (DARKNET.md): without the workaround and the plugin.
+  const Run stock = run_probe("sigfpe", cfg, w, kWork + "sigfpe.f32", false);
+  CHECK(stock.signal == SIGFPE);
+  const Run plugin = run_probe("sigfpe", cfg, w, kWork + "sigfpe.f32", true);
+  CHECK(plugin.exit_code == 0);
+  CHECK(plugin.layers.size() == 5);
+}
+
+TEST_CASE("plugin: huge2 deconvolutional layers equal stock Darknet's", "[plugin]") {
+  struct Case {
+    std::string name, cfg;
+    int huge2_layers;
+  };
+  const Case cases[] = {{"dcgan64", kSource + "/cfg/dcgan64-huge2.cfg", 5},
+                        {"dcgan64-k5", kSource + "/cfg/dcgan64-k5-huge2.cfg", 5},
+                        {"deconv-mix", kData + "deconv-mix.cfg", 4}};
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      const std::string w = make_weights(c.name, c.cfg, 21);
+      make_input(c.name, input_count(c.cfg), 22);
+      // Stock Darknet ignores the huge2 keys (reporting them unused).
+      const Run stock = run_probe(c.name, c.cfg, w, kWork + c.name + ".f32", false, {"--workaround"});
+      const Run plugin = run_probe(c.name, c.cfg, w, kWork + c.name + ".f32", true);
+      REQUIRE(stock.exit_code == 0);
+      REQUIRE(plugin.exit_code == 0);
+      INFO(plugin.log);
+      CHECK(count_of(plugin.log, "huge2 plugin: layer ") == c.huge2_layers);
+      CHECK(plugin.log.find(std::to_string(c.huge2_layers) + " deconvolutional and 0 dilated") != std::string::npos);
+      require_close(plugin.layers, stock.layers, 1e-4);
+    }
+  }
+}
+
+TEST_CASE("plugin: weights loaded again after a forward pass are used (operators re-packed)", "[plugin]") {
+  const std::string cfg = kData + "deconv-mix.cfg";
+  const std::string w = make_weights("reload", cfg, 31);
+  const std::string first = make_weights("reload-first", cfg, 33);
+  make_input("reload", input_count(cfg), 32);
+  const Run stock = run_probe("reload", cfg, w, kWork + "reload.f32", false, {"--workaround"});
+  const Run plugin = run_probe("reload", cfg, w, kWork + "reload.f32", true, {"--first-weights", first});
+  REQUIRE(stock.exit_code == 0);
+  REQUIRE(plugin.exit_code == 0);
+  require_close(plugin.layers, stock.layers, 1e-4);
+}
+
+TEST_CASE("plugin: dilated convolutional layers equal huge2's engine", "[plugin]") {
+  const std::string cfg = kData + "dilated.cfg";
+  const std::string w = make_weights("dilated", cfg, 41);
+  const std::vector<float> x = make_input("dilated", input_count(cfg), 42);
+  huge2::Network engine = huge2::Network::from_cfg_file(cfg);
+  engine.load_weights(w);
+  engine.forward(x.data());
+  Dump want;
+  for (int i = 0; i < engine.size(); ++i) {
+    const size_t n = size_t(engine.batch()) * engine.layer(i).out().size();
+    want.emplace_back(engine.output_of(i), engine.output_of(i) + n);
+  }
+  const Run plugin = run_probe("dilated", cfg, w, kWork + "dilated.f32", true);
+  REQUIRE(plugin.exit_code == 0);
+  INFO(plugin.log);
+  CHECK(plugin.log.find("0 deconvolutional") == std::string::npos);
+  CHECK(plugin.log.find("1 deconvolutional and 6 dilated") != std::string::npos);
+  CHECK(plugin.log.find("36x10 -> 32x6: huge2") != std::string::npos);
+  CHECK(plugin.log.find("(Darknet's undilated size was 34x8)") != std::string::npos);
+  CHECK(plugin.log.find("huge2 (d x d sub-images)") != std::string::npos);
+  CHECK(plugin.log.find("darknet (dilated im2col + GEMM)") != std::string::npos);
+  require_close(plugin.layers, want, 1e-4);
+
+  // Without the plugin the same cfg runs undilated: different sizes and values.
+  const Run stock = run_probe("dilated", cfg, w, kWork + "dilated.f32", false, {"--workaround"});
+  REQUIRE(stock.exit_code == 0);
+  REQUIRE(stock.layers.size() == want.size());
+  CHECK(stock.layers[4].size() != want[4].size());
+  CHECK(relative_difference(stock.layers[0], want[0]) > 1e-2);
+}
+
+TEST_CASE("plugin: malformed keys stop with a message naming file, line and layer", "[plugin]") {
+  struct Case {
+    std::string file, key, message;
+  };
+  const Case cases[] = {
+      {"bad-huge2-value.cfg", "huge2=", "[deconvolutional] (layer 0): huge2=yes must be 0 or 1"},
+      {"bad-net-huge2.cfg", "huge2=", "[net]: huge2=2 must be 0 or 1"},
+      {"bad-dilation-zero.cfg", "dilation=", "[convolutional] (layer 0): dilation=0 must be at least 1"},
+      {"bad-dilation-word.cfg", "dilation=", "[convolutional] (layer 0): dilation=two is not an integer"},
+      {"bad-huge2-undilated.cfg", "huge2=",
+       "[convolutional] (layer 0): huge2=1 applies to [deconvolutional] and dilated [convolutional] layers"},
+      {"bad-dilation-shape.cfg", "dilation=", "[convolutional] (layer 0): convolution"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.file) {
+      const std::string cfg = kData + c.file;
+      // The line of the key, counted here independently of the plugin.
+      std::istringstream text(read_text(cfg));
+      std::string line;
+      int line_no = 0, key_line = 0;
+      while (std::getline(text, line) && !key_line) {
+        ++line_no;
+        if (line.rfind(c.key, 0) == 0) key_line = line_no;
+      }
+      REQUIRE(key_line > 0);
+      make_input("bad", 4 * 4 * 3 * 4, 1);
+      const Run r = run_probe("bad", cfg, "-", kWork + "bad.f32", true);
+      INFO(r.log);
+      CHECK(r.signal == 0);
+      CHECK(r.exit_code == 1);
+      CHECK(r.log.find("huge2 plugin: " + cfg + ":" + std::to_string(key_line) + ": " + c.message) !=
+            std::string::npos);
+    }
+  }
+}
