@@ -73,6 +73,9 @@ class SoftmaxLayer : public Layer {
   }
   const char* type() const override { return "softmax"; }
   std::string describe() const override { return spatial_ ? "per pixel" : "groups " + std::to_string(groups_); }
+  std::string stock_darknet_difference() const override {
+    return spatial_ ? "stock Darknet's CPU softmax ignores spatial=1 (only its GPU path normalises per pixel)" : "";
+  }
   void forward(const ForwardArgs& a) const override {
     const size_t image = in_.size(), spatial = size_t(in_.h) * in_.w;
     for (int b = 0; b < a.batch; ++b) {
