@@ -11,6 +11,7 @@ packages=(
   darknet                    # stock Darknet: reference and baseline (/usr/lib/darknet)
   libdnnl-dev                # oneDNN: benchmark peer only
   libopencv-dev              # images for run/generate/segment (OpenCV codecs)
+  python3                    # the plugin's Python ctypes example and its test
 )
 
 missing=()

@@ -3,7 +3,9 @@
 #  1. runs the bundled DCGAN generator with seeded weights (huge2 generate),
 #  2. compares stock and huge2 algorithms on whole networks (huge2 bench --compare)
 #     for the DCGAN generator and a segmentation net, and their peak memory,
-#  3. runs the layer benchmark (huge2-bench) on the DCGAN and segmentation suites.
+#  3. runs the README's plugin examples: a C program and a Python ctypes script
+#     on the packaged libdarknet.so, stock and with libhuge2_darknet.so,
+#  4. runs the layer benchmark (huge2-bench) on the DCGAN and segmentation suites.
 # Outputs land in build/main-job/. Arguments go to huge2-bench (step 3), e.g.
 #   bash scripts/main.sh --threads 1 --repeats 3
 set -euo pipefail
@@ -42,6 +44,26 @@ for cfg in dcgan64 erfnet-like; do
     $bin/huge2 bench "cfg/$cfg.cfg" "$out/$cfg.weights" --algorithm "$algo" --repeats 3 2>/dev/null | tail -n 1
   done
 done
+
+plugin=build/src/plugin
+if [ -f $plugin/libhuge2_darknet.so ]; then
+  step "inside libdarknet.so: the C and Python examples, Darknet's layers vs huge2's (LD_PRELOAD plugin)"
+  pre="$PWD/$plugin/libhuge2_darknet.so"
+  for threads in 1 2; do
+    echo "-- OMP_NUM_THREADS=$threads (stock Darknet is single-threaded)"
+    run() { OMP_NUM_THREADS=$threads HUGE2_PLUGIN_QUIET=1 LD_PRELOAD="$pre" "$@" 2>/dev/null | grep -v '^wrote'; }
+    run $plugin/darknet-predict cfg/dcgan64.cfg "$out/dcgan64.weights" --repeats 20 --save "$out/dcgan64-stock.bin"
+    run $plugin/darknet-predict cfg/dcgan64-huge2.cfg "$out/dcgan64.weights" --repeats 20 --compare "$out/dcgan64-stock.bin"
+    if command -v python3 >/dev/null; then
+      run python3 src/plugin/examples/predict.py cfg/dcgan64-huge2.cfg "$out/dcgan64.weights" --repeats 20 \
+        --compare "$out/dcgan64-stock.bin"
+    fi
+  done
+  echo "-- dilated: ERFNet-like through libdarknet.so, stock dilated im2col vs huge2 (both need the plugin)"
+  run $plugin/darknet-predict cfg/erfnet-like.cfg "$out/erfnet-like.weights" --repeats 3 --save "$out/erfnet-stock.bin"
+  run $plugin/darknet-predict cfg/erfnet-like-huge2.cfg "$out/erfnet-like.weights" --repeats 3 \
+    --compare "$out/erfnet-stock.bin"
+fi
 
 step "layer benchmark: DCGAN and segmentation suites (huge2-bench)"
 cd "$out"

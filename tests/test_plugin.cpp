@@ -69,16 +69,26 @@ Run run_probe(const std::string& name, const std::string& cfg, const std::string
   const std::string out = kWork + name + (plugin ? ".plugin" : ".stock") + ".dump";
   const std::string log = kWork + name + (plugin ? ".plugin" : ".stock") + ".log";
   std::remove(out.c_str());
-  std::vector<std::string> args = {HUGE2_PROBE_PATH, cfg, weights, input, out};
-  args.insert(args.end(), options.begin(), options.end());
+  // A cross build runs the probe under its emulator (qemu-aarch64 -L ROOT),
+  // which passes LD_PRELOAD to the emulated program with -E.
+  std::vector<std::string> args;
+  std::istringstream emulator(HUGE2_PROBE_EMULATOR);
+  for (std::string part; std::getline(emulator, part, '|');)
+    if (!part.empty()) args.push_back(part);
+  const bool emulated = !args.empty();
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e)
     if (std::strncmp(*e, "LD_PRELOAD=", 11) && std::strncmp(*e, "HUGE2_PLUGIN_QUIET=", 19)) env.push_back(*e);
   if (plugin) {
     std::string preload = HUGE2_PLUGIN_PATH;
     if (std::strlen(HUGE2_ASAN_RUNTIME)) preload = std::string(HUGE2_ASAN_RUNTIME) + ":" + preload;
-    env.push_back("LD_PRELOAD=" + preload);
+    if (emulated)
+      args.insert(args.end(), {"-E", "LD_PRELOAD=" + preload});
+    else
+      env.push_back("LD_PRELOAD=" + preload);
   }
+  args.insert(args.end(), {HUGE2_PROBE_PATH, cfg, weights, input, out});
+  args.insert(args.end(), options.begin(), options.end());
   std::vector<char*> argv, envp;
   for (auto& a : args) argv.push_back(a.data());
   for (auto& e : env) envp.push_back(e.data());
@@ -90,7 +100,7 @@ Run run_probe(const std::string& name, const std::string& cfg, const std::string
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   pid_t pid = 0;
-  const int err = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
+  const int err = posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   REQUIRE(err == 0);
   int status = 0;
