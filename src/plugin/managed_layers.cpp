@@ -198,7 +198,7 @@ void forward_managed(layer l, network net) { managed(l, net).forward(l, net); }
 void update_managed(layer l, update_args a) {
   ManagedLayer* m = Registry::instance().find(l.weights);
   if (!m) return;
-  m->darknet_update()(l, a);
+  if (auto darknet_update = m->darknet_update()) darknet_update(l, a);
   m->mark_stale();
 }
 
