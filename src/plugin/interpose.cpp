@@ -125,8 +125,10 @@ HUGE2_EXPORT layer parse_deconvolutional(list* options, size_params params) {
   } catch (const std::exception& e) {
     opts.fatal("huge2", e.what());
   }
-  // huge2's forward needs less than the stock column buffer; the network's
-  // shared workspace is sized from these (Darknet's backward checks it).
+  // The network's shared workspace is sized from these: huge2's forward
+  // (mostly less than the stock column buffer; a little more where phases
+  // run side by side on several threads). backward_managed_deconv checks
+  // that it still fits Darknet's backward pass.
   l.workspace_size = m->workspace_bytes();
   l.forward = forward_managed;
   l.backward = backward_managed_deconv;
