@@ -68,8 +68,21 @@ void resize_outputs(layer& l, int out_h, int out_w) {
   replace(l.x_norm);
 }
 
-void report(const ManagedLayer& m, int index, const std::string& extra = "") {
-  if (plugin_verbose()) std::fprintf(stderr, "huge2 plugin: layer %d %s%s\n", index, m.describe().c_str(), extra.c_str());
+// Gives layer `index` to m: huge2's forward, `backward`, an update that
+// re-packs the weights, and m's workspace size, from which the network's
+// shared workspace is sized (for a deconvolution mostly less than the stock
+// column buffer, a little more where phases run side by side on several
+// threads; backward_managed_deconv checks it still fits Darknet's backward).
+// Reports the layer and counts it in the parse's total.
+void hand_over(layer& l, int index, std::unique_ptr<ManagedLayer> m, void (*backward)(layer, network),
+               int ParseContext::*count, const std::string& extra = "") {
+  l.workspace_size = m->workspace_bytes();
+  l.forward = forward_managed;
+  l.backward = backward;
+  l.update = update_managed;
+  if (plugin_verbose()) std::fprintf(stderr, "huge2 plugin: layer %d %s%s\n", index, m->describe().c_str(), extra.c_str());
+  if (ParseContext* ctx = current_parse()) ++(ctx->*count);
+  Registry::instance().add(l.weights, std::move(m));
 }
 
 bool huge2_wanted(const std::optional<bool>& key) {
@@ -125,17 +138,7 @@ HUGE2_EXPORT layer parse_deconvolutional(list* options, size_params params) {
   } catch (const std::exception& e) {
     opts.fatal("huge2", e.what());
   }
-  // The network's shared workspace is sized from these: huge2's forward
-  // (mostly less than the stock column buffer; a little more where phases
-  // run side by side on several threads). backward_managed_deconv checks
-  // that it still fits Darknet's backward pass.
-  l.workspace_size = m->workspace_bytes();
-  l.forward = forward_managed;
-  l.backward = backward_managed_deconv;
-  l.update = update_managed;
-  report(*m, params.index);
-  if (ParseContext* ctx = current_parse()) ++ctx->deconv_layers;
-  Registry::instance().add(l.weights, std::move(m));
+  hand_over(l, params.index, std::move(m), backward_managed_deconv, &ParseContext::deconv_layers);
   return l;
 }
 
@@ -163,16 +166,10 @@ HUGE2_EXPORT layer parse_convolutional(list* options, size_params params) {
   } catch (const std::exception& e) {
     opts.fatal("dilation", e.what());
   }
-  l.workspace_size = m->workspace_bytes();
-  l.forward = forward_managed;
-  l.backward = backward_refused;
-  l.update = update_managed;
   std::string extra;
   if (stock_h != l.out_h || stock_w != l.out_w)
     extra = " (Darknet's undilated size was " + std::to_string(stock_w) + "x" + std::to_string(stock_h) + ")";
-  report(*m, params.index, extra);
-  if (ParseContext* ctx = current_parse()) ++ctx->dilated_layers;
-  Registry::instance().add(l.weights, std::move(m));
+  hand_over(l, params.index, std::move(m), backward_refused, &ParseContext::dilated_layers, extra);
   return l;
 }
 
