@@ -1,14 +1,19 @@
 // Transposed convolution operator (Darknet [deconvolutional] semantics).
 //
 // Operator/kernel split in the XNNPACK manner: the constructor checks the
-// shape and packs the weights for the chosen algorithm (once, like loading a
-// model); forward() runs one batch into caller-owned output and workspace.
-// Bias, batch-norm and activation are the layer's business, not this one's.
+// shape, plans the work and packs the weights for the chosen algorithm (once,
+// like loading a model); forward() runs one batch into caller-owned output
+// and workspace. The optional epilogue (per-channel scale and shift, then an
+// activation) is fused into the direct kernels and run as one pass after the
+// other algorithms.
 #pragma once
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "algorithm.h"
-#include "phase_correlation.h"
+#include "direct_plan.h"
+#include "epilogue.h"
 #include "shapes.h"
 
 namespace huge2 {
@@ -16,39 +21,44 @@ namespace huge2 {
 class Deconvolution {
  public:
   // weights: [in_c][out_c][k][k], exactly as Darknet stores them.
-  Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights);
+  // threads: 0 = OpenMP's default. isa: for huge2's direct kernels; default active_isa().
+  Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue = {},
+                int threads = 0);
+  Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue,
+                int threads, Isa isa);
 
   const DeconvShape& shape() const { return shape_; }
   Algorithm algorithm() const { return algo_; }
   // Scratch bytes forward() needs; the caller owns the buffer.
   size_t workspace_bytes() const;
   // Bytes of weights held by the operator in its packed layout.
-  size_t packed_weight_bytes() const { return packed_.size() * sizeof(float); }
+  size_t packed_weight_bytes() const;
+  // What runs: "direct avx512f, exact tiling, ..." or the stock method.
+  std::string method() const;
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
   void forward(const float* x, float* y, float* workspace, size_t workspace_bytes) const;
 
   // huge2 runs the stock column method instead of phases when the layer has
-  // far fewer output than input channels (an RGB output layer): there the
-  // stock column buffer (out_c*k*k rows) is much smaller than the phase
-  // columns (in_c*taps rows), and a GEMM with a 3-row M is slow.
+  // far fewer output than input channels (an RGB output layer): a 3-channel
+  // block would fill 3 of the vector's 16 lanes.
   bool uses_column_method() const { return column_method_; }
-  static constexpr int kColumnMethodChannelRatio = 8;  // in_c >= 8 * out_c
-  // huge2: phases that run at once, each on one thread with its own
-  // workspace slice; fixed at construction from the OpenMP thread count.
-  int parallel_phases() const { return slots_; }
+  static constexpr int kColumnMethodChannelRatio = 8;  // in_c >= 8 * out_c and out_c < 8
 
  private:
   size_t column_bytes() const;  // the stock method's out_c*k*k x h*w buffer
 
   DeconvShape shape_;
   Algorithm algo_;
-  std::vector<float> packed_;       // layout depends on algo_ (see the .cpp)
-  std::vector<PhaseSet> phases_;    // huge2: one per output phase (ry, rx)
-  std::vector<size_t> phase_off_;   // huge2: where each phase's sub-kernel starts in packed_
+  Epilogue epilogue_;             // run as a pass by the non-direct methods
+  std::vector<float> weights_;    // reference, darknet, column method: as given
+  std::unique_ptr<DirectPlan> direct_;
   bool column_method_ = false;
-  int slots_ = 1;
-  size_t slot_floats_ = 0;          // huge2: workspace of one phase
 };
+
+// The stride phases of a transposed convolution as direct sub-problems:
+// one per output residue (oy mod s, ox mod s) that occurs in the output, so a
+// huge stride on a small output plans a few phases, not s*s.
+DirectProblem deconv_phases(const DeconvShape& s);
 
 }  // namespace huge2

@@ -173,10 +173,15 @@ TEST_CASE("network errors: huge2 must be 0 or 1", "[network]") {
                {"huge2=-1", "0 or 1"});
 }
 
-TEST_CASE("network errors: huge2=1 on a [convolutional] without dilation", "[network]") {
-  expect_error(kNet4x4 + "[convolutional]\nfilters=1\nsize=3\npad=1\nhuge2=1\n", {5, 9}, {"huge2=1", "dilation"});
-  // size=1 forces dilation to 1 (as Darknet), so there is nothing for huge2 to do either.
-  expect_error(kNet4x4 + "[convolutional]\nfilters=1\nsize=1\ndilation=2\nhuge2=1\n", {5, 9}, {"huge2=1", "dilation"});
+TEST_CASE("network: huge2=1 on a [convolutional] without dilation runs the direct kernels (the d = 1 case)",
+          "[network]") {
+  const Network plain = build(kNet4x4 + "[convolutional]\nfilters=1\nsize=3\npad=1\nhuge2=1\n");
+  CHECK(plain.layer(0).algorithm() == "huge2");
+  CHECK_THAT(plain.layer(0).method(), StartsWith("direct"));
+  // size=1 forces dilation to 1 (as Darknet): a 1x1 huge2 convolution.
+  const Network one = build(kNet4x4 + "[convolutional]\nfilters=1\nsize=1\ndilation=2\nhuge2=1\n");
+  CHECK(one.layer(0).algorithm() == "huge2");
+  CHECK(one.layer(0).describe().find(" d2") == std::string::npos);
 }
 
 TEST_CASE("network errors: unknown activation names", "[network]") {
@@ -301,15 +306,15 @@ TEST_CASE("network: the algorithm of each layer", "[network]") {
     const Network net = build(algorithm_cfg("", "huge2=1\n", "huge2=1\n"));
     CHECK_THAT(net.layer(0).algorithm(), StartsWith("huge2"));
     CHECK_THAT(net.layer(1).algorithm(), StartsWith("huge2"));
-    CHECK(net.layer(2).algorithm() == "");  // a plain convolution has no choice
+    CHECK(net.layer(2).algorithm() == "darknet");  // a plain convolution follows [net]
     CHECK(net.layer(3).algorithm() == "darknet");
     CHECK(net.layer(4).algorithm() == "darknet");
   }
-  SECTION("[net] huge2=1 makes every deconv and dilated conv huge2, a plain conv shows no choice") {
+  SECTION("[net] huge2=1 makes every deconv and conv huge2, plain ones included") {
     const Network net = build(algorithm_cfg("huge2=1\n", "", ""));
     CHECK_THAT(net.layer(0).algorithm(), StartsWith("huge2"));
     CHECK_THAT(net.layer(1).algorithm(), StartsWith("huge2"));
-    CHECK(net.layer(2).algorithm() == "");
+    CHECK(net.layer(2).algorithm() == "huge2");
     CHECK_THAT(net.layer(3).algorithm(), StartsWith("huge2"));
     CHECK_THAT(net.layer(4).algorithm(), StartsWith("huge2"));
   }

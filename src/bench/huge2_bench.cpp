@@ -23,7 +23,9 @@
 #include "convolution.h"
 #include "deconvolution.h"
 #include "gemm.h"
+#include "isa.h"
 #include "shapes.h"
+#include "ukernels/tile_kernel.h"
 #ifdef HUGE2_HAVE_DARKNET
 #include "peers/darknet_stock.h"
 #endif
@@ -37,7 +39,7 @@ using Clock = std::chrono::steady_clock;
 
 const char* const kUsage =
     "usage: huge2-bench [options]\n"
-    "  --suite dcgan|dcgan5|seg|all  layers to measure (default all)\n"
+    "  --suite dcgan|dcgan5|seg|yolo|all  layers to measure (default all)\n"
     "  --threads LIST                comma-separated thread counts (default 1,2)\n"
     "  --repeats N                   timed runs per measurement, after 1 warm-up (default 5);\n"
     "                                the real stock Darknet gets max(1, N/2): its GEMM is naive\n"
@@ -46,7 +48,9 @@ const char* const kUsage =
     "  --no-stock                    skip the real (slow) Darknet library\n"
     "  --no-onednn                   skip oneDNN\n"
     "  --help                        this text\n"
-    "rows: darknet and huge2 are huge2's own algorithms on one OpenBLAS SGEMM; stock_gemm is\n"
+    "rows: darknet is huge2's stock algorithm on OpenBLAS's SGEMM; huge2 runs huge2's own direct\n"
+    "micro-kernels (ISA from the CPU, or HUGE2_ISA=avx512f|avx2|scalar); fma_peak is a register-only\n"
+    "FMA loop of that ISA, the machine's limit, and %peak is each row's share of it; stock_gemm is\n"
     "the stock method's GEMM alone (no col2im / im2col), the floor that removing the column\n"
     "traffic can reach on that SGEMM; stock_darknet is the real libdarknet.so; onednn_* is oneDNN.\n"
     "Build against the OpenMP OpenBLAS (libopenblas-openmp-dev): a pthreads OpenBLAS keeps a\n"
@@ -95,8 +99,8 @@ Options parse_options(int argc, char** argv) {
       std::exit(0);
     } else if (a == "--suite") {
       o.suite = next();
-      if (o.suite != "dcgan" && o.suite != "dcgan5" && o.suite != "seg" && o.suite != "all")
-        throw UsageError("--suite must be dcgan, dcgan5, seg or all, got '" + o.suite + "'");
+      if (o.suite != "dcgan" && o.suite != "dcgan5" && o.suite != "seg" && o.suite != "yolo" && o.suite != "all")
+        throw UsageError("--suite must be dcgan, dcgan5, seg, yolo or all, got '" + o.suite + "'");
     } else if (a == "--threads") {
       o.threads.clear();
       std::stringstream list(next());
@@ -180,11 +184,11 @@ struct Layer {
   size_t weight_count() const { return transposed ? deconv.weight_count() : conv.weight_count(); }
 };
 
-Layer deconv_layer(int batch, int in_c, int out_c, int size, int k, int s, int p) {
+Layer deconv_layer(int batch, int in_c, int out_c, int h, int w, int k, int s, int p) {
   huge2::DeconvShape d;
-  d.batch = batch, d.in_c = in_c, d.out_c = out_c, d.in_h = d.in_w = size, d.ksize = k, d.stride = s, d.pad = p;
+  d.batch = batch, d.in_c = in_c, d.out_c = out_c, d.in_h = h, d.in_w = w, d.ksize = k, d.stride = s, d.pad = p;
   std::ostringstream n;
-  n << "deconv" << k << "s" << s << "p" << p << " " << in_c << "->" << out_c << " " << size << "x" << size << "->"
+  n << "deconv" << k << "s" << s << "p" << p << " " << in_c << "->" << out_c << " " << h << "x" << w << "->"
     << d.out_h() << "x" << d.out_w();
   return {n.str(), true, d, {}};
 }
@@ -201,10 +205,20 @@ Layer dilated_layer(int batch, int c, int h, int w, int dilation) {
 std::vector<Layer> suite_layers(const std::string& suite, int batch) {
   std::vector<Layer> v;
   const int ladder[][3] = {{1024, 512, 4}, {512, 256, 8}, {256, 128, 16}, {128, 3, 32}};
-  if (suite == "dcgan")  // DCGAN generator: "double the size" layers
-    for (auto& l : ladder) v.push_back(deconv_layer(batch, l[0], l[1], l[2], 4, 2, 1));
+  if (suite == "dcgan") {  // DCGAN generator: the 1x1 latent projection, then "double the size" layers
+    v.push_back(deconv_layer(batch, 100, 1024, 1, 1, 4, 1, 0));
+    for (auto& l : ladder) v.push_back(deconv_layer(batch, l[0], l[1], l[2], l[2], 4, 2, 1));
+  }
   if (suite == "dcgan5")  // same ladder, 5x5 kernels: padding 2 gives 2*in-1, not 2*in
-    for (auto& l : ladder) v.push_back(deconv_layer(batch, l[0], l[1], l[2], 5, 2, 2));
+    for (auto& l : ladder) v.push_back(deconv_layer(batch, l[0], l[1], l[2], l[2], 5, 2, 2));
+  if (suite == "yolo") {  // deconvolutions of real Darknet models: YOLO necks, ReID branches, an autoencoder
+    v.push_back(deconv_layer(batch, 128, 128, 26, 26, 2, 2, 0));
+    v.push_back(deconv_layer(batch, 256, 256, 19, 19, 2, 2, 0));
+    v.push_back(deconv_layer(batch, 128, 128, 38, 38, 2, 2, 0));
+    v.push_back(deconv_layer(batch, 30, 128, 48, 28, 4, 4, 0));
+    v.push_back(deconv_layer(batch, 30, 128, 24, 14, 8, 8, 0));
+    v.push_back(deconv_layer(batch, 16, 16, 10, 10, 3, 3, 1));
+  }
   if (suite == "seg") {  // segmentation context modules: "same" 3x3 dilated convolutions
     for (int d : {2, 4, 8, 12}) v.push_back(dilated_layer(batch, 512, 64, 64, d));
     for (int d : {2, 4, 8, 16}) v.push_back(dilated_layer(batch, 128, 64, 128, d));
@@ -219,6 +233,7 @@ struct Row {
   double ms, gflops;
   size_t workspace;
   double speedup = 1.0;  // huge2 time vs this algorithm's (> 1: huge2 is faster)
+  double peak_pct = 0.0;  // GFLOP/s as a share of the fma_peak row at this thread count
   double diff = 0.0;
   bool flagged = false;
   std::string note;
@@ -243,16 +258,7 @@ Row time_huge2(const Shape& s, huge2::Algorithm algo, const std::vector<float>& 
   r.algorithm = huge2::algorithm_name(algo);
   r.ms = ms;
   r.workspace = ws.bytes();
-  if (algo == huge2::Algorithm::huge2) {
-    if constexpr (std::is_same_v<Op, huge2::Convolution>) {
-      r.note = op.falls_back_to_im2col() ? "im2col fallback (stride > 1)"
-               : op.uses_subimages()     ? "d*d sub-images"
-                                         : "original image, dilated taps (sub-images too narrow)";
-    } else {
-      r.note = op.uses_column_method() ? "stock column method (in_c >= 8*out_c)"
-                                       : std::to_string(op.parallel_phases()) + " phase(s) at once";
-    }
-  }
+  if (algo == huge2::Algorithm::huge2) r.note = op.method();
   return r;
 }
 
@@ -359,15 +365,15 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
 
 void print_table(const std::string& suite, const std::vector<Row>& rows) {
   std::printf("\n== suite %s ==\n", suite.c_str());
-  std::printf("%-34s %3s %-14s %10s %8s %12s %7s %10s  %s\n", "layer", "thr", "algorithm", "median ms", "GFLOP/s",
-              "workspace B", "huge2x", "max|diff|", "note");
+  std::printf("%-36s %3s %-14s %10s %8s %6s %12s %7s %10s  %s\n", "layer", "thr", "algorithm", "median ms",
+              "GFLOP/s", "%peak", "workspace B", "huge2x", "max|diff|", "note");
   std::string last;
   for (const Row& r : rows) {
     const std::string key = r.layer + std::to_string(r.threads);
     if (!last.empty() && key != last) std::printf("\n");
     last = key;
-    std::printf("%-34s %3d %-14s %10.3f %8.1f %12zu %7.2f %10.2e  %s%s\n", r.layer.c_str(), r.threads,
-                r.algorithm.c_str(), r.ms, r.gflops, r.workspace, r.speedup, r.diff,
+    std::printf("%-36s %3d %-14s %10.3f %8.1f %6.1f %12zu %7.2f %10.2e  %s%s\n", r.layer.c_str(), r.threads,
+                r.algorithm.c_str(), r.ms, r.gflops, r.peak_pct, r.workspace, r.speedup, r.diff,
                 r.flagged ? "WRONG (diff > 1e-3*max|ref|) " : "", r.note.c_str());
   }
   std::fflush(stdout);
@@ -375,7 +381,7 @@ void print_table(const std::string& suite, const std::vector<Row>& rows) {
 
 void write_csv(std::ofstream& f, const Row& r) {
   f << r.suite << ",\"" << r.layer << "\"," << r.threads << "," << r.algorithm << "," << r.ms << "," << r.gflops
-    << "," << r.workspace << "," << r.speedup << "," << r.diff << "\n";
+    << "," << r.peak_pct << "," << r.workspace << "," << r.speedup << "," << r.diff << "\n";
 }
 
 // The machine's large-SGEMM ceiling: the best a GEMM-based layer can do here.
@@ -400,6 +406,38 @@ std::vector<Row> sgemm_ceiling(const Options& o) {
   return rows;
 }
 
+// The FMA peak of the ISA huge2's kernels run with: every thread runs the
+// ISA's register-only FMA loop at once; GFLOP/s of all of them together.
+std::vector<Row> fma_peak(const Options& o, huge2::Isa isa, std::vector<std::pair<int, double>>& peaks) {
+  const huge2::TileKernels& k = huge2::tile_kernels(isa);
+  const long iters = 20000000 / k.vl;
+  const double flops_per_thread = double(iters) * 2 * huge2::kPeakChains * k.vl * 2;
+  std::vector<Row> rows;
+  std::printf("== FMA peak: %s register-only loop (%d chains x %d lanes) ==\n", huge2::isa_name(isa),
+              huge2::kPeakChains, k.vl);
+  for (int t : o.threads) {
+    std::fprintf(stderr, "[fma_peak] %d thread%s\n", t, t > 1 ? "s" : "");
+    volatile float sink = 0;
+    Row r{};
+    r.suite = "peak", r.layer = "register-only FMA loop", r.threads = t, r.algorithm = "fma_peak";
+    r.ms = median_ms([&] {
+#pragma omp parallel num_threads(t)
+      {
+        const float v = k.fma_peak_loop(iters);
+#pragma omp critical
+        sink = sink + v;
+      }
+    }, o.repeats);
+    r.gflops = flops_per_thread * t / (r.ms * 1e6);
+    r.peak_pct = 100;
+    peaks.push_back({t, r.gflops});
+    std::printf("threads %d: %8.3f ms  %7.1f GFLOP/s\n", t, r.ms, r.gflops);
+    rows.push_back(r);
+  }
+  std::fflush(stdout);
+  return rows;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -415,7 +453,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "huge2-bench: cannot write '%s'\n", o.csv.c_str());
     return 2;
   }
-  csv << "suite,layer,threads,algorithm,median_ms,gflops,workspace_bytes,speedup_huge2_vs_this,max_abs_diff\n";
+  csv << "suite,layer,threads,algorithm,median_ms,gflops,percent_of_fma_peak,workspace_bytes,speedup_huge2_vs_this,"
+         "max_abs_diff\n";
 
   std::printf("huge2-bench: batch %d, %d timed runs after 1 warm-up (median); huge2x = that row's time / huge2's\n",
               o.batch, o.repeats);
@@ -444,15 +483,23 @@ int main(int argc, char** argv) {
 
   int wrong = 0;
   try {
+    const huge2::Isa isa = huge2::active_isa();
+    std::printf("huge2 micro-kernels: %s (best this CPU offers: %s; HUGE2_ISA=%s)\n", huge2::isa_name(isa),
+                huge2::isa_name(huge2::best_isa()), std::getenv("HUGE2_ISA") ? std::getenv("HUGE2_ISA") : "(unset)");
+    std::vector<std::pair<int, double>> peaks;
+    for (const Row& r : fma_peak(o, isa, peaks)) write_csv(csv, r);
     for (const Row& r : sgemm_ceiling(o)) write_csv(csv, r);
     const std::vector<std::string> suites =
-        o.suite == "all" ? std::vector<std::string>{"dcgan", "dcgan5", "seg"} : std::vector<std::string>{o.suite};
+        o.suite == "all" ? std::vector<std::string>{"dcgan", "dcgan5", "seg", "yolo"}
+                         : std::vector<std::string>{o.suite};
     for (const std::string& suite : suites) {
       std::vector<Row> table;
       for (const Layer& L : suite_layers(suite, o.batch))
         for (int t : o.threads) {
           huge2::set_num_threads(t);
           for (Row& r : measure_layer(suite, L, t, o)) {
+            for (auto [pt, g] : peaks)
+              if (pt == t) r.peak_pct = 100.0 * r.gflops / g;
             write_csv(csv, r);
             wrong += r.flagged;
             table.push_back(std::move(r));

@@ -1,5 +1,6 @@
 #include "conv_params.h"
 
+#include <cmath>
 #include <random>
 
 #include "layer_common.h"
@@ -37,6 +38,23 @@ void ConvParams::finish(float* y, int batch, size_t spatial) const {
   if (bn) norm.normalize(y, batch, spatial);
   add_bias(y, biases.data(), batch, filters, spatial);
   activate_array(y, size_t(batch) * filters * spatial, activation);
+}
+
+// Darknet's inference batch-norm, (x - mean) / (sqrt(var) + 1e-6) * scale,
+// then + bias, folded into x * a + b.
+Epilogue ConvParams::epilogue(int first, int count) const {
+  Epilogue e;
+  e.activation = activation;
+  e.shift.assign(biases.begin() + first, biases.begin() + first + count);
+  if (!bn) return e;
+  e.scale.resize(count);
+  for (int i = 0; i < count; ++i) {
+    const int k = first + i;
+    const float a = norm.scales[k] / (std::sqrt(norm.variance[k]) + .000001f);
+    e.scale[i] = a;
+    e.shift[i] = biases[k] - norm.mean[k] * a;
+  }
+  return e;
 }
 
 }  // namespace huge2

@@ -6,6 +6,7 @@
 
 #include "activation.h"
 #include "batchnorm.h"
+#include "epilogue.h"
 
 namespace huge2 {
 
@@ -25,6 +26,9 @@ struct ConvParams {
   void randomize(unsigned seed, int fan_in);
   // After the convolution, in place: [batch-norm], bias, activation.
   void finish(float* y, int batch, size_t spatial) const;
+  // The same as one per-channel scale and shift + activation, for the
+  // operators to fuse: channels [first, first + count).
+  Epilogue epilogue(int first, int count) const;
 };
 
 }  // namespace huge2

@@ -51,6 +51,8 @@ class Layer {
   virtual std::string describe() const { return ""; }
   // The algorithm the layer runs, for the summary; empty for layers with no choice.
   virtual std::string algorithm() const { return ""; }
+  // Which implementation runs it (operator, tiling, ISA): for summaries and benchmarks.
+  virtual std::string method() const { return ""; }
   virtual size_t workspace_bytes() const { return 0; }
   // Non-empty when the packaged stock Darknet computes this layer differently
   // (a known fault, or a key it lacks); says how. Used by `huge2 compare`.

@@ -93,9 +93,7 @@ std::string ManagedDeconv::describe() const {
   d << "[deconvolutional] " << shape_.in_c << " -> " << shape_.out_c << ", " << shape_.ksize << "x" << shape_.ksize
     << "/" << shape_.stride << " pad " << shape_.pad << ", " << dims(shape_.in_h, shape_.in_w) << " -> "
     << dims(shape_.out_h(), shape_.out_w()) << ": " << algorithm_name(algo_);
-  if (algo_ == Algorithm::huge2)
-    d << (op_->uses_column_method() ? " (stock column method: in_c >= 8 x out_c)"
-                                    : " (" + std::to_string(shape_.stride * shape_.stride) + " phases)");
+  if (algo_ == Algorithm::huge2) d << " (" << op_->method() << ")";
   d << ", workspace " << workspace_bytes_ << " B (Darknet's: " << darknet_ws_ << " B)";
   return d.str();
 }
@@ -141,8 +139,7 @@ std::string ManagedDilatedConv::describe() const {
   d << ", " << dims(s.in_h, s.in_w) << " -> " << dims(s.out_h(), s.out_w()) << ": ";
   const Convolution& op = ops_.front();
   if (algo_ == Algorithm::huge2)
-    d << (op.falls_back_to_im2col() ? "huge2 (stride > 1: dilated im2col)"
-                                    : op.uses_subimages() ? "huge2 (d x d sub-images)" : "huge2 (dilated taps in place)");
+    d << "huge2 (" << op.method() << ")";
   else
     d << "darknet (dilated im2col + GEMM)";
   d << ", workspace " << workspace_bytes_ << " B";

@@ -25,12 +25,8 @@ class ConvolutionalLayer : public Layer {
     if (in_.c % groups_ || n_ % groups_)
       fail(ctx, "groups=" + std::to_string(groups_) + " must divide both the " + std::to_string(in_.c) +
                     " input channels and the " + std::to_string(n_) + " filters");
-    algo_ = Algorithm::darknet;
-    if (dilation_ > 1) {
-      algo_ = choose_algorithm(s, ctx);
-    } else if (read_huge2_key(s, ctx).value_or(false)) {
-      fail(ctx, "huge2=1 applies to [deconvolutional] and dilated [convolutional] layers; this one has no dilation");
-    }
+    // Plain convolutions run huge2's direct kernels too (the d = 1 case).
+    algo_ = choose_algorithm(s, ctx);
     shape_.batch = groups_ == 1 ? ctx.batch : 1;
     shape_.in_c = in_.c / groups_, shape_.in_h = in_.h, shape_.in_w = in_.w;
     shape_.out_c = n_ / groups_, shape_.ksize = size_, shape_.stride = stride_, shape_.pad = pad_;
@@ -55,12 +51,12 @@ class ConvolutionalLayer : public Layer {
     return d.str();
   }
   std::string algorithm() const override {
-    if (dilation_ == 1) return "";
     std::string a = algorithm_name(algo_);
-    if (op_->falls_back_to_im2col()) a += "/im2col";  // stride > 1 with dilation
+    if (op().falls_back_to_im2col()) a += "/im2col";  // stride > 2
     return a;
   }
-  size_t workspace_bytes() const override { return op_->workspace_bytes(); }
+  std::string method() const override { return op().method(); }
+  size_t workspace_bytes() const override { return op().workspace_bytes(); }
   std::string stock_darknet_difference() const override {
     if (dilation_ > 1) return "stock Darknet (2018) has no dilation and runs it undilated";
     if (size_ == 1 && pad_ > 0) return "stock Darknet skips im2col for size=1 and ignores its padding";
@@ -72,15 +68,14 @@ class ConvolutionalLayer : public Layer {
   void forward(const ForwardArgs& a) const override {
     const size_t in_img = in_.size(), out_img = out_.size();
     if (groups_ == 1) {
-      op_->forward(a.input, a.output, a.workspace, a.workspace_bytes);
-    } else {
-      const size_t gin = in_img / groups_, gout = out_img / groups_;
-      for (int b = 0; b < a.batch; ++b)
-        for (int g = 0; g < groups_; ++g)
-          group_ops_[g].forward(a.input + b * in_img + g * gin, a.output + b * out_img + g * gout, a.workspace,
-                                a.workspace_bytes);
+      ops_[0].forward(a.input, a.output, a.workspace, a.workspace_bytes);
+      return;
     }
-    params_.finish(a.output, a.batch, size_t(out_.h) * out_.w);
+    const size_t gin = in_img / groups_, gout = out_img / groups_;
+    for (int b = 0; b < a.batch; ++b)
+      for (int g = 0; g < groups_; ++g)
+        ops_[g].forward(a.input + b * in_img + g * gin, a.output + b * out_img + g * gout, a.workspace,
+                        a.workspace_bytes);
   }
 
   void load(WeightReader& r) override {
@@ -102,24 +97,22 @@ class ConvolutionalLayer : public Layer {
     }
   }
 
-  // Operators pack the weights: rebuilt whenever the weights change.
+  // Operators pack the weights and fold the epilogue: rebuilt whenever the
+  // weights change. One operator per group (batch 1 when grouped).
   void rebuild() {
-    if (groups_ == 1) {
-      op_ = std::make_unique<Convolution>(shape_, algo_, params_.weights.data());
-      return;
-    }
-    group_ops_.clear();
+    ops_.clear();
     const size_t per_group = params_.weights.size() / groups_;
-    for (int g = 0; g < groups_; ++g) group_ops_.emplace_back(shape_, algo_, params_.weights.data() + g * per_group);
-    op_ = std::make_unique<Convolution>(group_ops_.front());
+    const int per_out = n_ / groups_;
+    for (int g = 0; g < groups_; ++g)
+      ops_.emplace_back(shape_, algo_, params_.weights.data() + g * per_group, params_.epilogue(g * per_out, per_out));
   }
+  const Convolution& op() const { return ops_.front(); }
 
   int n_ = 0, size_ = 1, stride_ = 1, pad_ = 0, groups_ = 1, dilation_ = 1, batch_ = 1;
   Algorithm algo_ = Algorithm::darknet;
   ConvShape shape_;
   ConvParams params_;
-  std::unique_ptr<Convolution> op_;      // groups == 1: the operator; else a copy of group 0 (for sizes)
-  std::vector<Convolution> group_ops_;   // groups > 1: one per group, batch 1
+  std::vector<Convolution> ops_;  // one per group
 };
 
 }  // namespace

@@ -44,16 +44,16 @@ class DeconvolutionalLayer : public Layer {
   }
   std::string algorithm() const override {
     std::string a = algorithm_name(algo_);
-    if (op_->uses_column_method()) a += "/column";  // in_c >= 8 * out_c: stock column method
+    if (op_->uses_column_method()) a += "/column";  // few output channels: stock column method
     return a;
   }
+  std::string method() const override { return op_->method(); }
   size_t workspace_bytes() const override { return op_->workspace_bytes(); }
   double flops() const override { return shape_.flops(); }
   size_t parameter_count() const override { return params_.count(); }
 
   void forward(const ForwardArgs& a) const override {
-    op_->forward(a.input, a.output, a.workspace, a.workspace_bytes);
-    params_.finish(a.output, a.batch, size_t(out_.h) * out_.w);
+    op_->forward(a.input, a.output, a.workspace, a.workspace_bytes);  // epilogue fused
   }
 
   void load(WeightReader& r) override {
@@ -69,7 +69,10 @@ class DeconvolutionalLayer : public Layer {
   }
 
  private:
-  void rebuild() { op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data()); }
+  void rebuild() {
+    op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data(),
+                                          params_.epilogue(0, shape_.out_c));
+  }
 
   DeconvShape shape_;
   Algorithm algo_ = Algorithm::darknet;

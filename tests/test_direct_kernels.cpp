@@ -1,0 +1,183 @@
+// huge2's direct micro-kernels, for the ISA this run is for (HUGE2_ISA, set
+// by CTest once per ISA: avx512f, avx2, scalar; see kernels_main.cpp), against
+// the naive definition and against the scalar kernels: random geometries of
+// both operators, both tilings, fused batch-norm + every activation, channel
+// counts that are not multiples of a register block, tiny images, 1 and 2
+// threads.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "convolution.h"
+#include "deconvolution.h"
+#include "direct_plan.h"
+#include "helpers.h"
+#include "reference.h"
+
+using namespace huge2;
+using huge2::test::compare;
+using huge2::test::random_tensor;
+
+namespace {
+
+constexpr Activation kActivations[] = {Activation::logistic, Activation::relu,    Activation::relie,
+                                       Activation::linear,   Activation::ramp,    Activation::tanh,
+                                       Activation::plse,     Activation::leaky,   Activation::elu,
+                                       Activation::loggy,    Activation::stair,   Activation::hardtan,
+                                       Activation::lhtan,    Activation::selu};
+
+// A folded batch-norm: scales around 1, shifts around 0, or none at all.
+Epilogue random_epilogue(int channels, std::mt19937& rng) {
+  Epilogue e;
+  e.activation = kActivations[std::uniform_int_distribution<int>(0, 13)(rng)];
+  const int kind = std::uniform_int_distribution<int>(0, 3)(rng);
+  std::uniform_real_distribution<float> s(0.5f, 1.5f), h(-0.5f, 0.5f);
+  if (kind >= 1) for (int i = 0; i < channels; ++i) e.shift.push_back(h(rng));
+  if (kind >= 2) for (int i = 0; i < channels; ++i) e.scale.push_back(s(rng));
+  return e;
+}
+
+// The definition: naive convolution, then the epilogue as a separate pass.
+std::vector<float> want_deconv(const DeconvShape& s, const std::vector<float>& w, const std::vector<float>& x,
+                               const Epilogue& e) {
+  std::vector<float> y(s.output_count());
+  deconv_reference(s, x.data(), w.data(), y.data());
+  e.apply(y.data(), s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
+  return y;
+}
+std::vector<float> want_conv(const ConvShape& s, const std::vector<float>& w, const std::vector<float>& x,
+                             const Epilogue& e) {
+  std::vector<float> y(s.output_count());
+  conv_reference(s, x.data(), w.data(), y.data());
+  e.apply(y.data(), s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
+  return y;
+}
+
+std::vector<float> run_plan(const DirectPlan& plan, const std::vector<float>& x, size_t out_count) {
+  std::vector<float> ws(plan.workspace_bytes() / sizeof(float) + 1, 99.f);
+  std::vector<float> y(out_count, -7.f);  // garbage: every output must be written
+  plan.run(x.data(), y.data(), ws.data());
+  return y;
+}
+
+// Every way huge2 can run this deconvolution on this ISA: both tilings, 1 and 2 threads.
+void check_deconv(const DeconvShape& s, std::mt19937& rng, Isa isa) {
+  const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+  const Epilogue e = random_epilogue(s.out_c, rng);
+  const auto want = want_deconv(s, w, x, e);
+  const int kk = s.ksize * s.ksize;
+  const WeightAt at = [&](int ic, int n, int k) { return w[(size_t(ic) * s.out_c + n) * kk + k]; };
+  INFO(s.describe() << ", " << activation_name(e.activation) << ", " << e.scale.size() << " scales");
+  std::vector<float> scalar;
+  for (auto tiling : {DirectPlan::Tiling::exact, DirectPlan::Tiling::padded})
+    for (int threads : {1, 2}) {
+      const DirectPlan plan(deconv_phases(s), at, e, threads, isa, tiling);
+      INFO(plan.describe());
+      const auto got = run_plan(plan, x, s.output_count());
+      REQUIRE(compare(got, want) == "");
+      if (scalar.empty()) scalar = run_plan(DirectPlan(deconv_phases(s), at, e, 1, Isa::scalar, tiling), x, s.output_count());
+      REQUIRE(compare(got, scalar, 1e-5) == "");
+    }
+  // And through the operator, with its own choice of tiling.
+  Deconvolution op(s, Algorithm::huge2, w.data(), e, 0, isa);
+  std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), y(s.output_count(), -7.f);
+  op.forward(x.data(), y.data(), ws.data(), ws.size() * sizeof(float));
+  INFO(op.method());
+  REQUIRE(compare(y, want) == "");
+}
+
+void check_conv(const ConvShape& s, std::mt19937& rng, Isa isa) {
+  const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+  const Epilogue e = random_epilogue(s.out_c, rng);
+  const auto want = want_conv(s, w, x, e);
+  const int kk = s.ksize * s.ksize;
+  const WeightAt at = [&](int ic, int n, int k) { return w[(size_t(n) * s.in_c + ic) * kk + k]; };
+  INFO(s.describe() << ", " << activation_name(e.activation) << ", " << e.scale.size() << " scales");
+  if (s.stride <= 2) {
+    std::vector<float> scalar;
+    for (auto tiling : {DirectPlan::Tiling::exact, DirectPlan::Tiling::padded})
+      for (int threads : {1, 2}) {
+        const DirectPlan plan(conv_problem(s), at, e, threads, isa, tiling);
+        INFO(plan.describe());
+        const auto got = run_plan(plan, x, s.output_count());
+        REQUIRE(compare(got, want) == "");
+        if (scalar.empty()) scalar = run_plan(DirectPlan(conv_problem(s), at, e, 1, Isa::scalar, tiling), x, s.output_count());
+        REQUIRE(compare(got, scalar, 1e-5) == "");
+      }
+  }
+  Convolution op(s, Algorithm::huge2, w.data(), e, 0, isa);
+  std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), y(s.output_count(), -7.f);
+  op.forward(x.data(), y.data(), ws.data(), ws.size() * sizeof(float));
+  INFO(op.method());
+  REQUIRE(compare(y, want) == "");
+}
+
+}  // namespace
+
+TEST_CASE("direct kernels: random transposed convolutions", "[kernels]") {
+  const Isa isa = active_isa();
+  const unsigned seed = 9001;
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int channels[] = {1, 3, 5, 8, 16, 17, 31, 33, 47, 64};
+  for (int trial = 0, tested = 0; tested < 60; ++trial) {
+    DeconvShape s;
+    s.batch = pick(1, 3), s.ksize = pick(1, 7), s.stride = pick(1, 4), s.pad = pick(0, std::min(3, s.ksize - 1));
+    s.in_h = pick(1, 12), s.in_w = pick(1, 19);
+    s.in_c = channels[pick(0, 9)], s.out_c = channels[pick(0, 9)];
+    if (s.out_h() < 1 || s.out_w() < 1) continue;
+    ++tested;
+    INFO("seed " << seed << " trial " << trial << " (" << isa_name(isa) << ")");
+    check_deconv(s, rng, isa);
+  }
+}
+
+TEST_CASE("direct kernels: random (dilated, strided) convolutions", "[kernels]") {
+  const Isa isa = active_isa();
+  const unsigned seed = 9002;
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int channels[] = {1, 3, 5, 8, 16, 17, 31, 33, 47, 64};
+  for (int trial = 0, tested = 0; tested < 60; ++trial) {
+    ConvShape s;
+    s.batch = pick(1, 3), s.ksize = pick(1, 7), s.stride = pick(1, 4), s.pad = pick(0, std::min(3, s.ksize - 1));
+    s.dilation = pick(0, 2) == 0 ? pick(1, 16) : pick(1, 3);
+    s.in_h = pick(1, 40), s.in_w = pick(1, 40);
+    s.in_c = channels[pick(0, 9)], s.out_c = channels[pick(0, 9)];
+    const int span = s.dilation * (s.ksize - 1) + 1;
+    if (s.in_h + 2 * s.applied_pad() < span || s.in_w + 2 * s.applied_pad() < span) continue;
+    ++tested;
+    INFO("seed " << seed << " trial " << trial << " (" << isa_name(isa) << ")");
+    check_conv(s, rng, isa);
+  }
+}
+
+TEST_CASE("direct kernels: the shapes of the bundled networks and tiny images", "[kernels]") {
+  const Isa isa = active_isa();
+  std::mt19937 rng(77);
+  auto deconv = [&](int b, int ic, int oc, int h, int w, int k, int st, int p) {
+    DeconvShape s;
+    s.batch = b, s.in_c = ic, s.out_c = oc, s.in_h = h, s.in_w = w, s.ksize = k, s.stride = st, s.pad = p;
+    check_deconv(s, rng, isa);
+  };
+  auto conv = [&](int b, int ic, int oc, int h, int w, int k, int st, int p, int d) {
+    ConvShape s;
+    s.batch = b, s.in_c = ic, s.out_c = oc, s.in_h = h, s.in_w = w, s.ksize = k, s.stride = st, s.pad = p;
+    s.dilation = d;
+    check_conv(s, rng, isa);
+  };
+  deconv(1, 20, 64, 1, 1, 4, 1, 0);    // DCGAN's latent projection, 1x1 -> 4x4
+  deconv(2, 64, 32, 4, 4, 4, 2, 1);    // DCGAN ladder, small
+  deconv(1, 32, 3, 16, 16, 4, 2, 1);   // RGB output layer
+  deconv(1, 16, 16, 10, 10, 3, 3, 1);  // autoencoder 3x3/3
+  deconv(1, 8, 24, 6, 5, 2, 2, 0);     // YOLO neck 2x2/2
+  deconv(1, 6, 20, 3, 2, 8, 8, 0);     // ReID 8x8/8
+  deconv(1, 3, 5, 1, 1, 5, 2000, 2);   // a huge stride on a 1x1 image: one phase
+  deconv(3, 5, 17, 2, 3, 3, 1, 1);     // 2x3 image
+  conv(1, 16, 48, 24, 40, 3, 1, 1, 16);  // segmentation context module, d = 16
+  conv(1, 8, 40, 32, 32, 3, 1, 1, 2);
+  conv(2, 3, 16, 33, 17, 3, 2, 1, 1);    // ERFNet's strided stem
+  conv(1, 17, 5, 1, 1, 1, 1, 0, 1);      // 1x1 image
+  conv(1, 4, 4, 2, 3, 3, 1, 1, 1);       // 2x3 image, taps mostly outside
+  conv(1, 9, 33, 7, 7, 7, 1, 3, 1);      // 7x7
+}
