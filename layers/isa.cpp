@@ -42,7 +42,12 @@ Isa best_isa() {
 Isa active_isa() {
   const char* env = std::getenv("HUGE2_ISA");
   if (!env || !*env) return best_isa();
-  const Isa want = parse_isa(env);
+  Isa want;
+  try {
+    want = parse_isa(env);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("HUGE2_ISA: ") + e.what());
+  }
   if (!isa_supported(want))
     throw std::invalid_argument(std::string("HUGE2_ISA=") + env + ": this CPU (or build) cannot run " + env +
                                 " kernels; the best it offers is " + isa_name(best_isa()));

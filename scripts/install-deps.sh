@@ -10,6 +10,9 @@ packages=(
   catch2                     # tests (v2)
   darknet                    # stock Darknet: reference and baseline (/usr/lib/darknet)
   libdnnl-dev                # oneDNN: benchmark peer only
+  libxnnpack-dev             # XNNPACK: benchmark peer only ...
+  libpthreadpool-dev         # ... whose header needs this one (the package does not pull it in)
+  valgrind                   # scripts/memory-traffic.sh (cachegrind)
   libopencv-dev              # images for run/generate/segment (OpenCV codecs)
   python3                    # the plugin's Python ctypes example and its test
 )

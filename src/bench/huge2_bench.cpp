@@ -32,6 +32,9 @@
 #ifdef HUGE2_HAVE_ONEDNN
 #include "peers/onednn_peer.h"
 #endif
+#ifdef HUGE2_HAVE_XNNPACK
+#include "peers/xnnpack_peer.h"
+#endif
 
 namespace {
 
@@ -47,6 +50,7 @@ const char* const kUsage =
     "  --csv FILE                    rows go here (default huge2-bench.csv)\n"
     "  --no-stock                    skip the real (slow) Darknet library\n"
     "  --no-onednn                   skip oneDNN\n"
+    "  --no-xnnpack                  skip XNNPACK\n"
     "  --help                        this text\n"
     "rows: darknet is huge2's stock algorithm on OpenBLAS's SGEMM; huge2 runs huge2's own direct\n"
     "micro-kernels (ISA from the CPU, or HUGE2_ISA=avx512f|avx2|scalar); fma_peak is a register-only\n"
@@ -64,6 +68,7 @@ struct Options {
   std::string csv = "huge2-bench.csv";
   bool stock = true;
   bool onednn = true;
+  bool xnnpack = true;
 };
 
 struct UsageError : std::runtime_error {
@@ -117,6 +122,8 @@ Options parse_options(int argc, char** argv) {
       o.stock = false;
     } else if (a == "--no-onednn" && !inline_value) {
       o.onednn = false;
+    } else if (a == "--no-xnnpack" && !inline_value) {
+      o.xnnpack = false;
     } else {
       throw UsageError("unknown option '" + std::string(argv[i]) + "'");
     }
@@ -352,6 +359,21 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     }
   }
 #endif
+#ifdef HUGE2_HAVE_XNNPACK
+  if (o.xnnpack) {
+    progress("xnnpack");
+    // NHWC inside: the input is transposed once, untimed; its own pthreadpool.
+    auto peer = L.transposed ? std::make_unique<huge2::peers::XnnpackPeer>(L.deconv, w.data(), x.data(), threads)
+                             : std::make_unique<huge2::peers::XnnpackPeer>(L.conv, w.data(), x.data(), threads);
+    Row r{};
+    r.algorithm = "xnnpack";
+    r.ms = median_ms([&] { peer->run(); }, o.repeats);
+    r.workspace = peer->workspace_bytes();
+    r.note = peer->impl_name() + " (NHWC; workspace inside the operator, not reported)";
+    const std::vector<float> y = peer->output_nchw();
+    add(r, y.data());
+  }
+#endif
   double huge2_ms = 0;
   for (const Row& r : rows)
     if (r.algorithm == "huge2") huge2_ms = r.ms;
@@ -479,6 +501,11 @@ int main(int argc, char** argv) {
                                        : "skipped (--no-onednn)");
 #else
   std::printf("oneDNN: not built (dnnl not found at configure time, or HUGE2_ONEDNN=OFF)\n");
+#endif
+#ifdef HUGE2_HAVE_XNNPACK
+  std::printf("XNNPACK: %s\n", o.xnnpack ? "NHWC (input transposed untimed), its own pthreadpool" : "skipped (--no-xnnpack)");
+#else
+  std::printf("XNNPACK: not built (libxnnpack-dev not found at configure time, or HUGE2_XNNPACK=OFF)\n");
 #endif
 
   int wrong = 0;

@@ -73,14 +73,14 @@ int verb_bench(int argc, char** argv) {
 
   const Network& ref = *nets[0];
   if (!compare) {
-    std::printf("%5s %-9s %-22s %-12s %10s %9s %12s\n", "layer", "type", "output", "algorithm", "ms", "GFLOP/s",
-                "workspace B");
+    std::printf("%5s %-9s %-22s %-12s %10s %9s %12s  %s\n", "layer", "type", "output", "algorithm", "ms", "GFLOP/s",
+                "workspace B", "method");
     for (int i = 0; i < ref.size(); ++i) {
       const Layer& l = ref.layer(i);
       const double ms = median(t[0].layer[i]);
-      std::printf("%5d %-9s %-22s %-12s %10.3f %9.1f %12zu\n", i, l.type(), l.out().str().c_str(),
+      std::printf("%5d %-9s %-22s %-12s %10.3f %9.1f %12zu  %s\n", i, l.type(), l.out().str().c_str(),
                   l.algorithm().empty() ? "-" : l.algorithm().substr(0, 12).c_str(), ms,
-                  l.flops() / (ms * 1e6 + 1e-12), l.workspace_bytes());
+                  l.flops() / (ms * 1e6 + 1e-12), l.workspace_bytes(), l.method().c_str());
     }
     std::printf("total %.3f ms (median of whole passes), network workspace %zu bytes, peak RSS %.1f MiB\n",
                 median(t[0].total), ref.workspace_bytes(), peak_rss_mib());

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "isa.h"
 #include "weights_file.h"
 
 namespace huge2 {
@@ -150,6 +151,13 @@ std::string Network::summary() const {
   std::snprintf(line, sizeof line, "total %.3f BFLOPs, batch %d, workspace %zu bytes\n", total, batch_,
                 workspace_bytes());
   s << line;
+  for (const auto& l : layers_)
+    if (l->method().rfind("direct ", 0) == 0) {  // name the ISA once, as the first direct layer reports it
+      const std::string m = l->method();
+      s << "huge2 layers: direct micro-kernels, " << m.substr(7, m.find(',') - 7) << " (best on this CPU: "
+        << isa_name(best_isa()) << "; HUGE2_ISA=avx512f|avx2|scalar chooses)\n";
+      break;
+    }
   return s.str();
 }
 
