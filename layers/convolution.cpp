@@ -76,6 +76,13 @@ std::string Convolution::method() const {
   return falls_back_to_im2col() ? "stock im2col + GEMM (stride > 2)" : "stock im2col + GEMM";
 }
 
+bool Convolution::unpack_weights(float* w) const {
+  const ConvShape& s = shape_;
+  if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
+  const int kk = s.ksize * s.ksize, ic_n = s.in_c;
+  return direct_->unpack(kk, [&](int ic, int n, int e, float v) { w[(size_t(n) * ic_n + ic) * kk + e] = v; });
+}
+
 size_t Convolution::workspace_bytes() const {
   const ConvShape& s = shape_;
   if (direct_) return direct_->workspace_bytes();

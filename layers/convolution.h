@@ -27,6 +27,13 @@ class Convolution {
   size_t workspace_bytes() const;
   size_t packed_weight_bytes() const;
   std::string method() const;
+  // Writes the weights back in Darknet's [out_c][in_c][k][k] order, from the packed copy;
+  // false when the packed copy is not the whole kernel (a stride larger than
+  // the output leaves kernel taps that touch no output). Lets a caller keep
+  // one copy of the weights: the operator's.
+  bool unpack_weights(float* weights) const;
+  // Whether unpack_weights() can succeed.
+  bool holds_whole_kernel() const { return !direct_ || direct_->covers(shape_.ksize * shape_.ksize); }
   // True when huge2 was asked for but the geometry runs the stock path
   // (stride > 2: the direct kernels step 1 or 2 input pixels per output).
   bool falls_back_to_im2col() const { return algo_ == Algorithm::huge2 && !direct_; }

@@ -83,6 +83,13 @@ std::string Deconvolution::method() const {
   return column_method_ ? "stock column method (in_c >= 8 x out_c, out_c < 8)" : "stock GEMM + col2im";
 }
 
+bool Deconvolution::unpack_weights(float* w) const {
+  const DeconvShape& s = shape_;
+  if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
+  const int kk = s.ksize * s.ksize, oc = s.out_c;
+  return direct_->unpack(kk, [&](int ic, int n, int e, float v) { w[(size_t(ic) * oc + n) * kk + e] = v; });
+}
+
 size_t Deconvolution::workspace_bytes() const {
   if (direct_) return direct_->workspace_bytes();
   return algo_ == Algorithm::reference ? 0 : column_bytes();

@@ -35,6 +35,13 @@ class Deconvolution {
   size_t packed_weight_bytes() const;
   // What runs: "direct avx512f, exact tiling, ..." or the stock method.
   std::string method() const;
+  // Writes the weights back in Darknet's [in_c][out_c][k][k] order, from the packed copy;
+  // false when the packed copy is not the whole kernel (a stride larger than
+  // the output leaves kernel taps that touch no output). Lets a caller keep
+  // one copy of the weights: the operator's.
+  bool unpack_weights(float* weights) const;
+  // Whether unpack_weights() can succeed.
+  bool holds_whole_kernel() const { return !direct_ || direct_->covers(shape_.ksize * shape_.ksize); }
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
   void forward(const float* x, float* y, float* workspace, size_t workspace_bytes) const;

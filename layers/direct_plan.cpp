@@ -197,10 +197,37 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
   if (mode == Tiling::padded) cost += double(p_.in_c) * (p_.in_h + 4) * (p_.in_w + 4) * 0.5;  // the copy
 }
 
+bool DirectPlan::covers(int entries) const {
+  std::vector<char> seen(entries, 0);
+  for (const DirectPhase& q : p_.phases)
+    for (int e : q.tap_entry)
+      if (e >= 0 && e < entries) seen[e] = 1;
+  return std::find(seen.begin(), seen.end(), 0) == seen.end();
+}
+
+bool DirectPlan::unpack(int entries, const std::function<void(int, int, int, float)>& put) const {
+  if (!covers(entries)) return false;
+  const int vl = k_->vl;
+  for (size_t ph = 0; ph < p_.phases.size(); ++ph)
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      const Block& bl = blocks_[b];
+      const float* w = packed_.data() + w_off_[ph * blocks_.size() + b];
+      const int width = bl.nb * vl;
+      for (int e : p_.phases[ph].tap_entry)
+        for (int ic = 0; ic < p_.in_c; ++ic, w += width)
+          for (int j = 0; j < bl.valid; ++j) put(ic, bl.oc0 + j, e, w[j]);
+    }
+  return true;
+}
+
 // Packed weights: for each phase and block, [tap][in_c][nb*vl], zero lanes
 // past the last channel. The epilogue's scale and shift padded the same way.
 void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
   const int vl = k_->vl;
+  size_t total = 0;  // exactly: no reallocation, no transient second copy
+  for (const DirectPhase& q : p_.phases)
+    for (const Block& b : blocks_) total += q.tap_entry.size() * p_.in_c * b.nb * vl;
+  packed_.reserve(total);
   for (const DirectPhase& q : p_.phases)
     for (const Block& b : blocks_) {
       w_off_.push_back(packed_.size());

@@ -64,6 +64,13 @@ class DirectPlan {
   // e.g. "direct avx512f, exact tiling, 4 phases, 96 tiles, 2 threads"
   std::string describe() const;
 
+  // Calls put(ic, oc, e, w) for every weight the plan holds; false (and no
+  // call) unless every kernel entry 0 .. entries-1 is in some phase, i.e.
+  // unless the packed weights are the whole kernel.
+  bool unpack(int entries, const std::function<void(int ic, int oc, int e, float w)>& put) const;
+  // True when every kernel entry 0 .. entries-1 is in some phase.
+  bool covers(int entries) const;
+
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w;
   // workspace: workspace_bytes() (may be null when that is 0).
   void run(const float* x, float* y, float* workspace) const;

@@ -9,24 +9,27 @@
 namespace huge2 {
 
 ConvParams::ConvParams(size_t weight_count, int filters, bool batch_normalize, Activation act)
-    : weights(weight_count, 0.f), biases(filters, 0.f), bn(batch_normalize), activation(act) {
+    : weights(weight_count, 0.f), biases(filters, 0.f), weight_count(weight_count), bn(batch_normalize),
+      activation(act) {
   if (bn) norm = BatchNorm(filters);
 }
 
 void ConvParams::load(WeightReader& r) {
   r.read(biases.data(), biases.size(), "biases");
   if (bn) norm.load(r);
+  weights.resize(weight_count);
   r.read(weights.data(), weights.size(), "weights");
 }
 
-void ConvParams::save(WeightWriter& w) const {
+void ConvParams::save(WeightWriter& w, const float* weights_from) const {
   w.write(biases.data(), biases.size());
   if (bn) norm.save(w);
-  w.write(weights.data(), weights.size());
+  w.write(weights.empty() ? weights_from : weights.data(), weight_count);
 }
 
 void ConvParams::randomize(unsigned seed, int fan_in) {
   std::mt19937 rng(seed);
+  weights.resize(weight_count);
   fill_he(weights, fan_in, rng);
   std::uniform_real_distribution<float> b(-0.1f, 0.1f);
   for (float& v : biases) v = b(rng);

@@ -11,17 +11,24 @@
 namespace huge2 {
 
 struct ConvParams {
+  // weights may be released once an operator holds them (release_weights):
+  // then weight_count keeps their number and save() needs them handed back.
   std::vector<float> weights, biases;
+  size_t weight_count = 0;
   bool bn = false;
   BatchNorm norm;
   Activation activation = Activation::logistic;
 
   ConvParams() = default;
   ConvParams(size_t weight_count, int filters, bool batch_normalize, Activation act);
-  size_t count() const { return weights.size() + biases.size() + (bn ? 3 * biases.size() : 0); }
+  size_t count() const { return weight_count + biases.size() + (bn ? 3 * biases.size() : 0); }
   // Darknet's record: biases, [scales, rolling mean, rolling variance], weights.
   void load(WeightReader& r);
-  void save(WeightWriter& w) const;
+  // `weights_from`: the weights when this object released its own.
+  void save(WeightWriter& w, const float* weights_from = nullptr) const;
+  // Frees the weights (an operator keeps the one copy); load() and
+  // randomize() bring them back.
+  void release_weights() { std::vector<float>().swap(weights); }
   // He-scaled weights for fan_in inputs per output, small biases.
   void randomize(unsigned seed, int fan_in);
   // After the convolution, in place: [batch-norm], bias, activation.

@@ -82,7 +82,13 @@ class ConvolutionalLayer : public Layer {
     params_.load(r);
     rebuild();
   }
-  void save(WeightWriter& w) const override { params_.save(w); }
+  void save(WeightWriter& w) const override {
+    if (!params_.weights.empty()) return params_.save(w);
+    std::vector<float> unpacked(params_.weight_count);
+    const size_t per_group = unpacked.size() / groups_;
+    for (int g = 0; g < groups_; ++g) ops_[g].unpack_weights(unpacked.data() + g * per_group);
+    params_.save(w, unpacked.data());
+  }
   void randomize(unsigned seed) override {
     params_.randomize(seed, shape_.in_c * size_ * size_);
     rebuild();
@@ -99,12 +105,18 @@ class ConvolutionalLayer : public Layer {
 
   // Operators pack the weights and fold the epilogue: rebuilt whenever the
   // weights change. One operator per group (batch 1 when grouped).
+  // It then holds the only copy of the weights where it can give them back
+  // (save() unpacks them).
   void rebuild() {
     ops_.clear();
+    ops_.reserve(groups_);
     const size_t per_group = params_.weights.size() / groups_;
     const int per_out = n_ / groups_;
     for (int g = 0; g < groups_; ++g)
       ops_.emplace_back(shape_, algo_, params_.weights.data() + g * per_group, params_.epilogue(g * per_out, per_out));
+    bool whole = true;
+    for (const Convolution& op : ops_) whole = whole && op.holds_whole_kernel();
+    if (whole) params_.release_weights();
   }
   const Convolution& op() const { return ops_.front(); }
 

@@ -60,7 +60,12 @@ class DeconvolutionalLayer : public Layer {
     params_.load(r);
     rebuild();
   }
-  void save(WeightWriter& w) const override { params_.save(w); }
+  void save(WeightWriter& w) const override {
+    if (!params_.weights.empty()) return params_.save(w);
+    std::vector<float> unpacked(params_.weight_count);
+    op_->unpack_weights(unpacked.data());
+    params_.save(w, unpacked.data());
+  }
   void randomize(unsigned seed) override {
     // Each output sees about in_c * (k/stride)^2 taps.
     const int taps = std::max(1, shape_.ksize / shape_.stride);
@@ -69,9 +74,13 @@ class DeconvolutionalLayer : public Layer {
   }
 
  private:
+  // The operator packs the weights and folds the epilogue: rebuilt whenever
+  // they change. It then holds the only copy of the weights where it can
+  // give them back (save() unpacks them).
   void rebuild() {
-    op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data(),
-                                          params_.epilogue(0, shape_.out_c));
+    op_.reset();  // no moment with two packed copies
+    op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data(), params_.epilogue(0, shape_.out_c));
+    if (op_->holds_whole_kernel()) params_.release_weights();
   }
 
   DeconvShape shape_;
