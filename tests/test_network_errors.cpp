@@ -8,10 +8,14 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <cmath>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include "helpers.h"
 #include "network.h"
 #include "weights_file.h"
 
@@ -413,4 +417,40 @@ TEST_CASE("network: .weights files that do not match are refused with a WeightsE
     const std::string msg = load_error(header(0, 1, 0) + bytes_of(uint64_t(0)) + floats(kLayer0) + floats(kLayer1));
     CHECK_THAT(msg, Contains("4 bytes"));
   }
+}
+
+TEST_CASE("network: huge2 layers keep one copy of the weights and save them back unchanged", "[network]") {
+  // Grouped huge2 convolutions, a phase-split deconvolution, and a stride so
+  // large that the plan holds only part of the kernel (the layer then keeps
+  // its own copy): each saves exactly what it loaded, and computes the same
+  // as the stock algorithm on it.
+  const std::string cfg = "[net]\nwidth=6\nheight=5\nchannels=4\n"
+                          "[convolutional]\nfilters=6\nsize=3\npad=1\ngroups=2\nbatch_normalize=1\nactivation=leaky\n"
+                          "[deconvolutional]\nfilters=5\nsize=4\nstride=2\npadding=1\nactivation=relu\n"
+                          "[convolutional]\nfilters=3\nsize=1\nactivation=linear\n"
+                          "[avgpool]\n"
+                          "[deconvolutional]\nfilters=2\nsize=5\nstride=8\npadding=2\nactivation=linear\n";
+  NetworkOptions h, d;
+  h.algorithm = Algorithm::huge2, d.algorithm = Algorithm::darknet;
+  Network net = build(cfg, h);
+  net.randomize(5);
+  TempFile first, second;
+  net.save_weights(first.path());
+  Network again = build(cfg, h), stock = build(cfg, d);
+  again.load_weights(first.path());
+  stock.load_weights(first.path());
+  again.save_weights(second.path());
+  auto bytes = [](const std::string& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::vector<char>(std::istreambuf_iterator<char>(f), {});
+  };
+  CHECK(bytes(first.path()) == bytes(second.path()));
+  CHECK(bytes(first.path()).size() > 1000);
+  std::vector<float> x(net.input_shape().size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(float(i));
+  const float* a = again.forward(x.data());
+  const std::vector<float> got(a, a + again.output_shape().size());
+  const float* b = stock.forward(x.data());
+  const std::vector<float> want(b, b + stock.output_shape().size());
+  CHECK(huge2::test::compare(got, want) == "");
 }
