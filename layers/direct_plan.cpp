@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "errors.h"
 
@@ -76,6 +77,10 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   const int pick = tiling_ == Tiling::padded ? 1 : 0;
   tiles_ = std::move(tiles[pick]);
   tap_sets_ = std::move(sets[pick]);
+  // Raster order within each phase: neighbouring tiles share input and output lines.
+  std::stable_sort(tiles_.begin(), tiles_.end(), [](const Tile& a, const Tile& b) {
+    return std::tie(a.phase, a.u0, a.v0) < std::tie(b.phase, b.u0, b.v0);
+  });
 
   // The input frame the tap offsets are taken in.
   if (tiling_ == Tiling::exact) {
@@ -84,7 +89,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     int lo_y = 0, hi_y = p_.in_h - 1, lo_x = 0, hi_x = p_.in_w - 1;
     for (const Tile& t : tiles_) {
       const DirectPhase& ph = p_.phases[t.phase];
-      const int u0 = int(t.in_off), v0 = int(t.y_off);  // planning stored (u0, v0) here
+      const int u0 = t.u0, v0 = t.v0;
       for (int i : tap_sets_[t.taps].idx) {
         lo_y = std::min(lo_y, ph.tap_y[i] + p_.ystep * u0);
         hi_y = std::max(hi_y, ph.tap_y[i] + p_.ystep * (u0 + t.rows - 1));
@@ -97,7 +102,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   pitch_ = pad_w_, plane_ = ptrdiff_t(pad_h_) * pad_w_;
   for (Tile& t : tiles_) {  // (u0, v0) -> offsets
     const DirectPhase& ph = p_.phases[t.phase];
-    const ptrdiff_t u0 = t.in_off, v0 = t.y_off;
+    const ptrdiff_t u0 = t.u0, v0 = t.v0;
     t.in_off = u0 * p_.ystep * pitch_ + v0 * p_.xstep;
     t.y_off = (ph.oy0 + p_.sy * u0) * ptrdiff_t(p_.out_w) + ph.ox0 + p_.sx * v0;
   }
@@ -130,7 +135,7 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
     }
     Tile t{};
     t.phase = ph, t.rows = r, t.cols = c, t.taps = it->second;
-    t.in_off = u0, t.y_off = v0;  // converted to offsets once the input frame is known
+    t.u0 = u0, t.v0 = v0;
     t.fn[0] = k_->lookup(1, xs, r, c);
     t.fn[1] = k_->max_nb >= 2 ? k_->lookup(2, xs, r, c) : nullptr;
     if (!t.fn[nbm - 1] || !t.fn[0]) throw ShapeError("direct kernels: no " + std::to_string(r) + "x" +
@@ -251,29 +256,48 @@ void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
     }
 }
 
-// Work items: runs of one phase's tiles through one channel block, in that
-// order, so that a thread's contiguous share streams each weight block once
-// and reuses it across its tiles. Split by estimated cost.
+// Work items: runs of a few tiles of one phase through one channel block.
+// Item order decides what stays in cache: phase by phase when a block's
+// weights for all phases are too big for half of L2 (DCGAN's 1024- and
+// 512-channel layers: each phase's block then streams once); otherwise the
+// phases take turns over the same output rows, so that each output line is
+// completed while it is in cache instead of being fetched once per phase
+// (YOLO's 2x2/2 necks, the large-image deconvolutions of segmentation nets).
+// A thread's share is a contiguous run of items, split by estimated cost.
 void DirectPlan::partition() {
-  const int nbm = blocks_.front().nb;
   auto tile_cost = [&](const Tile& t, int nb) {
     const double k = double(tap_sets_[t.taps].idx.size()) * p_.in_c;
     const int m = t.rows * t.cols;
     return k * std::max(m * nb, m + nb) / 2.0 + 30.0 + m * nb * k_->vl * 0.25;
   };
-  (void)nbm;
-  size_t first = 0;
-  while (first < tiles_.size()) {
+  std::vector<std::pair<size_t, size_t>> phase_tiles;  // [first, last) of each phase in tiles_
+  for (size_t first = 0; first < tiles_.size();) {
     size_t last = first;
     while (last < tiles_.size() && tiles_[last].phase == tiles_[first].phase) ++last;
-    for (int b = 0; b < int(blocks_.size()); ++b) {
-      for (size_t i = first; i < last; i += 4) {  // 4 tiles an item: fine enough to balance
-        Item it{b, i, std::min(last, i + 4), 0.0};
-        for (size_t j = it.tile_begin; j < it.tile_end; ++j) it.cost += tile_cost(tiles_[j], blocks_[b].nb);
-        items_.push_back(it);
-      }
-    }
+    phase_tiles.push_back({first, last});
     first = last;
+  }
+  double block_weight_bytes = 0;
+  for (const DirectPhase& q : p_.phases)
+    block_weight_bytes += 4.0 * q.tap_entry.size() * p_.in_c * blocks_.front().nb * k_->vl;
+  interleave_ = block_weight_bytes <= 512.0 * 1024;
+  constexpr size_t kRun = 4;  // tiles per item: fine enough to balance
+  auto add = [&](int b, size_t from, size_t to) {
+    Item it{b, from, to, 0.0};
+    for (size_t j = from; j < to; ++j) it.cost += tile_cost(tiles_[j], blocks_[b].nb);
+    items_.push_back(it);
+  };
+  for (int b = 0; b < int(blocks_.size()); ++b) {
+    if (interleave_) {
+      size_t most = 0;
+      for (auto [f, l] : phase_tiles) most = std::max(most, l - f);
+      for (size_t r = 0; r < most; r += kRun)
+        for (auto [f, l] : phase_tiles)
+          if (f + r < l) add(b, f + r, std::min(l, f + r + kRun));
+    } else {
+      for (auto [f, l] : phase_tiles)
+        for (size_t r = f; r < l; r += kRun) add(b, r, std::min(l, r + kRun));
+    }
   }
   double total = 0;
   for (const Item& it : items_) total += it.cost;
@@ -290,7 +314,8 @@ std::string DirectPlan::describe() const {
   std::ostringstream d;
   d << "direct " << isa_name(isa_) << ", " << (tiling_ == Tiling::exact ? "exact" : "padded") << " tiling, "
     << p_.phases.size() << (p_.phases.size() == 1 ? " phase, " : " phases, ") << tiles_.size() << " tiles x "
-    << blocks_.size() << " channel blocks, " << threads_ << (threads_ == 1 ? " thread" : " threads");
+    << blocks_.size() << " channel blocks" << (interleave_ && p_.phases.size() > 1 ? " (phases interleaved)" : "")
+    << ", " << threads_ << (threads_ == 1 ? " thread" : " threads");
   return d.str();
 }
 

@@ -82,6 +82,7 @@ class DirectPlan {
   };
   struct Tile {
     int phase, rows, cols, taps;  // taps: index into tap_sets_
+    int u0, v0;                   // its first pixel in the phase
     ptrdiff_t in_off, y_off;      // from the input origin / the output image
     TileFn fn[2];                 // for nb = 1, 2
   };
@@ -116,6 +117,7 @@ class DirectPlan {
   std::vector<TapSet> tap_sets_;
   std::vector<Item> items_;
   std::vector<size_t> split_;   // thread i runs items [split_[i], split_[i+1])
+  bool interleave_ = false;     // items alternate between phases (see partition())
 };
 
 }  // namespace huge2
