@@ -1,5 +1,5 @@
 // The CUDA backend's kernel layer: transposed and dilated convolution on the
-// GPU with Darknet semantics (layers/shapes.h), three algorithms each.
+// GPU with Darknet semantics (kernels/operators/shapes.h), three algorithms each.
 //
 //   darknet  Darknet's GPU method. Transposed: cuBLAS SGEMM W^T*X into an
 //            (out_c*k*k) x (h*w) column buffer, then col2im (each output

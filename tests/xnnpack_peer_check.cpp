@@ -1,4 +1,4 @@
-// Checks the XNNPACK peer against huge2's naive reference (layers/reference.h)
+// Checks the XNNPACK peer against huge2's naive reference (kernels/reference/reference.h)
 // on random transposed and dilated convolutions: the peer must compute the
 // same layer as Darknet before its timings mean anything. Standalone (no
 // Catch2) so that it builds only where XNNPACK is installed.
