@@ -71,7 +71,7 @@ void check_deconv(const DeconvShape& s, std::mt19937& rng, Isa isa) {
   std::vector<float> scalar;
   for (auto tiling : {DirectPlan::Tiling::exact, DirectPlan::Tiling::padded})
     for (int threads : {1, 2}) {
-      const DirectPlan plan(deconv_phases(s), at, e, threads, isa, tiling);
+      const DirectPlan plan(deconv_phases(s), at, e, threads, isa, tiling, true);
       INFO(plan.describe());
       const auto got = run_plan(plan, x, s.output_count());
       REQUIRE(compare(got, want) == "");
@@ -97,7 +97,7 @@ void check_conv(const ConvShape& s, std::mt19937& rng, Isa isa) {
     std::vector<float> scalar;
     for (auto tiling : {DirectPlan::Tiling::exact, DirectPlan::Tiling::padded})
       for (int threads : {1, 2}) {
-        const DirectPlan plan(conv_problem(s), at, e, threads, isa, tiling);
+        const DirectPlan plan(conv_problem(s), at, e, threads, isa, tiling, true);
         INFO(plan.describe());
         const auto got = run_plan(plan, x, s.output_count());
         REQUIRE(compare(got, want) == "");

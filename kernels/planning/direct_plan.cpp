@@ -55,8 +55,8 @@ std::vector<std::pair<int, int>> split(int n, int k) {
 }  // namespace
 
 DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
-                       Isa isa, std::optional<Tiling> tiling)
-    : p_(problem), isa_(isa), k_(&tile_kernels(isa)), threads_(std::max(1, threads)) {
+                       Isa isa, std::optional<Tiling> tiling, bool exact_threads)
+    : p_(problem), isa_(isa), k_(&tile_kernels(isa)), threads_(std::max(1, threads)), exact_threads_(exact_threads) {
   if (p_.xstep < 1 || p_.xstep > 2) throw ShapeError("direct kernels: input step " + std::to_string(p_.xstep));
   epilogue.check(p_.out_c, "direct kernels");
   // Output channel blocks: max_nb vectors each, the last one as narrow as it can be.
@@ -300,7 +300,11 @@ void DirectPlan::partition() {
     }
   }
   double total = 0;
-  for (const Item& it : items_) total += it.cost;
+  for (const Item& it : items_) total += it.cost * p_.batch;
+  // A thread must get enough work to pay for waking it (a few microseconds):
+  // tiny layers run on fewer threads than asked, never slower than on one.
+  constexpr double kMinCyclesPerThread = 100000;
+  if (!exact_threads_) threads_ = std::max(1, std::min(threads_, int(std::min(1e6, total / kMinCyclesPerThread))));
   split_.assign(1, 0);
   double acc = 0;
   for (size_t i = 0; i < items_.size() && int(split_.size()) < threads_; ++i) {

@@ -51,10 +51,12 @@ class DirectPlan {
  public:
   enum class Tiling { exact, padded };
 
-  // threads: how many OpenMP threads run() uses (the partition is fixed here).
-  // tiling: forced (tests), otherwise chosen by the cost estimate.
+  // threads: how many OpenMP threads run() may use (the partition is fixed
+  // here); fewer when the work is too small to pay for them, unless
+  // exact_threads (tests). tiling: forced (tests), otherwise chosen by the
+  // cost estimate.
   DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
-             Isa isa, std::optional<Tiling> tiling = std::nullopt);
+             Isa isa, std::optional<Tiling> tiling = std::nullopt, bool exact_threads = false);
 
   Isa isa() const { return isa_; }
   Tiling tiling() const { return tiling_; }
@@ -105,6 +107,7 @@ class DirectPlan {
   Isa isa_;
   const TileKernels* k_;
   int threads_;
+  bool exact_threads_;
   Tiling tiling_ = Tiling::exact;
   int pad_top_ = 0, pad_left_ = 0, pad_h_ = 0, pad_w_ = 0;  // padded tiling's input frame
   ptrdiff_t pitch_ = 0, plane_ = 0;                          // input row and plane, in the chosen frame
