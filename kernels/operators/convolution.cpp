@@ -7,23 +7,9 @@
 #include "gemm.h"
 #include "reference.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "operator_checks.h"
 
 namespace huge2 {
-namespace {
-
-int default_threads(int threads) {
-  if (threads > 0) return threads;
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
-}  // namespace
 
 // The d*d dilation sub-images of METHOD.md are the residue classes of this
 // one problem's pixels; a direct kernel reads their taps in place, so they
@@ -63,7 +49,7 @@ Convolution::Convolution(const ConvShape& shape, Algorithm algo, const float* we
   }
   const int kk = s.ksize * s.ksize, ic_n = s.in_c;
   const WeightAt at = [&](int ic, int n, int e) { return weights[(size_t(n) * ic_n + ic) * kk + e]; };
-  direct_ = std::make_unique<DirectPlan>(conv_problem(s), at, epilogue_, default_threads(threads), isa);
+  direct_ = std::make_unique<DirectPlan>(conv_problem(s), at, epilogue_, operator_threads(threads), isa);
 }
 
 size_t Convolution::packed_weight_bytes() const {
@@ -92,12 +78,8 @@ size_t Convolution::workspace_bytes() const {
 }
 
 void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
-  if (!x) throw ShapeError("convolution: input buffer is null");
-  if (!y) throw ShapeError("convolution: output buffer is null");
   const size_t need = workspace_bytes();
-  if (need && (!ws || ws_bytes < need))
-    throw ShapeError("convolution: workspace of " + std::to_string(ws ? ws_bytes : 0) +
-                     " bytes is smaller than the " + std::to_string(need) + " bytes needed");
+  check_forward_buffers("convolution", x, y, ws, ws_bytes, need);
   const ConvShape& s = shape_;
   if (direct_) {
     direct_->run(x, y, ws);

@@ -7,23 +7,9 @@
 #include "gemm.h"
 #include "reference.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "operator_checks.h"
 
 namespace huge2 {
-namespace {
-
-int default_threads(int threads) {
-  if (threads > 0) return threads;
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
-}  // namespace
 
 // Output row oy = oy0 + s*u takes kernel rows ky = r, r+s, ... (r = (oy0+p) mod s)
 // from input rows iy = (oy + p - ky)/s = (oy0 + p - ky)/s + u: a dense
@@ -70,7 +56,7 @@ Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const flo
   }
   const int kk = s.ksize * s.ksize, oc = s.out_c;
   const WeightAt at = [&](int ic, int n, int e) { return weights[(size_t(ic) * oc + n) * kk + e]; };
-  direct_ = std::make_unique<DirectPlan>(deconv_phases(s), at, epilogue_, default_threads(threads), isa);
+  direct_ = std::make_unique<DirectPlan>(deconv_phases(s), at, epilogue_, operator_threads(threads), isa);
 }
 
 size_t Deconvolution::packed_weight_bytes() const {
@@ -96,12 +82,8 @@ size_t Deconvolution::workspace_bytes() const {
 }
 
 void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
-  if (!x) throw ShapeError("transposed convolution: input buffer is null");
-  if (!y) throw ShapeError("transposed convolution: output buffer is null");
   const size_t need = workspace_bytes();
-  if (need && (!ws || ws_bytes < need))
-    throw ShapeError("transposed convolution: workspace of " + std::to_string(ws ? ws_bytes : 0) +
-                     " bytes is smaller than the " + std::to_string(need) + " bytes needed");
+  check_forward_buffers("transposed convolution", x, y, ws, ws_bytes, need);
   const DeconvShape& s = shape_;
   if (direct_) {
     direct_->run(x, y, ws);
