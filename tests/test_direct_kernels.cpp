@@ -81,15 +81,21 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
   if (Case::direct(s)) {
     std::vector<float> scalar;
     for (auto tiling : {DirectPlan::Tiling::exact, DirectPlan::Tiling::padded})
-      for (int threads : {1, 2}) {
-        const DirectPlan plan(Case::problem(s), at, e, threads, isa, tiling, true);
-        INFO(plan.describe());
-        const auto got = run_plan(plan, x, s.output_count());
-        REQUIRE(compare(got, want) == "");
-        if (scalar.empty())
-          scalar = run_plan(DirectPlan(Case::problem(s), at, e, 1, Isa::scalar, tiling), x, s.output_count());
-        REQUIRE(compare(got, scalar, 1e-5) == "");
-      }
+      for (int nb = 1; nb <= tile_kernels(isa).max_nb; ++nb)
+        for (int threads : {1, 2}) {
+          DirectPlan::Options opt;
+          opt.tiling = tiling, opt.block_vectors = nb, opt.exact_threads = true;
+          const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
+          INFO(plan.describe());
+          const auto got = run_plan(plan, x, s.output_count());
+          REQUIRE(compare(got, want) == "");
+          if (scalar.empty()) {
+            DirectPlan::Options o;
+            o.tiling = tiling;
+            scalar = run_plan(DirectPlan(Case::problem(s), at, e, 1, Isa::scalar, o), x, s.output_count());
+          }
+          REQUIRE(compare(got, scalar, 1e-5) == "");
+        }
   }
   typename Case::Op op(s, Algorithm::huge2, w.data(), e, 0, isa);
   std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), y(s.output_count(), -7.f);

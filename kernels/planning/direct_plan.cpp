@@ -55,28 +55,39 @@ std::vector<std::pair<int, int>> split(int n, int k) {
 }  // namespace
 
 DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
-                       Isa isa, std::optional<Tiling> tiling, bool exact_threads)
-    : p_(problem), isa_(isa), k_(&tile_kernels(isa)), threads_(std::max(1, threads)), exact_threads_(exact_threads) {
+                       Isa isa, const Options& opt)
+    : p_(problem), isa_(isa), k_(&tile_kernels(isa)), threads_(std::max(1, threads)), exact_threads_(opt.exact_threads) {
   if (p_.xstep < 1 || p_.xstep > 2) throw ShapeError("direct kernels: input step " + std::to_string(p_.xstep));
+  if (opt.block_vectors && (*opt.block_vectors < 1 || *opt.block_vectors > k_->max_nb))
+    throw ShapeError("direct kernels: " + std::to_string(*opt.block_vectors) + " vectors per channel block (" +
+                     isa_name(isa) + " has 1 to " + std::to_string(k_->max_nb) + ")");
   epilogue.check(p_.out_c, "direct kernels");
-  // Output channel blocks: max_nb vectors each, the last one as narrow as it can be.
-  const int vl = k_->vl, widest = k_->max_nb * vl;
-  size_t ep_off = 0;
-  for (int oc0 = 0; oc0 < p_.out_c; oc0 += widest) {
-    const int valid = std::min(widest, p_.out_c - oc0);
-    blocks_.push_back({oc0, (valid + vl - 1) / vl, valid, ep_off});
-    ep_off += size_t(blocks_.back().nb) * vl;
+  // Candidates: channel blocks of the ISA's widest tile or of one vector (one
+  // vector allows more pixels per tile: fewer passes over weight-bound layers'
+  // weights), each tiled exactly or padded; the cheapest by the estimate wins,
+  // exact unless padding clearly pays.
+  std::vector<int> widths = {k_->max_nb};
+  if (k_->max_nb > 1) widths.push_back(1);
+  if (opt.block_vectors) widths = {*opt.block_vectors};
+  double best = -1;
+  int best_nb = widths.front();
+  for (int nb : widths) {
+    make_blocks(nb);
+    for (Tiling t : {Tiling::exact, Tiling::padded}) {
+      if (opt.tiling && t != *opt.tiling) continue;
+      std::vector<Tile> tiles;
+      std::vector<TapSet> sets;
+      double cost = 0;
+      plan_tiles(t, tiles, sets, cost);
+      if (t == Tiling::padded) cost /= 0.9;
+      if (best < 0 || cost < best) {
+        best = cost, best_nb = nb, tiling_ = t;
+        tiles_ = std::move(tiles);
+        tap_sets_ = std::move(sets);
+      }
+    }
   }
-  std::vector<Tile> tiles[2];
-  std::vector<TapSet> sets[2];
-  double cost[2];
-  plan_tiles(Tiling::exact, tiles[0], sets[0], cost[0]);
-  plan_tiles(Tiling::padded, tiles[1], sets[1], cost[1]);
-  tiling_ = cost[1] < 0.9 * cost[0] ? Tiling::padded : Tiling::exact;  // exact unless padding clearly pays
-  if (tiling) tiling_ = *tiling;
-  const int pick = tiling_ == Tiling::padded ? 1 : 0;
-  tiles_ = std::move(tiles[pick]);
-  tap_sets_ = std::move(sets[pick]);
+  make_blocks(best_nb);
   // Raster order within each phase: neighbouring tiles share input and output lines.
   std::stable_sort(tiles_.begin(), tiles_.end(), [](const Tile& a, const Tile& b) {
     return std::tie(a.phase, a.u0, a.v0) < std::tie(b.phase, b.u0, b.v0);
@@ -117,14 +128,31 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   partition();
 }
 
+// Output channel blocks of nb vectors each, the last one as narrow as it can be.
+void DirectPlan::make_blocks(int nb) {
+  blocks_.clear();
+  const int vl = k_->vl, widest = nb * vl;
+  size_t ep_off = 0;
+  for (int oc0 = 0; oc0 < p_.out_c; oc0 += widest) {
+    const int valid = std::min(widest, p_.out_c - oc0);
+    blocks_.push_back({oc0, (valid + vl - 1) / vl, valid, ep_off});
+    ep_off += size_t(blocks_.back().nb) * vl;
+  }
+}
+
 void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
   const int nbm = blocks_.front().nb, xs = p_.xstep;
   const int mmax = k_->max_pixels[nbm], rmax = k_->max_rows, cmax = std::min(k_->max_cols, mmax);
   std::map<std::pair<int, std::vector<int>>, int> set_of;
   cost = 0;
-  auto per_tile = [&](int taps, int m) {  // cycles, roughly: FMAs or loads, 2 per cycle, + the store
+  // Cycles, roughly: FMAs or loads (2 per cycle), or the weight stream when a
+  // phase's block of weights does not stay in L2; plus the store.
+  double phase_block_bytes = 0;
+  auto per_tile = [&](int taps, int m) {
     const double k = double(taps) * p_.in_c;
-    return k * std::max(m * nbm, m + nbm) / 2.0 + 30.0 + m * nbm * k_->vl * 0.25;
+    const double bw = phase_block_bytes <= 768.0 * 1024 ? 48.0 : 16.0;  // bytes per cycle: L2 or beyond
+    const double stream = k * nbm * k_->vl * 4.0 / bw;
+    return std::max(k * std::max(m * nbm, m + nbm) / 2.0, stream) + 30.0 + m * nbm * k_->vl * 0.25;
   };
   auto add_tile = [&](int ph, int u0, int r, int v0, int c, std::vector<int> taps) {
     auto key = std::make_pair(ph, taps);
@@ -146,6 +174,7 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
   for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
     const DirectPhase& q = p_.phases[ph];
     const int ntaps = int(q.tap_y.size());
+    phase_block_bytes = 4.0 * ntaps * p_.in_c * nbm * k_->vl;
     auto row_ok = [&](int t, int u) {
       const int iy = q.tap_y[t] + p_.ystep * u;
       return iy >= 0 && iy < p_.in_h;
@@ -318,7 +347,7 @@ std::string DirectPlan::describe() const {
   std::ostringstream d;
   d << "direct " << isa_name(isa_) << ", " << (tiling_ == Tiling::exact ? "exact" : "padded") << " tiling, "
     << p_.phases.size() << (p_.phases.size() == 1 ? " phase, " : " phases, ") << tiles_.size() << " tiles x "
-    << blocks_.size() << " channel blocks" << (interleave_ && p_.phases.size() > 1 ? " (phases interleaved)" : "")
+    << blocks_.size() << " channel blocks of " << blocks_.front().nb * k_->vl << (interleave_ && p_.phases.size() > 1 ? " (phases interleaved)" : "")
     << ", " << threads_ << (threads_ == 1 ? " thread" : " threads");
   return d.str();
 }

@@ -51,12 +51,20 @@ class DirectPlan {
  public:
   enum class Tiling { exact, padded };
 
+  // Choices the planner otherwise makes by its cost estimate (for tests and
+  // experiments).
+  struct Options {
+    std::optional<Tiling> tiling;
+    std::optional<int> block_vectors;  // NB: output-channel vectors per tile, 1 .. the ISA's max
+    bool exact_threads = false;        // use `threads` even for tiny work
+  };
+
   // threads: how many OpenMP threads run() may use (the partition is fixed
-  // here); fewer when the work is too small to pay for them, unless
-  // exact_threads (tests). tiling: forced (tests), otherwise chosen by the
-  // cost estimate.
+  // here); fewer when the work is too small to pay for them.
   DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
-             Isa isa, std::optional<Tiling> tiling = std::nullopt, bool exact_threads = false);
+             Isa isa, const Options& options);
+  DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads, Isa isa)
+      : DirectPlan(problem, weight, epilogue, threads, isa, Options{}) {}
 
   Isa isa() const { return isa_; }
   Tiling tiling() const { return tiling_; }
@@ -99,6 +107,7 @@ class DirectPlan {
   };
 
   size_t padded_plane() const { return size_t(pad_h_) * pad_w_; }
+  void make_blocks(int nb);
   void plan_tiles(Tiling t, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   void pack(const WeightAt& weight, const Epilogue& epilogue);
   void partition();
