@@ -20,6 +20,11 @@ using huge2::test::random_tensor;
 
 namespace {
 
+#ifndef HUGE2_KERNEL_TRIALS
+#define HUGE2_KERNEL_TRIALS 60
+#endif
+constexpr int kTrials = HUGE2_KERNEL_TRIALS;  // random geometries per operator
+
 constexpr Activation kActivations[] = {Activation::logistic, Activation::relu,    Activation::relie,
                                        Activation::linear,   Activation::ramp,    Activation::tanh,
                                        Activation::plse,     Activation::leaky,   Activation::elu,
@@ -115,7 +120,7 @@ TEST_CASE("direct kernels: random transposed convolutions", "[kernels]") {
   std::mt19937 rng(seed);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   const int channels[] = {1, 3, 5, 8, 16, 17, 31, 33, 47, 64};
-  for (int trial = 0, tested = 0; tested < 60; ++trial) {
+  for (int trial = 0, tested = 0; tested < kTrials; ++trial) {
     DeconvShape s;
     s.batch = pick(1, 3), s.ksize = pick(1, 7), s.stride = pick(1, 4), s.pad = pick(0, std::min(3, s.ksize - 1));
     s.in_h = pick(1, 12), s.in_w = pick(1, 19);
@@ -133,7 +138,7 @@ TEST_CASE("direct kernels: random (dilated, strided) convolutions", "[kernels]")
   std::mt19937 rng(seed);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   const int channels[] = {1, 3, 5, 8, 16, 17, 31, 33, 47, 64};
-  for (int trial = 0, tested = 0; tested < 60; ++trial) {
+  for (int trial = 0, tested = 0; tested < kTrials; ++trial) {
     ConvShape s;
     s.batch = pick(1, 3), s.ksize = pick(1, 7), s.stride = pick(1, 4), s.pad = pick(0, std::min(3, s.ksize - 1));
     s.dilation = pick(0, 2) == 0 ? pick(1, 16) : pick(1, 3);
