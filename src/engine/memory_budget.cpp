@@ -1,23 +1,43 @@
 #include "memory_budget.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include <sys/resource.h>
+
 namespace huge2 {
 
-uint64_t available_memory_bytes() {
-  std::ifstream f("/proc/meminfo");
-  std::string key;
-  uint64_t kib = 0;
-  std::string unit;
-  while (f >> key >> kib) {
-    std::getline(f, unit);
-    if (key == "MemAvailable:") return kib * 1024;
-  }
+namespace {
+
+// "Key:   123 kB" from a /proc file, in bytes; 0 when absent.
+uint64_t proc_kib_field(const char* file, const std::string& field) {
+  std::ifstream f(file);
+  std::string line;
+  while (std::getline(f, line))
+    if (line.compare(0, field.size(), field) == 0) return std::stoull(line.substr(field.size())) * 1024;
   return 0;
+}
+
+}  // namespace
+
+uint64_t available_memory_bytes() {
+  uint64_t avail = 0;
+  try {
+    avail = proc_kib_field("/proc/meminfo", "MemAvailable:");
+    // An address-space limit (ulimit -v, prlimit --as) binds before RAM does.
+    rlimit as{};
+    if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+      const uint64_t used = proc_kib_field("/proc/self/status", "VmSize:");
+      const uint64_t left = uint64_t(as.rlim_cur) > used ? uint64_t(as.rlim_cur) - used : 1;
+      avail = avail ? std::min(avail, left) : left;
+    }
+  } catch (const std::exception&) {  // a /proc format we do not know: no limit
+  }
+  return avail;
 }
 
 std::string format_bytes(uint64_t bytes) {

@@ -8,8 +8,9 @@
 
 namespace huge2 {
 
-// MemAvailable from /proc/meminfo, in bytes; 0 when it cannot be read
-// (then no limit is applied unless one is given).
+// MemAvailable from /proc/meminfo (or what an address-space limit leaves,
+// if less), in bytes; 0 when it cannot be read (then no limit is applied
+// unless one is given).
 uint64_t available_memory_bytes();
 
 // "1.5 GiB", "12.0 MiB", "512 bytes".

@@ -124,7 +124,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
                        format_bytes(n.plan_.activations) + ", weights " + format_bytes(n.plan_.weights) +
                        ", workspace " + format_bytes(n.plan_.workspace) + ") at batch " + std::to_string(n.batch_) +
                        ", more than the " + format_bytes(budget) +
-                       (opt.max_memory ? " of --max-memory" : " available (MemAvailable)") + "; the largest is " +
+                       (opt.max_memory ? " of --max-memory" : " available (MemAvailable or the address-space limit)") + "; the largest is " +
                        n.layer_where_[i] + ": layer " + std::to_string(i) + " (" + l.out().str() + ", " +
                        format_bytes(n.plan_.largest_bytes) + ")");
   }
