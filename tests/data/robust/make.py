@@ -37,3 +37,8 @@ with open("nan.weights", "wb") as f:
 with open("huge.png", "wb") as f:
     f.write(b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">II", 100000, 100000) +
             b"\x08\x02\x00\x00\x00" + b"\x00" * 4)
+
+# The plugin's checks: an empty file and tiny.weights with 8 bytes too many.
+open("empty.weights", "wb").close()
+with open("tiny-long.weights", "wb") as f:
+    f.write(struct.pack("<iiiQ", 0, 2, 0, 0) + params + b"\0" * 8)
