@@ -50,6 +50,10 @@ huge2_cli_test(robust.nan.weights 0 "warning: layer 0 \\([^)]*tiny.cfg:8 \\[deco
                "run|${_r}/tiny.cfg|${_r}/nan.weights|--input|${_r}/x.npy|--output|${_y}")
 huge2_cli_test(robust.nan.input 0 "warning: layer 0 \\([^)]*tiny.cfg:8 \\[deconvolutional\\]\\) is the first whose output holds NaN or Inf"
                "${_run}|--input|${_r}/nan.npy|--output|${_y}")
+if(HUGE2_HAVE_DARKNET)
+  huge2_cli_test(robust.nan.compare 0 "huge2 compare: warning: layer 0 .*tiny.cfg:8 \\[deconvolutional\\]\\) is the first whose output holds NaN or Inf"
+                 "compare|${_r}/tiny.cfg|${_r}/nan.weights|--repeats|1")
+endif()
 huge2_cli_test(robust.nan.bench 0 "huge2 bench: warning: layer 0 .* NaN or Inf"
                "bench|${_r}/tiny.cfg|${_r}/nan.weights|--repeats|1")
 # Images

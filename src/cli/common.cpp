@@ -116,8 +116,10 @@ std::string npy_shape_text(const std::vector<size_t>& shape) {
 double max_abs_diff(const float* a, const float* b, size_t n) {
   double m = 0;
   for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;  // equal, infinities included
     const double d = std::fabs(double(a[i]) - double(b[i]));
-    if (!(d <= m)) m = d;  // NaN propagates
+    if (std::isnan(d)) return d;  // a NaN on one side (or Inf against -Inf) is the answer
+    m = std::max(m, d);
   }
   return m;
 }
