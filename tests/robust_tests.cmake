@@ -74,6 +74,9 @@ huge2_cli_test(robust.route.past-end 1 "route-past-end.cfg:13 \\[route\\]: layer
                "summary|${_r}/route-past-end.cfg")
 huge2_cli_test(robust.shortcut.past-end 1 "shortcut-past-end.cfg:13 \\[shortcut\\]: layer 1: from=7 names layer 7"
                "summary|${_r}/shortcut-past-end.cfg")
+huge2_cli_test(robust.maxpool.huge-window 0 "0 max +8 x 8 x 4 .*total" "bench|${_r}/maxpool-huge-window.cfg|--repeats|1")
+huge2_cli_test(robust.maxpool.int-limits 0 "0 max +3 x 3 x 4 .*total" "bench|${_r}/maxpool-int-limits.cfg|--repeats|1")
+set_tests_properties(robust.maxpool.huge-window robust.maxpool.int-limits PROPERTIES TIMEOUT 20)
 # The memory budget: --max-memory (MemAvailable by default) names the largest layer
 huge2_cli_test(robust.budget.connected 1
                "needs 1.9 GiB .*more than the 100.0 MiB of --max-memory; the largest is [^ ]*connected-big.cfg:7 \\[connected\\]: layer 0"
@@ -81,6 +84,11 @@ huge2_cli_test(robust.budget.connected 1
 huge2_cli_test(robust.budget.activations 1
                "needs 1.0 GiB \\(activations 1.0 GiB.*512.0 MiB of --max-memory; the largest is [^ ]*filters-65536.cfg:8 \\[convolutional\\]: layer 0"
                "bench|${_r}/filters-65536.cfg|--max-memory|512M|--repeats|1")
+huge2_cli_test(robust.budget.batchnorm 1
+               "needs 29.8 GiB .*more than the 1.0 GiB of --max-memory; the largest is [^ ]*batchnorm-huge.cfg:8 \\[batchnorm\\]: layer 0"
+               "bench|${_r}/batchnorm-huge.cfg|--max-memory|1G")
+huge2_cli_test(robust.summary.batchnorm-huge 0 "memory: activations 7.5 GiB, weights 22.4 GiB"
+               "summary|${_r}/batchnorm-huge.cfg")
 # summary prints the table of a 1 GiB network without allocating its activations
 huge2_cli_test(robust.summary.no-activations 0 "64 x 64 x 65536.*memory: activations 1.0 GiB, weights 1.0 MiB"
                "summary|${_r}/filters-65536.cfg")
