@@ -69,7 +69,9 @@ bool within_budget(const cfg::Cfg& c) {
       const int64_t filters = value_or(s, "filters", 1), size = value_or(s, "size", 1);
       const int64_t stride = value_or(s, "stride", 1);
       if (filters > kMaxLayerWeights || size > 4096 || stride > kMaxStride) return false;
-      if (max_c * std::max<int64_t>(filters, 1) * size * size > kMaxLayerWeights) return false;
+      // In double: the product of arbitrary values must not overflow here either.
+      if (double(max_c) * double(std::max<int64_t>(filters, 1)) * double(size) * double(size) > double(kMaxLayerWeights))
+        return false;
       max_c = std::max(max_c, filters);
     } else if (t == "route") {
       int64_t n = 1;
