@@ -58,6 +58,7 @@ int verb_run(int argc, char** argv) {
   a.expect_positional(2, 2, "CFG and WEIGHTS");
   if (!a.has("input") || !a.has("output")) throw UsageError("--input and --output are required");
   const std::string input = a.get("input", "");
+  network_options(a), apply_threads(a);  // a bad option fails before any file is read
   if (is_image_path(input)) return run_image(a, input);
   const NpyArray x = read_npy(input);
   NetworkOptions opt = network_options(a);
