@@ -57,7 +57,7 @@ endif()
 huge2_cli_test(robust.nan.bench 0 "huge2 bench: warning: layer 0 .* NaN or Inf"
                "bench|${_r}/tiny.cfg|${_r}/nan.weights|--repeats|1")
 # Images
-huge2_cli_test(robust.image.huge 1 "cannot decode image '[^']*huge.png': its header says 100000 x 100000 pixels"
+huge2_cli_test(robust.image.huge 1 "cannot decode image '[^']*huge.png': it is 100000 x 100000 pixels; huge2 reads images of 1 to 268435456 pixels"
                "run|${_r}/tiny3.cfg|${_r}/tiny.weights|--input|${_r}/huge.png|--output|${_y}")
 # Geometry and allocations, refused before allocating, naming file:line and layer
 huge2_cli_test(robust.upsample.stride-100000 1 "upsample-huge.cfg:7 \\[upsample\\]: layer 0: stride=100000 makes the 8 x 8 x 4 input 800000 x 800000 x 4"

@@ -26,10 +26,6 @@ std::vector<unsigned char> read_bytes(const std::string& path) {
   return bytes;
 }
 
-// Largest image decoded: 16384 x 16384. Beyond it OpenCV stops with an
-// assertion text (or tries to allocate tens of gigabytes for the floats).
-constexpr uint64_t kMaxImagePixels = uint64_t(1) << 28;
-
 uint32_t be32(const unsigned char* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 uint16_t be16(const unsigned char* p) { return uint16_t(p[0] << 8 | p[1]); }
 int32_t le32(const unsigned char* p) {
@@ -68,13 +64,18 @@ bool header_size(const std::vector<unsigned char>& b, uint64_t& w, uint64_t& h) 
 }
 
 // Decodes to 8-bit, 3 channels, B G R interleaved (OpenCV's order).
-cv::Mat decode_bgr(const std::string& path) {
+// Beyond the limit OpenCV stops with an assertion text, or decodes a few
+// hundred bytes of JPEG into gigabytes of floats.
+[[noreturn]] void too_large(const std::string& path, uint64_t w, uint64_t h, uint64_t max_pixels) {
+  throw ImageError("cannot decode image '" + path + "': it is " + std::to_string(w) + " x " + std::to_string(h) +
+                   " pixels; huge2 reads images of 1 to " + std::to_string(max_pixels) + " pixels" +
+                   (max_pixels == kMaxImagePixels ? " (16384 x 16384)" : ""));
+}
+
+cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels) {
   const std::vector<unsigned char> bytes = read_bytes(path);
   uint64_t w = 0, h = 0;
-  if (header_size(bytes, w, h) && (w == 0 || h == 0 || w * h > kMaxImagePixels))
-    throw ImageError("cannot decode image '" + path + "': its header says " + std::to_string(w) + " x " +
-                     std::to_string(h) + " pixels; huge2 reads images of 1 to " + std::to_string(kMaxImagePixels) +
-                     " pixels (16384 x 16384)");
+  if (header_size(bytes, w, h) && (w == 0 || h == 0 || w * h > max_pixels)) too_large(path, w, h, max_pixels);
   cv::Mat m;
   try {
     m = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
@@ -85,16 +86,17 @@ cv::Mat decode_bgr(const std::string& path) {
   if (m.empty() || m.type() != CV_8UC3)
     throw ImageError("cannot decode image '" + path + "': not an image format OpenCV can read (" +
                      std::to_string(bytes.size()) + " bytes)");
+  if (uint64_t(m.cols) * uint64_t(m.rows) > max_pixels) too_large(path, uint64_t(m.cols), uint64_t(m.rows), max_pixels);
   return m;
 }
 
 }  // namespace
 
-Image load_image(const std::string& path, int channels) {
+Image load_image(const std::string& path, int channels, uint64_t max_pixels) {
   if (channels != 1 && channels != 3)
     throw std::invalid_argument("load_image('" + path + "'): channels must be 1 or 3, got " +
                                 std::to_string(channels));
-  const cv::Mat m = decode_bgr(path);
+  const cv::Mat m = decode_bgr(path, max_pixels);
   Image im(m.cols, m.rows, channels);
   const size_t plane = size_t(im.w) * im.h;
   for (int y = 0; y < im.h; ++y) {
