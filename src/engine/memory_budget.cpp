@@ -28,6 +28,12 @@ uint64_t available_memory_bytes() {
   uint64_t avail = 0;
   try {
     avail = proc_kib_field("/proc/meminfo", "MemAvailable:");
+    // A container's memory limit (cgroup v2) binds before the host's RAM.
+    uint64_t limit = 0, current = 0;
+    if ((std::ifstream("/sys/fs/cgroup/memory.max") >> limit) && (std::ifstream("/sys/fs/cgroup/memory.current") >> current)) {
+      const uint64_t left = limit > current ? limit - current : 1;
+      avail = avail ? std::min(avail, left) : left;
+    }
     // An address-space limit (ulimit -v, prlimit --as) binds before RAM does.
     rlimit as{};
     if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {

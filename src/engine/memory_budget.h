@@ -8,8 +8,8 @@
 
 namespace huge2 {
 
-// MemAvailable from /proc/meminfo (or what an address-space limit leaves,
-// if less), in bytes; 0 when it cannot be read (then no limit is applied
+// MemAvailable from /proc/meminfo (or what a cgroup v2 memory limit or an
+// address-space limit leaves, if less), in bytes; 0 when it cannot be read (then no limit is applied
 // unless one is given).
 uint64_t available_memory_bytes();
 
