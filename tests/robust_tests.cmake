@@ -59,6 +59,11 @@ huge2_cli_test(robust.nan.bench 0 "huge2 bench: warning: layer 0 .* NaN or Inf"
 # Images
 huge2_cli_test(robust.image.huge 1 "cannot decode image '[^']*huge.png': it is 100000 x 100000 pixels; huge2 reads images of 1 to 268435456 pixels"
                "run|${_r}/tiny3.cfg|${_r}/tiny.weights|--input|${_r}/huge.png|--output|${_y}")
+# A 129-byte JPEG whose frame header follows 9 stray bytes (libjpeg skips
+# them and decodes 17732 x 17492 pixels): found by libFuzzer, refused unread.
+huge2_cli_test(robust.image.jpeg-resync 1 "cannot decode image '[^']*resync-huge.jpg': it is 17732 x 17492 pixels"
+               "run|${_r}/tiny3.cfg|${_r}/tiny.weights|--input|${_r}/resync-huge.jpg|--output|${_y}")
+set_tests_properties(robust.image.jpeg-resync PROPERTIES TIMEOUT 10)
 # Geometry and allocations, refused before allocating, naming file:line and layer
 huge2_cli_test(robust.upsample.stride-100000 1 "upsample-huge.cfg:7 \\[upsample\\]: layer 0: stride=100000 makes the 8 x 8 x 4 input 800000 x 800000 x 4"
                "summary|${_r}/upsample-huge.cfg")

@@ -48,9 +48,13 @@ bool header_size(const std::vector<unsigned char>& b, uint64_t& w, uint64_t& h) 
   if (n >= 4 && b[0] == 0xFF && b[1] == 0xD8) {  // JPEG: walk the segments to a start-of-frame
     size_t i = 2;
     while (i + 9 < n) {
-      if (b[i] != 0xFF) return false;
+      // Bytes that are not a marker are skipped, as libjpeg skips them (with
+      // its "extraneous bytes" warning): the frame it then finds is the one
+      // it decodes, so it is the one to check.
+      if (b[i] != 0xFF) { ++i; continue; }
       const unsigned char marker = b[i + 1];
-      if (marker == 0xFF) { ++i; continue; }
+      if (marker == 0xFF || marker == 0x00) { ++i; continue; }
+      if (marker == 0xDA) return false;  // scan data before any frame header
       const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
       if (sof) {
         h = be16(&b[i + 5]), w = be16(&b[i + 7]);
