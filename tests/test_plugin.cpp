@@ -338,3 +338,67 @@ TEST_CASE("plugin: malformed keys stop with a message naming file, line and laye
     }
   }
 }
+
+// Darknet's loader freads what each layer needs and ignores short reads and
+// leftovers; the plugin checks the file's size against the layers first.
+// Offsets by hand for plain.cfg: header 20 bytes (0.2.0, 8-byte 'seen');
+// layer 0 conv 8x3x3x3 + batch-norm: 8*4 + 8*3*9 = 248 floats, bytes 20..1012;
+// layer 1 maxpool: none; layer 2 deconv 8->4, 4x4, batch-norm: 4*4 + 8*4*16 =
+// 528 floats, bytes 1012..3124; layer 3 conv 4->2 1x1: 2 + 8 = 10 floats,
+// 3124..3164; layer 4 deconv 2->3 3x3: 3 + 2*3*9 = 57 floats, 3164..3392.
+TEST_CASE("plugin: weights files that do not fit the network stop with the layer and offset", "[plugin]") {
+  const std::string cfg = kData + "plain.cfg";
+  const std::string good = make_weights("fit", cfg, 5);
+  make_input("fit", input_count(cfg), 6);
+  const std::string bytes = read_text(good);
+  REQUIRE(bytes.size() == 3392);
+  struct Case {
+    std::string name, content, message;
+  };
+  const Case cases[] = {
+      {"truncated", bytes.substr(0, 2000),
+       "fit-truncated.weights: ends at byte 2000, inside layer 2 [deconvolutional] (its 528 floats take bytes "
+       "1012..3124): truncated"},
+      {"empty", "", "fit-empty.weights: 0 bytes, too short for a Darknet weights header"},
+      {"long", bytes + std::string(8, '\0'),
+       "fit-long.weights: 8 bytes left after the last layer (layer 4 [deconvolutional] ends at byte 3392)"},
+      {"text", "[net]\nbatch=1\nwidth=16\n", "fit-text.weights: not a Darknet weights file: its header reads version"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      const std::string path = kWork + "fit-" + c.name + ".weights";
+      std::ofstream(path, std::ios::binary) << c.content;
+      // Stock Darknet takes it silently (or dies of it): that is the fault.
+      const Run stock = run_probe("fit-" + c.name, cfg, path, kWork + "fit.f32", false, {"--workaround"});
+      CHECK(stock.log.find("huge2 plugin") == std::string::npos);
+      const Run r = run_probe("fit-" + c.name, cfg, path, kWork + "fit.f32", true);
+      INFO(r.log);
+      CHECK(r.signal == 0);
+      CHECK(r.exit_code == 1);
+      CHECK(r.log.find("huge2 plugin: " + kWork + c.message) != std::string::npos);
+    }
+  }
+  SECTION("the exact file loads") {
+    const Run r = run_probe("fit", cfg, good, kWork + "fit.f32", true);
+    CHECK(r.exit_code == 0);
+  }
+}
+
+TEST_CASE("plugin: [route] and [shortcut] indexes outside the network stop with file:line", "[plugin]") {
+  // Both cfgs: [net] 8x8x4 batch 1, a convolutional, then the bad layer 1 whose key is on line 14.
+  const std::string dir = kSource + "/tests/data/robust/";
+  make_input("index", 8 * 8 * 4, 7);
+  for (const auto& c : {std::make_pair(std::string("route-past-end.cfg"),
+                                       std::string(":14: [route] (layer 1): layers=5: 5 names layer 5, which is not "
+                                                   "an earlier layer (this is layer 1)")),
+                        std::make_pair(std::string("shortcut-past-end.cfg"),
+                                       std::string(":14: [shortcut] (layer 1): from=7: 7 names layer 7"))}) {
+    SECTION(c.first) {
+      const Run r = run_probe("index", dir + c.first, "-", kWork + "index.f32", true);
+      INFO(r.log);
+      CHECK(r.signal == 0);
+      CHECK(r.exit_code == 1);
+      CHECK(r.log.find("huge2 plugin: " + dir + c.first + c.second) != std::string::npos);
+    }
+  }
+}

@@ -8,9 +8,6 @@
 namespace huge2 {
 namespace {
 
-// Largest tensor we index: keeps every int product in the kernels exact.
-constexpr int64_t kMaxElements = (int64_t(1) << 31) - 1;
-
 void require(bool ok, const char* op, const std::string& what) {
   if (!ok) throw ShapeError(std::string(op) + ": " + what);
 }
@@ -19,12 +16,26 @@ void positive(const char* op, const char* field, int v) {
   require(v >= 1, op, std::string(field) + " must be >= 1, got " + std::to_string(v));
 }
 
-void bounded(const char* op, const char* what, int64_t count) {
-  require(count <= kMaxElements, op,
-          std::string(what) + " has " + std::to_string(count) + " elements, more than 2^31-1");
+// Names the factors, not their product: the product may not fit in 64 bits.
+void bounded(const char* op, const char* what, std::initializer_list<int64_t> factors) {
+  if (checked_elements(factors) >= 0) return;
+  std::string product;
+  for (int64_t f : factors) product += (product.empty() ? "" : " x ") + std::to_string(f);
+  require(false, op, std::string(what) + " would have " + product + " elements, more than 2^31-1");
 }
 
 }  // namespace
+
+int64_t checked_elements(std::initializer_list<int64_t> factors) {
+  int64_t p = 1;
+  for (int64_t f : factors) {
+    if (f < 0) return -1;
+    if (f == 0) return 0;
+  }
+  for (int64_t f : factors)
+    if (__builtin_mul_overflow(p, f, &p) || p > kMaxTensorElements) return -1;
+  return p;
+}
 
 void DeconvShape::validate() const {
   const char* op = "transposed convolution";
@@ -36,15 +47,15 @@ void DeconvShape::validate() const {
   positive(op, "size", ksize);
   positive(op, "stride", stride);
   require(pad >= 0, op, "padding must be >= 0, got " + std::to_string(pad));
-  const int64_t oh = int64_t(in_h - 1) * stride + ksize - 2 * int64_t(pad);
-  const int64_t ow = int64_t(in_w - 1) * stride + ksize - 2 * int64_t(pad);
+  const int64_t oh = (int64_t(in_h) - 1) * stride + ksize - 2 * int64_t(pad);
+  const int64_t ow = (int64_t(in_w) - 1) * stride + ksize - 2 * int64_t(pad);
   require(oh >= 1 && ow >= 1, op,
           "output size (in-1)*stride+size-2*padding is " + std::to_string(oh) + "x" + std::to_string(ow) +
               ", must be >= 1 (" + describe() + ")");
-  bounded(op, "input", int64_t(batch) * in_c * in_h * in_w);
-  bounded(op, "output", int64_t(batch) * out_c * oh * ow);
-  bounded(op, "weights", int64_t(in_c) * out_c * ksize * ksize);
-  bounded(op, "column buffer", int64_t(out_c) * ksize * ksize * in_h * in_w);
+  bounded(op, "input", {batch, in_c, in_h, in_w});
+  bounded(op, "output", {batch, out_c, oh, ow});
+  bounded(op, "weights", {in_c, out_c, ksize, ksize});
+  bounded(op, "column buffer", {out_c, ksize, ksize, in_h, in_w});
 }
 
 std::string DeconvShape::describe() const {
@@ -72,10 +83,10 @@ void ConvShape::validate() const {
           "dilated kernel spans " + std::to_string(span) + " pixels but the padded input is only " +
               std::to_string(ph) + "x" + std::to_string(pw) + ": output would be empty (" + describe() + ")");
   const int64_t oh = (ph - span) / stride + 1, ow = (pw - span) / stride + 1;
-  bounded(op, "input", int64_t(batch) * in_c * in_h * in_w);
-  bounded(op, "output", int64_t(batch) * out_c * oh * ow);
-  bounded(op, "weights", int64_t(out_c) * in_c * ksize * ksize);
-  bounded(op, "column buffer", int64_t(in_c) * ksize * ksize * oh * ow);
+  bounded(op, "input", {batch, in_c, in_h, in_w});
+  bounded(op, "output", {batch, out_c, oh, ow});
+  bounded(op, "weights", {out_c, in_c, ksize, ksize});
+  bounded(op, "column buffer", {in_c, ksize, ksize, oh, ow});
 }
 
 std::string ConvShape::describe() const {

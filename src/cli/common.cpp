@@ -10,10 +10,11 @@
 #include <sys/resource.h>
 
 #include "gemm.h"
+#include "memory_budget.h"
 
 namespace huge2::cli {
 
-const std::set<std::string> kNetworkOptions = {"algorithm", "batch", "threads"};
+const std::set<std::string> kNetworkOptions = {"algorithm", "batch", "threads", "max-memory"};
 
 NetworkOptions network_options(const Args& a) {
   NetworkOptions o;
@@ -23,12 +24,26 @@ NetworkOptions network_options(const Args& a) {
     o.algorithm = parse_algorithm(v);
   }
   o.batch = a.get_int("batch", 0, 1);
+  if (o.batch > kMaxBatch)
+    throw UsageError("--batch " + std::to_string(o.batch) + " is more than " + std::to_string(kMaxBatch));
+  if (a.has("max-memory")) {
+    try {
+      o.max_memory = parse_memory_size(a.get("max-memory", ""));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--max-memory: ") + e.what());
+    }
+  }
   return o;
 }
 
 int apply_threads(const Args& a) {
   const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
   const int t = a.get_int("threads", hw, 1);
+  // Each OpenMP thread takes a stack and a share of every parallel loop; far
+  // more threads than cores only costs, and tens of thousands crash libgomp.
+  if (t > kMaxThreads)
+    throw UsageError("--threads " + std::to_string(t) + " is more than " + std::to_string(kMaxThreads) +
+                     " (this machine has " + std::to_string(hw) + " hardware threads)");
   set_num_threads(t);
   return t;
 }
@@ -82,11 +97,29 @@ double median(std::vector<double> v) {
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
+bool report_non_finite(const Network& net, const char* verb) {
+  const int i = net.first_non_finite_layer();
+  if (i < 0) return false;
+  std::fprintf(stderr,
+               "huge2 %s: warning: layer %d (%s) is the first whose output holds NaN or Inf: check the weights "
+               "and the input\n",
+               verb, i, net.layer_where(i).c_str());
+  return true;
+}
+
+std::string npy_shape_text(const std::vector<size_t>& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
 double max_abs_diff(const float* a, const float* b, size_t n) {
   double m = 0;
   for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;  // equal, infinities included
     const double d = std::fabs(double(a[i]) - double(b[i]));
-    if (!(d <= m)) m = d;  // NaN propagates
+    if (std::isnan(d)) return d;  // a NaN on one side (or Inf against -Inf) is the answer
+    m = std::max(m, d);
   }
   return m;
 }

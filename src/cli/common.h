@@ -10,10 +10,11 @@
 
 namespace huge2::cli {
 
-// --algorithm darknet|huge2 (override), --batch N, --threads N options.
+// --algorithm darknet|huge2 (override), --batch N, --threads N, --max-memory SIZE options.
 extern const std::set<std::string> kNetworkOptions;
 NetworkOptions network_options(const Args& a);
-// Applies --threads (default: all hardware threads) and returns the count.
+constexpr int kMaxThreads = 1024;
+// Applies --threads (default: all hardware threads; at most kMaxThreads) and returns the count.
 int apply_threads(const Args& a);
 // Builds, prints the unused-key and duplicate-key warnings once (stderr).
 Network load_network(const std::string& cfg, const NetworkOptions& opt, bool quiet = false);
@@ -23,6 +24,13 @@ std::vector<float> random_input(const Network& net, unsigned seed);
 // Median of `repeats` calls after one warm-up, in ms; progress to stderr.
 double median_ms(const std::function<void()>& f, int repeats, const std::string& label);
 double max_abs_diff(const float* a, const float* b, size_t n);
+// After a forward pass: one warning (stderr) naming the first layer whose
+// output holds NaN or Inf, if any; returns whether there was one.
+bool report_non_finite(const Network& net, const char* verb);
+// "(1, 3, 8, 8)"
+std::string npy_shape_text(const std::vector<size_t>& shape);
+// Largest batch a command line or input may ask for (a batch is an int in the kernels).
+constexpr int kMaxBatch = 1 << 20;
 double median(std::vector<double> v);
 // This process's peak resident set so far (getrusage), in MiB.
 double peak_rss_mib();

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "common.h"
@@ -51,6 +52,12 @@ int main(int argc, char** argv) {
     } catch (const huge2::cli::UsageError& e) {
       std::fprintf(stderr, "huge2 %s: %s (see huge2 %s --help)\n", v.name, e.what(), v.name);
       return 2;
+    } catch (const std::bad_alloc&) {
+      // The network's own arrays are checked against the memory budget first;
+      // this is something else (a peer library, the image, a huge --count).
+      std::fprintf(stderr, "huge2 %s: out of memory (an allocation failed; try --max-memory or a smaller batch)\n",
+                   v.name);
+      return 1;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "huge2 %s: %s\n", v.name, e.what());
       return 1;

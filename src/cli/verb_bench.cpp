@@ -27,6 +27,7 @@ void time_once(Network& net, const std::vector<float>& x, Timing& t) {
 int verb_bench(int argc, char** argv) {
   static const char* usage =
       "usage: huge2 bench CFG [WEIGHTS] [--compare] [--repeats N] [--seed N] [--algorithm A] [--threads N] [--batch N]\n"
+      "                  [--max-memory SIZE]\n"
       "Times every layer (median of N runs after a warm-up; default 10) on a seeded random\n"
       "input; without WEIGHTS the layers get seeded random weights. --compare builds the\n"
       "network twice, every eligible layer on the stock (darknet) algorithm and on huge2,\n"
@@ -70,6 +71,8 @@ int verb_bench(int argc, char** argv) {
     std::fprintf(stderr, "\rbench: run %d/%d", r + 1, repeats);
   }
   std::fprintf(stderr, "\r%30s\r", "");
+  for (auto& n : nets)
+    if (report_non_finite(*n, "bench")) break;  // once
 
   const Network& ref = *nets[0];
   if (!compare) {

@@ -12,7 +12,7 @@ namespace huge2::cli {
 
 int verb_compare(int argc, char** argv) {
   static const char* usage =
-      "usage: huge2 compare CFG WEIGHTS [--repeats N] [--seed N] [--threads N]\n"
+      "usage: huge2 compare CFG WEIGHTS [--repeats N] [--seed N] [--threads N] [--max-memory SIZE]\n"
       "Loads CFG and WEIGHTS into the real Darknet library (libdarknet.so, the 2018 original)\n"
       "and into huge2 (algorithms as the cfg says), runs both on one seeded random input and\n"
       "prints each layer's median time in both (N runs after a warm-up, default 3) and the\n"
@@ -20,17 +20,21 @@ int verb_compare(int argc, char** argv) {
       "Where the packaged Darknet computes a layer differently (it has no dilation and runs\n"
       "such layers undilated; it ignores the padding of 1x1 convolutions), that layer and all\n"
       "after it are compared against huge2's own stock (darknet) algorithm instead.\n";
-  Args a(argc, argv, 2, {"repeats", "seed", "threads"}, {"help"});
+  Args a(argc, argv, 2, {"repeats", "seed", "threads", "max-memory"}, {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and WEIGHTS");
 #ifndef HUGE2_HAVE_DARKNET
   throw std::runtime_error("built without the stock Darknet library (apt-get install darknet, then rebuild)");
 #else
   const std::string cfg = a.positional()[0], weights = a.positional()[1];
+  // Every option before any network is loaded: a bad one fails at once.
+  const int repeats = a.get_int("repeats", 3, 1);
+  const unsigned seed = unsigned(a.get_int("seed", 1, 0));
   const int threads = apply_threads(a);
-  Network net = load_network(cfg, {});
+  const NetworkOptions opt = network_options(a);
+  Network net = load_network(cfg, opt);
   net.load_weights(weights);
-  NetworkOptions stock_opt;
+  NetworkOptions stock_opt = opt;
   stock_opt.algorithm = Algorithm::darknet;
   Network stock_algo = load_network(cfg, stock_opt, true);
   stock_algo.load_weights(weights);
@@ -39,8 +43,7 @@ int verb_compare(int argc, char** argv) {
     throw std::runtime_error("stock Darknet built " + std::to_string(dn.layers()) + " layers with " +
                              std::to_string(dn.inputs()) + " inputs, huge2 " + std::to_string(net.size()) + " with " +
                              std::to_string(net.input_shape().size()) + ": not comparable");
-  const std::vector<float> x = random_input(net, unsigned(a.get_int("seed", 1, 0)));
-  const int repeats = a.get_int("repeats", 3, 1);
+  const std::vector<float> x = random_input(net, seed);
   std::vector<std::vector<double>> h_runs(net.size()), d_runs(net.size());
   stock_algo.forward(x.data());
   for (int r = 0; r <= repeats; ++r) {  // run 0 is the warm-up
@@ -51,6 +54,7 @@ int verb_compare(int argc, char** argv) {
     std::fprintf(stderr, "\rcompare: run %d/%d", r, repeats);
   }
   std::fprintf(stderr, "\r%30s\r", "");
+  report_non_finite(net, "compare");
   std::vector<double> h_ms, d_ms;
   for (int i = 0; i < net.size(); ++i) h_ms.push_back(median(h_runs[i])), d_ms.push_back(median(d_runs[i]));
 

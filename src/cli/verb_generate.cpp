@@ -2,7 +2,9 @@
 // vectors through a generator whose [net] is 1 x 1 x Z, the tanh outputs
 // written as one PNG grid.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -11,6 +13,7 @@
 #include "cfg.h"
 #include "common.h"
 #include "image_io.h"
+#include "memory_budget.h"
 #include "verbs_image.h"
 
 namespace huge2::cli {
@@ -45,6 +48,11 @@ int verb_generate(int argc, char** argv) {
   const int seed = a.get_int("seed", 1, 0);
   const std::string out_path = a.get("output", "grid.png");
   if (out_path.empty()) throw UsageError("--output wants a file name");
+  {  // the grid is written as PNG: any other extension would mislabel the bytes
+    std::string ext = out_path.size() >= 4 ? out_path.substr(out_path.size() - 4) : "";
+    for (char& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    if (ext != ".png") throw UsageError("--output " + out_path + ": generate writes a PNG grid; the name must end in .png");
+  }
   const int columns =
       std::min(count, a.get_int("columns", int(std::ceil(std::sqrt(double(count)) - 1e-9)), 1));
   const int rows = (count + columns - 1) / columns;
@@ -70,6 +78,15 @@ int verb_generate(int argc, char** argv) {
   if (o.c != 1 && o.c != 3)
     throw UsageError(cfg_path + ": the last layer's output is " + o.str() +
                      "; generate writes images and needs 1 or 3 channels");
+  {  // the latent vectors, the float grid and its 8-bit copy, before allocating them
+    const uint64_t grid_px = (uint64_t(columns) * (o.w + kGap)) * (uint64_t(rows) * (o.h + kGap)) * o.c;
+    const uint64_t need = uint64_t(count) * in.c * sizeof(float) + grid_px * (sizeof(float) + 2);
+    const uint64_t budget = opt.max_memory ? opt.max_memory : available_memory_bytes();
+    if (grid_px > uint64_t(INT32_MAX) || (budget && need > budget))
+      throw UsageError("--count " + std::to_string(count) + ": the grid of " + std::to_string(columns) + " x " +
+                       std::to_string(rows) + " images of " + o.str() + " needs " + format_bytes(need) +
+                       (budget ? ", more than the " + format_bytes(budget) + " available" : ", too large"));
+  }
   net.load_weights(a.positional()[1]);
 
   // All latent vectors first, in order: the images do not depend on the batch.
@@ -93,6 +110,7 @@ int verb_generate(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     const float* y = net.forward(x.data());
     ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (first == 0) report_non_finite(net, "generate");
     for (int i = 0; i < n; ++i) {
       const int idx = first + i, gx = (idx % columns) * (o.w + kGap), gy = (idx / columns) * (o.h + kGap);
       const float* img = y + size_t(i) * tile;

@@ -17,7 +17,8 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 // --input IMAGE: load, resize the Darknet way to the [net] size, run batch 1.
 int run_image(const Args& a, const std::string& input) {
   NetworkOptions opt = network_options(a);
-  if (opt.batch > 1) std::fprintf(stderr, "warning: an image input is a batch of 1; --batch %d ignored\n", opt.batch);
+  if (opt.batch > 1)
+    throw UsageError("--batch " + std::to_string(opt.batch) + ": an image input is a batch of 1 (give a 4-d .npy for more)");
   opt.batch = 1;
   apply_threads(a);
   Network net = load_network(a.positional()[0], opt);
@@ -31,6 +32,7 @@ int run_image(const Args& a, const std::string& input) {
   const auto t0 = std::chrono::steady_clock::now();
   const float* y = net.forward(x.data.data());
   const double ms = ms_since(t0);
+  report_non_finite(net, "run");
   const Shape3 o = net.output_shape();
   write_npy(a.get("output", ""), {1, size_t(o.c), size_t(o.h), size_t(o.w)}, y);
   std::printf("%s: %d x %d image resized to %s\n", input.c_str(), original.w, original.h, in.str().c_str());
@@ -43,6 +45,7 @@ int run_image(const Args& a, const std::string& input) {
 int verb_run(int argc, char** argv) {
   static const char* usage =
       "usage: huge2 run CFG WEIGHTS --input X.npy|IMAGE --output Y.npy [--algorithm darknet|huge2] [--threads N]\n"
+      "                 [--max-memory SIZE] [--batch N (must equal the input's batch)]\n"
       "One forward pass. X is float32 NCHW: batch x channels x height x width (or one image\n"
       "without the batch axis) matching the cfg's [net]; the batch is taken from X. An --input\n"
       "ending in .png, .jpg, .jpeg or .bmp is read as an image instead (RGB, or grey when [net]\n"
@@ -55,6 +58,7 @@ int verb_run(int argc, char** argv) {
   a.expect_positional(2, 2, "CFG and WEIGHTS");
   if (!a.has("input") || !a.has("output")) throw UsageError("--input and --output are required");
   const std::string input = a.get("input", "");
+  network_options(a), apply_threads(a);  // a bad option fails before any file is read
   if (is_image_path(input)) return run_image(a, input);
   const NpyArray x = read_npy(input);
   NetworkOptions opt = network_options(a);
@@ -62,7 +66,16 @@ int verb_run(int argc, char** argv) {
   if (rank != 3 && rank != 4)
     throw UsageError(a.get("input", "") + ": expected a 3-d (C,H,W) or 4-d (N,C,H,W) array, got " +
                      std::to_string(rank) + "-d");
-  opt.batch = rank == 4 ? int(x.shape[0]) : 1;
+  for (size_t d : x.shape)
+    if (d == 0) throw UsageError(input + ": shape " + npy_shape_text(x.shape) + " has a zero-length axis: nothing to run");
+  if (x.shape[0] > size_t(kMaxBatch) && rank == 4)
+    throw UsageError(input + ": batch " + std::to_string(x.shape[0]) + " is more than " + std::to_string(kMaxBatch));
+  const int x_batch = rank == 4 ? int(x.shape[0]) : 1;
+  // The batch is the input's: a different --batch cannot be honoured.
+  if (opt.batch > 0 && opt.batch != x_batch)
+    throw UsageError("--batch " + std::to_string(opt.batch) + " but " + input + " holds a batch of " +
+                     std::to_string(x_batch) + " (run takes the batch from the input)");
+  opt.batch = x_batch;
   apply_threads(a);
   Network net = load_network(a.positional()[0], opt);
   const Shape3 in = net.input_shape();
@@ -74,6 +87,7 @@ int verb_run(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   const float* y = net.forward(x.data.data());
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  report_non_finite(net, "run");
   const Shape3 o = net.output_shape();
   write_npy(a.get("output", ""), {size_t(net.batch()), size_t(o.c), size_t(o.h), size_t(o.w)}, y);
   std::printf("%s: %d x %s in %.3f ms\n", a.get("output", "").c_str(), net.batch(), o.str().c_str(), ms);

@@ -26,28 +26,81 @@ std::vector<unsigned char> read_bytes(const std::string& path) {
   return bytes;
 }
 
+uint32_t be32(const unsigned char* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+uint16_t be16(const unsigned char* p) { return uint16_t(p[0] << 8 | p[1]); }
+int32_t le32(const unsigned char* p) {
+  return int32_t(uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
+}
+
+// Width and height from a PNG, BMP or JPEG header without decoding; false
+// when the format is another or the header is cut (OpenCV then decides).
+bool header_size(const std::vector<unsigned char>& b, uint64_t& w, uint64_t& h) {
+  const size_t n = b.size();
+  if (n >= 24 && !std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8)) {
+    w = be32(&b[16]), h = be32(&b[20]);
+    return true;
+  }
+  if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
+    const int32_t bw = le32(&b[18]), bh = le32(&b[22]);  // negative height: top-down rows
+    w = uint64_t(bw < 0 ? -int64_t(bw) : bw), h = uint64_t(bh < 0 ? -int64_t(bh) : bh);
+    return true;
+  }
+  if (n >= 4 && b[0] == 0xFF && b[1] == 0xD8) {  // JPEG: walk the segments to a start-of-frame
+    size_t i = 2;
+    while (i + 9 < n) {
+      // Bytes that are not a marker are skipped, as libjpeg skips them (with
+      // its "extraneous bytes" warning): the frame it then finds is the one
+      // it decodes, so it is the one to check.
+      if (b[i] != 0xFF) { ++i; continue; }
+      const unsigned char marker = b[i + 1];
+      if (marker == 0xFF || marker == 0x00) { ++i; continue; }
+      if (marker == 0xDA) return false;  // scan data before any frame header
+      const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (sof) {
+        h = be16(&b[i + 5]), w = be16(&b[i + 7]);
+        return true;
+      }
+      if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) { i += 2; continue; }
+      i += 2 + be16(&b[i + 2]);
+    }
+  }
+  return false;
+}
+
 // Decodes to 8-bit, 3 channels, B G R interleaved (OpenCV's order).
-cv::Mat decode_bgr(const std::string& path) {
+// Beyond the limit OpenCV stops with an assertion text, or decodes a few
+// hundred bytes of JPEG into gigabytes of floats.
+[[noreturn]] void too_large(const std::string& path, uint64_t w, uint64_t h, uint64_t max_pixels) {
+  throw ImageError("cannot decode image '" + path + "': it is " + std::to_string(w) + " x " + std::to_string(h) +
+                   " pixels; huge2 reads images of 1 to " + std::to_string(max_pixels) + " pixels" +
+                   (max_pixels == kMaxImagePixels ? " (16384 x 16384)" : ""));
+}
+
+cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels) {
   const std::vector<unsigned char> bytes = read_bytes(path);
+  uint64_t w = 0, h = 0;
+  if (header_size(bytes, w, h) && (w == 0 || h == 0 || w * h > max_pixels)) too_large(path, w, h, max_pixels);
   cv::Mat m;
   try {
     m = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
-    throw ImageError("cannot decode image '" + path + "': " + e.what());
+    // e.what() is OpenCV's multi-line assertion dump; its one-line reason is e.err.
+    throw ImageError("cannot decode image '" + path + "': corrupt or unsupported (" + e.err + ")");
   }
   if (m.empty() || m.type() != CV_8UC3)
     throw ImageError("cannot decode image '" + path + "': not an image format OpenCV can read (" +
                      std::to_string(bytes.size()) + " bytes)");
+  if (uint64_t(m.cols) * uint64_t(m.rows) > max_pixels) too_large(path, uint64_t(m.cols), uint64_t(m.rows), max_pixels);
   return m;
 }
 
 }  // namespace
 
-Image load_image(const std::string& path, int channels) {
+Image load_image(const std::string& path, int channels, uint64_t max_pixels) {
   if (channels != 1 && channels != 3)
     throw std::invalid_argument("load_image('" + path + "'): channels must be 1 or 3, got " +
                                 std::to_string(channels));
-  const cv::Mat m = decode_bgr(path);
+  const cv::Mat m = decode_bgr(path, max_pixels);
   Image im(m.cols, m.rows, channels);
   const size_t plane = size_t(im.w) * im.h;
   for (int y = 0; y < im.h; ++y) {
@@ -138,7 +191,7 @@ void save_image_png(const std::string& path, const float* chw, int c, int h, int
   try {
     if (!cv::imencode(".png", m, png)) throw ImageError("cannot write image '" + path + "': PNG encoding failed");
   } catch (const cv::Exception& e) {
-    throw ImageError("cannot write image '" + path + "': " + e.what());
+    throw ImageError("cannot write image '" + path + "': " + e.err);
   }
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f) throw ImageError("cannot write image '" + path + "': " + std::strerror(errno));

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <stdexcept>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,11 @@ struct Image {
 // (77 R + 150 G + 29 B) >> 8, the luma Darknet's image loader uses. Values are
 // byte / 255. The EXIF orientation is ignored, as Darknet ignores it.
 // Throws ImageError naming the file when it cannot be read or decoded, and
-// std::invalid_argument for channels other than 1 or 3.
-Image load_image(const std::string& path, int channels);
+// std::invalid_argument for channels other than 1 or 3. Images of more than
+// max_pixels (by their header where huge2 can read it, PNG, JPEG and BMP,
+// before decoding; else after) are refused with an ImageError.
+constexpr uint64_t kMaxImagePixels = uint64_t(1) << 28;  // 16384 x 16384
+Image load_image(const std::string& path, int channels, uint64_t max_pixels = kMaxImagePixels);
 
 // Darknet's resize_image: bilinear, first along x into a w x im.h image, then
 // along y. Scale (im.w - 1) / (w - 1) (0 when w is 1); the last output column

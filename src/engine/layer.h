@@ -59,6 +59,10 @@ class Layer {
   virtual std::string stock_darknet_difference() const { return ""; }
   virtual double flops() const { return 0; }
   virtual void forward(const ForwardArgs& a) const = 0;
+  // Allocates the parameters. The network calls it once, after every layer
+  // is built and the memory budget checked, and never when it is built for
+  // its shapes only (summary); parameter_count() must not depend on it.
+  virtual void allocate() {}
   virtual void load(WeightReader&) {}
   virtual void save(WeightWriter&) const {}
   virtual size_t parameter_count() const { return 0; }
@@ -79,6 +83,8 @@ struct BuildContext {
   std::optional<Algorithm> override_algorithm;  // command line: every eligible layer
   // "FILE:LINE [type]: " prefix for messages about the section.
   std::string where;
+  // Shapes only (summary): allocate nothing that allocate() can defer.
+  bool shapes_only = false;
 };
 
 using LayerFactory = std::unique_ptr<Layer> (*)(const cfg::Section&, const BuildContext&);

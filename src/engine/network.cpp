@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
 
 #include "isa.h"
+#include "memory_budget.h"
+#include "shapes.h"
 #include "weights_file.h"
 
 namespace huge2 {
@@ -24,6 +28,29 @@ int net_int(const cfg::Section& s, const char* key, int fallback, int min) {
     throw NetworkError(s.where(key) + ": [" + s.type + "] " + key + "=" + std::to_string(v) + " must be >= " +
                        std::to_string(min));
   return v;
+}
+
+// Refuses a tensor the kernels cannot index (or that would overflow size_t).
+void check_tensor(const std::string& where, const char* what, const Shape3& s, int batch) {
+  if (s.c < 0 || s.h < 0 || s.w < 0 || checked_elements({batch, s.c, s.h, s.w}) < 0)
+    throw NetworkError(where + what + " of batch " + std::to_string(batch) + " x " + s.str() +
+                       " has more than 2^31-1 elements");
+}
+
+// Every byte the network will allocate, with the layer that needs most.
+MemoryPlan plan_memory(const std::vector<std::unique_ptr<Layer>>& layers, int batch) {
+  MemoryPlan p;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const Layer& l = *layers[i];
+    const uint64_t out = uint64_t(l.out().size()) * uint64_t(batch) * sizeof(float);
+    const uint64_t params = uint64_t(l.parameter_count()) * sizeof(float);
+    p.activations += out;
+    p.weights += params;
+    p.workspace = std::max<uint64_t>(p.workspace, l.workspace_bytes());
+    const uint64_t mine = out + params + l.workspace_bytes();
+    if (p.largest_layer < 0 || mine > p.largest_bytes) p.largest_layer = int(i), p.largest_bytes = mine;
+  }
+  return p;
 }
 
 }  // namespace
@@ -58,6 +85,8 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   ctx.input = n.input_;
   ctx.huge2_default = default_huge2 == 1;
   ctx.override_algorithm = opt.algorithm;
+  ctx.shapes_only = opt.shapes_only;
+  check_tensor(net.where() + ": ", "the input", n.input_, n.batch_);
   for (size_t i = 1; i < c.sections.size(); ++i) {
     const cfg::Section& s = c.sections[i];
     ctx.index = int(i) - 1;
@@ -75,6 +104,8 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
       throw NetworkError(std::string(e.what()) + " (layer " + std::to_string(ctx.index) + ")");
     }
     if (layer->out().size() == 0) throw NetworkError(ctx.where + "output shape " + layer->out().str() + " is empty");
+    check_tensor(ctx.where, "the output", layer->out(), n.batch_);
+    n.layer_where_.push_back(s.where());
     ctx.earlier.push_back(layer->out());
     ctx.input = layer->out();
     n.layers_.push_back(std::move(layer));
@@ -84,6 +115,21 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
     for (const cfg::Option* o : s.unused())
       n.unused_.push_back(s.file + ":" + std::to_string(o->line) + ": [" + s.type + "] unused key '" + o->key + "'");
 
+  n.plan_ = plan_memory(n.layers_, n.batch_);
+  if (opt.shapes_only) return n;
+  const uint64_t budget = opt.max_memory ? opt.max_memory : available_memory_bytes();
+  if (budget && n.plan_.total() > budget) {
+    const int i = n.plan_.largest_layer;
+    const Layer& l = *n.layers_[i];
+    throw NetworkError(c.file + ": the network needs " + format_bytes(n.plan_.total()) + " (activations " +
+                       format_bytes(n.plan_.activations) + ", weights " + format_bytes(n.plan_.weights) +
+                       ", workspace " + format_bytes(n.plan_.workspace) + ") at batch " + std::to_string(n.batch_) +
+                       ", more than the " + format_bytes(budget) +
+                       (opt.max_memory ? " of --max-memory" : " available (MemAvailable or the address-space limit)") + "; the largest is " +
+                       n.layer_where_[i] + ": layer " + std::to_string(i) + " (" + l.out().str() + ", " +
+                       format_bytes(n.plan_.largest_bytes) + ")");
+  }
+  for (auto& l : n.layers_) l->allocate();
   size_t ws = 0;
   for (const auto& l : n.layers_) {
     n.outputs_.emplace_back(l->out().size() * n.batch_);
@@ -91,11 +137,27 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   }
   n.workspace_.resize((ws + sizeof(float) - 1) / sizeof(float));
   for (const auto& o : n.outputs_) n.output_ptrs_.push_back(o.data());
+  n.allocated_ = true;
   return n;
 }
 
+void Network::require_allocated(const char* what) const {
+  if (!allocated_) throw std::logic_error(std::string("Network::") + what + ": the network was built for its shapes only");
+}
+
+int Network::first_non_finite_layer() const {
+  for (int i = 0; i < int(outputs_.size()); ++i)
+    for (float v : outputs_[i])
+      if (!std::isfinite(v)) return i;
+  return -1;
+}
+
 void Network::load_weights(const std::string& path) {
+  require_allocated("load_weights");
   WeightReader r(path);
+  uint64_t payload = 0;
+  for (const auto& l : layers_) payload += uint64_t(l->parameter_count()) * sizeof(float);
+  r.expect_payload(payload);
   for (int i = 0; i < size(); ++i) {
     r.begin_layer("layer " + std::to_string(i) + " [" + layers_[i]->type() + "]");
     layers_[i]->load(r);
@@ -109,6 +171,7 @@ void Network::load_weights(const std::string& path) {
 }
 
 void Network::save_weights(const std::string& path) const {
+  require_allocated("save_weights");
   WeightsHeader h;
   h.seen = seen_;
   WeightWriter w(path, h);
@@ -117,10 +180,12 @@ void Network::save_weights(const std::string& path) const {
 }
 
 void Network::randomize(unsigned seed) {
+  require_allocated("randomize");
   for (int i = 0; i < size(); ++i) layers_[i]->randomize(seed + 7919u * unsigned(i));
 }
 
 const float* Network::forward(const float* input, const std::function<void(int, double)>& on_layer) {
+  require_allocated("forward");
   const float* x = input;
   for (int i = 0; i < size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -149,8 +214,10 @@ std::string Network::summary() const {
     s << line;
   }
   std::snprintf(line, sizeof line, "total %.3f BFLOPs, batch %d, workspace %zu bytes\n", total, batch_,
-                workspace_bytes());
+                allocated_ ? workspace_bytes() : size_t(plan_.workspace));
   s << line;
+  s << "memory: activations " << format_bytes(plan_.activations) << ", weights " << format_bytes(plan_.weights)
+    << ", workspace " << format_bytes(plan_.workspace) << ", total " << format_bytes(plan_.total()) << "\n";
   for (const auto& l : layers_)
     if (l->method().rfind("direct ", 0) == 0) {  // name the ISA once, as the first direct layer reports it
       const std::string m = l->method();

@@ -17,6 +17,19 @@ namespace huge2 {
 struct NetworkOptions {
   std::optional<Algorithm> algorithm;  // override every eligible layer (command line)
   int batch = 0;                       // > 0: replaces [net] batch
+  // Build for the shapes only: no activations, workspace or (deferrable)
+  // parameters; summary() works, forward/load/save/randomize throw.
+  bool shapes_only = false;
+  // Memory budget in bytes: 0 = MemAvailable (/proc/meminfo), when readable.
+  uint64_t max_memory = 0;
+};
+
+// What a network needs, computed before it allocates (memory_plan()).
+struct MemoryPlan {
+  uint64_t activations = 0, weights = 0, workspace = 0;
+  int largest_layer = -1;  // the layer needing most (its output + parameters + workspace)
+  uint64_t largest_bytes = 0;
+  uint64_t total() const { return activations + weights + workspace; }
 };
 
 class Network {
@@ -50,9 +63,15 @@ class Network {
   const std::vector<std::string>& warnings() const { return warnings_; }
   // Darknet-style table: index, type, details, input -> output, algorithm, BFLOPs.
   std::string summary() const;
+  // After a forward pass: the first layer whose output holds NaN or Inf, or -1.
+  int first_non_finite_layer() const;
+  // "FILE:LINE [type]" of layer i's cfg section.
+  const std::string& layer_where(int i) const { return layer_where_[i]; }
+  const MemoryPlan& memory_plan() const { return plan_; }
 
  private:
   Network() = default;
+  void require_allocated(const char* what) const;
 
   int batch_ = 1;
   Shape3 input_;
@@ -62,6 +81,9 @@ class Network {
   std::vector<const float*> output_ptrs_;
   std::vector<float> workspace_;
   std::vector<std::string> unused_, warnings_;
+  std::vector<std::string> layer_where_;  // "FILE:LINE [type]" per layer, for messages
+  MemoryPlan plan_;
+  bool allocated_ = false;
 };
 
 }  // namespace huge2

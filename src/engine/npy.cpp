@@ -42,6 +42,13 @@ NpyArray read_npy(const std::string& path) {
   if (!f || header_len > (1u << 20)) throw NpyError(path + ": truncated .npy header");
   std::string header(header_len, '\0');
   if (!f.read(header.data(), header_len)) throw NpyError(path + ": truncated .npy header");
+  {  // a structured dtype is a list of fields: "[('a', '<f4'), ...]"
+    const size_t k = header.find("'descr'");
+    const size_t v = k == std::string::npos ? k : header.find_first_not_of(" :", k + 7);
+    if (v != std::string::npos && header[v] == '[')
+      throw NpyError(path + ": structured dtype (a record array with named fields) is not float32 ('<f4'); "
+                            "save a plain float32 array");
+  }
   const std::string descr = dict_value(header, "descr", path);
   if (descr != "'<f4'" && descr != "'float32'")
     throw NpyError(path + ": dtype " + descr + " is not float32 ('<f4'); convert with a.astype('float32')");
@@ -53,6 +60,8 @@ NpyArray read_npy(const std::string& path) {
   for (size_t i = 1; i + 1 < shape.size();) {
     while (i + 1 < shape.size() && (shape[i] == ' ' || shape[i] == ',')) ++i;
     if (i + 1 >= shape.size()) break;
+    if (shape[i] == '-') throw NpyError(path + ": negative dimension in shape " + shape);
+    if (shape[i] < '0' || shape[i] > '9') throw NpyError(path + ": bad shape " + shape);
     size_t used = 0;
     unsigned long long d = 0;
     try {
@@ -60,15 +69,29 @@ NpyArray read_npy(const std::string& path) {
     } catch (const std::exception&) {
       throw NpyError(path + ": bad shape " + shape);
     }
-    if (d > (1ull << 31)) throw NpyError(path + ": dimension " + std::to_string(d) + " too large");
+    if (d > (1ull << 31))
+      throw NpyError(path + ": dimension " + std::to_string(d) + " in shape " + shape + " is more than 2^31");
     a.shape.push_back(size_t(d));
     count *= size_t(d);
-    if (count > (size_t(1) << 32)) throw NpyError(path + ": array too large");
+    if (count > (size_t(1) << 32)) throw NpyError(path + ": shape " + shape + " has more than 2^32 elements");
     i += used;
   }
+  // Compare with the file's size before allocating: a header can claim anything.
+  const std::streamoff data_at = f.tellg();
+  f.seekg(0, std::ios::end);
+  const std::streamoff end = f.tellg();
+  f.seekg(data_at);
+  if (!f || data_at < 0 || end < data_at) throw NpyError(path + ": cannot tell its size");
+  const uint64_t have = uint64_t(end - data_at), need = uint64_t(count) * sizeof(float);
+  if (have < need)
+    throw NpyError(path + ": data truncated (shape " + shape + " needs " + std::to_string(need) + " bytes, the file has " +
+                   std::to_string(have) + ")");
+  if (have > need)
+    throw NpyError(path + ": " + std::to_string(have - need) + " bytes after the data (shape " + shape + " needs " +
+                   std::to_string(need) + "): not one .npy array, or the header's shape is wrong");
   a.data.resize(count);
-  if (!f.read(reinterpret_cast<char*>(a.data.data()), std::streamsize(count * sizeof(float))))
-    throw NpyError(path + ": data truncated (shape " + shape + " needs " + std::to_string(count * 4) + " bytes)");
+  if (count && !f.read(reinterpret_cast<char*>(a.data.data()), std::streamsize(need)))
+    throw NpyError(path + ": read error");
   return a;
 }
 

@@ -23,9 +23,20 @@ WeightReader::WeightReader(const std::string& path) : path_(path) {
     throw WeightsError(path + ": too short for a Darknet weights header (" + std::to_string(size_) + " bytes)");
   header_.major = v[0], header_.minor = v[1], header_.revision = v[2];
   pos_ = sizeof v;
-  if (header_.major < 0 || header_.minor < 0)
-    throw WeightsError(path + ": not a Darknet weights file (version " + std::to_string(v[0]) + "." +
-                       std::to_string(v[1]) + "." + std::to_string(v[2]) + ")");
+  // Darknet's versions are small numbers (0.1.0, 0.2.0, 0.2.5; old files set
+  // major or minor above 1000 for transposed [connected] weights). Anything
+  // else, text above all, is not a weights file: say so rather than read on.
+  const auto plausible = [](int32_t x) { return x >= 0 && x <= 100000; };
+  if (!plausible(header_.major) || !plausible(header_.minor) || !plausible(header_.revision)) {
+    std::string text;
+    for (size_t i = 0; i < sizeof v; ++i) {
+      const unsigned char ch = reinterpret_cast<const unsigned char*>(v)[i];
+      text += (ch >= 0x20 && ch < 0x7f) ? char(ch) : '.';
+    }
+    throw WeightsError(path + ": not a Darknet weights file: its header reads version " + std::to_string(v[0]) +
+                       "." + std::to_string(v[1]) + "." + std::to_string(v[2]) + " (bytes '" + text +
+                       "'), Darknet's are like 0.2.0");
+  }
   if (header_.wide_seen()) {
     uint64_t seen = 0;
     if (std::fread(&seen, 8, 1, file_.get()) != 1) throw WeightsError(path + ": header truncated in 'seen'");
@@ -35,6 +46,17 @@ WeightReader::WeightReader(const std::string& path) : path_(path) {
     if (std::fread(&seen, 4, 1, file_.get()) != 1) throw WeightsError(path + ": header truncated in 'seen'");
     header_.seen = seen, pos_ += 4;
   }
+}
+
+void WeightReader::expect_payload(uint64_t bytes) const {
+  // Only the narrow case is unambiguous: 4 bytes too many behind a 4-byte
+  // 'seen' is a header that should have said 8. (4 bytes too few behind an
+  // 8-byte 'seen' reads just like a truncated file: the layers say where.)
+  if (header_.wide_seen() || size_ - pos_ != bytes + 4) return;
+  throw WeightsError(path_ + ": the version header " + std::to_string(header_.major) + "." +
+                     std::to_string(header_.minor) + "." + std::to_string(header_.revision) +
+                     " says 'seen' takes 4 bytes, but the layers fit exactly with 8: the header is wrong "
+                     "(Darknet writes 0.2.0 with an 8-byte 'seen')");
 }
 
 void WeightReader::read(float* dst, size_t n, const char* what) {

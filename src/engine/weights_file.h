@@ -28,6 +28,10 @@ class WeightReader {
  public:
   explicit WeightReader(const std::string& path);  // reads the header; WeightsError if it cannot
   const WeightsHeader& header() const { return header_; }
+  // Before the first layer: the cfg's parameters take `bytes`. When the file
+  // would match exactly with an 8-byte 'seen' but its version says 4, blames
+  // the version header (WeightsError) rather than a layer.
+  void expect_payload(uint64_t bytes) const;
   // Before each layer: names it in messages ("layer 3 [deconvolutional]").
   void begin_layer(const std::string& name) { layer_ = name; }
   // Reads n floats of `what` (e.g. "biases") into dst, or throws WeightsError.

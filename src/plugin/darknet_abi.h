@@ -41,6 +41,8 @@ namespace huge2::plugin {
 using ParseNetworkCfgFn = network* (*)(char*);
 using ParseNetOptionsFn = void (*)(list*, network*);
 using ParseLayerFn = layer (*)(list*, size_params);
+// parse_route and parse_shortcut also take the network being built.
+using ParseIndexedLayerFn = layer (*)(list*, size_params, network*);
 using LoadWeightsUptoFn = void (*)(network*, char*, int, int);
 using FreeLayerFn = void (*)(layer);
 

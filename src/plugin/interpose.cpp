@@ -9,13 +9,18 @@
 //                          layers get huge2's forward
 //   parse_convolutional    dilation=d (ignored by the 2018 library): fixes the
 //                          output size, runs huge2 or stock dilated im2col
-//   load_weights_upto      the weights changed: re-pack at the next forward
+//   parse_route            refuses layer indexes outside 0..index-1 (Darknet
+//   parse_shortcut         reads whatever lies there), naming file:line
+//   load_weights_upto      checks the file's size against the layers first
+//                          (Darknet ignores short and long files); the weights
+//                          changed: re-pack at the next forward
 //   free_layer             forgets the layer
 // Layers without the keys keep every byte Darknet gave them (but groups).
 #include <dlfcn.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +31,7 @@
 #include "darknet_abi.h"
 #include "managed_layers.h"
 #include "parse_context.h"
+#include "weights_check.h"
 
 #define HUGE2_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -83,6 +89,29 @@ void hand_over(layer& l, int index, std::unique_ptr<ManagedLayer> m, void (*back
   if (plugin_verbose()) std::fprintf(stderr, "huge2 plugin: layer %d %s%s\n", index, m->describe().c_str(), extra.c_str());
   if (ParseContext* ctx = current_parse()) ++(ctx->*count);
   Registry::instance().add(l.weights, std::move(m));
+}
+
+// Darknet's atoi on each comma-separated element, but refusing what atoi
+// would silently read as 0, and indexes that do not name an earlier layer.
+void check_layer_indexes(const SectionOptions& opts, const char* key, const char* value, int index) {
+  if (!value) opts.fatal(key, std::string("needs '") + key + "'");
+  const std::string v = value;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = v.find(',', start);
+    const std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    char* end = nullptr;
+    errno = 0;
+    const long x = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || errno == ERANGE)
+      opts.fatal(key, std::string(key) + "=" + v + ": '" + item + "' is not an integer");
+    const long named = x < 0 ? index + x : x;
+    if (named < 0 || named >= index)
+      opts.fatal(key, std::string(key) + "=" + v + ": " + item + " names layer " + std::to_string(named) +
+                          ", which is not an earlier layer (this is layer " + std::to_string(index) + ")");
+    if (comma == std::string::npos) return;
+    start = comma + 1;
+  }
 }
 
 bool huge2_wanted(const std::optional<bool>& key) {
@@ -173,8 +202,31 @@ HUGE2_EXPORT layer parse_convolutional(list* options, size_params params) {
   return l;
 }
 
+HUGE2_EXPORT layer parse_route(list* options, size_params params, network* net) {
+  static const auto real = next_definition<ParseIndexedLayerFn>("parse_route");
+  const SectionOptions opts(options, "route", params.index);
+  check_layer_indexes(opts, "layers", opts.find("layers"), params.index);
+  return real(options, params, net);
+}
+
+HUGE2_EXPORT layer parse_shortcut(list* options, size_params params, network* net) {
+  static const auto real = next_definition<ParseIndexedLayerFn>("parse_shortcut");
+  const SectionOptions opts(options, "shortcut", params.index);
+  check_layer_indexes(opts, "from", opts.find("from"), params.index);
+  return real(options, params, net);
+}
+
 HUGE2_EXPORT void load_weights_upto(network* net, char* filename, int start, int cutoff) {
   static const auto real = next_definition<LoadWeightsUptoFn>("load_weights_upto");
+  if (net && filename) {
+    const std::string why = check_weights_file(*net, filename, start, cutoff);
+    if (!why.empty()) {
+      // Darknet has no error channel: a clear stop beats computing garbage.
+      std::fprintf(stderr, "huge2 plugin: %s\n", why.c_str());
+      std::fflush(nullptr);
+      std::exit(EXIT_FAILURE);
+    }
+  }
   // Networks built without parse_deconvolutional (by hand) get the fix too.
   for (int i = std::max(0, start); net && i < std::min(cutoff, net->n); ++i)
     if (net->layers[i].type == DECONVOLUTIONAL && net->layers[i].groups == 0) net->layers[i].groups = 1;

@@ -5,6 +5,7 @@
 #include "batchnorm.h"
 #include "gemm.h"
 #include "layer_common.h"
+#include "shapes.h"
 #include "weights_file.h"
 
 namespace huge2 {
@@ -22,6 +23,13 @@ class ConnectedLayer : public Layer {
     }
     bn_ = s.get_int("batch_normalize", 0) != 0;
     out_ = {outputs_, 1, 1};
+    if (checked_elements({outputs_, in_.c, in_.h, in_.w}) < 0)
+      fail(ctx, "output=" + std::to_string(outputs_) + " on " + std::to_string(in_.size()) +
+                    " inputs needs that many times more weights: more than 2^31-1");
+  }
+
+  // After the network's memory check: the weights may be the largest array.
+  void allocate() override {
     weights_.assign(size_t(outputs_) * in_.size(), 0.f);
     biases_.assign(outputs_, 0.f);
     if (bn_) norm_ = BatchNorm(outputs_);
@@ -30,7 +38,9 @@ class ConnectedLayer : public Layer {
   const char* type() const override { return "connected"; }
   std::string describe() const override { return std::to_string(in_.size()) + " -> " + std::to_string(outputs_); }
   double flops() const override { return 2.0 * in_.size() * outputs_; }
-  size_t parameter_count() const override { return weights_.size() + biases_.size() + (bn_ ? 3 * outputs_ : 0); }
+  size_t parameter_count() const override {
+    return size_t(outputs_) * in_.size() + size_t(outputs_) * (bn_ ? 4 : 1);
+  }
 
   void forward(const ForwardArgs& a) const override {
     const int inputs = int(in_.size());

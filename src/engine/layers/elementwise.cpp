@@ -15,8 +15,9 @@ namespace {
 
 class BatchnormLayer : public Layer {
  public:
-  BatchnormLayer(const cfg::Section&, const BuildContext& ctx) : norm_(ctx.input.c) { in_ = out_ = ctx.input; }
+  BatchnormLayer(const cfg::Section&, const BuildContext& ctx) { in_ = out_ = ctx.input; }
   const char* type() const override { return "batchnorm"; }
+  void allocate() override { norm_ = BatchNorm(in_.c); }  // after the memory check: channels may be many
   size_t parameter_count() const override { return 3 * size_t(in_.c); }
   void forward(const ForwardArgs& a) const override {
     std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));

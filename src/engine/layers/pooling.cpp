@@ -1,8 +1,10 @@
 // [maxpool] (Darknet's window and padding rules) and [avgpool] (global average).
 #include <algorithm>
 #include <cfloat>
+#include <cstdint>
 
 #include "layer_common.h"
+#include "shapes.h"
 
 namespace huge2 {
 namespace {
@@ -15,16 +17,22 @@ class MaxpoolLayer : public Layer {
     size_ = read_int_at_least(s, ctx, "size", stride_, 1);
     padding_ = read_int_at_least(s, ctx, "padding", size_ - 1, 0);
     // Darknet: out = (in + padding - size) / stride + 1, window offset -padding/2.
-    out_ = {in_.c, (in_.h + padding_ - size_) / stride_ + 1, (in_.w + padding_ - size_) / stride_ + 1};
-    if (in_.h + padding_ < size_ || in_.w + padding_ < size_ || out_.h < 1 || out_.w < 1)
+    // In 64 bits: padding and size are any int.
+    const int64_t oh = (int64_t(in_.h) + padding_ - size_) / stride_ + 1;
+    const int64_t ow = (int64_t(in_.w) + padding_ - size_) / stride_ + 1;
+    if (int64_t(in_.h) + padding_ < size_ || int64_t(in_.w) + padding_ < size_ || oh < 1 || ow < 1)
       fail(ctx, "maxpool size=" + std::to_string(size_) + " does not fit the " + in_.str() + " input");
+    if (checked_elements({ctx.batch, in_.c, oh, ow}) < 0)
+      fail(ctx, "padding=" + std::to_string(padding_) + " makes the output " + std::to_string(ow) + " x " +
+                    std::to_string(oh) + " x " + std::to_string(in_.c) + ": more than 2^31-1 elements");
+    out_ = {in_.c, int(oh), int(ow)};
   }
   const char* type() const override { return "max"; }
   std::string describe() const override { return std::to_string(size_) + "x" + std::to_string(size_) + "/" +
                                                   std::to_string(stride_); }
 
   void forward(const ForwardArgs& a) const override {
-    const int off = -padding_ / 2;
+    const int64_t off = -int64_t(padding_) / 2;
     const int planes = a.batch * in_.c;
 #pragma omp parallel for schedule(static)
     for (int p = 0; p < planes; ++p) {
@@ -32,12 +40,14 @@ class MaxpoolLayer : public Layer {
       float* y = a.output + size_t(p) * out_.h * out_.w;
       for (int oy = 0; oy < out_.h; ++oy)
         for (int ox = 0; ox < out_.w; ++ox) {
+          // The window clipped to the input (64-bit: size and padding are any
+          // int, and a huge window must not mean a huge loop over padding).
+          const int64_t y0 = off + int64_t(oy) * stride_, x0 = off + int64_t(ox) * stride_;
+          const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min<int64_t>(y0 + size_, in_.h);
+          const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min<int64_t>(x0 + size_, in_.w);
           float m = -FLT_MAX;
-          for (int dy = 0; dy < size_; ++dy)
-            for (int dx = 0; dx < size_; ++dx) {
-              const int iy = off + oy * stride_ + dy, ix = off + ox * stride_ + dx;
-              if (iy >= 0 && iy < in_.h && ix >= 0 && ix < in_.w) m = std::max(m, x[iy * in_.w + ix]);
-            }
+          for (int64_t iy = ya; iy < yb; ++iy)
+            for (int64_t ix = xa; ix < xb; ++ix) m = std::max(m, x[iy * in_.w + ix]);
           y[oy * out_.w + ox] = m;
         }
     }

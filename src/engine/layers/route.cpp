@@ -1,4 +1,5 @@
 // [route]: concatenates earlier layers' outputs along channels.
+#include <cstdint>
 #include <cstring>
 
 #include "layer_common.h"
@@ -25,6 +26,7 @@ class RouteLayer : public Layer {
         fail(ctx, "layer " + std::to_string(idx) + " is " + o.str() + " but layer " + std::to_string(from_[0]) +
                       " is " + ctx.earlier[from_[0]].str() + ": routed layers must share width and height");
       if (from_.empty()) out_ = {0, o.h, o.w};
+      if (int64_t(out_.c) + o.c > INT32_MAX) fail(ctx, "the routed layers have more than 2^31-1 channels in all");
       out_.c += o.c;
       from_.push_back(idx), sizes_.push_back(o.size());
     }

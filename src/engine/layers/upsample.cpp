@@ -1,5 +1,6 @@
 // [upsample]: nearest-neighbour by an integer stride, times `scale`.
 #include "layer_common.h"
+#include "shapes.h"
 
 namespace huge2 {
 namespace {
@@ -11,6 +12,12 @@ class UpsampleLayer : public Layer {
     stride_ = s.get_int("stride", 2);
     if (stride_ < 1) fail(ctx, "stride=" + std::to_string(stride_) + ": only positive strides (upsampling) are supported");
     scale_ = s.get_float("scale", 1.f);
+    // In 64 bits: the stride is any int, so the product may not fit.
+    if (checked_elements({ctx.batch, in_.c, in_.h, stride_, in_.w, stride_}) < 0)
+      fail(ctx, "stride=" + std::to_string(stride_) + " makes the " + in_.str() + " input " +
+                    std::to_string(int64_t(in_.w) * stride_) + " x " + std::to_string(int64_t(in_.h) * stride_) +
+                    " x " + std::to_string(in_.c) + " (batch " + std::to_string(ctx.batch) +
+                    "): more than 2^31-1 elements");
     out_ = {in_.c, in_.h * stride_, in_.w * stride_};
   }
   const char* type() const override { return "upsample"; }

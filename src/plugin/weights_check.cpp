@@ -1,0 +1,109 @@
+#include "weights_check.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+namespace huge2::plugin {
+namespace {
+
+const char* type_name(LAYER_TYPE t) {
+  switch (t) {
+    case CONVOLUTIONAL: return "convolutional";
+    case DECONVOLUTIONAL: return "deconvolutional";
+    case CONNECTED: return "connected";
+    case BATCHNORM: return "batchnorm";
+    case MAXPOOL: return "maxpool";
+    case ROUTE: return "route";
+    case SHORTCUT: return "shortcut";
+    case UPSAMPLE: return "upsample";
+    default: return "layer";
+  }
+}
+
+// Floats layer l's record holds in Darknet's reader (DARKNET.md, ".weights"),
+// or -1 when unknown.
+int64_t record_floats(const layer& l) {
+  if (l.dontload) return 0;
+  const bool scales = l.batch_normalize && !l.dontloadscales;
+  switch (l.type) {
+    case CONVOLUTIONAL:
+    case DECONVOLUTIONAL: {
+      if (l.binary || l.xnor) return -1;
+      const int64_t n = l.numload ? l.numload : l.n;
+      const int64_t groups = l.groups > 0 ? l.groups : 1;  // the plugin sets deconv groups to 1
+      return n * (scales ? 4 : 1) + int64_t(l.c) / groups * n * l.size * l.size;
+    }
+    case CONNECTED: return int64_t(l.outputs) * (scales ? 4 : 1) + int64_t(l.inputs) * l.outputs;
+    case BATCHNORM: return 3 * int64_t(l.c);
+    case LOCAL: case RNN: case GRU: case LSTM: case CRNN: case XNOR: return -1;
+    default: return 0;  // no parameters
+  }
+}
+
+struct Header {
+  int32_t v[3] = {0, 0, 0};
+  int seen_bytes = 8;
+};
+
+}  // namespace
+
+int64_t expected_payload(const network& net, int start, int cutoff) {
+  int64_t total = 0;
+  for (int i = std::max(0, start); i < net.n && i < cutoff; ++i) {
+    const int64_t f = record_floats(net.layers[i]);
+    if (f < 0) return -1;
+    total += f * int64_t(sizeof(float));
+  }
+  return total;
+}
+
+std::string check_weights_file(const network& net, const char* path, int start, int cutoff) {
+  if (expected_payload(net, start, cutoff) < 0) return "";
+  struct Close {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, Close> f(std::fopen(path, "rb"));
+  if (!f) return "";
+  if (std::fseek(f.get(), 0, SEEK_END) != 0) return "";
+  const long end = std::ftell(f.get());
+  if (end < 0) return "";
+  const int64_t size = end;
+  std::rewind(f.get());
+  const std::string file = std::string(path) + ": ";
+  Header h;
+  if (size < 16 || std::fread(h.v, sizeof(int32_t), 3, f.get()) != 3)
+    return file + std::to_string(size) + " bytes, too short for a Darknet weights header (16 or 20 bytes)";
+  const auto plausible = [](int32_t x) { return x >= 0 && x <= 100000; };
+  if (!plausible(h.v[0]) || !plausible(h.v[1]) || !plausible(h.v[2]))
+    return file + "not a Darknet weights file: its header reads version " + std::to_string(h.v[0]) + "." +
+           std::to_string(h.v[1]) + "." + std::to_string(h.v[2]) + " (Darknet's are like 0.2.0)";
+  const int major = h.v[0], minor = h.v[1];
+  h.seen_bytes = (major * 10 + minor >= 2 && major < 1000 && minor < 1000) ? 8 : 4;
+  const int64_t header = 12 + h.seen_bytes;
+  const int64_t payload = expected_payload(net, start, cutoff);
+  if (size - header == payload) return "";
+  if (h.seen_bytes == 4 && size - header == payload + 4)
+    return file + "the version header " + std::to_string(major) + "." + std::to_string(minor) + "." +
+           std::to_string(h.v[2]) + " says 'seen' takes 4 bytes, but the layers fit exactly with 8: the header is wrong";
+  // Walk the layers to the one where the file stops matching.
+  int64_t at = header;
+  int last = -1;
+  for (int i = std::max(0, start); i < net.n && i < cutoff; ++i) {
+    const int64_t bytes = record_floats(net.layers[i]) * int64_t(sizeof(float));
+    if (bytes == 0) continue;
+    if (at + bytes > size)
+      return file + "ends at byte " + std::to_string(size) + ", inside layer " + std::to_string(i) + " [" +
+             type_name(net.layers[i].type) + "] (its " + std::to_string(bytes / 4) + " floats take bytes " +
+             std::to_string(at) + ".." + std::to_string(at + bytes) + "): truncated, or the weights of another cfg";
+    at += bytes, last = i;
+  }
+  if (cutoff < net.n) return "";  // a partial load: the rest of the file is for later layers
+  return file + std::to_string(size - at) + " bytes left after the last layer" +
+         (last >= 0 ? " (layer " + std::to_string(last) + " [" + type_name(net.layers[last].type) + "] ends at byte " +
+                          std::to_string(at) + ")"
+                    : std::string(" (the network has no parameters)")) +
+         ": the weights of another cfg";
+}
+
+}  // namespace huge2::plugin

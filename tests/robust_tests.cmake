@@ -1,0 +1,144 @@
+# Bad input through the huge2 command line (issue 11): every case stops with
+# a message naming the file, line, layer or option and a non-zero status; no
+# crash, hang or huge allocation. Inputs: tests/data/robust (make.py says how
+# the binary ones were made). Included from tests/CMakeLists.txt after
+# everything else (huge2_cli_test, the plugin's _env) is defined.
+set(_r ${CMAKE_CURRENT_SOURCE_DIR}/data/robust)
+set(_y ${_cli_dir}/robust-y.npy)
+set(_run "run|${_r}/tiny.cfg|${_r}/tiny.weights")
+
+huge2_cli_test(robust.run.valid 0 "robust-y.npy: 1 x 16 x 16 x 2" "${_run}|--input|${_r}/x.npy|--output|${_y}")
+# Options
+huge2_cli_test(robust.threads-bounded 2 "--threads 100000 is more than 1024"
+               "${_run}|--input|${_r}/x.npy|--output|${_y}|--threads|100000")
+huge2_cli_test(robust.threads-1024-accepted 0 "robust-y.npy: 1 x 16 x 16 x 2"
+               "${_run}|--input|${_r}/x.npy|--output|${_y}|--threads|1024")
+huge2_cli_test(robust.run.batch-mismatch 2 "--batch 7 but .*x.npy holds a batch of 1"
+               "${_run}|--input|${_r}/x.npy|--output|${_y}|--batch|7")
+huge2_cli_test(robust.run.batch-equal 0 "robust-y.npy: 1 x 16 x 16 x 2"
+               "${_run}|--input|${_r}/x.npy|--output|${_y}|--batch|1")
+huge2_cli_test(robust.max-memory-malformed 2 "--max-memory: memory size '12X' is not"
+               "${_run}|--input|${_r}/x.npy|--output|${_y}|--max-memory|12X")
+huge2_cli_test(robust.generate.output-not-png 2 "--output g.txt: generate writes a PNG grid; the name must end in .png"
+               "generate|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_r}/tiny.weights|--output|g.txt")
+huge2_cli_test(robust.generate.count-too-large 2 "--count 100000000: the grid of 10000 x 10000 images .* needs"
+               "generate|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_r}/tiny.weights|--count|100000000|--output|${_cli_dir}/never.png")
+if(HUGE2_HAVE_DARKNET)
+  # Refused before loading: the files do not exist, and the message is about the option.
+  huge2_cli_test(robust.compare.repeats-0 2 "--repeats wants an integer >= 1, got '0'"
+                 "compare|${_r}/absent.cfg|${_r}/absent.weights|--repeats|0")
+endif()
+# .npy inputs
+huge2_cli_test(robust.npy.zero-dim 2 "zero-dim.npy: shape \\(0, 4, 8, 8\\) has a zero-length axis"
+               "${_run}|--input|${_r}/zero-dim.npy|--output|${_y}")
+huge2_cli_test(robust.npy.negative-dim 1 "negative-dim.npy: negative dimension in shape \\(-1, 4, 8, 8\\)"
+               "${_run}|--input|${_r}/negative-dim.npy|--output|${_y}")
+huge2_cli_test(robust.npy.structured 1 "structured.npy: structured dtype .* is not float32"
+               "${_run}|--input|${_r}/structured.npy|--output|${_y}")
+huge2_cli_test(robust.npy.trailing 1 "trailing.npy: 4 bytes after the data \\(shape \\(1, 4, 8, 8\\) needs 1024\\)"
+               "${_run}|--input|${_r}/trailing.npy|--output|${_y}")
+huge2_cli_test(robust.npy.huge-dim 1 "huge-dim.npy: shape \\(1, 4, 2147483648, 8\\) has more than 2\\^32 elements"
+               "${_run}|--input|${_r}/huge-dim.npy|--output|${_y}")
+# .weights
+huge2_cli_test(robust.weights.wrong-version 1
+               "wrong-version.weights: the version header 0.1.0 says 'seen' takes 4 bytes, but the layers fit exactly with 8"
+               "run|${_r}/tiny.cfg|${_r}/wrong-version.weights|--input|${_r}/x.npy|--output|${_y}")
+huge2_cli_test(robust.weights.text 1 "text.weights: not a Darknet weights file: its header reads version .*bytes '\\[net\\] batch='"
+               "run|${_r}/tiny.cfg|${_r}/text.weights|--input|${_r}/x.npy|--output|${_y}")
+# NaN / Inf: reported once, naming the first layer
+huge2_cli_test(robust.nan.weights 0 "warning: layer 0 \\([^)]*tiny.cfg:8 \\[deconvolutional\\]\\) is the first whose output holds NaN or Inf"
+               "run|${_r}/tiny.cfg|${_r}/nan.weights|--input|${_r}/x.npy|--output|${_y}")
+huge2_cli_test(robust.nan.input 0 "warning: layer 0 \\([^)]*tiny.cfg:8 \\[deconvolutional\\]\\) is the first whose output holds NaN or Inf"
+               "${_run}|--input|${_r}/nan.npy|--output|${_y}")
+if(HUGE2_HAVE_DARKNET)
+  huge2_cli_test(robust.nan.compare 0 "huge2 compare: warning: layer 0 .*tiny.cfg:8 \\[deconvolutional\\]\\) is the first whose output holds NaN or Inf"
+                 "compare|${_r}/tiny.cfg|${_r}/nan.weights|--repeats|1")
+endif()
+huge2_cli_test(robust.nan.bench 0 "huge2 bench: warning: layer 0 .* NaN or Inf"
+               "bench|${_r}/tiny.cfg|${_r}/nan.weights|--repeats|1")
+# Images
+huge2_cli_test(robust.image.huge 1 "cannot decode image '[^']*huge.png': it is 100000 x 100000 pixels; huge2 reads images of 1 to 268435456 pixels"
+               "run|${_r}/tiny3.cfg|${_r}/tiny.weights|--input|${_r}/huge.png|--output|${_y}")
+# A 129-byte JPEG whose frame header follows 9 stray bytes (libjpeg skips
+# them and decodes 17732 x 17492 pixels): found by libFuzzer, refused unread.
+huge2_cli_test(robust.image.jpeg-resync 1 "cannot decode image '[^']*resync-huge.jpg': it is 17732 x 17492 pixels"
+               "run|${_r}/tiny3.cfg|${_r}/tiny.weights|--input|${_r}/resync-huge.jpg|--output|${_y}")
+set_tests_properties(robust.image.jpeg-resync PROPERTIES TIMEOUT 10)
+# Geometry and allocations, refused before allocating, naming file:line and layer
+huge2_cli_test(robust.upsample.stride-100000 1 "upsample-huge.cfg:7 \\[upsample\\]: layer 0: stride=100000 makes the 8 x 8 x 4 input 800000 x 800000 x 4"
+               "summary|${_r}/upsample-huge.cfg")
+huge2_cli_test(robust.upsample.stride-2900 1 "upsample-2900.cfg:8 \\[upsample\\]: layer 0: stride=2900 .*more than 2\\^31-1"
+               "summary|${_r}/upsample-2900.cfg")
+huge2_cli_test(robust.connected.huge 1 "connected-huge.cfg:7 \\[connected\\]: layer 0: output=2000000000 on 256 inputs"
+               "summary|${_r}/connected-huge.cfg")
+huge2_cli_test(robust.shape.overflow 1 "conv-overflow.cfg:7 \\[convolutional\\]: layer 0: convolution: output would have 1 x 2147483647 x 8 x 8 elements"
+               "summary|${_r}/conv-overflow.cfg")
+huge2_cli_test(robust.deconv.stride-max 1 "deconv-stride-max.cfg:7 \\[deconvolutional\\]: layer 0: transposed convolution: output would have"
+               "summary|${_r}/deconv-stride-max.cfg")
+huge2_cli_test(robust.route.past-end 1 "route-past-end.cfg:13 \\[route\\]: layer 1: layers=5 names layer 5, which is not an earlier layer"
+               "summary|${_r}/route-past-end.cfg")
+huge2_cli_test(robust.shortcut.past-end 1 "shortcut-past-end.cfg:13 \\[shortcut\\]: layer 1: from=7 names layer 7"
+               "summary|${_r}/shortcut-past-end.cfg")
+huge2_cli_test(robust.maxpool.huge-window 0 "0 max +8 x 8 x 4 .*total" "bench|${_r}/maxpool-huge-window.cfg|--repeats|1")
+huge2_cli_test(robust.maxpool.int-limits 0 "0 max +3 x 3 x 4 .*total" "bench|${_r}/maxpool-int-limits.cfg|--repeats|1")
+set_tests_properties(robust.maxpool.huge-window robust.maxpool.int-limits PROPERTIES TIMEOUT 20)
+# The memory budget: --max-memory (MemAvailable by default) names the largest layer
+huge2_cli_test(robust.budget.connected 1
+               "needs 1.9 GiB .*more than the 100.0 MiB of --max-memory; the largest is [^ ]*connected-big.cfg:7 \\[connected\\]: layer 0"
+               "run|${_r}/connected-big.cfg|${_r}/tiny.weights|--input|${_r}/x.npy|--output|${_y}|--max-memory|100M")
+huge2_cli_test(robust.budget.activations 1
+               "needs 1.0 GiB \\(activations 1.0 GiB.*512.0 MiB of --max-memory; the largest is [^ ]*filters-65536.cfg:8 \\[convolutional\\]: layer 0"
+               "bench|${_r}/filters-65536.cfg|--max-memory|512M|--repeats|1")
+huge2_cli_test(robust.budget.batchnorm 1
+               "needs 29.8 GiB .*more than the 1.0 GiB of --max-memory; the largest is [^ ]*batchnorm-huge.cfg:8 \\[batchnorm\\]: layer 0"
+               "bench|${_r}/batchnorm-huge.cfg|--max-memory|1G")
+huge2_cli_test(robust.summary.batchnorm-huge 0 "memory: activations 7.5 GiB, weights 22.4 GiB"
+               "summary|${_r}/batchnorm-huge.cfg")
+# summary prints the table of a 1 GiB network without allocating its activations
+huge2_cli_test(robust.summary.no-activations 0 "64 x 64 x 65536.*memory: activations 1.0 GiB, weights 1.0 MiB"
+               "summary|${_r}/filters-65536.cfg")
+# Under an 800 MB address-space limit: summary prints, bench refuses (the
+# budget sees the limit). One OpenMP thread: OpenBLAS maps 128 MiB per thread
+# at start-up and retries forever when the limit refuses it.
+if(NOT HUGE2_SANITIZE AND EXISTS /usr/bin/prlimit)  # ASan reserves terabytes of address space
+  set(_limited "${CMAKE_COMMAND}|-E|env|OMP_NUM_THREADS=1|OPENBLAS_NUM_THREADS=1|/usr/bin/prlimit|--as=800000000|${_huge2}")
+  add_test(NAME robust.summary.no-activations-800M COMMAND ${CMAKE_COMMAND}
+           "-DCMD=${_limited}|summary|${_r}/filters-65536.cfg" -DRC=0
+           "-DEXPECT=memory: activations 1.0 GiB" -P ${_cli_check})
+  add_test(NAME robust.budget.address-space COMMAND ${CMAKE_COMMAND}
+           "-DCMD=${_limited}|bench|${_r}/filters-65536.cfg|--threads|1" -DRC=1
+           "-DEXPECT=needs 1.0 GiB .* available \\(MemAvailable or the address-space limit\\); the largest is [^ ]*filters-65536.cfg:8" -P ${_cli_check})
+  set_tests_properties(robust.summary.no-activations-800M robust.budget.address-space PROPERTIES TIMEOUT 30)
+endif()
+# A transposed layer on a 1x1 input with a huge stride: the output is 1x1, so
+# the operator's plan must be too (the phases follow the output, not the stride).
+huge2_cli_test(robust.deconv.1x1-stride-3000 0 "1 x 1 x 2 .*total" "bench|${_r}/deconv-1x1-stride3000.cfg|--repeats|1")
+huge2_cli_test(robust.deconv.1x1-stride-max 0 "1 x 1 x 2 .*total" "bench|${_r}/deconv-1x1-stride-max.cfg|--repeats|1")
+set_tests_properties(robust.deconv.1x1-stride-3000 robust.deconv.1x1-stride-max PROPERTIES TIMEOUT 20)
+
+# The plugin checks a .weights file against the network before Darknet reads
+# it (Darknet alone prints "Done!" and computes garbage), through the C and
+# Python examples.
+if(TARGET huge2_darknet)
+  function(huge2_plugin_refusal name expect cmd)
+    add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} "-DCMD=${_env}|${cmd}" -DRC=1 "-DEXPECT=${expect}" -P ${_cli_check})
+  endfunction()
+  set(_predict "$<TARGET_FILE:darknet-predict>")
+  huge2_plugin_refusal(robust.plugin.c.other-cfg
+    "huge2 plugin: [^ ]*tiny.weights: ends at byte 540, inside layer 0 \\[deconvolutional\\]"
+    "${_predict}|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_r}/tiny.weights")
+  huge2_plugin_refusal(robust.plugin.c.long
+    "huge2 plugin: [^ ]*tiny-long.weights: 8 bytes left after the last layer \\(layer 0 \\[deconvolutional\\] ends at byte 540\\)"
+    "${_predict}|${_r}/tiny.cfg|${_r}/tiny-long.weights")
+  huge2_plugin_refusal(robust.plugin.c.empty "huge2 plugin: [^ ]*empty.weights: 0 bytes, too short"
+    "${_predict}|${_r}/tiny.cfg|${_r}/empty.weights")
+  huge2_plugin_refusal(robust.plugin.c.wrong-version "huge2 plugin: [^ ]*wrong-version.weights: the version header 0.1.0"
+    "${_predict}|${_r}/tiny.cfg|${_r}/wrong-version.weights")
+  huge2_plugin_refusal(robust.plugin.c.route "huge2 plugin: [^ ]*route-past-end.cfg:14: \\[route\\] \\(layer 1\\): layers=5"
+    "${_predict}|${_r}/route-past-end.cfg|${_r}/tiny.weights")
+  if(_py)
+    huge2_plugin_refusal(robust.plugin.python.other-cfg
+      "huge2 plugin: [^ ]*tiny.weights: ends at byte 540, inside layer 0 \\[deconvolutional\\]"
+      "${_py}|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_r}/tiny.weights")
+  endif()
+endif()
