@@ -13,6 +13,9 @@ namespace huge2::cli {
 // --algorithm darknet|huge2 (override), --batch N, --threads N options.
 extern const std::set<std::string> kNetworkOptions;
 NetworkOptions network_options(const Args& a);
+// The same for a verb that runs inference: batch 1 unless --batch says
+// otherwise (as `darknet detector test` does), whatever the cfg's training batch.
+NetworkOptions inference_options(const Args& a);
 // Applies --threads (default: all hardware threads) and returns the count.
 int apply_threads(const Args& a);
 // Builds, prints the unused-key and duplicate-key warnings once (stderr).

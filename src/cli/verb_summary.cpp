@@ -9,11 +9,13 @@ int verb_summary(int argc, char** argv) {
   static const char* usage =
       "usage: huge2 summary CFG [--algorithm darknet|huge2] [--batch N]\n"
       "Builds the network from CFG and prints each layer, its shapes, the algorithm it\n"
-      "runs (huge2=0/1 per layer or under [net], or --algorithm), and cfg keys no layer read.\n";
+      "runs (huge2=0/1 per layer or under [net], or --algorithm), and cfg keys no layer read.\n"
+      "Batch 1, as every inference verb runs, unless --batch N (the cfg's batch / subdivisions\n"
+      "is the training batch).\n";
   Args a(argc, argv, 2, kNetworkOptions, {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(1, 1, "one CFG");
-  Network net = load_network(a.positional()[0], network_options(a));
+  Network net = load_network(a.positional()[0], inference_options(a));
   std::fputs(net.summary().c_str(), stdout);
   return 0;
 }

@@ -12,7 +12,7 @@ namespace {
 
 // [net] keys that matter for training only: accepted, not reported as unused.
 constexpr const char* kTrainingKeys[] = {
-    "subdivisions", "momentum", "decay", "learning_rate", "burn_in", "max_batches", "policy", "steps",
+    "momentum", "decay", "learning_rate", "burn_in", "max_batches", "policy", "steps",
     "scales", "step", "gamma", "power", "angle", "saturation", "exposure", "hue", "aspect", "max_crop",
     "min_crop", "center", "adam", "B1", "B2", "eps", "time_steps", "notruth", "random", "jitter",
     "flip", "max_ratio", "min_ratio", "clip", "seed"};
@@ -38,8 +38,13 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
     throw NetworkError(net.where() + ": the first section must be [net] or [network]");
   Network n;
   n.warnings_ = c.warnings;
-  n.batch_ = opt.batch > 0 ? opt.batch : net_int(net, "batch", 1, 1);
-  if (opt.batch > 0) net.get_int("batch", 1);  // read, so it is not reported unused
+  // Darknet's parse_net_options: the batch one forward pass holds is
+  // batch / subdivisions (a training cfg's batch=64 subdivisions=16 runs 4).
+  const int cfg_batch = net_int(net, "batch", 1, 1), subdivisions = net_int(net, "subdivisions", 1, 1);
+  n.batch_ = opt.batch > 0 ? opt.batch : cfg_batch / subdivisions;
+  if (n.batch_ < 1)
+    throw NetworkError(net.where("subdivisions") + ": [net] batch=" + std::to_string(cfg_batch) + " / subdivisions=" +
+                       std::to_string(subdivisions) + " is 0 images per forward pass");
   n.input_ = {net_int(net, "channels", 0, 0), net_int(net, "height", 0, 0), net_int(net, "width", 0, 0)};
   const int inputs = net_int(net, "inputs", 0, 0);
   if (n.input_.size() == 0) {
@@ -79,6 +84,8 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
     n.layers_.push_back(std::move(layer));
   }
   if (n.layers_.empty()) throw NetworkError(c.file + ": the cfg has a [net] section but no layers");
+  for (const cfg::Section& s : c.sections)
+    for (const std::string& w : s.value_warnings()) n.warnings_.push_back(w);
   for (const cfg::Section& s : c.sections)
     for (const cfg::Option* o : s.unused())
       n.unused_.push_back(s.file + ":" + std::to_string(o->line) + ": [" + s.type + "] unused key '" + o->key + "'");

@@ -17,6 +17,17 @@ std::unique_ptr<Layer> make_batchnorm(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_dropout(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_logistic(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_softmax(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_activation(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_yolo(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_region(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_detection(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_cost(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_crop(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_reorg(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_normalization(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_l2norm(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_local(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_iseg(const cfg::Section&, const BuildContext&);
 
 namespace {
 
@@ -35,6 +46,12 @@ constexpr Entry kLayers[] = {
     {"shortcut", make_shortcut},               {"batchnorm", make_batchnorm},
     {"dropout", make_dropout},                 {"logistic", make_logistic},
     {"softmax", make_softmax},                 {"soft", make_softmax},
+    {"activation", make_activation},           {"yolo", make_yolo},
+    {"region", make_region},                   {"detection", make_detection},
+    {"cost", make_cost},                       {"crop", make_crop},
+    {"reorg", make_reorg},                     {"normalization", make_normalization},
+    {"lrn", make_normalization},               {"l2norm", make_l2norm},
+    {"local", make_local},                     {"iseg", make_iseg},
 };
 
 }  // namespace

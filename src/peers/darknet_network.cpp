@@ -24,7 +24,7 @@ void require_file(const std::string& path) {
 
 }  // namespace
 
-StockDarknetNetwork::StockDarknetNetwork(const std::string& cfg_path, const std::string& weights_path) {
+StockDarknetNetwork::StockDarknetNetwork(const std::string& cfg_path, const std::string& weights_path, int batch) {
   require_file(cfg_path);
   if (!weights_path.empty()) require_file(weights_path);
   network* net = parse_network_cfg(const_cast<char*>(cfg_path.c_str()));
@@ -32,6 +32,7 @@ StockDarknetNetwork::StockDarknetNetwork(const std::string& cfg_path, const std:
     if (net->layers[i].type == DECONVOLUTIONAL && net->layers[i].groups == 0) net->layers[i].groups = 1;
   if (!weights_path.empty()) load_weights(net, const_cast<char*>(weights_path.c_str()));
   net->train = 0;
+  if (batch > 0 && batch != net->batch) set_batch_network(net, batch);
   net_ = net;
 }
 

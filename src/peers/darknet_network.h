@@ -10,7 +10,8 @@ namespace huge2::peers {
 class StockDarknetNetwork {
  public:
   // weights may be empty: then the layers keep Darknet's own initial values.
-  StockDarknetNetwork(const std::string& cfg_path, const std::string& weights_path);
+  // batch > 0 replaces the cfg's batch / subdivisions (set_batch_network).
+  StockDarknetNetwork(const std::string& cfg_path, const std::string& weights_path, int batch = 0);
   ~StockDarknetNetwork();
   StockDarknetNetwork(const StockDarknetNetwork&) = delete;
   StockDarknetNetwork& operator=(const StockDarknetNetwork&) = delete;

@@ -1,0 +1,168 @@
+// The layer types of Darknet's 2018 parser that huge2 added for real
+// detector, autoencoder and AlexeyAB-style cfgs ([yolo], [region],
+// [detection], [cost], [crop], [reorg], [normalization]/[lrn], [l2norm],
+// [local], [activation], [shortcut] between different shapes, the short
+// section names), each checked layer by layer against the real stock
+// Darknet library (libdarknet.so) running the same cfg, weights and input.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "darknet_network.h"
+#include "helpers.h"
+#include "network.h"
+
+using namespace huge2;
+using huge2::test::compare;
+using huge2::test::random_tensor;
+
+namespace {
+
+struct TempFile {
+  std::string path;
+  TempFile(const std::string& tag, const std::string& text = "")
+      : path((std::filesystem::temp_directory_path() / ("huge2-" + std::to_string(getpid()) + "-" + tag)).string()) {
+    if (!text.empty()) std::ofstream(path) << text;
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+};
+
+// Builds `cfg` in huge2 with seeded weights, loads the same weights into
+// libdarknet, runs both on one random input and compares every layer except
+// those in `skip` (where stock Darknet's output means something else).
+void check_against_darknet(const std::string& tag, const std::string& cfg, const std::vector<int>& skip = {}) {
+  INFO(tag << ":\n" << cfg);
+  TempFile c(tag + ".cfg", cfg), w(tag + ".weights");
+  Network net = Network::from_cfg_file(c.path);
+  net.randomize(3);
+  net.save_weights(w.path);
+  peers::StockDarknetNetwork stock(c.path, w.path);
+  REQUIRE(stock.layers() == net.size());
+  REQUIRE(stock.batch() == net.batch());
+  std::mt19937 rng(9);
+  const auto x = random_tensor(net.input_shape().size() * net.batch(), rng);
+  net.forward(x.data());
+  stock.predict(x.data());
+  for (int i = 0; i < net.size(); ++i) {
+    INFO("layer " << i << " [" << net.layer(i).type() << "], stock " << stock.layer_type(i));
+    if (std::find(skip.begin(), skip.end(), i) != skip.end()) continue;
+    const size_t n = net.layer(i).out().size() * net.batch();
+    REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
+    CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
+                  std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("darknet layers: [yolo] squashes x, y, objectness and classes of its masked anchors", "[darknet][layers]") {
+  check_against_darknet("yolo",
+                        "[net]\nbatch=2\nwidth=8\nheight=6\nchannels=3\n"
+                        "[convolutional]\nfilters=16\nsize=3\npad=1\nactivation=linear\n"
+                        "[yolo]\nmask=1,2\nanchors=10,13, 16,30, 33,23\nclasses=3\nnum=3\njitter=.3\n"
+                        "ignore_thresh=.7\ntruth_thresh=1\nrandom=1\n");
+}
+
+TEST_CASE("darknet layers: [region] with logistic classes, softmax and background", "[darknet][layers]") {
+  check_against_darknet("region",
+                        "[net]\nwidth=6\nheight=5\nchannels=3\n"
+                        "[convolutional]\nfilters=18\nsize=1\nactivation=linear\n"
+                        "[region]\nanchors=1.08,1.19, 3.42,4.41\nclasses=4\nnum=2\ncoords=4\n"
+                        "[convolutional]\nfilters=18\nsize=1\nactivation=linear\n"
+                        "[region]\nanchors=1.08,1.19, 3.42,4.41\nclasses=4\nnum=2\nsoftmax=1\njitter=.2\nrescore=1\n"
+                        "[convolutional]\nfilters=18\nsize=1\nactivation=linear\n"
+                        "[region]\nclasses=4\nnum=2\nsoftmax=1\nbackground=1\n");
+}
+
+TEST_CASE("darknet layers: [detection] with a softmax per cell", "[darknet][layers]") {
+  // side 2, 3 classes, 2 boxes of 4 coords: 4 x (3 + 2 x 5) = 52 values.
+  check_against_darknet("detection",
+                        "[net]\nbatch=2\nwidth=4\nheight=4\nchannels=1\n"
+                        "[connected]\noutput=52\nactivation=linear\n"
+                        "[detection]\nclasses=3\ncoords=4\nrescore=1\nside=2\nnum=2\nsoftmax=1\nsqrt=1\n");
+}
+
+TEST_CASE("darknet layers: [crop] takes the centred window, scaled to [-1, 1] unless noadjust", "[darknet][layers]") {
+  check_against_darknet("crop",
+                        "[net]\nwidth=9\nheight=8\nchannels=2\n"
+                        "[convolutional]\nfilters=3\nsize=3\npad=1\nactivation=linear\n"
+                        "[crop]\ncrop_width=4\ncrop_height=5\nflip=1\nangle=7\nsaturation=1.5\nexposure=1.5\n"
+                        "[crop]\ncrop_width=3\ncrop_height=2\nnoadjust=1\n");
+}
+
+TEST_CASE("darknet layers: [reorg] forward, reverse and flatten in Darknet's own order", "[darknet][layers]") {
+  check_against_darknet("reorg",
+                        "[net]\nwidth=8\nheight=4\nchannels=3\n"
+                        "[convolutional]\nfilters=8\nsize=3\npad=1\nactivation=linear\n"
+                        "[reorg]\nstride=2\n"
+                        "[reorg]\nstride=2\nreverse=1\n"
+                        "[reorg]\nflatten=1\n"
+                        "[reorg]\nflatten=1\nreverse=1\n");
+}
+
+TEST_CASE("darknet layers: [normalization] and [lrn] with Darknet's channel window", "[darknet][layers]") {
+  check_against_darknet("lrn",
+                        "[net]\nwidth=5\nheight=3\nchannels=2\n"
+                        "[convolutional]\nfilters=9\nsize=3\npad=1\nactivation=linear\n"
+                        "[normalization]\n"
+                        "[lrn]\nsize=3\nalpha=0.05\nbeta=0.5\nkappa=2\n"
+                        "[lrn]\nsize=4\nalpha=0.2\nbeta=1\n");
+}
+
+TEST_CASE("darknet layers: [l2norm] and [activation]", "[darknet][layers]") {
+  check_against_darknet("l2norm",
+                        "[net]\nbatch=2\nwidth=4\nheight=3\nchannels=2\n"
+                        "[convolutional]\nfilters=5\nsize=3\npad=1\nactivation=linear\n"
+                        "[l2norm]\n"
+                        "[activation]\nactivation=tanh\n"
+                        "[activation]\n");
+}
+
+TEST_CASE("darknet layers: [local] with and without its pad flag", "[darknet][layers]") {
+  // The first convolution's workspace (12*12 x 4*9 floats) is the largest in
+  // bytes, so stock Darknet's float-for-byte sizing of [local] still fits.
+  check_against_darknet("local",
+                        "[net]\nwidth=12\nheight=12\nchannels=4\n"
+                        "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=leaky\n"
+                        "[maxpool]\nsize=2\nstride=2\n"
+                        "[local]\nfilters=3\nsize=3\npad=1\nactivation=linear\n"
+                        "[local]\nfilters=2\nsize=3\nstride=2\nactivation=leaky\n");
+}
+
+TEST_CASE("darknet layers: [shortcut] between layers of different shapes", "[darknet][layers]") {
+  check_against_darknet("shortcut",
+                        "[net]\nbatch=2\nwidth=8\nheight=8\nchannels=2\n"
+                        "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n"  // 0: 8x8x4
+                        "[maxpool]\nsize=2\nstride=2\n"                                    // 1: 4x4x4
+                        "[convolutional]\nfilters=3\nsize=1\nactivation=linear\n"          // 2: 4x4x3
+                        "[shortcut]\nfrom=0\n"                                              // 3: + every 2nd of 0
+                        "[upsample]\nstride=2\n"                                            // 4: 8x8x3
+                        "[shortcut]\nfrom=1\nalpha=.5\nbeta=2\nactivation=leaky\n"          // 5: into every 2nd
+                        "[convolutional]\nfilters=5\nsize=1\nactivation=linear\n"          // 6: 8x8x5
+                        "[shortcut]\nfrom=-2\n");                                           // 7: 3 of 5 channels
+}
+
+TEST_CASE("darknet layers: the short section names, and [cost] passing its input through", "[darknet][layers]") {
+  const std::string cfg =
+      "[net]\nwidth=8\nheight=8\nchannels=3\n"
+      "[conv]\nfilters=4\nsize=3\npad=1\nactivation=leaky\n"
+      "[max]\nsize=2\nstride=2\n"
+      "[deconv]\nfilters=2\nsize=2\nstride=2\nactivation=linear\n"
+      "[avg]\n"
+      "[conn]\noutput=5\nactivation=linear\n"
+      "[soft]\n"
+      "[cost]\ntype=sse\n";
+  // Stock Darknet leaves [cost]'s own output at 0 without a truth (its
+  // network output is the layer before); huge2's [cost] is that layer's copy.
+  check_against_darknet("aliases", cfg, {6});
+  TempFile c("aliases2.cfg", cfg);
+  Network net = Network::from_cfg_file(c.path);
+  net.randomize(1);
+  std::mt19937 rng(2);
+  const auto x = random_tensor(net.input_shape().size(), rng);
+  const float* y = net.forward(x.data());
+  CHECK(std::vector<float>(y, y + 5) == std::vector<float>(net.output_of(5), net.output_of(5) + 5));
+}
