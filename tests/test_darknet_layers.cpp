@@ -14,6 +14,7 @@
 #include "darknet_network.h"
 #include "helpers.h"
 #include "network.h"
+#include "weights_file.h"
 
 using namespace huge2;
 using huge2::test::compare;
@@ -30,16 +31,17 @@ struct TempFile {
   ~TempFile() { std::remove(path.c_str()); }
 };
 
-// Builds `cfg` in huge2 with seeded weights, loads the same weights into
-// libdarknet, runs both on one random input and compares every layer except
-// those in `skip` (where stock Darknet's output means something else).
-void check_against_darknet(const std::string& tag, const std::string& cfg, const std::vector<int>& skip = {}) {
-  INFO(tag << ":\n" << cfg);
-  TempFile c(tag + ".cfg", cfg), w(tag + ".weights");
-  Network net = Network::from_cfg_file(c.path);
+// Builds the cfg file in huge2 with seeded weights, loads the same weights
+// into libdarknet, runs both on one random input and compares every layer
+// except those in `skip` (where stock Darknet's output means something else).
+void check_file_against_darknet(const std::string& cfg_path, int batch = 0, const std::vector<int>& skip = {}) {
+  TempFile w(std::filesystem::path(cfg_path).filename().string() + ".weights");
+  NetworkOptions opt;
+  opt.batch = batch;
+  Network net = Network::from_cfg_file(cfg_path, opt);
   net.randomize(3);
   net.save_weights(w.path);
-  peers::StockDarknetNetwork stock(c.path, w.path);
+  peers::StockDarknetNetwork stock(cfg_path, w.path, batch);
   REQUIRE(stock.layers() == net.size());
   REQUIRE(stock.batch() == net.batch());
   std::mt19937 rng(9);
@@ -54,6 +56,12 @@ void check_against_darknet(const std::string& tag, const std::string& cfg, const
     CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
                   std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
   }
+}
+
+void check_against_darknet(const std::string& tag, const std::string& cfg, const std::vector<int>& skip = {}) {
+  INFO(tag << ":\n" << cfg);
+  TempFile c(tag + ".cfg", cfg);
+  check_file_against_darknet(c.path, 0, skip);
 }
 
 }  // namespace
@@ -165,4 +173,104 @@ TEST_CASE("darknet layers: the short section names, and [cost] passing its input
   const auto x = random_tensor(net.input_shape().size(), rng);
   const float* y = net.forward(x.data());
   CHECK(std::vector<float>(y, y + 5) == std::vector<float>(net.output_of(5), net.output_of(5) + 5));
+}
+
+// ---------------------------------------------------------------- real-world cfgs (cfg/)
+
+TEST_CASE("darknet cfgs: YOLOv3-tiny with a [deconv] neck, autoencoder with [cost], YOLOv4-style ReID branch",
+          "[darknet][network]") {
+  const std::string dir = HUGE2_SOURCE_DIR "/cfg/";
+  {
+    INFO("yolov3-tiny-deconv");
+    // batch=64 subdivisions=16 (both with inline comments): 4 per pass, as in Darknet.
+    CHECK(Network::from_cfg_file(dir + "yolov3-tiny-deconv.cfg").batch() == 4);
+    check_file_against_darknet(dir + "yolov3-tiny-deconv.cfg", 1);
+  }
+  {
+    INFO("autoencoder-mnist");  // layer 4 is [cost]: Darknet's stays 0 without a truth
+    check_file_against_darknet(dir + "autoencoder-mnist.cfg", 2, {4});
+  }
+  {
+    INFO("yolov4-reid-deconv");
+    check_file_against_darknet(dir + "yolov4-reid-deconv.cfg", 1);
+  }
+}
+
+// The TridentNet block needs the AlexeyAB fork (dilation, share_index), so the
+// reference is the same cfg without share_index, given .weights in which each
+// sharing layer's record is a copy of its owner's: the outputs must be equal.
+TEST_CASE("darknet cfgs: TridentNet share_index layers run with their owner's weights", "[network]") {
+  const std::string path = HUGE2_SOURCE_DIR "/cfg/trident-block.cfg";
+  std::string text;
+  {
+    std::ifstream f(path);
+    for (std::string line; std::getline(f, line);)
+      if (line.rfind("share_index", 0) != 0) text += line + "\n";
+  }
+  TempFile unshared_cfg("trident-unshared.cfg", text), shared_w("trident.weights"), unshared_w("trident-u.weights");
+  for (Algorithm algorithm : {Algorithm::darknet, Algorithm::huge2}) {
+    INFO(algorithm_name(algorithm));
+    NetworkOptions opt;
+    opt.algorithm = algorithm;
+    Network shared = Network::from_cfg_file(path, opt), unshared = Network::from_cfg_file(unshared_cfg.path, opt);
+    REQUIRE(shared.size() == unshared.size());
+    shared.randomize(17);
+    shared.save_weights(shared_w.path);
+    // Split the shared file into per-layer records, then write them out
+    // again with the owners' records repeated at the sharing layers.
+    std::vector<std::vector<float>> records(shared.size());
+    {
+      WeightReader r(shared_w.path);
+      for (int i = 0; i < shared.size(); ++i) {
+        records[i].resize(shared.layer(i).parameter_count());
+        r.read(records[i].data(), records[i].size(), "record");
+      }
+      r.expect_end();
+    }
+    int sharing = 0;
+    {
+      WeightWriter wr(unshared_w.path);
+      for (int i = 0; i < shared.size(); ++i) {
+        int owner = i;
+        while (shared.layer(owner).shares_parameters_of() >= 0) owner = shared.layer(owner).shares_parameters_of();
+        sharing += owner != i;
+        REQUIRE(records[owner].size() == unshared.layer(i).parameter_count());
+        wr.write(records[owner].data(), records[owner].size());
+      }
+      wr.close();
+    }
+    CHECK(sharing == 6);
+    unshared.load_weights(unshared_w.path);
+    std::mt19937 rng(4);
+    const auto x = random_tensor(shared.input_shape().size() * shared.batch(), rng);
+    shared.forward(x.data());
+    unshared.forward(x.data());
+    for (int i = 0; i < shared.size(); ++i) {
+      INFO("layer " << i);
+      const size_t n = shared.layer(i).out().size() * shared.batch();
+      CHECK(std::vector<float>(shared.output_of(i), shared.output_of(i) + n) ==
+            std::vector<float>(unshared.output_of(i), unshared.output_of(i) + n));
+    }
+    // Reloading the shared file gives the same network again.
+    Network again = Network::from_cfg_file(path, opt);
+    again.load_weights(shared_w.path);
+    const float* y = again.forward(x.data());
+    const size_t n = again.output_shape().size() * again.batch();
+    CHECK(std::vector<float>(y, y + n) == std::vector<float>(shared.output_of(shared.size() - 1),
+                                                             shared.output_of(shared.size() - 1) + n));
+  }
+}
+
+TEST_CASE("layers: [iseg] squashes its class channels and passes the embeddings", "[layers]") {
+  // 2 x 1 image, 2 classes + 1 id channel: values -1, 0 | 1, 2 | 3, -3.
+  TempFile c("iseg.cfg", "[net]\nwidth=2\nheight=1\nchannels=3\n[iseg]\nclasses=2\nids=1\n");
+  Network net = Network::from_cfg_file(c.path);
+  const std::vector<float> x = {-1, 0, 1, 2, 3, -3};
+  const float* y = net.forward(x.data());
+  auto sigmoid = [](float v) { return 1.f / (1.f + std::exp(-v)); };
+  for (int i = 0; i < 4; ++i) CHECK(y[i] == Approx(sigmoid(x[i])));
+  CHECK(y[4] == 3.f);
+  CHECK(y[5] == -3.f);
+  TempFile bad("iseg-bad.cfg", "[net]\nwidth=2\nheight=1\nchannels=3\n[iseg]\nclasses=2\n");  // ids=32
+  CHECK_THROWS_WITH(Network::from_cfg_file(bad.path), Catch::Contains("classes + ids = 34"));
 }

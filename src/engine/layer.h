@@ -62,6 +62,11 @@ class Layer {
   virtual size_t parameter_count() const { return 0; }
   // Fills the parameters with seeded random values of sane scale.
   virtual void randomize(unsigned /*seed*/) {}
+  // AlexeyAB's share_index: the earlier layer whose parameters this one
+  // uses (and does not store in .weights), or -1.
+  virtual int shares_parameters_of() const { return -1; }
+  // Called by the network with that layer whenever its parameters change.
+  virtual void take_parameters_from(const Layer& /*owner*/) {}
 
  protected:
   Shape3 in_, out_;

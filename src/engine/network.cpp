@@ -84,6 +84,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
     n.layers_.push_back(std::move(layer));
   }
   if (n.layers_.empty()) throw NetworkError(c.file + ": the cfg has a [net] section but no layers");
+  n.share_parameters();  // checks share_index owners now, with file:line
   for (const cfg::Section& s : c.sections)
     for (const std::string& w : s.value_warnings()) n.warnings_.push_back(w);
   for (const cfg::Section& s : c.sections)
@@ -108,6 +109,7 @@ void Network::load_weights(const std::string& path) {
   }
   r.expect_end();
   seen_ = r.header().seen;
+  share_parameters();
   // Loading rebuilds packed operators; their workspaces cannot grow, but check.
   size_t ws = 0;
   for (const auto& l : layers_) ws = std::max(ws, l->workspace_bytes());
@@ -124,6 +126,12 @@ void Network::save_weights(const std::string& path) const {
 
 void Network::randomize(unsigned seed) {
   for (int i = 0; i < size(); ++i) layers_[i]->randomize(seed + 7919u * unsigned(i));
+  share_parameters();
+}
+
+void Network::share_parameters() {
+  for (auto& l : layers_)
+    if (l->shares_parameters_of() >= 0) l->take_parameters_from(*layers_[l->shares_parameters_of()]);
 }
 
 const float* Network::forward(const float* input, const std::function<void(int, double)>& on_layer) {

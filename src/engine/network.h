@@ -53,6 +53,8 @@ class Network {
 
  private:
   Network() = default;
+  // Gives each share_index layer its owner's current parameters.
+  void share_parameters();
 
   int batch_ = 1;
   Shape3 input_;

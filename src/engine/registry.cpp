@@ -5,7 +5,7 @@
 
 namespace huge2 {
 
-std::unique_ptr<Layer> make_convolutional(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_convolutional_maybe_shared(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_deconvolutional(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_connected(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_maxpool(const cfg::Section&, const BuildContext&);
@@ -37,7 +37,7 @@ struct Entry {
 };
 
 constexpr Entry kLayers[] = {
-    {"convolutional", make_convolutional},     {"conv", make_convolutional},
+    {"convolutional", make_convolutional_maybe_shared}, {"conv", make_convolutional_maybe_shared},
     {"deconvolutional", make_deconvolutional}, {"deconv", make_deconvolutional},
     {"connected", make_connected},             {"conn", make_connected},
     {"maxpool", make_maxpool},                 {"max", make_maxpool},
