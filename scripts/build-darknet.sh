@@ -10,12 +10,25 @@
 # without a display (the plugin saves what Darknet would show). Darknet's
 # files are compiled as they come; nothing in them is edited.
 #
-# Usage: scripts/build-darknet.sh [BUILD_DIR]      (default: build; also `make darknet`)
+# Usage: scripts/build-darknet.sh [--gpu] [BUILD_DIR]   (default: build; also `make darknet`)
 # The source package is fetched once (apt-get source: needs a deb-src entry
 # and dpkg-dev, see scripts/install-deps.sh) and cached in BUILD/darknet/source.
 # Exits 77 ("skipped") with a message when it cannot be fetched.
+#
+# --gpu: the same source as a GPU=1 CUDNN=1 build (Darknet's library and
+# examples, linked into BUILD/darknet-gpu/darknet as Debian links its
+# program) against CUDA 12/13 and cuDNN 8/9, e.g. JetPack 6. The 2018 source
+# does not compile there as it is; src/darknet_gpu/darknet_cuda_compat.h is
+# force-included to put back what those releases removed, and the
+# architectures are chosen here (CUDA_ARCHS, default "75 87": Turing and
+# Jetson Orin) instead of Darknet's compute_30 default. huge2's plugin is not
+# linked into that program (it is built for the CPU library's structures).
+# Exits 77 without nvcc or cudnn.h. It compiles and links anywhere they are;
+# running it needs a GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+gpu=0
+if [ "${1:-}" = "--gpu" ]; then gpu=1; shift; fi
 build=${1:-build}
 out=$build/darknet
 cache=$out/source
@@ -23,8 +36,16 @@ plugin=$build/src/plugin/libhuge2_darknet.so
 say() { echo "build-darknet: $*"; }
 skip() { say "SKIP: $*"; exit 77; }
 
-[ -f /usr/lib/darknet/libdarknet.so ] || skip "the packaged libdarknet.so is not installed (apt-get install darknet)"
-[ -f "$plugin" ] || { say "building the plugin ($plugin)"; cmake --build "$build" --target huge2_darknet >/dev/null; }
+if [ $gpu = 1 ]; then
+  cuda=${CUDA_HOME:-/usr/local/cuda}
+  nvcc=$(command -v nvcc || echo "$cuda/bin/nvcc")
+  [ -x "$nvcc" ] || skip "--gpu: no nvcc (CUDA toolkit) found (set CUDA_HOME)"
+  cudnn_inc=${CUDNN_ROOT:+$CUDNN_ROOT/include}
+  [ -f "${cudnn_inc:-$cuda/include}/cudnn.h" ] || [ -f /usr/include/cudnn.h ] || skip "--gpu: no cudnn.h (set CUDNN_ROOT)"
+else
+  [ -f /usr/lib/darknet/libdarknet.so ] || skip "the packaged libdarknet.so is not installed (apt-get install darknet)"
+  [ -f "$plugin" ] || { say "building the plugin ($plugin)"; cmake --build "$build" --target huge2_darknet >/dev/null; }
+fi
 
 # 1. Darknet's source, the version of the installed library.
 version=$(dpkg-query -W -f='${Version}' darknet 2>/dev/null) || skip "dpkg-query cannot see the darknet package"
@@ -42,22 +63,60 @@ if [ -z "$srcdir" ] || [ ! -f "$cache/.version-$version" ]; then
 fi
 srcdir=${srcdir%/}
 
+# Compiles in the background, at most nproc at a time.
+pids=()
+spawn() {
+  "$@" &
+  pids+=($!)
+  if [ ${#pids[@]} -ge "$(nproc 2>/dev/null || echo 2)" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+}
+drain() { for p in "${pids[@]}"; do wait "$p"; done; pids=(); }
+
+if [ $gpu = 1 ]; then
+  out=$build/darknet-gpu
+  mkdir -p "$out/obj"
+  compat=$PWD/src/darknet_gpu/darknet_cuda_compat.h
+  incs=(-I"$srcdir/include" -I"$srcdir/src" -I"$cuda/include" ${cudnn_inc:+-I"$cudnn_inc"})
+  defs=(-DGPU -DCUDNN -DOPENCV -include "$compat")
+  arch=()
+  for a in ${CUDA_ARCHS:-75 87}; do arch+=(-gencode "arch=compute_$a,code=sm_$a"); done
+  lib_objs="$(sed -n 's/^OBJ=//p' "$srcdir/Makefile") $(sed -n 's/^OBJ+=//p' "$srcdir/Makefile")"
+  exe_objs=$(sed -n 's/^EXECOBJA=//p' "$srcdir/Makefile")
+  opencv_cflags=$(pkg-config --cflags opencv4 2>/dev/null || true)
+  all=()
+  for o in $lib_objs $exe_objs; do
+    base=${o%.o}
+    if [ -f "$srcdir/src/$base.cu" ]; then
+      spawn "$nvcc" "${arch[@]}" "${defs[@]}" "${incs[@]}" --compiler-options "-fPIC -w -O2" -c "$srcdir/src/$base.cu" -o "$out/obj/$o"
+    elif [ -f "$srcdir/src/$base.cpp" ]; then
+      spawn g++ -std=c++11 "${defs[@]}" "${incs[@]}" $opencv_cflags -fPIC -w -O2 -c "$srcdir/src/$base.cpp" -o "$out/obj/$o"
+    elif [ -f "$srcdir/src/$base.c" ]; then
+      spawn gcc "${defs[@]}" "${incs[@]}" -fPIC -w -O2 -c "$srcdir/src/$base.c" -o "$out/obj/$o"
+    else
+      spawn gcc "${defs[@]}" "${incs[@]}" -fPIC -w -O2 -c "$srcdir/examples/$base.c" -o "$out/obj/$o"
+    fi
+    all+=("$out/obj/$o")
+  done
+  drain
+  cudalib=$cuda/lib64; [ -d "$cudalib" ] || cudalib=$cuda/lib
+  g++ "${all[@]}" -o "$out/darknet" -L"$cudalib" ${CUDNN_ROOT:+-L"$CUDNN_ROOT/lib"} \
+    -lcudnn -lcublas -lcurand -lcudart $(pkg-config --libs opencv4 2>/dev/null || true) -lm -pthread \
+    -Wl,-rpath,"$cudalib"
+  say "built $out/darknet (GPU=1 CUDNN=1, sm ${CUDA_ARCHS:-75 87}, $("$nvcc" --version | sed -n 's/.*release \([0-9.]*\).*/CUDA \1/p'))"
+  exit 0
+fi
+
 # 2. Darknet's example programs, the list its Makefile links (EXECOBJA), with
 # OPENCV defined as in Debian's build (the library is an OpenCV build).
 objs=$(sed -n 's/^EXECOBJA=//p' "$srcdir/Makefile")
 [ -n "$objs" ] || skip "no EXECOBJA list in $srcdir/Makefile"
 mkdir -p "$out/obj"
-cflags=(-DOPENCV -I"$srcdir/include" -O2 -fPIC -Wno-unused-result -Wno-unknown-pragmas -w)
-pids=()
+cflags=(-DOPENCV -I"$srcdir/include" -O2 -fPIC -w)
 for o in $objs; do
   c="$srcdir/examples/${o%.o}.c"
-  if [ ! -f "$out/obj/$o" ] || [ "$c" -nt "$out/obj/$o" ]; then
-    gcc "${cflags[@]}" -c "$c" -o "$out/obj/$o" &
-    pids+=($!)
-    if [ ${#pids[@]} -ge "$(nproc 2>/dev/null || echo 2)" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
-  fi
+  if [ ! -f "$out/obj/$o" ] || [ "$c" -nt "$out/obj/$o" ]; then spawn gcc "${cflags[@]}" -c "$c" -o "$out/obj/$o"; fi
 done
-for p in "${pids[@]}"; do wait "$p"; done
+drain
 
 # 3. Link: the plugin before libdarknet.so in the dynamic section, so its
 # definitions of the interposed functions come first; --no-as-needed keeps
