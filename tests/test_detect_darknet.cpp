@@ -9,6 +9,8 @@
 #include <tuple>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "darknet_network.h"
 #include "detect_image.h"
 #include "helpers.h"
@@ -83,5 +85,44 @@ TEST_CASE("detect: letterbox, boxes and NMS equal libdarknet's on a YOLO-with-de
         CHECK(got[i].h == Approx(want[i].h).epsilon(1e-4));
       }
     }
+  }
+}
+
+TEST_CASE("detect: [region] boxes (YOLOv2 style, softmax classes) equal libdarknet's", "[darknet][detect]") {
+  const std::string tag = std::to_string(getpid());
+  const std::string cfg = (std::filesystem::temp_directory_path() / ("huge2-" + tag + "-region.cfg")).string();
+  const std::string weights = cfg + ".weights";
+  std::ofstream(cfg) << "[net]\nwidth=64\nheight=48\nchannels=3\n"
+                        "[convolutional]\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=leaky\n"
+                        "[maxpool]\nsize=2\nstride=2\n"
+                        "[convolutional]\nfilters=24\nsize=1\nactivation=linear\n"
+                        "[region]\nanchors=1.3,1.7, 3.2,4.1, 6.0,2.5\nclasses=3\nnum=3\nsoftmax=1\n";
+  Network net = Network::from_cfg_file(cfg);
+  net.randomize(8);
+  net.save_weights(weights);
+  peers::StockDarknetNetwork stock(cfg, weights);
+  std::remove(cfg.c_str()), std::remove(weights.c_str());
+  const Image im = load_image(HUGE2_SOURCE_DIR "/data/street-wide.png", 3);
+  const Image x = letterbox_darknet(im, 64, 48);
+  net.forward(x.data.data());
+  stock.predict(x.data.data());
+  const float thresh = 0.2f;
+  int classes = 0;
+  std::vector<Detection> dets = network_boxes(net, {64, 48, im.w, im.h, true}, thresh, &classes);
+  nms_sort(dets, classes, 0.45f);
+  std::vector<Found> got, want;
+  for (const Detection& d : dets) add_found(got, d, d.box, thresh);
+  for (const peers::StockDetection& d : stock.boxes(im.w, im.h, thresh, 0.45f)) add_found(want, d, d, thresh);
+  std::sort(got.begin(), got.end()), std::sort(want.begin(), want.end());
+  REQUIRE(got.size() == want.size());
+  CHECK(got.size() > 0);
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("box " << i);
+    CHECK(got[i].cls == want[i].cls);
+    CHECK(got[i].prob == Approx(want[i].prob).epsilon(1e-4));
+    CHECK(got[i].x == Approx(want[i].x).margin(1e-5));
+    CHECK(got[i].y == Approx(want[i].y).margin(1e-5));
+    CHECK(got[i].w == Approx(want[i].w).epsilon(1e-4));
+    CHECK(got[i].h == Approx(want[i].h).epsilon(1e-4));
   }
 }
