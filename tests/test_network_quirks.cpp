@@ -22,6 +22,7 @@ TEST_CASE("network quirks: batch is divided by subdivisions, as Darknet's parse_
   const std::string net = "[net]\nbatch=64\nsubdivisions=16\nwidth=4\nheight=4\nchannels=1\n";
   CHECK(build(net + kLayers).batch() == 4);
   CHECK(build("[net]\nbatch=10\nsubdivisions=3\nwidth=4\nheight=4\nchannels=1\n" + kLayers).batch() == 3);
+  CHECK(build("[net]\nbatch=8\nsubdivisions=4\ntime_steps=3\nwidth=4\nheight=4\nchannels=1\n" + kLayers).batch() == 6);
   CHECK(build(net + kLayers).unused_keys().empty());  // subdivisions is read, not reported
   NetworkOptions one;
   one.batch = 1;
@@ -43,4 +44,36 @@ TEST_CASE("network quirks: an inline comment after a number is ignored with a wa
   // No leading number is still an error (Darknet would silently read 0).
   CHECK_THROWS_WITH(build("[net]\nbatch=#64\nwidth=4\nheight=4\nchannels=1\n" + kLayers),
                     Contains("q.cfg:2") && Contains("is not an integer"));
+}
+
+TEST_CASE("network quirks: the detection-era layers refuse what Darknet would read past its buffers with", "[network]") {
+  const std::string net = "[net]\nwidth=8\nheight=6\nchannels=3\n";
+  struct Bad {
+    std::string layers;
+    const char* says;
+  };
+  const Bad bads[] = {
+      {"[yolo]\nclasses=1\nnum=1\n", "1 anchors x (4 + 1 + 1 classes) = 6"},  // 3 channels
+      {"[yolo]\nmask=0,3\nnum=3\nclasses=0\n", "mask entry 3"},
+      {"[convolutional]\nfilters=5\nsize=1\n[yolo]\nclasses=0\nanchors=1,2,3\n", "anchors= has more than"},
+      {"[region]\nclasses=1\nnum=1\n", "(filters= of the layer before)"},
+      {"[convolutional]\nfilters=6\nsize=1\n[region]\nclasses=1\ntree=x.tree\n", "tree="},
+      {"[crop]\ncrop_width=9\ncrop_height=2\n", "larger than"},
+      {"[reorg]\nstride=4\n", "divisible"},
+      {"[convolutional]\nfilters=4\nsize=1\n[reorg]\nstride=4\n", "divisible"},
+      {"[local]\nfilters=2\nsize=5\npad=1\n", "pad=1 needs size=3"},
+      {"[local]\nfilters=2\nsize=9\n", "does not fit"},
+      {"[iseg]\nclasses=2\nids=2\n", "classes + ids = 4"},
+      {"[detection]\nclasses=2\nside=2\n", "side^2"},
+      {"[cost]\ntype=hinge\n", "type=hinge"},
+      {"[normalization]\nsize=0\n", "size=0"},
+      {"[convolutional]\nfilters=3\nsize=1\nshare_index=5\n", "share_index=5"},
+      {"[convolutional]\nfilters=3\nsize=1\n[convolutional]\nfilters=4\nsize=1\nshare_index=0\n",
+       "does not have this convolution's size"},
+      {"[maxpool]\nsize=1\n[crop]\ncrop_width=8\ncrop_height=3\n[shortcut]\nfrom=0\n", "same factor"},
+  };
+  for (const Bad& b : bads) {
+    INFO(b.layers);
+    CHECK_THROWS_WITH(build(net + b.layers), Contains(b.says) && Contains("q.cfg:"));
+  }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <sstream>
 
@@ -14,7 +15,7 @@ namespace {
 constexpr const char* kTrainingKeys[] = {
     "momentum", "decay", "learning_rate", "burn_in", "max_batches", "policy", "steps",
     "scales", "step", "gamma", "power", "angle", "saturation", "exposure", "hue", "aspect", "max_crop",
-    "min_crop", "center", "adam", "B1", "B2", "eps", "time_steps", "notruth", "random", "jitter",
+    "min_crop", "center", "adam", "B1", "B2", "eps", "notruth", "random", "jitter",
     "flip", "max_ratio", "min_ratio", "clip", "seed"};
 
 int net_int(const cfg::Section& s, const char* key, int fallback, int min) {
@@ -39,9 +40,14 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   Network n;
   n.warnings_ = c.warnings;
   // Darknet's parse_net_options: the batch one forward pass holds is
-  // batch / subdivisions (a training cfg's batch=64 subdivisions=16 runs 4).
+  // batch / subdivisions (a training cfg's batch=64 subdivisions=16 runs 4),
+  // times time_steps (recurrent nets).
   const int cfg_batch = net_int(net, "batch", 1, 1), subdivisions = net_int(net, "subdivisions", 1, 1);
-  n.batch_ = opt.batch > 0 ? opt.batch : cfg_batch / subdivisions;
+  const int time_steps = net_int(net, "time_steps", 1, 1);
+  const long long per_pass = (long long)(cfg_batch / subdivisions) * time_steps;
+  if (per_pass > INT_MAX)
+    throw NetworkError(net.where("time_steps") + ": [net] batch / subdivisions x time_steps is out of the int range");
+  n.batch_ = opt.batch > 0 ? opt.batch : int(per_pass);
   if (n.batch_ < 1)
     throw NetworkError(net.where("subdivisions") + ": [net] batch=" + std::to_string(cfg_batch) + " / subdivisions=" +
                        std::to_string(subdivisions) + " is 0 images per forward pass");
