@@ -74,35 +74,39 @@ drain() { for p in "${pids[@]}"; do wait "$p"; done; pids=(); }
 
 if [ $gpu = 1 ]; then
   out=$build/darknet-gpu
-  mkdir -p "$out/obj"
+  archs=${CUDA_ARCHS:-75 87}
+  obj=$out/obj-sm${archs// /-}  # one object folder per architecture list
+  mkdir -p "$obj"
   compat=$PWD/src/darknet_gpu/darknet_cuda_compat.h
   incs=(-I"$srcdir/include" -I"$srcdir/src" -I"$cuda/include" ${cudnn_inc:+-I"$cudnn_inc"})
   defs=(-DGPU -DCUDNN -DOPENCV -include "$compat")
   arch=()
-  for a in ${CUDA_ARCHS:-75 87}; do arch+=(-gencode "arch=compute_$a,code=sm_$a"); done
+  for a in $archs; do arch+=(-gencode "arch=compute_$a,code=sm_$a"); done
   lib_objs="$(sed -n 's/^OBJ=//p' "$srcdir/Makefile") $(sed -n 's/^OBJ+=//p' "$srcdir/Makefile")"
   exe_objs=$(sed -n 's/^EXECOBJA=//p' "$srcdir/Makefile")
   opencv_cflags=$(pkg-config --cflags opencv4 2>/dev/null || true)
   all=()
   for o in $lib_objs $exe_objs; do
     base=${o%.o}
-    if [ -f "$srcdir/src/$base.cu" ]; then
-      spawn "$nvcc" "${arch[@]}" "${defs[@]}" "${incs[@]}" --compiler-options "-fPIC -w -O2" -c "$srcdir/src/$base.cu" -o "$out/obj/$o"
-    elif [ -f "$srcdir/src/$base.cpp" ]; then
-      spawn g++ -std=c++11 "${defs[@]}" "${incs[@]}" $opencv_cflags -fPIC -w -O2 -c "$srcdir/src/$base.cpp" -o "$out/obj/$o"
-    elif [ -f "$srcdir/src/$base.c" ]; then
-      spawn gcc "${defs[@]}" "${incs[@]}" -fPIC -w -O2 -c "$srcdir/src/$base.c" -o "$out/obj/$o"
-    else
-      spawn gcc "${defs[@]}" "${incs[@]}" -fPIC -w -O2 -c "$srcdir/examples/$base.c" -o "$out/obj/$o"
-    fi
-    all+=("$out/obj/$o")
+    src_file=$srcdir/examples/$base.c
+    for f in "$srcdir/src/$base.cu" "$srcdir/src/$base.cpp" "$srcdir/src/$base.c"; do
+      if [ -f "$f" ]; then src_file=$f; break; fi
+    done
+    all+=("$obj/$o")
+    # Up to date: newer than its source and the compatibility header.
+    if [ -f "$obj/$o" ] && [ "$obj/$o" -nt "$src_file" ] && [ "$obj/$o" -nt "$compat" ]; then continue; fi
+    case "$src_file" in
+      *.cu) spawn "$nvcc" "${arch[@]}" "${defs[@]}" "${incs[@]}" --compiler-options "-fPIC -w -O2" -c "$src_file" -o "$obj/$o" ;;
+      *.cpp) spawn g++ -std=c++11 "${defs[@]}" "${incs[@]}" $opencv_cflags -fPIC -w -O2 -c "$src_file" -o "$obj/$o" ;;
+      *) spawn gcc "${defs[@]}" "${incs[@]}" -fPIC -w -O2 -c "$src_file" -o "$obj/$o" ;;
+    esac
   done
   drain
   cudalib=$cuda/lib64; [ -d "$cudalib" ] || cudalib=$cuda/lib
   g++ "${all[@]}" -o "$out/darknet" -L"$cudalib" ${CUDNN_ROOT:+-L"$CUDNN_ROOT/lib"} \
     -lcudnn -lcublas -lcurand -lcudart $(pkg-config --libs opencv4 2>/dev/null || true) -lm -pthread \
     -Wl,-rpath,"$cudalib"
-  say "built $out/darknet (GPU=1 CUDNN=1, sm ${CUDA_ARCHS:-75 87}, $("$nvcc" --version | sed -n 's/.*release \([0-9.]*\).*/CUDA \1/p'))"
+  say "built $out/darknet (GPU=1 CUDNN=1, sm $archs, $("$nvcc" --version | sed -n 's/.*release \([0-9.]*\).*/CUDA \1/p'))"
   exit 0
 fi
 
