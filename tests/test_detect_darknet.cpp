@@ -126,3 +126,31 @@ TEST_CASE("detect: [region] boxes (YOLOv2 style, softmax classes) equal libdarkn
     CHECK(got[i].h == Approx(want[i].h).epsilon(1e-4));
   }
 }
+
+TEST_CASE("detect: the stock and huge2 algorithms find the same boxes", "[detect]") {
+  const std::string cfg = HUGE2_SOURCE_DIR "/cfg/yolov3-tiny-deconv.cfg";
+  const Image im = load_image(HUGE2_SOURCE_DIR "/data/street-dusk.png", 3);
+  const Image x = letterbox_darknet(im, 128, 128);
+  std::vector<Found> found[2];
+  for (int h = 0; h < 2; ++h) {
+    NetworkOptions opt;
+    opt.batch = 1;
+    opt.algorithm = h ? Algorithm::huge2 : Algorithm::darknet;
+    Network net = Network::from_cfg_file(cfg, opt);
+    net.randomize(12);
+    net.forward(x.data.data());
+    int classes = 0;
+    std::vector<Detection> dets = network_boxes(net, {128, 128, im.w, im.h, true}, 0.6f, &classes);
+    nms_sort(dets, classes, 0.45f);
+    for (const Detection& d : dets) add_found(found[h], d, d.box, 0.6f);
+    std::sort(found[h].begin(), found[h].end());
+  }
+  REQUIRE(found[0].size() == found[1].size());
+  CHECK(found[0].size() > 0);
+  for (size_t i = 0; i < found[0].size(); ++i) {
+    CHECK(found[0][i].cls == found[1][i].cls);
+    CHECK(found[0][i].prob == Approx(found[1][i].prob).epsilon(1e-4));
+    CHECK(found[0][i].x == Approx(found[1][i].x).margin(1e-5));
+    CHECK(found[0][i].w == Approx(found[1][i].w).epsilon(1e-4));
+  }
+}
