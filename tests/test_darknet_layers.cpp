@@ -274,3 +274,62 @@ TEST_CASE("layers: [iseg] squashes its class channels and passes the embeddings"
   TempFile bad("iseg-bad.cfg", "[net]\nwidth=2\nheight=1\nchannels=3\n[iseg]\nclasses=2\n");  // ids=32
   CHECK_THROWS_WITH(Network::from_cfg_file(bad.path), Catch::Contains("classes + ids = 34"));
 }
+
+TEST_CASE("darknet layers: [rnn] over time steps, its state carried from one pass to the next", "[darknet][layers]") {
+  // batch=2 time_steps=2: 4 inputs per pass, 2 sequences x 2 steps.
+  TempFile c("rnn.cfg",
+             "[net]\nbatch=2\nsubdivisions=1\ntime_steps=2\ninputs=6\n"
+             "[rnn]\noutput=5\nactivation=leaky\nbatch_normalize=1\n"
+             "[rnn]\noutput=5\nactivation=tanh\nshortcut=1\n"
+             "[connected]\noutput=3\nactivation=linear\n");
+  TempFile w("rnn.weights");
+  Network net = Network::from_cfg_file(c.path);
+  REQUIRE(net.batch() == 4);
+  net.randomize(6);
+  net.save_weights(w.path);
+  peers::StockDarknetNetwork stock(c.path, w.path);
+  REQUIRE(stock.batch() == 4);
+  std::mt19937 rng(10);
+  for (int pass = 0; pass < 3; ++pass) {
+    INFO("pass " << pass);
+    const auto x = random_tensor(6 * 4, rng);
+    net.forward(x.data());
+    stock.predict(x.data());
+    for (int i = 0; i < net.size(); ++i) {
+      INFO("layer " << i);
+      const size_t n = net.layer(i).out().size() * net.batch();
+      REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
+      CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
+                    std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
+    }
+  }
+  // The inference verbs' batch 1 cannot hold 2 steps: a clear error.
+  NetworkOptions one;
+  one.batch = 1;
+  CHECK_THROWS_WITH(Network::from_cfg_file(c.path, one), Catch::Contains("not a multiple of [net] time_steps=2"));
+}
+
+// The cfgs that ship with Debian's darknet package, unchanged: huge2 builds
+// the same layers with the same output sizes as libdarknet (the small ones;
+// every one of /usr/share/darknet/cfg but gru.cfg and yolo9000.cfg's softmax
+// tree loads, see the README).
+TEST_CASE("darknet cfgs: Darknet's own packaged cfgs build to libdarknet's layer sizes", "[darknet][network]") {
+  const std::string dir = "/usr/share/darknet/cfg/";
+  int checked = 0;
+  for (const char* name : {"yolov3-tiny", "yolov2-tiny", "yolov2-tiny-voc", "yolov1-tiny", "tiny", "darknet", "rnn"}) {
+    const std::string cfg = dir + name + ".cfg";
+    if (!std::filesystem::exists(cfg)) continue;
+    INFO(cfg);
+    NetworkOptions one;
+    one.batch = 1;
+    Network net = Network::from_cfg_file(cfg, one);
+    peers::StockDarknetNetwork stock(cfg, "", 1);
+    REQUIRE(stock.layers() == net.size());
+    for (int i = 0; i < net.size(); ++i) {
+      INFO("layer " << i << " [" << net.layer(i).type() << "]");
+      CHECK(size_t(stock.layer_outputs(i)) == net.layer(i).out().size());
+    }
+    ++checked;
+  }
+  CHECK(checked > 0);
+}

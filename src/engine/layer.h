@@ -76,6 +76,7 @@ class Layer {
 struct BuildContext {
   int index = 0;   // this layer's index (0 = first after [net])
   int batch = 1;
+  int time_steps = 1;  // [net] time_steps: recurrent layers split the batch into that many steps
   Shape3 input;    // the previous layer's output (or the network input)
   std::vector<Shape3> earlier;  // outputs of layers 0..index-1
   bool huge2_default = false;   // [net] huge2=1

@@ -65,6 +65,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
 
   BuildContext ctx;
   ctx.batch = n.batch_;
+  ctx.time_steps = time_steps;
   ctx.input = n.input_;
   ctx.huge2_default = default_huge2 == 1;
   ctx.override_algorithm = opt.algorithm;

@@ -28,6 +28,7 @@ std::unique_ptr<Layer> make_normalization(const cfg::Section&, const BuildContex
 std::unique_ptr<Layer> make_l2norm(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_local(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_iseg(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_rnn(const cfg::Section&, const BuildContext&);
 
 namespace {
 
@@ -52,6 +53,7 @@ constexpr Entry kLayers[] = {
     {"reorg", make_reorg},                     {"normalization", make_normalization},
     {"lrn", make_normalization},               {"l2norm", make_l2norm},
     {"local", make_local},                     {"iseg", make_iseg},
+    {"rnn", make_rnn},
 };
 
 }  // namespace
