@@ -311,12 +311,12 @@ TEST_CASE("darknet layers: [rnn] over time steps, its state carried from one pas
 
 // The cfgs that ship with Debian's darknet package, unchanged: huge2 builds
 // the same layers with the same output sizes as libdarknet (the small ones;
-// every one of /usr/share/darknet/cfg but gru.cfg and yolo9000.cfg's softmax
-// tree loads, see the README).
+// every one of /usr/share/darknet/cfg but yolo9000.cfg (softmax tree) and the
+// training rnn.train.cfg loads, see the README).
 TEST_CASE("darknet cfgs: Darknet's own packaged cfgs build to libdarknet's layer sizes", "[darknet][network]") {
   const std::string dir = "/usr/share/darknet/cfg/";
   int checked = 0;
-  for (const char* name : {"yolov3-tiny", "yolov2-tiny", "yolov2-tiny-voc", "yolov1-tiny", "tiny", "darknet", "rnn"}) {
+  for (const char* name : {"yolov3-tiny", "yolov2-tiny", "yolov2-tiny-voc", "yolov1-tiny", "tiny", "darknet", "rnn", "gru"}) {
     const std::string cfg = dir + name + ".cfg";
     if (!std::filesystem::exists(cfg)) continue;
     INFO(cfg);
@@ -332,4 +332,33 @@ TEST_CASE("darknet cfgs: Darknet's own packaged cfgs build to libdarknet's layer
     ++checked;
   }
   CHECK(checked > 0);
+}
+
+TEST_CASE("darknet layers: [lstm] and [gru] over time steps, their state carried across passes", "[darknet][layers]") {
+  TempFile c("lstm-gru.cfg",
+             "[net]\nbatch=2\nsubdivisions=1\ntime_steps=2\ninputs=5\n"
+             "[lstm]\noutput=4\nbatch_normalize=1\n"
+             "[gru]\noutput=3\n"
+             "[gru]\noutput=3\ntanh=1\n"
+             "[lstm]\noutput=2\n");
+  TempFile w("lstm-gru.weights");
+  Network net = Network::from_cfg_file(c.path);
+  net.randomize(4);
+  net.save_weights(w.path);
+  peers::StockDarknetNetwork stock(c.path, w.path);
+  REQUIRE(stock.layers() == net.size());
+  std::mt19937 rng(12);
+  for (int pass = 0; pass < 3; ++pass) {
+    INFO("pass " << pass);
+    const auto x = random_tensor(5 * 4, rng);
+    net.forward(x.data());
+    stock.predict(x.data());
+    for (int i = 0; i < net.size(); ++i) {
+      INFO("layer " << i << " [" << net.layer(i).type() << "]");
+      const size_t n = net.layer(i).out().size() * net.batch();
+      REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
+      CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
+                    std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
+    }
+  }
 }

@@ -29,6 +29,8 @@ std::unique_ptr<Layer> make_l2norm(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_local(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_iseg(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_rnn(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_lstm(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_gru(const cfg::Section&, const BuildContext&);
 
 namespace {
 
@@ -53,7 +55,8 @@ constexpr Entry kLayers[] = {
     {"reorg", make_reorg},                     {"normalization", make_normalization},
     {"lrn", make_normalization},               {"l2norm", make_l2norm},
     {"local", make_local},                     {"iseg", make_iseg},
-    {"rnn", make_rnn},
+    {"rnn", make_rnn},                         {"lstm", make_lstm},
+    {"gru", make_gru},
 };
 
 }  // namespace

@@ -12,11 +12,9 @@
 #include <vector>
 
 #include "layer_common.h"
+#include "recurrent_part.h"
 
 namespace huge2 {
-
-std::unique_ptr<Layer> make_connected(const cfg::Section&, const BuildContext&);
-
 namespace {
 
 class RnnLayer : public Layer {
@@ -25,17 +23,14 @@ class RnnLayer : public Layer {
     in_ = ctx.input;
     outputs_ = read_int_at_least(s, ctx, "output", 1, 1);
     const std::string activation = s.get_string("activation", "logistic");
-    const int bn = s.get_int("batch_normalize", 0);
+    const bool bn = s.get_int("batch_normalize", 0) != 0;
     shortcut_ = s.get_int("shortcut", 0) != 0;
     steps_ = ctx.time_steps;
-    if (ctx.batch % steps_)
-      fail(ctx, "the batch (" + std::to_string(ctx.batch) + ") is not a multiple of [net] time_steps=" +
-                    std::to_string(steps_));
-    step_batch_ = ctx.batch / steps_;
+    step_batch_ = step_batch(ctx);
     out_ = {outputs_, 1, 1};
-    input_layer_ = part(s, ctx, int(in_.size()), activation, bn);
-    self_layer_ = part(s, ctx, outputs_, activation, bn);
-    output_layer_ = part(s, ctx, outputs_, activation, bn);
+    input_layer_ = make_connected_part(s, ctx, int(in_.size()), outputs_, activation, bn);
+    self_layer_ = make_connected_part(s, ctx, outputs_, outputs_, activation, bn);
+    output_layer_ = make_connected_part(s, ctx, outputs_, outputs_, activation, bn);
     state_.assign(size_t(step_batch_) * outputs_, 0.f);
     scratch_.assign(2 * size_t(step_batch_) * outputs_, 0.f);
   }
@@ -56,11 +51,11 @@ class RnnLayer : public Layer {
     float* from_self = scratch_.data() + n;
     for (int t = 0; t < steps_; ++t) {
       const float* x = a.input + size_t(t) * step_batch_ * in_.size();
-      input_layer_->forward(args(a, x, from_input));
-      self_layer_->forward(args(a, state_.data(), from_self));
+      forward_part(*input_layer_, a, step_batch_, x, from_input);
+      forward_part(*self_layer_, a, step_batch_, state_.data(), from_self);
       if (!shortcut_) std::fill(state_.begin(), state_.end(), 0.f);
       for (size_t i = 0; i < n; ++i) state_[i] += from_input[i] + from_self[i];
-      output_layer_->forward(args(a, state_.data(), a.output + size_t(t) * n));
+      forward_part(*output_layer_, a, step_batch_, state_.data(), a.output + size_t(t) * n);
     }
   }
   void load(WeightReader& r) override {
@@ -74,22 +69,6 @@ class RnnLayer : public Layer {
   }
 
  private:
-  // One of the three connected layers, built from a [connected] section of its own.
-  static std::unique_ptr<Layer> part(const cfg::Section& s, const BuildContext& ctx, int inputs,
-                                     const std::string& activation, int bn) {
-    cfg::Section c;
-    c.type = "connected", c.file = s.file, c.line = s.line;
-    c.options = {{"output", std::to_string(s.get_int("output", 1)), s.line},
-                 {"activation", activation, s.line},
-                 {"batch_normalize", std::to_string(bn), s.line}};
-    BuildContext sub = ctx;
-    sub.input = {inputs, 1, 1};
-    return make_connected(c, sub);
-  }
-  ForwardArgs args(const ForwardArgs& a, const float* x, float* y) const {
-    return {x, y, a.workspace, a.workspace_bytes, step_batch_, a.outputs};
-  }
-
   int outputs_ = 1, steps_ = 1, step_batch_ = 1;
   bool shortcut_ = false;
   std::unique_ptr<Layer> input_layer_, self_layer_, output_layer_;
