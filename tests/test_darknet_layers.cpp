@@ -362,3 +362,35 @@ TEST_CASE("darknet layers: [lstm] and [gru] over time steps, their state carried
     }
   }
 }
+
+TEST_CASE("darknet layers: [crnn] (its width and height swapped as Darknet's parser does)", "[darknet][layers]") {
+  // A 5 x 4 input: Darknet's crnn sees it as 4 x 5 and outputs 4 x 5. Stock
+  // Darknet's [crnn] declares no workspace for its convolutions, so the
+  // leading convolution (4 channels x 3x3) sizes one large enough for them.
+  TempFile c("crnn.cfg",
+             "[net]\nbatch=2\nsubdivisions=1\ntime_steps=2\nwidth=5\nheight=4\nchannels=4\n"
+             "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=linear\n"
+             "[crnn]\nhidden_filters=3\noutput_filters=4\nactivation=leaky\nbatch_normalize=1\n"
+             "[crnn]\nhidden_filters=2\noutput_filters=2\nshortcut=1\n");
+  TempFile w("crnn.weights");
+  Network net = Network::from_cfg_file(c.path);
+  CHECK(net.layer(1).out() == Shape3{4, 5, 4});
+  net.randomize(4);
+  net.save_weights(w.path);
+  peers::StockDarknetNetwork stock(c.path, w.path);
+  REQUIRE(stock.layers() == net.size());
+  std::mt19937 rng(13);
+  for (int pass = 0; pass < 3; ++pass) {
+    INFO("pass " << pass);
+    const auto x = random_tensor(net.input_shape().size() * net.batch(), rng);
+    net.forward(x.data());
+    stock.predict(x.data());
+    for (int i = 0; i < net.size(); ++i) {
+      INFO("layer " << i);
+      const size_t n = net.layer(i).out().size() * net.batch();
+      REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
+      CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
+                    std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
+    }
+  }
+}

@@ -31,6 +31,7 @@ std::unique_ptr<Layer> make_iseg(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_rnn(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_lstm(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_gru(const cfg::Section&, const BuildContext&);
+std::unique_ptr<Layer> make_crnn(const cfg::Section&, const BuildContext&);
 
 namespace {
 
@@ -56,7 +57,7 @@ constexpr Entry kLayers[] = {
     {"lrn", make_normalization},               {"l2norm", make_l2norm},
     {"local", make_local},                     {"iseg", make_iseg},
     {"rnn", make_rnn},                         {"lstm", make_lstm},
-    {"gru", make_gru},
+    {"gru", make_gru},                         {"crnn", make_crnn},
 };
 
 }  // namespace
