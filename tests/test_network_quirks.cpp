@@ -23,6 +23,10 @@ TEST_CASE("network quirks: batch is divided by subdivisions, as Darknet's parse_
   CHECK(build(net + kLayers).batch() == 4);
   CHECK(build("[net]\nbatch=10\nsubdivisions=3\nwidth=4\nheight=4\nchannels=1\n" + kLayers).batch() == 3);
   CHECK(build("[net]\nbatch=8\nsubdivisions=4\ntime_steps=3\nwidth=4\nheight=4\nchannels=1\n" + kLayers).batch() == 6);
+  NetworkOptions smallest;  // init-weights: one image, or one sequence of time_steps
+  smallest.smallest_batch = true;
+  CHECK(build(net + kLayers, smallest).batch() == 1);
+  CHECK(build("[net]\nbatch=8\ntime_steps=3\ninputs=4\n[rnn]\noutput=2\n", smallest).batch() == 3);
   CHECK(build(net + kLayers).unused_keys().empty());  // subdivisions is read, not reported
   NetworkOptions one;
   one.batch = 1;

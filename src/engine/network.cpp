@@ -47,7 +47,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   const long long per_pass = (long long)(cfg_batch / subdivisions) * time_steps;
   if (per_pass > INT_MAX)
     throw NetworkError(net.where("time_steps") + ": [net] batch / subdivisions x time_steps is out of the int range");
-  n.batch_ = opt.batch > 0 ? opt.batch : int(per_pass);
+  n.batch_ = opt.smallest_batch ? time_steps : opt.batch > 0 ? opt.batch : int(per_pass);
   if (n.batch_ < 1)
     throw NetworkError(net.where("subdivisions") + ": [net] batch=" + std::to_string(cfg_batch) + " / subdivisions=" +
                        std::to_string(subdivisions) + " is 0 images per forward pass");

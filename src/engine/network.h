@@ -17,6 +17,9 @@ namespace huge2 {
 struct NetworkOptions {
   std::optional<Algorithm> algorithm;  // override every eligible layer (command line)
   int batch = 0;                       // > 0: replaces [net] batch
+  // For work on the parameters only (init-weights): the smallest batch the
+  // layers accept (one image; one sequence of [net] time_steps), not the cfg's.
+  bool smallest_batch = false;
 };
 
 class Network {
