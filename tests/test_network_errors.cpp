@@ -133,7 +133,7 @@ TEST_CASE("network errors: [net] with no layers", "[network]") {
 }
 
 TEST_CASE("network errors: unknown layer types", "[network]") {
-  expect_error(kNet4x4 + "\n[gru]\noutput=4\n", {6}, {"unknown layer type", "[gru]"});
+  expect_error(kNet4x4 + "\n[Gaussian_yolo]\nmask=0\n", {6}, {"unknown layer type", "[Gaussian_yolo]"});
   expect_error(kNet4x4 + "[maxpool]\nsize=2\nstride=2\n[foo]\n", {8}, {"unknown layer type", "[foo]", "layer 1"});
 }
 
