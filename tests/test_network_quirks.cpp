@@ -31,6 +31,7 @@ TEST_CASE("network quirks: batch is divided by subdivisions, as Darknet's parse_
   NetworkOptions one;
   one.batch = 1;
   CHECK(build(net + kLayers, one).batch() == 1);  // what the inference verbs pass
+  CHECK(build(net + kLayers, one).cfg_batch() == 4);  // still known, for the summary
   CHECK_THROWS_WITH(build("[net]\nbatch=4\nsubdivisions=8\nwidth=4\nheight=4\nchannels=1\n" + kLayers),
                     Contains("q.cfg:3") && Contains("batch=4 / subdivisions=8") && Contains("0 images"));
 }

@@ -17,6 +17,9 @@ int verb_summary(int argc, char** argv) {
   a.expect_positional(1, 1, "one CFG");
   Network net = load_network(a.positional()[0], inference_options(a));
   std::fputs(net.summary().c_str(), stdout);
+  if (net.cfg_batch() != net.batch())
+    std::printf("(the cfg's own batch per pass, batch / subdivisions x time_steps, is %d; --batch N picks one)\n",
+                net.cfg_batch());
   return 0;
 }
 

@@ -48,6 +48,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   if (per_pass > INT_MAX)
     throw NetworkError(net.where("time_steps") + ": [net] batch / subdivisions x time_steps is out of the int range");
   n.batch_ = opt.smallest_batch ? time_steps : opt.batch > 0 ? opt.batch : int(per_pass);
+  n.cfg_batch_ = int(per_pass);
   if (n.batch_ < 1)
     throw NetworkError(net.where("subdivisions") + ": [net] batch=" + std::to_string(cfg_batch) + " / subdivisions=" +
                        std::to_string(subdivisions) + " is 0 images per forward pass");

@@ -41,6 +41,9 @@ class Network {
   const float* forward(const float* input, const std::function<void(int, double)>& on_layer = {});
 
   int batch() const { return batch_; }
+  // The cfg's own batch per forward pass (batch / subdivisions x time_steps),
+  // whatever NetworkOptions chose.
+  int cfg_batch() const { return cfg_batch_; }
   Shape3 input_shape() const { return input_; }
   Shape3 output_shape() const { return layers_.empty() ? input_ : layers_.back()->out(); }
   int size() const { return int(layers_.size()); }
@@ -59,7 +62,7 @@ class Network {
   // Gives each share_index layer its owner's current parameters.
   void share_parameters();
 
-  int batch_ = 1;
+  int batch_ = 1, cfg_batch_ = 1;
   Shape3 input_;
   uint64_t seen_ = 0;
   std::vector<std::unique_ptr<Layer>> layers_;
