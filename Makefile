@@ -4,6 +4,9 @@
 #   make sanitize        ASan+UBSan build into build-asan/ and run the tests
 #   make bench           run huge2-bench (ARGS="--suite dcgan --threads 1")
 #   make deps            install the Debian packages (scripts/install-deps.sh)
+#   make darknet         Darknet's own CLI with huge2 inside: $(BUILD)/darknet/darknet
+#                        (scripts/build-darknet.sh; needs the deb-src entry install-deps adds)
+#   make darknet-gpu     the same source as a GPU=1 CUDNN=1 program: $(BUILD)/darknet-gpu/darknet
 #   make GPU=1 CUDNN=1   require the CUDA backend (cuda/) and its cudnn algorithm;
 #                        GPU=0 / CUDNN=0 leave them out; unset, CMake builds them
 #                        wherever nvcc / cuDNN are found (HUGE2_CUDA=AUTO). The
@@ -33,7 +36,7 @@ else ifneq ($(CUDNN),)
 $(error CUDNN must be 1 or 0, got '$(CUDNN)')
 endif
 
-.PHONY: all test sanitize bench deps clean
+.PHONY: all test sanitize bench deps darknet darknet-gpu clean
 all:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
@@ -49,6 +52,12 @@ bench: all
 
 deps:
 	bash scripts/install-deps.sh
+
+darknet: all
+	bash scripts/build-darknet.sh $(BUILD)
+
+darknet-gpu:
+	bash scripts/build-darknet.sh --gpu $(BUILD)
 
 clean:
 	rm -rf build build-asan

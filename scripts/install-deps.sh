@@ -15,7 +15,33 @@ packages=(
   valgrind                   # scripts/memory-traffic.sh (cachegrind)
   libopencv-dev              # images for run/generate/segment (OpenCV codecs)
   python3                    # the plugin's Python ctypes example and its test
+  dpkg-dev                   # dpkg-source: `apt-get source darknet` for scripts/build-darknet.sh
 )
+
+# scripts/build-darknet.sh builds Darknet's own CLI from Debian's darknet
+# source package (apt-get source), which needs a deb-src entry: add one that
+# mirrors the configured deb entries when there is none.
+add_deb_src() {
+  if grep -qsE '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)' /etc/apt/sources.list /etc/apt/sources.list.d/*; then
+    return 1
+  fi
+  local src=/etc/apt/sources.list.d/huge2-deb-src
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | $sudo tee "$src.sources" >/dev/null
+  elif grep -qs '^deb ' /etc/apt/sources.list; then
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list | $sudo tee "$src.list" >/dev/null
+  else
+    echo "install-deps: no deb entry to mirror as deb-src; scripts/build-darknet.sh will skip" >&2
+    return 1
+  fi
+  echo "install-deps: added a deb-src entry ($src.*) for apt-get source darknet"
+}
+
+sudo=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo="sudo"; fi
+if [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; then
+  if add_deb_src; then $sudo apt-get update -qq || true; fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,10 +52,9 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+if [ "$(id -u)" -ne 0 ] && [ -z "$sudo" ]; then
+  echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
 fi
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -qq

@@ -5,8 +5,11 @@
 #     for the DCGAN generator and a segmentation net, and their peak memory,
 #  3. runs the README's plugin examples: a C program and a Python ctypes script
 #     on the packaged libdarknet.so, stock and with libhuge2_darknet.so,
-#  4. runs the layer benchmark (huge2-bench) on the DCGAN and segmentation suites.
-# Outputs land in build/main-job/. Arguments go to huge2-bench (step 3), e.g.
+#  4. builds Darknet's own command line with huge2 inside (scripts/build-darknet.sh)
+#     and prints `darknet speed` for the DCGAN generator and the ERFNet-like net,
+#     stock and -huge2 cfgs,
+#  5. runs the layer benchmark (huge2-bench) on the DCGAN and segmentation suites.
+# Outputs land in build/main-job/. Arguments go to huge2-bench (step 5), e.g.
 #   bash scripts/main.sh --threads 1 --repeats 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,6 +66,19 @@ if [ -f $plugin/libhuge2_darknet.so ]; then
   run $plugin/darknet-predict cfg/erfnet-like.cfg "$out/erfnet-like.weights" --repeats 3 --save "$out/erfnet-stock.bin"
   run $plugin/darknet-predict cfg/erfnet-like-huge2.cfg "$out/erfnet-like.weights" --repeats 3 \
     --compare "$out/erfnet-stock.bin"
+fi
+
+step "Darknet's own command line with huge2 inside (scripts/build-darknet.sh): darknet speed, stock vs -huge2"
+if bash scripts/build-darknet.sh build; then
+  for pair in "dcgan64 20" "erfnet-like 3"; do
+    name=${pair% *} passes=${pair#* }
+    for cfg in "$name" "$name-huge2"; do
+      printf '%-20s ' "$cfg"
+      env -u DISPLAY build/darknet/darknet speed "cfg/$cfg.cfg" "$passes" 2>/dev/null | grep 'sec/eval' || echo "(failed)"
+    done
+  done
+else
+  echo "(skipped: build/darknet/darknet could not be built, see above)"
 fi
 
 step "layer benchmark: DCGAN and segmentation suites (huge2-bench)"

@@ -114,14 +114,21 @@ TEST_CASE("cfg: comments and blank lines are skipped but counted", "[cfg]") {
   CHECK(s.get_int("width", 0) == 3);
 }
 
-TEST_CASE("cfg: a comment after a value is part of the value, as in Darknet", "[cfg]") {
-  const Section s = section_of("size=3 # kernel\nactivation=leaky;x\n");
+TEST_CASE("cfg: a comment after a value is part of the value; numbers read their leading part, as in Darknet",
+          "[cfg]") {
+  const Section s = section_of("size=3 # kernel\nactivation=leaky;x\nbatch=128  # 64\n");
   CHECK(s.get_string("size", "") == "3#kernel");
-  CHECK_THROWS_AS(s.get_int("size", 0), CfgError);
-  CHECK_THROWS_WITH(s.get_int("size", 0),
-                    Equals("t.cfg:2: [deconvolutional] size='3#kernel' is not an integer"
-                           " (a comment after a value is part of the value)"));
+  CHECK(s.value_warnings().empty());  // a string read in full
+  CHECK(s.get_int("size", 0) == 3);   // atoi("3#kernel")
+  CHECK(s.get_int("batch", 0) == 128);
   CHECK(s.get_string("activation", "") == "leaky;x");
+  CHECK(s.value_warnings() ==
+        std::vector<std::string>{"t.cfg:2: [deconvolutional] size='3#kernel': Darknet reads the leading number: 3, "
+                                 "'#kernel' ignored (a comment after a value is part of the value)",
+                                 "t.cfg:4: [deconvolutional] batch='128#64': Darknet reads the leading number: 128, "
+                                 "'#64' ignored (a comment after a value is part of the value)"});
+  s.get_int("size", 0);  // reading again does not repeat the warning
+  CHECK(s.value_warnings().size() == 2);
 }
 
 TEST_CASE("cfg: get_int accepts an optional sign and digits only", "[cfg]") {
@@ -138,7 +145,24 @@ TEST_CASE("cfg: get_int accepts an optional sign and digits only", "[cfg]") {
   CHECK(s.get_int("absent", 42) == 42);
   CHECK(s.get_int("absent", -1) == -1);
 
-  for (const char* bad : {"3.0", "3abc", "abc", "", "+", "-", "--1", "+-1", "0x10", "1e3", "1,2", "３"}) {
+  // Leading number and trailing text: atoi's value, and a warning naming the line.
+  struct Lenient {
+    const char* value;
+    int want;
+    const char* ignored;
+  };
+  for (const Lenient& l : {Lenient{"3.0", 3, ".0"}, Lenient{"3abc", 3, "abc"}, Lenient{"0x10", 0, "x10"},
+                           Lenient{"1e3", 1, "e3"}, Lenient{"1,2", 1, ",2"}, Lenient{"-7#x", -7, "#x"}}) {
+    INFO("value '" << l.value << "'");
+    const Section b = section_of(std::string("size=") + l.value + "\n");
+    CHECK(b.get_int("size", 0) == l.want);
+    REQUIRE(b.value_warnings().size() == 1);
+    CHECK_THAT(b.value_warnings()[0], StartsWith(std::string("t.cfg:2: [deconvolutional] size='") + l.value +
+                                                 "': Darknet reads the leading number: " + std::to_string(l.want) +
+                                                 ", '" + l.ignored + "' ignored"));
+  }
+  // No leading number at all (atoi would give 0): an error.
+  for (const char* bad : {"abc", "", "+", "-", "--1", "+-1", "３", "x3"}) {
     INFO("value '" << bad << "'");
     const Section b = section_of(std::string("size=") + bad + "\n");
     CHECK_THROWS_WITH(b.get_int("size", 0),
@@ -170,7 +194,15 @@ TEST_CASE("cfg: get_float accepts what strtof reads in full, finite only", "[cfg
   CHECK(s.get_float("g", 0) == 3.f);
   CHECK(s.get_float("absent", 0.125f) == 0.125f);
 
-  for (const char* bad : {"", "abc", "1.5x", "0,001", "1.2.3", "e5", "."}) {
+  for (const auto& [text, want] : std::vector<std::pair<const char*, float>>{{"1.5x", 1.5f}, {"0,001", 0.f},
+                                                                            {"1.2.3", 1.2f}, {".5#half", .5f}}) {
+    INFO("value '" << text << "'");
+    const Section b = section_of(std::string("momentum=") + text + "\n");
+    CHECK(b.get_float("momentum", 7) == want);  // atof's value
+    REQUIRE(b.value_warnings().size() == 1);
+    CHECK_THAT(b.value_warnings()[0], StartsWith(std::string("t.cfg:2: [deconvolutional] momentum='") + text + "'"));
+  }
+  for (const char* bad : {"", "abc", "e5", "."}) {
     INFO("value '" << bad << "'");
     const Section b = section_of(std::string("momentum=") + bad + "\n");
     CHECK_THROWS_WITH(b.get_float("momentum", 0),
@@ -199,6 +231,14 @@ TEST_CASE("cfg: get_int_list splits on commas, every element an int", "[cfg]") {
   CHECK(s.get_int_list("layers") == std::vector<int>{-1, 4});
   CHECK(s.get_int_list("one") == std::vector<int>{5});
   CHECK(s.get_int_list("many") == std::vector<int>{1, -3, 4, 0});
+  CHECK(s.value_warnings().empty());
+  // atoi per element, as Darknet's route parser: trailing text ignored with a warning.
+  const Section lenient = section_of("layers=1;2\nmore=-1,61#from-yolo\n", "route");
+  CHECK(lenient.get_int_list("layers") == std::vector<int>{1});
+  CHECK(lenient.get_int_list("more") == std::vector<int>{-1, 61});
+  REQUIRE(lenient.value_warnings().size() == 2);
+  CHECK_THAT(lenient.value_warnings()[1], Contains("more='-1,61#from-yolo'") && Contains("element 2 = 61") &&
+                                              Contains("'#from-yolo' ignored"));
   CHECK_THROWS_WITH(s.get_int_list("absent"), Equals("t.cfg:1: [route] needs 'absent' (a list of integers)"));
 
   struct Bad {
@@ -211,8 +251,6 @@ TEST_CASE("cfg: get_int_list splits on commas, every element an int", "[cfg]") {
       {",1", "element 1 ('') is not an integer"},
       {"", "element 1 ('') is not an integer"},
       {"1,a", "element 2 ('a') is not an integer"},
-      {"1;2", "element 1 ('1;2') is not an integer"},
-      {"1,2.5", "element 2 ('2.5') is not an integer"},
       {"0,3000000000", "element 2 ('3000000000') is out of the int range"},
   };
   for (const Bad& b : bads) {
@@ -339,14 +377,14 @@ TEST_CASE("cfg: malformed files name the file and the exact line", "[cfg]") {
       {"empty_section_name.cfg", Read::parse, 0, "", 3, "empty section name '[]'"},
       {"no_equals.cfg", Read::parse, 0, "", 4, "expected key=value, got 'height 1'"},
       {"empty_key.cfg", Read::parse, 0, "", 3, "empty key in '= 3'"},
-      {"bad_int.cfg", Read::get_int, 1, "size", 5, "[deconvolutional] size='3x' is not an integer"},
+      {"bad_int.cfg", Read::get_int, 1, "size", 5, "[deconvolutional] size='x3' is not an integer"},
       {"int_overflow.cfg", Read::require_int, 1, "filters", 4,
        "[deconvolutional] filters='2147483648' is out of the int range"},
-      {"bad_float.cfg", Read::get_float, 0, "learning_rate", 3, "[net] learning_rate='0,001' is not a number"},
+      {"bad_float.cfg", Read::get_float, 0, "learning_rate", 3, "[net] learning_rate=',001' is not a number"},
       {"bad_int_list.cfg", Read::get_int_list, 2, "layers", 7,
        "[route] layers='-1,,2' element 2 ('') is not an integer"},
       {"trailing_comment.cfg", Read::get_int, 1, "size", 4,
-       "[deconvolutional] size='4#kernelsize' is not an integer (a comment after a value is part of the value)"},
+       "[deconvolutional] size='#4kernelsize' is not an integer (a comment after a value is part of the value)"},
   };
   for (const Case& k : cases) {
     const std::string path = kDir + "bad/" + k.file;

@@ -137,7 +137,7 @@ TEST_CASE("network errors: [net] with no layers", "[network]") {
 }
 
 TEST_CASE("network errors: unknown layer types", "[network]") {
-  expect_error(kNet4x4 + "\n[yolo]\nmask=0\n", {6}, {"unknown layer type", "[yolo]"});
+  expect_error(kNet4x4 + "\n[Gaussian_yolo]\nmask=0\n", {6}, {"unknown layer type", "[Gaussian_yolo]"});
   expect_error(kNet4x4 + "[maxpool]\nsize=2\nstride=2\n[foo]\n", {8}, {"unknown layer type", "[foo]", "layer 1"});
 }
 
@@ -157,13 +157,11 @@ TEST_CASE("network errors: route of layers with different width and height", "[n
                {"width", "height", "4 x 4", "2 x 2"});
 }
 
-TEST_CASE("network errors: shortcut of a different shape", "[network]") {
-  // layer 0: 4x4x1; layer 1: 8x8x1 (upsample); layer 2 (line 9): shortcut from layer 0.
-  expect_error(kNet4x4 + "[maxpool]\nsize=1\n[upsample]\nstride=2\n[shortcut]\nfrom=0\n", {9, 10},
-               {"shape", "8 x 8 x 1", "4 x 4 x 1"});
-  // Same width and height, different channels: layer 1 has 2 filters.
-  expect_error(kNet4x4 + "[maxpool]\nsize=1\n[convolutional]\nfilters=2\nsize=1\n[shortcut]\nfrom=-2\n", {10, 11},
-               {"shape"});
+TEST_CASE("network errors: shortcut whose width and height scale differently", "[network]") {
+  // layer 0: 4x4x1; layer 1: 4x2x1 (crop); layer 2 (line 10): shortcut from layer 0 --
+  // width ratio 1, height ratio 2, which Darknet's shortcut_cpu asserts against.
+  expect_error(kNet4x4 + "[maxpool]\nsize=1\n[crop]\ncrop_width=4\ncrop_height=2\n[shortcut]\nfrom=0\n", {10, 11},
+               {"scale by the same factor", "4 x 4 x 1", "4 x 2 x 1"});
   // from a later layer
   expect_error(kNet4x4 + "[maxpool]\nsize=1\n[shortcut]\nfrom=3\n", {7, 8}, {"from=3", "earlier"});
 }
@@ -235,7 +233,7 @@ TEST_CASE("network errors: zero or negative counts", "[network]") {
 }
 
 TEST_CASE("network errors: a malformed number names its line and layer", "[network]") {
-  expect_error(kNet4x4 + "[maxpool]\nsize=1\n[convolutional]\nfilters=1\nsize=3x\n", {9}, {"size", "3x", "layer 1"});
+  expect_error(kNet4x4 + "[maxpool]\nsize=1\n[convolutional]\nfilters=1\nsize=x3\n", {9}, {"size", "x3", "layer 1"});
 }
 
 // ---------------------------------------------------------------- unused keys

@@ -36,6 +36,12 @@ NetworkOptions network_options(const Args& a) {
   return o;
 }
 
+NetworkOptions inference_options(const Args& a) {
+  NetworkOptions o = network_options(a);
+  if (o.batch == 0) o.batch = 1;
+  return o;
+}
+
 int apply_threads(const Args& a) {
   const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
   const int t = a.get_int("threads", hw, 1);

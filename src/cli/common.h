@@ -14,6 +14,9 @@ namespace huge2::cli {
 extern const std::set<std::string> kNetworkOptions;
 NetworkOptions network_options(const Args& a);
 constexpr int kMaxThreads = 1024;
+// The same for a verb that runs inference: batch 1 unless --batch says
+// otherwise (as `darknet detector test` does), whatever the cfg's training batch.
+NetworkOptions inference_options(const Args& a);
 // Applies --threads (default: all hardware threads; at most kMaxThreads) and returns the count.
 int apply_threads(const Args& a);
 // Builds, prints the unused-key and duplicate-key warnings once (stderr).

@@ -21,6 +21,8 @@ const char* const kUsage =
     "                                  DCGAN samples from seeded latent vectors, as a PNG grid\n"
     "  segment CFG WEIGHTS IMAGE [--output-prefix P] [--alpha A]\n"
     "                                  per-pixel classes: P-classes.png, P-overlay.png, histogram\n"
+    "  detect CFG WEIGHTS IMAGE [--thresh T] [--nms N] [--names FILE] [--output OUT.png]\n"
+    "                                  YOLO boxes ([yolo]/[region]) as Darknet's detector test\n"
     "  bench CFG [WEIGHTS] [--compare] per-layer timing; --compare runs stock and huge2 algorithms\n"
     "  compare CFG WEIGHTS             the real Darknet library (libdarknet.so) against huge2\n"
     "  init-weights CFG OUT.weights [--seed N]\n"
@@ -36,6 +38,7 @@ const Verb kVerbs[] = {
     {"bench", huge2::cli::verb_bench},       {"compare", huge2::cli::verb_compare},
     {"init-weights", huge2::cli::verb_init_weights},
     {"generate", huge2::cli::verb_generate},  {"segment", huge2::cli::verb_segment},
+    {"detect", huge2::cli::verb_detect},
 };
 
 }  // namespace

@@ -29,7 +29,7 @@ int verb_bench(int argc, char** argv) {
       "usage: huge2 bench CFG [WEIGHTS] [--compare] [--repeats N] [--seed N] [--algorithm A] [--threads N] [--batch N]\n"
       "                  [--max-memory SIZE]\n"
       "Times every layer (median of N runs after a warm-up; default 10) on a seeded random\n"
-      "input; without WEIGHTS the layers get seeded random weights. --compare builds the\n"
+      "input (batch 1 unless --batch N); without WEIGHTS the layers get seeded random weights. --compare builds the\n"
       "network twice, every eligible layer on the stock (darknet) algorithm and on huge2,\n"
       "runs them alternately, and prints per-layer speedup and the largest absolute\n"
       "difference of each layer's output.\n";
@@ -45,7 +45,7 @@ int verb_bench(int argc, char** argv) {
   const bool compare = a.flag("compare");
   if (compare && a.has("algorithm")) throw UsageError("--compare runs both algorithms; drop --algorithm");
 
-  NetworkOptions opt = network_options(a);
+  NetworkOptions opt = inference_options(a);
   std::vector<std::unique_ptr<Network>> nets;
   std::vector<std::string> names;
   if (compare) {

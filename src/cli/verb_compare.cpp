@@ -12,15 +12,19 @@ namespace huge2::cli {
 
 int verb_compare(int argc, char** argv) {
   static const char* usage =
-      "usage: huge2 compare CFG WEIGHTS [--repeats N] [--seed N] [--threads N] [--max-memory SIZE]\n"
+      "usage: huge2 compare CFG WEIGHTS [--repeats N] [--seed N] [--threads N] [--algorithm A] [--batch N]\n"
+      "                    [--max-memory SIZE]\n"
       "Loads CFG and WEIGHTS into the real Darknet library (libdarknet.so, the 2018 original)\n"
-      "and into huge2 (algorithms as the cfg says), runs both on one seeded random input and\n"
+      "and into huge2 (algorithms as the cfg says, or every eligible layer on --algorithm\n"
+      "darknet|huge2), both at batch 1 unless --batch N, runs both on one seeded random input and\n"
       "prints each layer's median time in both (N runs after a warm-up, default 3) and the\n"
       "largest absolute difference of its output.\n"
       "Where the packaged Darknet computes a layer differently (it has no dilation and runs\n"
       "such layers undilated; it ignores the padding of 1x1 convolutions), that layer and all\n"
       "after it are compared against huge2's own stock (darknet) algorithm instead.\n";
-  Args a(argc, argv, 2, {"repeats", "seed", "threads", "max-memory"}, {"help"});
+  auto valued = kNetworkOptions;
+  valued.insert({"repeats", "seed"});
+  Args a(argc, argv, 2, valued, {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and WEIGHTS");
 #ifndef HUGE2_HAVE_DARKNET
@@ -31,14 +35,14 @@ int verb_compare(int argc, char** argv) {
   const int repeats = a.get_int("repeats", 3, 1);
   const unsigned seed = unsigned(a.get_int("seed", 1, 0));
   const int threads = apply_threads(a);
-  const NetworkOptions opt = network_options(a);
+  const NetworkOptions opt = inference_options(a);
   Network net = load_network(cfg, opt);
   net.load_weights(weights);
   NetworkOptions stock_opt = opt;
   stock_opt.algorithm = Algorithm::darknet;
   Network stock_algo = load_network(cfg, stock_opt, true);
   stock_algo.load_weights(weights);
-  peers::StockDarknetNetwork dn(cfg, weights);
+  peers::StockDarknetNetwork dn(cfg, weights, net.batch());
   if (dn.layers() != net.size() || dn.inputs() != int(net.input_shape().size()) || dn.batch() != net.batch())
     throw std::runtime_error("stock Darknet built " + std::to_string(dn.layers()) + " layers with " +
                              std::to_string(dn.inputs()) + " inputs, huge2 " + std::to_string(net.size()) + " with " +

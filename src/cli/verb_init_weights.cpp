@@ -10,11 +10,15 @@ int verb_init_weights(int argc, char** argv) {
   static const char* usage =
       "usage: huge2 init-weights CFG OUT.weights [--seed N]\n"
       "Writes seeded random weights (He-scaled; batch-norm statistics near 1) in Darknet's\n"
-      ".weights format (version 0.2.0), readable by Darknet and by huge2. Default seed 1.\n";
+      ".weights format (version 0.2.0), readable by Darknet and by huge2. Default seed 1.\n"
+      "The network is built at batch 1 (one sequence for recurrent cfgs): weights do not depend\n"
+      "on the batch, and a training cfg's batch would allocate activations for nothing.\n";
   Args a(argc, argv, 2, {"seed"}, {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and OUT.weights");
-  Network net = load_network(a.positional()[0], {});
+  NetworkOptions opt;
+  opt.smallest_batch = true;
+  Network net = load_network(a.positional()[0], opt);
   const int seed = a.get_int("seed", 1, 0);
   net.randomize(unsigned(seed));
   net.save_weights(a.positional()[1]);

@@ -1,7 +1,9 @@
 // Darknet .cfg reader: see cfg.h for the rules. Darknet's own reader turns
 // unparsable numbers into 0 (atoi/atof) and skips lines it cannot read; here
-// every such case is a CfgError with "FILE:LINE", so a typo in a cfg stops
-// the load instead of silently building a different network.
+// a value with no leading number and a line that cannot be read are CfgErrors
+// with "FILE:LINE", so a typo stops the load instead of silently building a
+// different network. A value with a leading number and trailing text
+// ("128#64" from "batch=128  # 64") reads as Darknet reads it, with a warning.
 #include "cfg.h"
 
 #include <algorithm>
@@ -36,19 +38,35 @@ std::string comment_hint(const std::string& value) {
                  comment_hint(o.value));
 }
 
-// Optional sign and decimal digits only: no "3.0", "3abc", "0x10" or "" (which
-// Darknet's atoi would read as 3, 3, 0 and 0).
+// Optional sign and decimal digits at the start of text, as atoi reads them
+// (the cfg reader has already removed whitespace). `used` is how many
+// characters the number took; what follows is left to the caller. No digits
+// ("abc", "", "+") is malformed, where atoi would return 0.
 enum class IntParse { ok, malformed, overflow };
-IntParse parse_int(const std::string& text, int& out) {
-  const size_t i = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
-  if (i == text.size()) return IntParse::malformed;
-  for (size_t j = i; j < text.size(); ++j)
-    if (text[j] < '0' || text[j] > '9') return IntParse::malformed;
+IntParse parse_int(const std::string& text, int& out, size_t& used) {
+  size_t i = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
+  const size_t digits = i;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == digits) return IntParse::malformed;
+  used = i;
   errno = 0;
-  const long long v = std::strtoll(text.c_str(), nullptr, 10);
+  const long long v = std::strtoll(text.substr(0, i).c_str(), nullptr, 10);
   if (errno == ERANGE || v < INT_MIN || v > INT_MAX) return IntParse::overflow;
   out = int(v);
   return IntParse::ok;
+}
+
+// Records that only the first `used` characters of o's value were read.
+void note_lenient(const Section& s, const Option& o, const std::string& item, size_t used, const std::string& read_as) {
+  if (used == item.size()) return;
+  std::string w = read_as + ", '" + item.substr(used) + "' ignored";
+  if (item.find_first_of("#;", used) != std::string::npos) w += " (a comment after a value is part of the value)";
+  const std::string head = at(s.file, o.line) + ": [" + s.type + "] " + o.key + "='" + o.value +
+                           "': Darknet reads the leading number: ";
+  if (o.lenient_warning.empty())
+    o.lenient_warning = head + w;
+  else if (o.lenient_warning.find(w) == std::string::npos)  // a getter may run twice on one key
+    o.lenient_warning += "; " + w;
 }
 
 // The first occurrence counts, as in Darknet's option_find.
@@ -73,8 +91,9 @@ int Section::require_int(const std::string& key) const {
   if (!o) throw CfgError(at(file, line) + ": [" + type + "] needs '" + key + "' (an integer)");
   o->used = true;
   int v = 0;
-  switch (parse_int(o->value, v)) {
-    case IntParse::ok: return v;
+  size_t used = 0;
+  switch (parse_int(o->value, v, used)) {
+    case IntParse::ok: note_lenient(*this, *o, o->value, used, std::to_string(v)); return v;
     case IntParse::malformed: bad_value(*this, *o, "is not an integer");
     case IntParse::overflow: bad_value(*this, *o, "is out of the int range");
   }
@@ -85,13 +104,17 @@ float Section::get_float(const std::string& key, float fallback) const {
   const Option* o = find(*this, key);
   if (!o) return fallback;
   o->used = true;
-  // Whatever strtof reads in full ("1e-3", ".5", "-2"); "nan", "inf" and values
-  // that overflow a float parse but are refused: no layer parameter wants them.
+  // What strtof (like Darknet's atof) reads at the start ("1e-3", ".5", "-2");
+  // trailing text is ignored with a warning. "nan", "inf" and values that
+  // overflow a float parse but are refused: no layer parameter wants them.
   const char* begin = o->value.c_str();
   char* end = nullptr;
   const float v = std::strtof(begin, &end);
-  if (o->value.empty() || end != begin + o->value.size()) bad_value(*this, *o, "is not a number");
+  if (end == begin) bad_value(*this, *o, "is not a number");
   if (!std::isfinite(v)) bad_value(*this, *o, "is not a finite number");
+  char shown[32];
+  std::snprintf(shown, sizeof shown, "%g", double(v));
+  note_lenient(*this, *o, o->value, size_t(end - begin), shown);
   return v;
 }
 
@@ -112,14 +135,23 @@ std::vector<int> Section::get_int_list(const std::string& key) const {
     const size_t comma = o->value.find(',', start);
     const std::string item = o->value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     int v = 0;
-    const IntParse r = parse_int(item, v);
+    size_t used = 0;
+    const IntParse r = parse_int(item, v, used);
     if (r != IntParse::ok)
       bad_value(*this, *o, "element " + std::to_string(out.size() + 1) + " ('" + item + "') " +
                                (r == IntParse::overflow ? "is out of the int range" : "is not an integer"));
+    note_lenient(*this, *o, item, used, "element " + std::to_string(out.size() + 1) + " = " + std::to_string(v));
     out.push_back(v);
     if (comma == std::string::npos) return out;
     start = comma + 1;
   }
+}
+
+std::vector<std::string> Section::value_warnings() const {
+  std::vector<std::string> out;
+  for (const Option& o : options)
+    if (!o.lenient_warning.empty()) out.push_back(o.lenient_warning);
+  return out;
 }
 
 std::vector<const Option*> Section::unused() const {

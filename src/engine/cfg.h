@@ -1,9 +1,12 @@
 // Darknet .cfg files: sections in brackets, key=value options, '#' and ';'
 // comments, blank lines. Parsing follows Darknet's reader (whitespace is
-// insignificant anywhere on a line, the first section starts the network),
-// but is stricter where Darknet silently guesses: a line that is neither a
-// section, a comment nor key=value, a number that does not parse, or an
-// option before the first section is an error naming file and line.
+// insignificant anywhere on a line, the first section starts the network;
+// numbers are read the way atoi/atof read them: the leading number counts and
+// trailing text, e.g. an inline "# comment", is ignored with a warning), but
+// is stricter where Darknet silently guesses: a line that is neither a
+// section, a comment nor key=value, a value with no leading number (Darknet
+// reads 0), or an option before the first section is an error naming file and
+// line.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -21,6 +24,9 @@ struct Option {
   std::string key, value;
   int line = 0;
   mutable bool used = false;  // set by the getters; what stays false is reported as unused
+  // Set by a numeric getter that read only the value's leading number (as
+  // Darknet's atoi/atof do): "FILE:LINE: ..." saying what was ignored.
+  mutable std::string lenient_warning;
 };
 
 class Section {
@@ -39,6 +45,8 @@ class Section {
   float get_float(const std::string& key, float fallback) const;
   std::string get_string(const std::string& key, const std::string& fallback) const;
   std::vector<int> get_int_list(const std::string& key) const;  // "1, -3,4"; CfgError when missing
+  // The lenient_warning of every option read so far, in file order.
+  std::vector<std::string> value_warnings() const;
   // Options no getter has read, in file order.
   std::vector<const Option*> unused() const;
   // "FILE:LINE [type]", for messages about the section as a whole.

@@ -68,6 +68,11 @@ class Layer {
   virtual size_t parameter_count() const { return 0; }
   // Fills the parameters with seeded random values of sane scale.
   virtual void randomize(unsigned /*seed*/) {}
+  // AlexeyAB's share_index: the earlier layer whose parameters this one
+  // uses (and does not store in .weights), or -1.
+  virtual int shares_parameters_of() const { return -1; }
+  // Called by the network with that layer whenever its parameters change.
+  virtual void take_parameters_from(const Layer& /*owner*/) {}
 
  protected:
   Shape3 in_, out_;
@@ -77,6 +82,7 @@ class Layer {
 struct BuildContext {
   int index = 0;   // this layer's index (0 = first after [net])
   int batch = 1;
+  int time_steps = 1;  // [net] time_steps: recurrent layers split the batch into that many steps
   Shape3 input;    // the previous layer's output (or the network input)
   std::vector<Shape3> earlier;  // outputs of layers 0..index-1
   bool huge2_default = false;   // [net] huge2=1

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -17,9 +18,9 @@ namespace {
 
 // [net] keys that matter for training only: accepted, not reported as unused.
 constexpr const char* kTrainingKeys[] = {
-    "subdivisions", "momentum", "decay", "learning_rate", "burn_in", "max_batches", "policy", "steps",
+    "momentum", "decay", "learning_rate", "burn_in", "max_batches", "policy", "steps",
     "scales", "step", "gamma", "power", "angle", "saturation", "exposure", "hue", "aspect", "max_crop",
-    "min_crop", "center", "adam", "B1", "B2", "eps", "time_steps", "notruth", "random", "jitter",
+    "min_crop", "center", "adam", "B1", "B2", "eps", "notruth", "random", "jitter",
     "flip", "max_ratio", "min_ratio", "clip", "seed"};
 
 int net_int(const cfg::Section& s, const char* key, int fallback, int min) {
@@ -66,8 +67,19 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
     throw NetworkError(net.where() + ": the first section must be [net] or [network]");
   Network n;
   n.warnings_ = c.warnings;
-  n.batch_ = opt.batch > 0 ? opt.batch : net_int(net, "batch", 1, 1);
-  if (opt.batch > 0) net.get_int("batch", 1);  // read, so it is not reported unused
+  // Darknet's parse_net_options: the batch one forward pass holds is
+  // batch / subdivisions (a training cfg's batch=64 subdivisions=16 runs 4),
+  // times time_steps (recurrent nets).
+  const int cfg_batch = net_int(net, "batch", 1, 1), subdivisions = net_int(net, "subdivisions", 1, 1);
+  const int time_steps = net_int(net, "time_steps", 1, 1);
+  const long long per_pass = (long long)(cfg_batch / subdivisions) * time_steps;
+  if (per_pass > INT_MAX)
+    throw NetworkError(net.where("time_steps") + ": [net] batch / subdivisions x time_steps is out of the int range");
+  n.batch_ = opt.smallest_batch ? time_steps : opt.batch > 0 ? opt.batch : int(per_pass);
+  n.cfg_batch_ = int(per_pass);
+  if (n.batch_ < 1)
+    throw NetworkError(net.where("subdivisions") + ": [net] batch=" + std::to_string(cfg_batch) + " / subdivisions=" +
+                       std::to_string(subdivisions) + " is 0 images per forward pass");
   n.input_ = {net_int(net, "channels", 0, 0), net_int(net, "height", 0, 0), net_int(net, "width", 0, 0)};
   const int inputs = net_int(net, "inputs", 0, 0);
   if (n.input_.size() == 0) {
@@ -82,6 +94,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
 
   BuildContext ctx;
   ctx.batch = n.batch_;
+  ctx.time_steps = time_steps;
   ctx.input = n.input_;
   ctx.huge2_default = default_huge2 == 1;
   ctx.override_algorithm = opt.algorithm;
@@ -111,6 +124,9 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
     n.layers_.push_back(std::move(layer));
   }
   if (n.layers_.empty()) throw NetworkError(c.file + ": the cfg has a [net] section but no layers");
+  n.share_parameters();  // checks share_index owners now, with file:line
+  for (const cfg::Section& s : c.sections)
+    for (const std::string& w : s.value_warnings()) n.warnings_.push_back(w);
   for (const cfg::Section& s : c.sections)
     for (const cfg::Option* o : s.unused())
       n.unused_.push_back(s.file + ":" + std::to_string(o->line) + ": [" + s.type + "] unused key '" + o->key + "'");
@@ -164,6 +180,7 @@ void Network::load_weights(const std::string& path) {
   }
   r.expect_end();
   seen_ = r.header().seen;
+  share_parameters();
   // Loading rebuilds packed operators; their workspaces cannot grow, but check.
   size_t ws = 0;
   for (const auto& l : layers_) ws = std::max(ws, l->workspace_bytes());
@@ -182,6 +199,12 @@ void Network::save_weights(const std::string& path) const {
 void Network::randomize(unsigned seed) {
   require_allocated("randomize");
   for (int i = 0; i < size(); ++i) layers_[i]->randomize(seed + 7919u * unsigned(i));
+  share_parameters();
+}
+
+void Network::share_parameters() {
+  for (auto& l : layers_)
+    if (l->shares_parameters_of() >= 0) l->take_parameters_from(*layers_[l->shares_parameters_of()]);
 }
 
 const float* Network::forward(const float* input, const std::function<void(int, double)>& on_layer) {

@@ -22,6 +22,9 @@ struct NetworkOptions {
   bool shapes_only = false;
   // Memory budget in bytes: 0 = MemAvailable (/proc/meminfo), when readable.
   uint64_t max_memory = 0;
+  // For work on the parameters only (init-weights): the smallest batch the
+  // layers accept (one image; one sequence of [net] time_steps), not the cfg's.
+  bool smallest_batch = false;
 };
 
 // What a network needs, computed before it allocates (memory_plan()).
@@ -51,6 +54,9 @@ class Network {
   const float* forward(const float* input, const std::function<void(int, double)>& on_layer = {});
 
   int batch() const { return batch_; }
+  // The cfg's own batch per forward pass (batch / subdivisions x time_steps),
+  // whatever NetworkOptions chose.
+  int cfg_batch() const { return cfg_batch_; }
   Shape3 input_shape() const { return input_; }
   Shape3 output_shape() const { return layers_.empty() ? input_ : layers_.back()->out(); }
   int size() const { return int(layers_.size()); }
@@ -72,8 +78,10 @@ class Network {
  private:
   Network() = default;
   void require_allocated(const char* what) const;
+  // Gives each share_index layer its owner's current parameters.
+  void share_parameters();
 
-  int batch_ = 1;
+  int batch_ = 1, cfg_batch_ = 1;
   Shape3 input_;
   uint64_t seen_ = 0;
   std::vector<std::unique_ptr<Layer>> layers_;

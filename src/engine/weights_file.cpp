@@ -8,11 +8,19 @@ namespace {
 
 std::string describe_errno() { return std::strerror(errno); }
 
+std::FILE* open_or_throw(const std::string& path, const char* mode, const char* doing) {
+  std::FILE* f = std::fopen(path.c_str(), mode);
+  if (!f) throw WeightsError(path + ": cannot " + doing + " (" + describe_errno() + ")");
+  return f;
+}
+
 }  // namespace
 
-WeightReader::WeightReader(const std::string& path) : path_(path) {
-  file_.reset(std::fopen(path.c_str(), "rb"));
-  if (!file_) throw WeightsError(path + ": cannot open (" + describe_errno() + ")");
+WeightReader::WeightReader(const std::string& path) : WeightReader(open_or_throw(path, "rb", "open"), path) {}
+
+WeightReader::WeightReader(std::FILE* file, const std::string& path) : path_(path) {
+  file_.reset(file);
+  if (!file_) throw WeightsError(path + ": cannot open");
   if (std::fseek(file_.get(), 0, SEEK_END) != 0) throw WeightsError(path + ": cannot seek");
   const long end = std::ftell(file_.get());
   if (end < 0) throw WeightsError(path + ": cannot tell its size");
@@ -77,9 +85,12 @@ void WeightReader::expect_end() {
                        " used): it belongs to another cfg");
 }
 
-WeightWriter::WeightWriter(const std::string& path, const WeightsHeader& h) : path_(path) {
-  file_.reset(std::fopen(path.c_str(), "wb"));
-  if (!file_) throw WeightsError(path + ": cannot create (" + describe_errno() + ")");
+WeightWriter::WeightWriter(const std::string& path, const WeightsHeader& h)
+    : WeightWriter(open_or_throw(path, "wb", "create"), path, h) {}
+
+WeightWriter::WeightWriter(std::FILE* file, const std::string& path, const WeightsHeader& h) : path_(path) {
+  file_.reset(file);
+  if (!file_) throw WeightsError(path + ": cannot create");
   const int32_t v[3] = {h.major, h.minor, h.revision};
   std::fwrite(v, sizeof(int32_t), 3, file_.get());
   if (h.wide_seen()) {

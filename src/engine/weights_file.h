@@ -27,6 +27,8 @@ struct WeightsHeader {
 class WeightReader {
  public:
   explicit WeightReader(const std::string& path);  // reads the header; WeightsError if it cannot
+  // Reads from an open stream (e.g. fmemopen), owned from here on; `name` stands for the path in messages.
+  WeightReader(std::FILE* file, const std::string& name);
   const WeightsHeader& header() const { return header_; }
   // Before the first layer: the cfg's parameters take `bytes`. When the file
   // would match exactly with an 8-byte 'seen' but its version says 4, blames
@@ -54,6 +56,8 @@ class WeightWriter {
  public:
   // Writes the header (Darknet's own: 0.2.0, 8-byte seen).
   WeightWriter(const std::string& path, const WeightsHeader& header = {});
+  // Writes to an open stream (e.g. open_memstream), owned from here on.
+  WeightWriter(std::FILE* file, const std::string& name, const WeightsHeader& header = {});
   void write(const float* src, size_t n);
   void close();  // flushes; WeightsError on failure (also checked on destruction, silently)
 

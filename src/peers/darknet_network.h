@@ -7,10 +7,20 @@
 
 namespace huge2::peers {
 
+// One box of Darknet's get_network_boxes (centre, size relative to the image).
+struct StockDetection {
+  float x, y, w, h, objectness;
+  std::vector<float> prob;
+};
+
+// Darknet's load_image_color + letterbox_image: the network input for an image file.
+std::vector<float> stock_letterbox(const std::string& image_path, int w, int h, int* image_w, int* image_h);
+
 class StockDarknetNetwork {
  public:
   // weights may be empty: then the layers keep Darknet's own initial values.
-  StockDarknetNetwork(const std::string& cfg_path, const std::string& weights_path);
+  // batch > 0 replaces the cfg's batch / subdivisions (set_batch_network).
+  StockDarknetNetwork(const std::string& cfg_path, const std::string& weights_path, int batch = 0);
   ~StockDarknetNetwork();
   StockDarknetNetwork(const StockDarknetNetwork&) = delete;
   StockDarknetNetwork& operator=(const StockDarknetNetwork&) = delete;
@@ -23,6 +33,9 @@ class StockDarknetNetwork {
   // One forward pass, as network_predict does, timing each layer (ms).
   const float* predict(const float* input, std::vector<double>* layer_ms = nullptr);
   const float* layer_output(int i) const;
+  // After predict: get_network_boxes (relative boxes for an image_w x image_h
+  // image), then do_nms_sort with iou nms when nms > 0.
+  std::vector<StockDetection> boxes(int image_w, int image_h, float thresh, float nms) const;
   // Darknet's own save_weights (0.2.0 header).
   void save_weights(const std::string& path) const;
 

@@ -1,0 +1,94 @@
+// huge2 detect CFG WEIGHTS IMAGE: object detection with a YOLO cfg, the way
+// Darknet's `detector test` does it: letterbox, forward, the boxes of every
+// [yolo]/[region] layer, NMS, boxes printed and drawn into a PNG.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "common.h"
+#include "detect_image.h"
+#include "verbs_image.h"
+
+namespace huge2::cli {
+namespace {
+
+float read_fraction(const Args& a, const char* name, float fallback) {
+  if (!a.has(name)) return fallback;
+  const std::string v = a.get(name, "");
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(d >= 0.0 && d <= 1.0))
+    throw UsageError(std::string("--") + name + " wants a number in [0, 1], got '" + v + "'");
+  return float(d);
+}
+
+std::vector<std::string> read_names(const std::string& path) {
+  std::vector<std::string> names;
+  if (path.empty()) return names;
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot read the class names");
+  for (std::string line; std::getline(f, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    names.push_back(line);
+  }
+  return names;
+}
+
+}  // namespace
+
+int verb_detect(int argc, char** argv) {
+  static const char* usage =
+      "usage: huge2 detect CFG WEIGHTS IMAGE [--thresh T] [--nms N] [--names FILE] [--output OUT.png]\n"
+      "                    [--algorithm darknet|huge2] [--threads T]\n"
+      "Object detection with a YOLO cfg ([yolo] or [region] output layers), as Darknet's\n"
+      "`detector test`: the image (RGB in [0,1]) is letterboxed into the [net] size (Darknet's\n"
+      "letterbox_image), the boxes of every [yolo]/[region] layer whose objectness is above T\n"
+      "(default 0.5) are mapped back to the image, Darknet's do_nms_sort runs with IoU N (default\n"
+      "0.45; 0 turns it off), and every class above T is printed ('name: 87%' and the box in\n"
+      "pixels: left top right bottom) and drawn into OUT.png (default predictions.png). Names come\n"
+      "from FILE (one per line, like coco.names), else 'class N'.\n";
+  auto valued = kNetworkOptions;
+  valued.insert({"thresh", "nms", "names", "output"});
+  Args a(argc, argv, 2, valued, {"help"});
+  if (a.flag("help")) return std::fputs(usage, stdout), 0;
+  a.expect_positional(3, 3, "CFG, WEIGHTS and IMAGE");
+  const float thresh = read_fraction(a, "thresh", .5f), nms = read_fraction(a, "nms", .45f);
+  const std::string output = a.get("output", "predictions.png");
+  const std::vector<std::string> names = read_names(a.get("names", ""));
+  NetworkOptions opt = network_options(a);
+  if (opt.batch > 1) std::fprintf(stderr, "warning: detect runs one image; --batch %d ignored\n", opt.batch);
+  opt.batch = 1;
+  const int threads = apply_threads(a);
+  Network net = load_network(a.positional()[0], opt);
+  const Shape3 in = net.input_shape();
+  if (in.c != 3) throw UsageError(a.positional()[0] + ": [net] channels=" + std::to_string(in.c) + "; detect reads RGB images");
+  if (!has_box_layer(net))
+    throw std::runtime_error(a.positional()[0] + ": the network has no [yolo] or [region] layer: no boxes to detect");
+  net.load_weights(a.positional()[1]);
+
+  Image image = load_image(a.positional()[2], 3);
+  const Image x = letterbox_darknet(image, in.w, in.h);
+  const auto t0 = std::chrono::steady_clock::now();
+  net.forward(x.data.data());
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  int classes = 0;
+  std::vector<Detection> dets = network_boxes(net, {in.w, in.h, image.w, image.h, true}, thresh, &classes);
+  const size_t candidates = dets.size();
+  if (nms > 0) nms_sort(dets, classes, nms);
+  const std::vector<Labelled> boxes = labelled_boxes(dets, thresh, image.w, image.h);
+
+  std::printf("%s: Predicted in %.3f ms (%d threads); %zu boxes above %.2f, %zu after NMS %.2f\n",
+              a.positional()[2].c_str(), ms, threads, candidates, double(thresh), boxes.size(), double(nms));
+  for (const Labelled& b : boxes) {
+    const std::string name =
+        size_t(b.cls) < names.size() ? names[size_t(b.cls)] : "class " + std::to_string(b.cls);
+    std::printf("%s: %.0f%%  %d %d %d %d\n", name.c_str(), double(b.prob) * 100, b.left, b.top, b.right, b.bottom);
+  }
+  draw_boxes(image, boxes);
+  save_image_png(output, image);
+  std::printf("wrote %s (%d x %d)\n", output.c_str(), image.w, image.h);
+  return 0;
+}
+
+}  // namespace huge2::cli
