@@ -1,6 +1,7 @@
 #include "deconvolution.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "columns.h"
 #include "errors.h"
@@ -20,17 +21,18 @@ DirectProblem deconv_phases(const DeconvShape& s) {
   p.batch = s.batch, p.in_c = s.in_c, p.in_h = s.in_h, p.in_w = s.in_w;
   p.out_c = s.out_c, p.out_h = s.out_h(), p.out_w = s.out_w();
   p.sy = p.sx = s.stride;
-  const int st = s.stride, k = s.ksize;
-  for (int oy0 = 0; oy0 < std::min(st, p.out_h); ++oy0)
-    for (int ox0 = 0; ox0 < std::min(st, p.out_w); ++ox0) {
+  // 64-bit: a stride near INT_MAX (a 1x1 input can have one) must not wrap.
+  const int64_t st = s.stride, k = s.ksize;
+  for (int oy0 = 0; oy0 < std::min<int64_t>(st, p.out_h); ++oy0)
+    for (int ox0 = 0; ox0 < std::min<int64_t>(st, p.out_w); ++ox0) {
       DirectPhase q;
       q.oy0 = oy0, q.ox0 = ox0;
-      q.rows = (p.out_h - oy0 + st - 1) / st, q.cols = (p.out_w - ox0 + st - 1) / st;
-      for (int ky = (oy0 + s.pad) % st; ky < k; ky += st)
-        for (int kx = (ox0 + s.pad) % st; kx < k; kx += st) {
-          q.tap_y.push_back((oy0 + s.pad - ky) / st);
-          q.tap_x.push_back((ox0 + s.pad - kx) / st);
-          q.tap_entry.push_back(ky * k + kx);
+      q.rows = int((p.out_h - oy0 + st - 1) / st), q.cols = int((p.out_w - ox0 + st - 1) / st);
+      for (int64_t ky = (oy0 + s.pad) % st; ky < k; ky += st)
+        for (int64_t kx = (ox0 + s.pad) % st; kx < k; kx += st) {
+          q.tap_y.push_back(int((oy0 + s.pad - ky) / st));
+          q.tap_x.push_back(int((ox0 + s.pad - kx) / st));
+          q.tap_entry.push_back(int(ky * k + kx));
         }
       p.phases.push_back(std::move(q));
     }

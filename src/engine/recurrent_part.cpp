@@ -16,7 +16,11 @@ std::unique_ptr<Layer> make_connected_part(const cfg::Section& s, const BuildCon
                {"batch_normalize", batch_normalize ? "1" : "0", s.line}};
   BuildContext sub = ctx;
   sub.input = {inputs, 1, 1};
-  return make_connected(c, sub);
+  // The network allocates its own layers after its memory check; a part is
+  // the recurrent layer's, so it is allocated here.
+  std::unique_ptr<Layer> part = make_connected(c, sub);
+  if (!ctx.shapes_only) part->allocate();
+  return part;
 }
 
 std::unique_ptr<Layer> make_convolutional_part(const cfg::Section& s, const BuildContext& ctx, Shape3 input,
@@ -29,7 +33,9 @@ std::unique_ptr<Layer> make_convolutional_part(const cfg::Section& s, const Buil
   BuildContext sub = ctx;
   sub.input = input;
   sub.batch = step_batch(ctx);  // the operator is built for the rows it runs on
-  return make_convolutional(c, sub);
+  std::unique_ptr<Layer> part = make_convolutional(c, sub);
+  if (!ctx.shapes_only) part->allocate();
+  return part;
 }
 
 int step_batch(const BuildContext& ctx) {
