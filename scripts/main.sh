@@ -81,7 +81,10 @@ else
   echo "(skipped: build/darknet/darknet could not be built, see above)"
 fi
 
-step "layer benchmark: DCGAN and segmentation suites (huge2-bench)"
-cd "$out"
-../src/huge2-bench --suite dcgan --csv huge2-bench-dcgan.csv "$@"
-../src/huge2-bench --suite seg --csv huge2-bench-seg.csv "$@"
+step "layer benchmark: DCGAN, segmentation and real-model (YOLO/ReID) suites (huge2-bench)"
+(cd "$out" && ../src/huge2-bench --suite dcgan --csv huge2-bench-dcgan.csv "$@")
+(cd "$out" && ../src/huge2-bench --suite seg --csv huge2-bench-seg.csv "$@")
+(cd "$out" && ../src/huge2-bench --suite yolo --csv huge2-bench-yolo.csv "$@")
+
+step "data traffic per forward, stock method vs huge2's direct kernels (cachegrind; a few minutes)"
+bash scripts/memory-traffic.sh build
