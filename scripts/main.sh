@@ -8,7 +8,8 @@
 #  4. builds Darknet's own command line with huge2 inside (scripts/build-darknet.sh)
 #     and prints `darknet speed` for the DCGAN generator and the ERFNet-like net,
 #     stock and -huge2 cfgs,
-#  5. runs the layer benchmark (huge2-bench) on the DCGAN and segmentation suites.
+#  5. runs the layer benchmark (huge2-bench) on the DCGAN, segmentation and YOLO suites,
+#  6. counts data references per forward under cachegrind (scripts/memory-traffic.sh).
 # Outputs land in build/main-job/. Arguments go to huge2-bench (step 5), e.g.
 #   bash scripts/main.sh --threads 1 --repeats 3
 set -euo pipefail
