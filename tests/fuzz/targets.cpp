@@ -41,11 +41,10 @@ class MemoryFile {
 // weights (allocated when they are built) and strides are bounded before the
 // build; activations are never allocated (shapes only), so widths, heights
 // and batch stay free, and so does everything the overflow checks refuse.
-// The stride bound also keeps off the transposed-layer planner, whose cost
-// grows with the stride (issue 11; the lead's rewrite derives it from the
-// output): raise kMaxStride once that has landed.
+// Strides are free: the transposed-layer planner derives its phases from the
+// output, not the stride (it once grew with the stride: issue 11).
 constexpr int64_t kMaxLayerWeights = int64_t(1) << 22;  // 16 MiB of floats
-constexpr int kMaxStride = 64;
+constexpr int kMaxStride = 1 << 30;
 
 int64_t value_or(const cfg::Section& s, const char* key, int64_t fallback) {
   for (const cfg::Option& o : s.options)
