@@ -108,7 +108,16 @@ if(NOT HUGE2_SANITIZE AND EXISTS /usr/bin/prlimit)  # ASan reserves terabytes of
   add_test(NAME robust.budget.address-space COMMAND ${CMAKE_COMMAND}
            "-DCMD=${_limited}|bench|${_r}/filters-65536.cfg|--threads|1" -DRC=1
            "-DEXPECT=needs 1.0 GiB .* available \\(MemAvailable or the address-space limit\\); the largest is [^ ]*filters-65536.cfg:8" -P ${_cli_check})
-  set_tests_properties(robust.summary.no-activations-800M robust.budget.address-space PROPERTIES TIMEOUT 30)
+  # The same for a convolution's weights: they wait for the memory check
+  # (the layer holds only its plan until then).
+  add_test(NAME robust.summary.conv-weights-800M COMMAND ${CMAKE_COMMAND}
+           "-DCMD=${_limited}|summary|${_r}/conv-weights-huge.cfg" -DRC=0
+           "-DEXPECT=weights 2\\.[0-9] GiB" -P ${_cli_check})
+  add_test(NAME robust.budget.conv-weights COMMAND ${CMAKE_COMMAND}
+           "-DCMD=${_limited}|bench|${_r}/conv-weights-huge.cfg|--threads|1" -DRC=1
+           "-DEXPECT=the largest is [^ ]*conv-weights-huge.cfg:[0-9]+ \\[convolutional\\]: layer 0" -P ${_cli_check})
+  set_tests_properties(robust.summary.no-activations-800M robust.budget.address-space robust.summary.conv-weights-800M
+                       robust.budget.conv-weights PROPERTIES TIMEOUT 30)
 endif()
 # A transposed layer on a 1x1 input with a huge stride: the output is 1x1, so
 # the operator's plan must be too (the phases follow the output, not the stride).

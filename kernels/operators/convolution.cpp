@@ -39,16 +39,27 @@ Convolution::Convolution(const ConvShape& shape, Algorithm algo, const float* we
 Convolution::Convolution(const ConvShape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue,
                          int threads, Isa isa)
     : shape_(shape), algo_(algo), epilogue_(epilogue) {
-  shape_.validate();
   if (!weights) throw ShapeError("convolution: weight buffer is null");
+  build(weights, threads, isa);
+}
+
+Convolution::Convolution(const ConvShape& shape, Algorithm algo, PlanOnly, int threads)
+    : shape_(shape), algo_(algo), plan_only_(true) {
+  build(nullptr, threads, algo == Algorithm::huge2 ? active_isa() : Isa::scalar);
+}
+
+// weights null: plan only.
+void Convolution::build(const float* weights, int threads, Isa isa) {
+  shape_.validate();
   epilogue_.check(shape_.out_c, "convolution");
   const ConvShape& s = shape_;
   if (algo_ != Algorithm::huge2 || s.stride > 2) {
-    weights_.assign(weights, weights + s.weight_count());
+    if (weights) weights_.assign(weights, weights + s.weight_count());
     return;
   }
   const int kk = s.ksize * s.ksize, ic_n = s.in_c;
-  const WeightAt at = [&](int ic, int n, int e) { return weights[(size_t(n) * ic_n + ic) * kk + e]; };
+  WeightAt at;
+  if (weights) at = [&](int ic, int n, int e) { return weights[(size_t(n) * ic_n + ic) * kk + e]; };
   direct_ = std::make_unique<DirectPlan>(conv_problem(s), at, epilogue_, operator_threads(threads), isa);
 }
 
@@ -64,6 +75,7 @@ std::string Convolution::method() const {
 
 bool Convolution::unpack_weights(float* w) const {
   const ConvShape& s = shape_;
+  if (plan_only_) return false;
   if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
   const int kk = s.ksize * s.ksize, ic_n = s.in_c;
   return direct_->unpack(kk, [&](int ic, int n, int e, float v) { w[(size_t(n) * ic_n + ic) * kk + e] = v; });
@@ -80,6 +92,7 @@ size_t Convolution::workspace_bytes() const {
 void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
   const size_t need = workspace_bytes();
   check_forward_buffers("convolution", x, y, ws, ws_bytes, need);
+  if (plan_only_) throw ShapeError("convolution: built for its shape only, it has no weights to run");
   const ConvShape& s = shape_;
   if (direct_) {
     direct_->run(x, y, ws);

@@ -22,6 +22,12 @@ class Convolution {
   Convolution(const ConvShape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue,
               int threads, Isa isa);
 
+  // For the shapes only (a network's summary and memory check, before any
+  // weight exists): the same plan, workspace and method(), no weights;
+  // forward() throws.
+  struct PlanOnly {};
+  Convolution(const ConvShape& shape, Algorithm algo, PlanOnly, int threads = 0);
+
   const ConvShape& shape() const { return shape_; }
   Algorithm algorithm() const { return algo_; }
   size_t workspace_bytes() const;
@@ -33,7 +39,9 @@ class Convolution {
   // one copy of the weights: the operator's.
   bool unpack_weights(float* weights) const;
   // Whether unpack_weights() can succeed.
-  bool holds_whole_kernel() const { return !direct_ || direct_->covers(shape_.ksize * shape_.ksize); }
+  bool holds_whole_kernel() const {
+    return !plan_only_ && (!direct_ || direct_->covers(shape_.ksize * shape_.ksize));
+  }
   // True when huge2 was asked for but the geometry runs the stock path
   // (stride > 2: the direct kernels step 1 or 2 input pixels per output).
   bool falls_back_to_im2col() const { return algo_ == Algorithm::huge2 && !direct_; }
@@ -47,6 +55,8 @@ class Convolution {
   Epilogue epilogue_;
   std::vector<float> weights_;  // reference, darknet, fallback: as given
   std::unique_ptr<DirectPlan> direct_;
+  bool plan_only_ = false;
+  void build(const float* weights, int threads, Isa isa);
 };
 
 // A (dilated, strided) convolution as one direct sub-problem: tap (ky, kx)

@@ -47,17 +47,28 @@ Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const flo
 Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights,
                              const Epilogue& epilogue, int threads, Isa isa)
     : shape_(shape), algo_(algo), epilogue_(epilogue) {
-  shape_.validate();
   if (!weights) throw ShapeError("transposed convolution: weight buffer is null");
+  build(weights, threads, isa);
+}
+
+Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, PlanOnly, int threads)
+    : shape_(shape), algo_(algo), plan_only_(true) {
+  build(nullptr, threads, algo == Algorithm::huge2 ? active_isa() : Isa::scalar);
+}
+
+// weights null: plan only.
+void Deconvolution::build(const float* weights, int threads, Isa isa) {
+  shape_.validate();
   epilogue_.check(shape_.out_c, "transposed convolution");
   const DeconvShape& s = shape_;
   column_method_ = algo_ == Algorithm::huge2 && s.in_c >= kColumnMethodChannelRatio * s.out_c && s.out_c < 8;
   if (algo_ != Algorithm::huge2 || column_method_) {
-    weights_.assign(weights, weights + s.weight_count());
+    if (weights) weights_.assign(weights, weights + s.weight_count());
     return;
   }
   const int kk = s.ksize * s.ksize, oc = s.out_c;
-  const WeightAt at = [&](int ic, int n, int e) { return weights[(size_t(ic) * oc + n) * kk + e]; };
+  WeightAt at;
+  if (weights) at = [&](int ic, int n, int e) { return weights[(size_t(ic) * oc + n) * kk + e]; };
   direct_ = std::make_unique<DirectPlan>(deconv_phases(s), at, epilogue_, operator_threads(threads), isa);
 }
 
@@ -73,6 +84,7 @@ std::string Deconvolution::method() const {
 
 bool Deconvolution::unpack_weights(float* w) const {
   const DeconvShape& s = shape_;
+  if (plan_only_) return false;
   if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
   const int kk = s.ksize * s.ksize, oc = s.out_c;
   return direct_->unpack(kk, [&](int ic, int n, int e, float v) { w[(size_t(ic) * oc + n) * kk + e] = v; });
@@ -86,6 +98,7 @@ size_t Deconvolution::workspace_bytes() const {
 void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
   const size_t need = workspace_bytes();
   check_forward_buffers("transposed convolution", x, y, ws, ws_bytes, need);
+  if (plan_only_) throw ShapeError("transposed convolution: built for its shape only, it has no weights to run");
   const DeconvShape& s = shape_;
   if (direct_) {
     direct_->run(x, y, ws);

@@ -27,6 +27,12 @@ class Deconvolution {
   Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue,
                 int threads, Isa isa);
 
+  // For the shapes only (a network's summary and memory check, before any
+  // weight exists): the same plan, workspace and method(), no weights;
+  // forward() throws.
+  struct PlanOnly {};
+  Deconvolution(const DeconvShape& shape, Algorithm algo, PlanOnly, int threads = 0);
+
   const DeconvShape& shape() const { return shape_; }
   Algorithm algorithm() const { return algo_; }
   // Scratch bytes forward() needs; the caller owns the buffer.
@@ -41,7 +47,9 @@ class Deconvolution {
   // one copy of the weights: the operator's.
   bool unpack_weights(float* weights) const;
   // Whether unpack_weights() can succeed.
-  bool holds_whole_kernel() const { return !direct_ || direct_->covers(shape_.ksize * shape_.ksize); }
+  bool holds_whole_kernel() const {
+    return !plan_only_ && (!direct_ || direct_->covers(shape_.ksize * shape_.ksize));
+  }
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
   void forward(const float* x, float* y, float* workspace, size_t workspace_bytes) const;
@@ -60,6 +68,8 @@ class Deconvolution {
   Epilogue epilogue_;             // run as a pass by the non-direct methods
   std::vector<float> weights_;    // reference, darknet, column method: as given
   std::unique_ptr<DirectPlan> direct_;
+  bool plan_only_ = false;
+  void build(const float* weights, int threads, Isa isa);
   bool column_method_ = false;
 };
 

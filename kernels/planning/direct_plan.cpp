@@ -240,7 +240,7 @@ bool DirectPlan::covers(int entries) const {
 }
 
 bool DirectPlan::unpack(int entries, const std::function<void(int, int, int, float)>& put) const {
-  if (!covers(entries)) return false;
+  if (!has_weights_ || !covers(entries)) return false;
   const int vl = k_->vl;
   for (size_t ph = 0; ph < p_.phases.size(); ++ph)
     for (size_t b = 0; b < blocks_.size(); ++b) {
@@ -260,11 +260,15 @@ void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
   const int vl = k_->vl;
   size_t total = 0;  // exactly: no reallocation, no transient second copy
   for (const DirectPhase& q : p_.phases)
-    for (const Block& b : blocks_) total += q.tap_entry.size() * p_.in_c * b.nb * vl;
-  packed_.reserve(total);
+    for (const Block& b : blocks_) {
+      w_off_.push_back(total);
+      total += q.tap_entry.size() * p_.in_c * b.nb * vl;
+    }
+  has_weights_ = bool(weight);
+  if (has_weights_) packed_.reserve(total);
   for (const DirectPhase& q : p_.phases)
     for (const Block& b : blocks_) {
-      w_off_.push_back(packed_.size());
+      if (!has_weights_) break;  // a plan for the shapes only
       const int width = b.nb * vl, ntaps = int(q.tap_entry.size());
       const size_t start = packed_.size();
       packed_.resize(start + size_t(ntaps) * p_.in_c * width, 0.f);
@@ -353,6 +357,7 @@ std::string DirectPlan::describe() const {
 }
 
 void DirectPlan::run(const float* x, float* y, float* ws) const {
+  if (!has_weights_) throw ShapeError("direct kernels: this plan was made for the shapes only, without weights");
   const size_t in_img = size_t(p_.in_c) * p_.in_h * p_.in_w, out_plane = size_t(p_.out_h) * p_.out_w;
   const size_t out_img = out_plane * p_.out_c;
   const bool padded = tiling_ == Tiling::padded;

@@ -44,7 +44,9 @@ struct DirectProblem {
   std::vector<DirectPhase> phases;
 };
 
-// Weight of input channel ic, output channel oc, kernel entry e.
+// Weight of input channel ic, output channel oc, kernel entry e. An empty
+// function makes a plan for the shapes only (workspace, method), which
+// cannot run.
 using WeightAt = std::function<float(int ic, int oc, int e)>;
 
 class DirectPlan {
@@ -130,6 +132,7 @@ class DirectPlan {
   std::vector<Item> items_;
   std::vector<size_t> split_;   // thread i runs items [split_[i], split_[i+1])
   bool interleave_ = false;     // items alternate between phases (see partition())
+  bool has_weights_ = false;    // false: a plan for the shapes only
 };
 
 }  // namespace huge2

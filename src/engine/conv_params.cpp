@@ -9,7 +9,7 @@
 namespace huge2 {
 
 ConvParams::ConvParams(size_t weight_count, int filters, bool batch_normalize, Activation act)
-    : weights(weight_count, 0.f), biases(filters, 0.f), weight_count(weight_count), bn(batch_normalize),
+    : biases(filters, 0.f), weight_count(weight_count), bn(batch_normalize),
       activation(act) {
   if (bn) norm = BatchNorm(filters);
 }

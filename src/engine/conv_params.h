@@ -11,8 +11,10 @@
 namespace huge2 {
 
 struct ConvParams {
-  // weights may be released once an operator holds them (release_weights):
-  // then weight_count keeps their number and save() needs them handed back.
+  // weights are allocated by allocate_weights() (after the network's memory
+  // check), load() or randomize(); they may be released once an operator
+  // holds them (release_weights): weight_count keeps their number and save()
+  // then needs them handed back.
   std::vector<float> weights, biases;
   size_t weight_count = 0;
   bool bn = false;
@@ -29,6 +31,7 @@ struct ConvParams {
   // Frees the weights (an operator keeps the one copy); load() and
   // randomize() bring them back.
   void release_weights() { std::vector<float>().swap(weights); }
+  void allocate_weights() { weights.assign(weight_count, 0.f); }
   // He-scaled weights for fan_in inputs per output, small biases.
   void randomize(unsigned seed, int fan_in);
   // After the convolution, in place: [batch-norm], bias, activation.

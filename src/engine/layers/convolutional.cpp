@@ -39,6 +39,13 @@ class ConvolutionalLayer : public Layer {
     out_ = {n_, shape_.out_h(), shape_.out_w()};
     batch_ = ctx.batch;
     params_ = ConvParams(size_t(n_) * shape_.in_c * size_ * size_, n_, bn, activation);
+    // The plans alone (workspace, method) until allocate(): the weights come
+    // after the network's memory check.
+    for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, Convolution::PlanOnly{});
+  }
+
+  void allocate() override {
+    params_.allocate_weights();
     rebuild();
   }
 

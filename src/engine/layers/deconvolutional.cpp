@@ -33,6 +33,13 @@ class DeconvolutionalLayer : public Layer {
     out_ = {shape_.out_c, shape_.out_h(), shape_.out_w()};
     // Same record as [convolutional]; weights [in_c][out_c][k][k].
     params_ = ConvParams(shape_.weight_count(), shape_.out_c, bn, activation);
+    // The plan alone (workspace, method) until allocate(): the weights come
+    // after the network's memory check.
+    op_ = std::make_unique<Deconvolution>(shape_, algo_, Deconvolution::PlanOnly{});
+  }
+
+  void allocate() override {
+    params_.allocate_weights();
     rebuild();
   }
 

@@ -42,6 +42,7 @@ class SharedConvolutionalLayer : public Layer {
   }
   double flops() const override { return conv_->flops(); }
   void forward(const ForwardArgs& a) const override { conv_->forward(a); }
+  void allocate() override { conv_->allocate(); }
   // Not in the .weights file, no parameters of its own.
   void load(WeightReader&) override {}
   void save(WeightWriter&) const override {}
