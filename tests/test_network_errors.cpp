@@ -175,6 +175,18 @@ TEST_CASE("network errors: huge2 must be 0 or 1", "[network]") {
                {"huge2=-1", "0 or 1"});
 }
 
+// The engine and the plugin read huge2= through one parser (huge2_keys.h):
+// the same values are refused, in the same words, as tests/test_plugin.cpp
+// expects of the plugin ("huge2=yes must be 0 or 1").
+TEST_CASE("network errors: huge2= takes exactly 0 or 1, as the plugin does", "[network]") {
+  expect_error(kNet4x4 + "[deconvolutional]\nfilters=1\nsize=2\nstride=2\nhuge2=yes\n", {5, 9},
+               {"[deconvolutional] huge2=yes must be 0 or 1 (layer 0)"});
+  expect_error("[net]\nwidth=4\nheight=4\nchannels=1\nhuge2=1#fast\n[maxpool]\n", {5},
+               {"[net] huge2=1#fast must be 0 or 1"});
+  expect_error(kNet4x4 + "[convolutional]\nfilters=1\nsize=3\npad=1\ndilation=2\nhuge2=\n", {5, 10},
+               {"huge2= must be 0 or 1"});
+}
+
 TEST_CASE("network: huge2=1 on a [convolutional] without dilation runs the direct kernels (the d = 1 case)",
           "[network]") {
   const Network plain = build(kNet4x4 + "[convolutional]\nfilters=1\nsize=3\npad=1\nhuge2=1\n");

@@ -1,6 +1,9 @@
 #include "layer_common.h"
 
 #include <cmath>
+#include <stdexcept>
+
+#include "huge2_keys.h"
 
 namespace huge2 {
 
@@ -20,20 +23,31 @@ int read_padding(const cfg::Section& s, const BuildContext& ctx, int size) {
   return pad ? size / 2 : padding;
 }
 
+std::optional<bool> read_huge2_key(const cfg::Section& s, const std::string& layer) {
+  if (!s.has(keys::kHuge2)) return std::nullopt;
+  try {
+    return keys::parse_huge2(s.get_string(keys::kHuge2, ""));
+  } catch (const std::invalid_argument& e) {
+    throw NetworkError(s.where(keys::kHuge2) + ": [" + s.type + "] " + e.what() + layer);
+  }
+}
+
 std::optional<bool> read_huge2_key(const cfg::Section& s, const BuildContext& ctx) {
-  if (!s.has("huge2")) return std::nullopt;
-  const int v = s.get_int("huge2", 0);
-  if (v != 0 && v != 1)
-    throw NetworkError(s.where("huge2") + ": [" + s.type + "] huge2=" + std::to_string(v) + " must be 0 or 1 (layer " +
-                       std::to_string(ctx.index) + ")");
-  return v == 1;
+  return read_huge2_key(s, " (layer " + std::to_string(ctx.index) + ")");
 }
 
 Algorithm choose_algorithm(const cfg::Section& s, const BuildContext& ctx) {
   const std::optional<bool> key = read_huge2_key(s, ctx);  // read and checked even when overridden
   if (ctx.override_algorithm) return *ctx.override_algorithm;
-  if (key) return *key ? Algorithm::huge2 : Algorithm::darknet;
-  return ctx.huge2_default ? Algorithm::huge2 : Algorithm::darknet;
+  return keys::wants_huge2(key, ctx.huge2_default) ? Algorithm::huge2 : Algorithm::darknet;
+}
+
+Activation read_activation(const cfg::Section& s, const BuildContext& ctx, const char* fallback) {
+  try {
+    return parse_activation(s.get_string("activation", fallback));
+  } catch (const std::exception& e) {
+    fail(ctx, e.what());
+  }
 }
 
 void fill_he(std::vector<float>& v, int fan_in, std::mt19937& rng) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "activation.h"
 #include "layer.h"
 
 namespace huge2 {
@@ -16,8 +17,14 @@ int read_int_at_least(const cfg::Section& s, const BuildContext& ctx, const char
 // Darknet's `pad=1` means padding = size/2; `padding=N` sets it directly.
 int read_padding(const cfg::Section& s, const BuildContext& ctx, int size);
 
-// The layer's huge2=0/1 key, if present; NetworkError for other values.
+// The section's huge2=0/1 key (huge2_keys.h), if present; NetworkError for
+// other values, naming file, line and `layer` (e.g. " (layer 3)", or "" for
+// [net]).
+std::optional<bool> read_huge2_key(const cfg::Section& s, const std::string& layer);
 std::optional<bool> read_huge2_key(const cfg::Section& s, const BuildContext& ctx);
+
+// The activation= key (Darknet's names), else NetworkError naming the layer.
+Activation read_activation(const cfg::Section& s, const BuildContext& ctx, const char* fallback);
 
 // The algorithm of an eligible layer: command line override, else the
 // layer's huge2=0/1, else [net] huge2=0/1, else the stock algorithm.

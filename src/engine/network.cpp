@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "isa.h"
+#include "layer_common.h"
 #include "memory_budget.h"
 #include "shapes.h"
 #include "weights_file.h"
@@ -86,9 +87,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
     if (inputs < 1) throw NetworkError(net.where() + ": width, height and channels (or inputs) must be > 0");
     n.input_ = {inputs, 1, 1};  // Darknet: a flat input
   }
-  const int default_huge2 = net.get_int("huge2", 0);
-  if (default_huge2 != 0 && default_huge2 != 1)
-    throw NetworkError(net.where("huge2") + ": [net] huge2=" + std::to_string(default_huge2) + " must be 0 or 1");
+  const bool default_huge2 = read_huge2_key(net, "").value_or(false);
   for (const char* k : kTrainingKeys)
     if (net.has(k)) net.get_string(k, "");
 
@@ -96,7 +95,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   ctx.batch = n.batch_;
   ctx.time_steps = time_steps;
   ctx.input = n.input_;
-  ctx.huge2_default = default_huge2 == 1;
+  ctx.huge2_default = default_huge2;
   ctx.override_algorithm = opt.algorithm;
   ctx.shapes_only = opt.shapes_only;
   check_tensor(net.where() + ": ", "the input", n.input_, n.batch_);

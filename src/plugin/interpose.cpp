@@ -29,6 +29,7 @@
 #include <string>
 
 #include "darknet_abi.h"
+#include "huge2_keys.h"
 #include "managed_layers.h"
 #include "parse_context.h"
 #include "weights_check.h"
@@ -115,9 +116,8 @@ void check_layer_indexes(const SectionOptions& opts, const char* key, const char
 }
 
 bool huge2_wanted(const std::optional<bool>& key) {
-  if (key) return *key;
   const ParseContext* ctx = current_parse();
-  return ctx && ctx->net_huge2;
+  return keys::wants_huge2(key, ctx && ctx->net_huge2);
 }
 
 }  // namespace
@@ -175,8 +175,7 @@ HUGE2_EXPORT layer parse_convolutional(list* options, size_params params) {
   static const auto real = next_definition<ParseLayerFn>("parse_convolutional");
   layer l = real(options, params);
   const SectionOptions opts(options, "convolutional", params.index);
-  int dilation = opts.int_at_least("dilation", 1, 1);
-  if (l.size == 1) dilation = 1;  // a 1x1 kernel has nothing to dilate (as the fork that has the key)
+  const int dilation = keys::effective_dilation(l.size, opts.int_at_least("dilation", 1, 1));
   const std::optional<bool> key = opts.huge2();
   if (dilation == 1) {
     if (key.value_or(false))

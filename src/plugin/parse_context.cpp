@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 
 #include "cfg.h"
+#include "huge2_keys.h"
 
 namespace huge2::plugin {
 namespace {
@@ -49,11 +51,13 @@ int SectionOptions::int_at_least(const char* key, int fallback, int min) const {
 }
 
 std::optional<bool> SectionOptions::huge2() const {
-  const char* v = find("huge2");
+  const char* v = find(keys::kHuge2);
   if (!v) return std::nullopt;
-  if (std::strcmp(v, "0") == 0) return false;
-  if (std::strcmp(v, "1") == 0) return true;
-  fatal("huge2", std::string("huge2=") + v + " must be 0 or 1");
+  try {
+    return keys::parse_huge2(v);
+  } catch (const std::invalid_argument& e) {
+    fatal(keys::kHuge2, e.what());
+  }
 }
 
 std::string SectionOptions::where(const char* key) const {

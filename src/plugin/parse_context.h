@@ -44,7 +44,7 @@ class SectionOptions {
   SectionOptions(list* options, const char* section, int layer_index);
 
   const char* find(const char* key) const;  // null when absent
-  std::optional<bool> huge2() const;        // huge2=0/1
+  std::optional<bool> huge2() const;        // huge2=0/1 (huge2_keys.h)
   int int_at_least(const char* key, int fallback, int min) const;
 
   // "huge2 plugin: FILE:LINE: [section] (layer N): what", then exit(1):

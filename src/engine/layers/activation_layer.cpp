@@ -11,11 +11,7 @@ class ActivationLayer : public Layer {
  public:
   ActivationLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = out_ = ctx.input;
-    try {
-      activation_ = parse_activation(s.get_string("activation", "linear"));
-    } catch (const std::exception& e) {
-      fail(ctx, e.what());
-    }
+    activation_ = read_activation(s, ctx, "linear");
   }
   const char* type() const override { return "activation"; }
   std::string describe() const override { return activation_name(activation_); }

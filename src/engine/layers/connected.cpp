@@ -16,11 +16,7 @@ class ConnectedLayer : public Layer {
   ConnectedLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = ctx.input;
     outputs_ = read_int_at_least(s, ctx, "output", 1, 1);
-    try {
-      activation_ = parse_activation(s.get_string("activation", "logistic"));
-    } catch (const std::exception& e) {
-      fail(ctx, e.what());
-    }
+    activation_ = read_activation(s, ctx, "logistic");
     bn_ = s.get_int("batch_normalize", 0) != 0;
     out_ = {outputs_, 1, 1};
     if (checked_elements({outputs_, in_.c, in_.h, in_.w}) < 0)

@@ -2,25 +2,23 @@
 // batch-norm, activation. Dilated layers pick darknet or huge2 (huge2 key).
 #include <sstream>
 
-#include "conv_params.h"
+#include "conv_like_layer.h"
 #include "convolution.h"
+#include "huge2_keys.h"
 #include "layer_common.h"
 
 namespace huge2 {
 namespace {
 
-class ConvolutionalLayer : public Layer {
+class ConvolutionalLayer : public ConvLikeLayer {
  public:
   ConvolutionalLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = ctx.input;
-    n_ = read_int_at_least(s, ctx, "filters", 1, 1);
-    size_ = read_int_at_least(s, ctx, "size", 1, 1);
-    stride_ = read_int_at_least(s, ctx, "stride", 1, 1);
-    pad_ = read_padding(s, ctx, size_);
+    const Geometry g = read_geometry(s, ctx);
+    n_ = g.filters, size_ = g.size, stride_ = g.stride, pad_ = g.pad;
     groups_ = read_int_at_least(s, ctx, "groups", 1, 1);
-    dilation_ = read_int_at_least(s, ctx, "dilation", 1, 1);
-    if (size_ == 1) dilation_ = 1;  // as Darknet: a 1x1 kernel has nothing to dilate
-    const Activation activation = parse(s, ctx);
+    dilation_ = keys::effective_dilation(size_, read_int_at_least(s, ctx, "dilation", 1, 1));
+    const Activation activation = read_activation(s, ctx, "logistic");
     const bool bn = s.get_int("batch_normalize", 0) != 0;
     if (in_.c % groups_ || n_ % groups_)
       fail(ctx, "groups=" + std::to_string(groups_) + " must divide both the " + std::to_string(in_.c) +
@@ -39,14 +37,7 @@ class ConvolutionalLayer : public Layer {
     out_ = {n_, shape_.out_h(), shape_.out_w()};
     batch_ = ctx.batch;
     params_ = ConvParams(size_t(n_) * shape_.in_c * size_ * size_, n_, bn, activation);
-    // The plans alone (workspace, method) until allocate(): the weights come
-    // after the network's memory check.
     for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, Convolution::PlanOnly{});
-  }
-
-  void allocate() override {
-    params_.allocate_weights();
-    rebuild();
   }
 
   const char* type() const override { return "conv"; }
@@ -70,7 +61,6 @@ class ConvolutionalLayer : public Layer {
     return "";
   }
   double flops() const override { return shape_.flops() * (groups_ == 1 ? 1 : groups_ * batch_); }
-  size_t parameter_count() const override { return params_.count(); }
 
   void forward(const ForwardArgs& a) const override {
     const size_t in_img = in_.size(), out_img = out_.size();
@@ -85,52 +75,31 @@ class ConvolutionalLayer : public Layer {
                         a.workspace_bytes);
   }
 
-  void load(WeightReader& r) override {
-    params_.load(r);
-    rebuild();
-  }
-  void save(WeightWriter& w) const override {
-    if (!params_.weights.empty()) return params_.save(w);
-    std::vector<float> unpacked(params_.weight_count);
-    const size_t per_group = unpacked.size() / groups_;
-    for (int g = 0; g < groups_; ++g) ops_[g].unpack_weights(unpacked.data() + g * per_group);
-    params_.save(w, unpacked.data());
-  }
-  void randomize(unsigned seed) override {
-    params_.randomize(seed, shape_.in_c * size_ * size_);
-    rebuild();
-  }
-
  private:
-  static Activation parse(const cfg::Section& s, const BuildContext& ctx) {
-    try {
-      return parse_activation(s.get_string("activation", "logistic"));
-    } catch (const std::invalid_argument& e) {
-      fail(ctx, e.what());
-    }
-  }
-
-  // Operators pack the weights and fold the epilogue: rebuilt whenever the
-  // weights change. One operator per group (batch 1 when grouped).
-  // It then holds the only copy of the weights where it can give them back
-  // (save() unpacks them).
-  void rebuild() {
-    ops_.clear();
+  // One operator per group (batch 1 when grouped).
+  void build_operators() override {
+    ops_.clear();  // no moment with two packed copies
     ops_.reserve(groups_);
     const size_t per_group = params_.weights.size() / groups_;
     const int per_out = n_ / groups_;
     for (int g = 0; g < groups_; ++g)
       ops_.emplace_back(shape_, algo_, params_.weights.data() + g * per_group, params_.epilogue(g * per_out, per_out));
-    bool whole = true;
-    for (const Convolution& op : ops_) whole = whole && op.holds_whole_kernel();
-    if (whole) params_.release_weights();
   }
+  bool operators_hold_whole_kernel() const override {
+    for (const Convolution& op : ops_)
+      if (!op.holds_whole_kernel()) return false;
+    return true;
+  }
+  void unpack_weights(float* w) const override {
+    const size_t per_group = params_.weight_count / groups_;
+    for (int g = 0; g < groups_; ++g) ops_[g].unpack_weights(w + g * per_group);
+  }
+  int fan_in() const override { return shape_.in_c * size_ * size_; }
+
   const Convolution& op() const { return ops_.front(); }
 
   int n_ = 0, size_ = 1, stride_ = 1, pad_ = 0, groups_ = 1, dilation_ = 1, batch_ = 1;
-  Algorithm algo_ = Algorithm::darknet;
   ConvShape shape_;
-  ConvParams params_;
   std::vector<Convolution> ops_;  // one per group
 };
 

@@ -4,26 +4,23 @@
 #include <algorithm>
 #include <sstream>
 
-#include "conv_params.h"
+#include "conv_like_layer.h"
 #include "deconvolution.h"
 #include "layer_common.h"
 
 namespace huge2 {
 namespace {
 
-class DeconvolutionalLayer : public Layer {
+class DeconvolutionalLayer : public ConvLikeLayer {
  public:
   DeconvolutionalLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = ctx.input;
+    const Geometry g = read_geometry(s, ctx);
     shape_.batch = ctx.batch;
     shape_.in_c = in_.c, shape_.in_h = in_.h, shape_.in_w = in_.w;
-    shape_.out_c = read_int_at_least(s, ctx, "filters", 1, 1);
-    shape_.ksize = read_int_at_least(s, ctx, "size", 1, 1);
-    shape_.stride = read_int_at_least(s, ctx, "stride", 1, 1);
-    shape_.pad = read_padding(s, ctx, shape_.ksize);
-    Activation activation = Activation::logistic;
+    shape_.out_c = g.filters, shape_.ksize = g.size, shape_.stride = g.stride, shape_.pad = g.pad;
+    const Activation activation = read_activation(s, ctx, "logistic");
     try {
-      activation = parse_activation(s.get_string("activation", "logistic"));
       shape_.validate();
     } catch (const std::exception& e) {
       fail(ctx, e.what());
@@ -33,14 +30,7 @@ class DeconvolutionalLayer : public Layer {
     out_ = {shape_.out_c, shape_.out_h(), shape_.out_w()};
     // Same record as [convolutional]; weights [in_c][out_c][k][k].
     params_ = ConvParams(shape_.weight_count(), shape_.out_c, bn, activation);
-    // The plan alone (workspace, method) until allocate(): the weights come
-    // after the network's memory check.
     op_ = std::make_unique<Deconvolution>(shape_, algo_, Deconvolution::PlanOnly{});
-  }
-
-  void allocate() override {
-    params_.allocate_weights();
-    rebuild();
   }
 
   const char* type() const override { return "deconv"; }
@@ -57,42 +47,25 @@ class DeconvolutionalLayer : public Layer {
   std::string method() const override { return op_->method(); }
   size_t workspace_bytes() const override { return op_->workspace_bytes(); }
   double flops() const override { return shape_.flops(); }
-  size_t parameter_count() const override { return params_.count(); }
 
   void forward(const ForwardArgs& a) const override {
     op_->forward(a.input, a.output, a.workspace, a.workspace_bytes);  // epilogue fused
   }
 
-  void load(WeightReader& r) override {
-    params_.load(r);
-    rebuild();
-  }
-  void save(WeightWriter& w) const override {
-    if (!params_.weights.empty()) return params_.save(w);
-    std::vector<float> unpacked(params_.weight_count);
-    op_->unpack_weights(unpacked.data());
-    params_.save(w, unpacked.data());
-  }
-  void randomize(unsigned seed) override {
-    // Each output sees about in_c * (k/stride)^2 taps.
-    const int taps = std::max(1, shape_.ksize / shape_.stride);
-    params_.randomize(seed, shape_.in_c * taps * taps);
-    rebuild();
-  }
-
  private:
-  // The operator packs the weights and folds the epilogue: rebuilt whenever
-  // they change. It then holds the only copy of the weights where it can
-  // give them back (save() unpacks them).
-  void rebuild() {
+  void build_operators() override {
     op_.reset();  // no moment with two packed copies
     op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data(), params_.epilogue(0, shape_.out_c));
-    if (op_->holds_whole_kernel()) params_.release_weights();
+  }
+  bool operators_hold_whole_kernel() const override { return op_->holds_whole_kernel(); }
+  void unpack_weights(float* w) const override { op_->unpack_weights(w); }
+  // Each output sees about in_c * (k/stride)^2 taps.
+  int fan_in() const override {
+    const int taps = std::max(1, shape_.ksize / shape_.stride);
+    return shape_.in_c * taps * taps;
   }
 
   DeconvShape shape_;
-  Algorithm algo_ = Algorithm::darknet;
-  ConvParams params_;
   std::unique_ptr<Deconvolution> op_;
 };
 

@@ -24,11 +24,7 @@ class LocalLayer : public Layer {
     size_ = read_int_at_least(s, ctx, "size", 1, 1);
     stride_ = read_int_at_least(s, ctx, "stride", 1, 1);
     pad_ = read_int_at_least(s, ctx, "pad", 0, 0);
-    try {
-      activation_ = parse_activation(s.get_string("activation", "logistic"));
-    } catch (const std::exception& e) {
-      fail(ctx, e.what());
-    }
+    activation_ = read_activation(s, ctx, "logistic");
     const int oh = (pad_ ? in_.h - 1 : in_.h - size_) / stride_ + 1, ow = (pad_ ? in_.w - 1 : in_.w - size_) / stride_ + 1;
     const int col_h = (in_.h + 2 * pad_ - size_) / stride_ + 1, col_w = (in_.w + 2 * pad_ - size_) / stride_ + 1;
     if (in_.h + 2 * pad_ < size_ || in_.w + 2 * pad_ < size_ || oh < 1 || ow < 1)

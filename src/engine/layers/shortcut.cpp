@@ -28,11 +28,7 @@ class ShortcutLayer : public Layer {
       fail(ctx, "layer " + std::to_string(from_) + " is " + add_.str() + " and the input " + in_.str() +
                     ": width and height must scale by the same factor");
     alpha_ = s.get_float("alpha", 1.f), beta_ = s.get_float("beta", 1.f);
-    try {
-      activation_ = parse_activation(s.get_string("activation", "linear"));
-    } catch (const std::exception& e) {
-      fail(ctx, e.what());
-    }
+    activation_ = read_activation(s, ctx, "linear");
   }
   const char* type() const override { return "shortcut"; }
   std::string describe() const override { return std::to_string(from_); }
