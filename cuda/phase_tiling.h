@@ -1,5 +1,5 @@
 // The untangled (huge2) GPU kernel's index math, shared by the CUDA kernel
-// (phase_kernel.cu) and a CPU emulation of it (tests/gpu/test_emulation.cpp)
+// (phase_kernel.cu) and a CPU emulation of it (tests/cuda/test_emulation.cpp)
 // that runs every block and thread of the kernel sequentially: the same
 // functions, compiled once by nvcc for the device and once by g++ for the test.
 //

@@ -3,7 +3,7 @@
 // kernel calls, from cuda/phase_tiling.h), as are the darknet-method element
 // kernels (cuda/column_math.h), against the naive reference over random
 // geometries. Runs without a GPU; says nothing about CUDA itself (launch
-// configuration, synchronisation, cuBLAS, cuDNN): tests/gpu/test_cuda.cpp does.
+// configuration, synchronisation, cuBLAS, cuDNN): tests/cuda/test_cuda.cpp does.
 #include <catch2/catch.hpp>
 
 #include <cmath>

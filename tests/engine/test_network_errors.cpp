@@ -176,7 +176,7 @@ TEST_CASE("network errors: huge2 must be 0 or 1", "[network]") {
 }
 
 // The engine and the plugin read huge2= through one parser (huge2_keys.h):
-// the same values are refused, in the same words, as tests/test_plugin.cpp
+// the same values are refused, in the same words, as tests/plugin/test_plugin.cpp
 // expects of the plugin ("huge2=yes must be 0 or 1").
 TEST_CASE("network errors: huge2= takes exactly 0 or 1, as the plugin does", "[network]") {
   expect_error(kNet4x4 + "[deconvolutional]\nfilters=1\nsize=2\nstride=2\nhuge2=yes\n", {5, 9},

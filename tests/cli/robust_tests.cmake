@@ -1,9 +1,9 @@
 # Bad input through the huge2 command line (issue 11): every case stops with
 # a message naming the file, line, layer or option and a non-zero status; no
 # crash, hang or huge allocation. Inputs: tests/data/robust (make.py says how
-# the binary ones were made). Included from tests/CMakeLists.txt after
-# everything else (huge2_cli_test, the plugin's _env) is defined.
-set(_r ${CMAKE_CURRENT_SOURCE_DIR}/data/robust)
+# the binary ones were made); the plugin's refusals of the same files are in
+# plugin/CMakeLists.txt.
+set(_r ${CMAKE_CURRENT_SOURCE_DIR}/../data/robust)
 set(_y ${_cli_dir}/robust-y.npy)
 set(_run "run|${_r}/tiny.cfg|${_r}/tiny.weights")
 
@@ -124,30 +124,3 @@ endif()
 huge2_cli_test(robust.deconv.1x1-stride-3000 0 "1 x 1 x 2 .*total" "bench|${_r}/deconv-1x1-stride3000.cfg|--repeats|1")
 huge2_cli_test(robust.deconv.1x1-stride-max 0 "1 x 1 x 2 .*total" "bench|${_r}/deconv-1x1-stride-max.cfg|--repeats|1")
 set_tests_properties(robust.deconv.1x1-stride-3000 robust.deconv.1x1-stride-max PROPERTIES TIMEOUT 20)
-
-# The plugin checks a .weights file against the network before Darknet reads
-# it (Darknet alone prints "Done!" and computes garbage), through the C and
-# Python examples.
-if(TARGET huge2_darknet)
-  function(huge2_plugin_refusal name expect cmd)
-    add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} "-DCMD=${_env}|${cmd}" -DRC=1 "-DEXPECT=${expect}" -P ${_cli_check})
-  endfunction()
-  set(_predict "$<TARGET_FILE:darknet-predict>")
-  huge2_plugin_refusal(robust.plugin.c.other-cfg
-    "huge2 plugin: [^ ]*tiny.weights: ends at byte 540, inside layer 0 \\[deconvolutional\\]"
-    "${_predict}|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_r}/tiny.weights")
-  huge2_plugin_refusal(robust.plugin.c.long
-    "huge2 plugin: [^ ]*tiny-long.weights: 8 bytes left after the last layer \\(layer 0 \\[deconvolutional\\] ends at byte 540\\)"
-    "${_predict}|${_r}/tiny.cfg|${_r}/tiny-long.weights")
-  huge2_plugin_refusal(robust.plugin.c.empty "huge2 plugin: [^ ]*empty.weights: 0 bytes, too short"
-    "${_predict}|${_r}/tiny.cfg|${_r}/empty.weights")
-  huge2_plugin_refusal(robust.plugin.c.wrong-version "huge2 plugin: [^ ]*wrong-version.weights: the version header 0.1.0"
-    "${_predict}|${_r}/tiny.cfg|${_r}/wrong-version.weights")
-  huge2_plugin_refusal(robust.plugin.c.route "huge2 plugin: [^ ]*route-past-end.cfg:14: \\[route\\] \\(layer 1\\): layers=5"
-    "${_predict}|${_r}/route-past-end.cfg|${_r}/tiny.weights")
-  if(_py)
-    huge2_plugin_refusal(robust.plugin.python.other-cfg
-      "huge2 plugin: [^ ]*tiny.weights: ends at byte 540, inside layer 0 \\[deconvolutional\\]"
-      "${_py}|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_r}/tiny.weights")
-  endif()
-endif()
