@@ -4,7 +4,7 @@
 // functions, compiled once by nvcc for the device and once by g++ for the test.
 //
 // One "phase" is a dense correlation whose outputs land on a strided grid of
-// the real output (METHOD.md):
+// the real output (docs/method.md):
 //
 //   Y[b][n][oy0 + out_step*u][ox0 + out_step*v] =
 //       sum_{c,j,i} A[n][c][j][i] * X[b][c][iy0 + in_step*(u+j)][ix0 + in_step*(v+i)]

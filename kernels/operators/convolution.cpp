@@ -11,7 +11,7 @@
 
 namespace huge2 {
 
-// The d*d dilation sub-images of METHOD.md are the residue classes of this
+// The d*d dilation sub-images of docs/method.md are the residue classes of this
 // one problem's pixels; a direct kernel reads their taps in place, so they
 // are never gathered.
 DirectProblem conv_problem(const ConvShape& s) {

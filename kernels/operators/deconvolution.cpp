@@ -14,8 +14,8 @@ namespace huge2 {
 
 // Output row oy = oy0 + s*u takes kernel rows ky = r, r+s, ... (r = (oy0+p) mod s)
 // from input rows iy = (oy + p - ky)/s = (oy0 + p - ky)/s + u: a dense
-// correlation of the original input per phase (METHOD.md, shared/ in the
-// project root).
+// correlation of the original input per phase (docs/method.md, "Splitting the
+// output into stride phases").
 DirectProblem deconv_phases(const DeconvShape& s) {
   DirectProblem p;
   p.batch = s.batch, p.in_c = s.in_c, p.in_h = s.in_h, p.in_w = s.in_w;

@@ -38,7 +38,7 @@ struct DeconvShape {
 
 // Convolution, Darknet [convolutional] (AlexeyAB's dilation key):
 //   weights [out_c][in_c][k][k]; `pad` is in undilated pixels and the padding
-//   actually applied is pad * dilation (DARKNET.md), so
+//   actually applied is pad * dilation (docs/darknet-compatibility.md), so
 //   out = (in + 2 * pad * dilation - dilation * (k - 1) - 1) / stride + 1.
 struct ConvShape {
   int batch = 1;

@@ -1,4 +1,4 @@
-// The naive definitions, straight from METHOD.md. Used by tests as the
+// The naive definitions, straight from docs/method.md. Used by tests as the
 // independent truth; accumulate in double so they are the more exact side.
 #pragma once
 #include "shapes.h"

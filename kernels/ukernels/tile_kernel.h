@@ -5,7 +5,7 @@
 //
 //   y[c][r][q] = act(scale[c] * sum_{t, ic} w[t][ic][c] * x[ic][tap_in[t] + r*row_step + q*XS] + shift[c])
 //
-// Output channels are the vector lanes (oneDNN's scheme: shared/KERNELS.md,
+// Output channels are the vector lanes (oneDNN's scheme: docs/direct-kernels.md,
 // "output channels in the vector"): per (tap, input channel) the kernel loads
 // NB weight vectors and broadcasts R*C input floats, so the input is read in
 // place, whatever its layout, and the tile may span rows of a tiny image.

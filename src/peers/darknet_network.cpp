@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <sys/stat.h>
 
-#undef GPU  // the packaged library is a CPU build (DARKNET.md)
+#undef GPU  // the packaged library is a CPU build (docs/darknet-compatibility.md)
 extern "C" {
 #include <darknet.h>
 // In libdarknet.so but not in darknet.h.

@@ -1,6 +1,6 @@
 // A whole network in the real stock Darknet library (libdarknet.so):
 // parse_network_cfg + load_weights, with the packaged library's SIGFPE on
-// deconvolutional weights worked around (groups = 1, DARKNET.md).
+// deconvolutional weights worked around (groups = 1, docs/darknet-compatibility.md).
 #pragma once
 #include <string>
 #include <vector>

@@ -6,7 +6,7 @@
 #include <vector>
 
 // The packaged library is a CPU build: GPU must stay undefined or the
-// struct layouts differ (DARKNET.md).
+// struct layouts differ (docs/darknet-compatibility.md).
 #undef GPU
 extern "C" {
 #include <darknet.h>
@@ -33,7 +33,7 @@ StockDarknetDeconv::StockDarknetDeconv(const DeconvShape& s, const float* weight
                              " output for " + s.describe());
   std::memcpy(l.weights, weights, sizeof(float) * s.weight_count());
   for (int n = 0; n < s.out_c; ++n) l.biases[n] = biases ? biases[n] : 0.f;
-  l.groups = 1;  // stock leaves it 0 (DARKNET.md: its loaders divide by it)
+  l.groups = 1;  // stock leaves it 0 (docs/darknet-compatibility.md: its loaders divide by it)
   impl_->workspace.assign(l.workspace_size / sizeof(float) + 1, 0.f);
 }
 

@@ -1,6 +1,6 @@
 // oneDNN (Debian libdnnl-dev 2.6) as a peer: the same transposed or dilated
 // convolution as huge2's, built as a oneDNN primitive on the CPU engine.
-// Two layouts are measured (METHOD.md): "nchw", the plain tensors a Darknet
+// Two layouts are measured (docs/method.md): "nchw", the plain tensors a Darknet
 // user would hand over, and "any", oneDNN's own choice (blocked), the ceiling.
 // The weights and, for "any", the input are reordered once at construction so
 // that run() times the primitive alone. oneDNN here uses OpenMP threading: the

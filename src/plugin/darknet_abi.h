@@ -2,7 +2,7 @@
 // original) as the plugin sees it: its public header, plus the few exported
 // functions and private types the header does not declare. These are ABI
 // declarations written from the library's exported symbols and documented
-// behaviour (../shared/DARKNET.md), not code taken from Darknet.
+// behaviour (docs/darknet-compatibility.md), not code taken from Darknet.
 #pragma once
 
 extern "C" {

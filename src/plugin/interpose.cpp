@@ -157,7 +157,7 @@ HUGE2_EXPORT void parse_net_options(list* options, network* net) {
 HUGE2_EXPORT layer parse_deconvolutional(list* options, size_params params) {
   static const auto real = next_definition<ParseLayerFn>("parse_deconvolutional");
   layer l = real(options, params);
-  l.groups = 1;  // the packaged library's weight loader divides by it (DARKNET.md)
+  l.groups = 1;  // the packaged library's weight loader divides by it (docs/darknet-compatibility.md)
   const SectionOptions opts(options, "deconvolutional", params.index);
   if (!huge2_wanted(opts.huge2())) return l;
 

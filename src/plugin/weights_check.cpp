@@ -21,7 +21,7 @@ const char* type_name(LAYER_TYPE t) {
   }
 }
 
-// Floats layer l's record holds in Darknet's reader (DARKNET.md, ".weights"),
+// Floats layer l's record holds in Darknet's reader (docs/darknet-compatibility.md, ".weights"),
 // or -1 when unknown.
 int64_t record_floats(const layer& l) {
   if (l.dontload) return 0;

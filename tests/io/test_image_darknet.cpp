@@ -15,7 +15,7 @@
 
 #include "image_io.h"
 
-// The packaged library is a CPU build: GPU must stay undefined (DARKNET.md).
+// The packaged library is a CPU build: GPU must stay undefined (docs/darknet-compatibility.md).
 #undef GPU
 extern "C" {
 #include <darknet.h>

@@ -49,7 +49,7 @@ TEST_CASE("conv: hand-computed 3x3 dilation 2 on a 5x5 ramp", "[conv]") {
 
 TEST_CASE("conv: 1x1 with padding follows the definition, not stock Darknet", "[conv]") {
   // Stock Darknet skips im2col for size=1 and ignores the padding
-  // (DARKNET.md); by definition a 1x1 conv with pad 1 grows the map by 2 and
+  // (docs/darknet-compatibility.md); by definition a 1x1 conv with pad 1 grows the map by 2 and
   // the border outputs are 0.
   ConvShape s;
   s.in_h = s.in_w = 2, s.ksize = 1, s.pad = 1;

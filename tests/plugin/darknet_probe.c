@@ -5,7 +5,7 @@
  *   darknet_probe CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W]
  *
  * --workaround: set groups = 1 on deconvolutional layers before loading the
- *   weights (the stock library otherwise dies with SIGFPE; DARKNET.md).
+ *   weights (the stock library otherwise dies with SIGFPE; docs/darknet-compatibility.md).
  * --first-weights W: load W and run a forward pass first (then WEIGHTS is
  *   loaded over it). Not Darknet's initial weights: with batch-norm variances
  *   of 0 they overflow, and the stock GEMM's beta = 0 multiplies the stale

@@ -188,7 +188,7 @@ TEST_CASE("plugin: fixes the packaged library's loading of deconvolutional weigh
   const std::string cfg = kData + "plain.cfg";
   const std::string w = make_weights("groups0", cfg, 13);
   make_input("groups0", input_count(cfg), 14);
-  // The fault (DARKNET.md): the loader divides by the deconvolutional
+  // The fault (docs/darknet-compatibility.md): the loader divides by the deconvolutional
   // layers' groups, which the parser leaves at 0.
   const Run fault = run_probe("groups0", cfg, w, kWork + "groups0.f32", false);
 #if defined(__x86_64__) || defined(__i386__)
