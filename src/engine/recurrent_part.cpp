@@ -1,5 +1,7 @@
 #include "recurrent_part.h"
 
+#include <algorithm>
+
 #include "layer_common.h"
 
 namespace huge2 {
@@ -43,6 +45,52 @@ int step_batch(const BuildContext& ctx) {
     fail(ctx, "the batch (" + std::to_string(ctx.batch) + ") is not a multiple of [net] time_steps=" +
                   std::to_string(ctx.time_steps));
   return ctx.batch / ctx.time_steps;
+}
+
+size_t RecurrentLayer::parameter_count() const {
+  size_t p = 0;
+  for (const auto& part : parts_) p += part->parameter_count();
+  return p;
+}
+
+void RecurrentLayer::load(WeightReader& r) {
+  for (auto& part : parts_) part->load(r);
+}
+
+void RecurrentLayer::save(WeightWriter& w) const {
+  for (const auto& part : parts_) part->save(w);
+}
+
+void RecurrentLayer::randomize(unsigned seed) {
+  for (size_t i = 0; i < parts_.size(); ++i) parts_[i]->randomize(seed + seed_offsets_[i]);
+}
+
+Layer* RecurrentLayer::add_part(std::unique_ptr<Layer> part, unsigned seed_offset) {
+  parts_.push_back(std::move(part));
+  seed_offsets_.push_back(seed_offset);
+  return parts_.back().get();
+}
+
+double RecurrentLayer::parts_flops() const {
+  double f = 0;
+  for (const auto& part : parts_) f += part->flops();
+  return f;
+}
+
+void elman_forward(const ElmanParts& parts, const ForwardArgs& a, int steps, int step_batch, bool shortcut,
+                   std::vector<float>& state, float* scratch) {
+  const size_t n = state.size();
+  const size_t in_step = size_t(step_batch) * parts.input->in().size();
+  const size_t out_step = size_t(step_batch) * parts.output->out().size();
+  float* from_input = scratch;
+  float* from_self = scratch + n;
+  for (int t = 0; t < steps; ++t) {
+    forward_part(*parts.input, a, step_batch, a.input + size_t(t) * in_step, from_input);
+    forward_part(*parts.self, a, step_batch, state.data(), from_self);
+    if (!shortcut) std::fill(state.begin(), state.end(), 0.f);
+    for (size_t i = 0; i < n; ++i) state[i] += from_input[i] + from_self[i];
+    forward_part(*parts.output, a, step_batch, state.data(), a.output + size_t(t) * out_step);
+  }
 }
 
 }  // namespace huge2

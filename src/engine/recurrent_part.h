@@ -5,6 +5,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "layer.h"
 
@@ -28,5 +29,36 @@ int step_batch(const BuildContext& ctx);
 inline void forward_part(const Layer& part, const ForwardArgs& a, int step_rows, const float* x, float* y) {
   part.forward({x, y, a.workspace, a.workspace_bytes, step_rows, a.outputs});
 }
+
+// A layer made of parts: parameters, .weights and random values are the
+// parts', in the order of add_part() (Darknet's .weights order).
+class RecurrentLayer : public Layer {
+ public:
+  size_t parameter_count() const override;
+  void load(WeightReader& r) override;
+  void save(WeightWriter& w) const override;
+  void randomize(unsigned seed) override;  // each part: seed + its seed_offset
+
+ protected:
+  // Appends a part to the .weights order and returns it.
+  Layer* add_part(std::unique_ptr<Layer> part, unsigned seed_offset);
+  // Multiply-adds of one step through every part.
+  double parts_flops() const;
+
+ private:
+  std::vector<std::unique_ptr<Layer>> parts_;
+  std::vector<unsigned> seed_offsets_;
+};
+
+// The Elman recurrence of Darknet's [rnn] and [crnn], over `steps` steps of
+// step_batch rows: state = (shortcut ? state : 0) + input(x_t) + self(state),
+// y_t = output(state). `scratch` holds 2 x state.size() floats.
+struct ElmanParts {
+  const Layer* input;
+  const Layer* self;
+  const Layer* output;
+};
+void elman_forward(const ElmanParts& parts, const ForwardArgs& a, int steps, int step_batch, bool shortcut,
+                   std::vector<float>& state, float* scratch);
 
 }  // namespace huge2

@@ -21,7 +21,7 @@
 namespace huge2 {
 namespace {
 
-class CrnnLayer : public Layer {
+class CrnnLayer : public RecurrentLayer {
  public:
   CrnnLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = ctx.input;
@@ -33,9 +33,9 @@ class CrnnLayer : public Layer {
     steps_ = ctx.time_steps;
     step_batch_ = step_batch(ctx);
     const Shape3 seen = {in_.c, in_.w, in_.h};  // Darknet's swapped width and height
-    input_part_ = make_convolutional_part(s, ctx, seen, hidden, activation, bn);
-    self_part_ = make_convolutional_part(s, ctx, input_part_->out(), hidden, activation, bn);
-    output_part_ = make_convolutional_part(s, ctx, input_part_->out(), outputs, activation, bn);
+    input_part_ = add_part(make_convolutional_part(s, ctx, seen, hidden, activation, bn), 0);
+    self_part_ = add_part(make_convolutional_part(s, ctx, input_part_->out(), hidden, activation, bn), 1);
+    output_part_ = add_part(make_convolutional_part(s, ctx, input_part_->out(), outputs, activation, bn), 2);
     out_ = output_part_->out();
     hidden_ = input_part_->out().size();
     state_.assign(size_t(step_batch_) * hidden_, 0.f);
@@ -43,44 +43,20 @@ class CrnnLayer : public Layer {
   }
   const char* type() const override { return "crnn"; }
   std::string describe() const override { return std::to_string(input_part_->out().c) + " hidden"; }
-  double flops() const override {
-    return double(steps_) * (input_part_->flops() + self_part_->flops() + output_part_->flops());
-  }
+  double flops() const override { return double(steps_) * parts_flops(); }
   size_t workspace_bytes() const override {
     return std::max({input_part_->workspace_bytes(), self_part_->workspace_bytes(), output_part_->workspace_bytes()});
   }
-  size_t parameter_count() const override {
-    return input_part_->parameter_count() + self_part_->parameter_count() + output_part_->parameter_count();
-  }
 
   void forward(const ForwardArgs& a) const override {
-    const size_t n = size_t(step_batch_) * hidden_;
-    float* from_input = scratch_.data();
-    float* from_self = scratch_.data() + n;
-    for (int t = 0; t < steps_; ++t) {
-      const float* x = a.input + size_t(t) * step_batch_ * in_.size();
-      forward_part(*input_part_, a, step_batch_, x, from_input);
-      forward_part(*self_part_, a, step_batch_, state_.data(), from_self);
-      if (!shortcut_) std::fill(state_.begin(), state_.end(), 0.f);
-      for (size_t i = 0; i < n; ++i) state_[i] += from_input[i] + from_self[i];
-      forward_part(*output_part_, a, step_batch_, state_.data(), a.output + size_t(t) * step_batch_ * out_.size());
-    }
-  }
-  void load(WeightReader& r) override {
-    for (Layer* l : {input_part_.get(), self_part_.get(), output_part_.get()}) l->load(r);
-  }
-  void save(WeightWriter& w) const override {
-    for (const Layer* l : {input_part_.get(), self_part_.get(), output_part_.get()}) l->save(w);
-  }
-  void randomize(unsigned seed) override {
-    input_part_->randomize(seed), self_part_->randomize(seed + 1), output_part_->randomize(seed + 2);
+    elman_forward({input_part_, self_part_, output_part_}, a, steps_, step_batch_, shortcut_, state_, scratch_.data());
   }
 
  private:
   int steps_ = 1, step_batch_ = 1;
   size_t hidden_ = 0;
   bool shortcut_ = false;
-  std::unique_ptr<Layer> input_part_, self_part_, output_part_;
+  Layer *input_part_ = nullptr, *self_part_ = nullptr, *output_part_ = nullptr;  // parts
   // Darknet's layer state: carried from one forward pass to the next.
   mutable std::vector<float> state_, scratch_;
 };

@@ -15,7 +15,7 @@
 namespace huge2 {
 namespace {
 
-class GruLayer : public Layer {
+class GruLayer : public RecurrentLayer {
  public:
   GruLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = ctx.input;
@@ -25,19 +25,15 @@ class GruLayer : public Layer {
     steps_ = ctx.time_steps;
     step_batch_ = step_batch(ctx);
     out_ = {outputs_, 1, 1};
-    for (auto& w : w_) w = make_connected_part(s, ctx, outputs_, outputs_, "linear", bn);
-    for (auto& u : u_) u = make_connected_part(s, ctx, int(in_.size()), outputs_, "linear", bn);
+    // .weights and seeds: wz, wr, wh, uz, ur, uh.
+    for (int k = 0; k < 3; ++k) w_[k] = add_part(make_connected_part(s, ctx, outputs_, outputs_, "linear", bn), k);
+    for (int k = 0; k < 3; ++k)
+      u_[k] = add_part(make_connected_part(s, ctx, int(in_.size()), outputs_, "linear", bn), 3 + k);
     const size_t n = size_t(step_batch_) * outputs_;
     state_.assign(n, 0.f), scratch_.assign(5 * n, 0.f);
   }
   const char* type() const override { return "gru"; }
   std::string describe() const override { return std::to_string(in_.size()) + " -> " + std::to_string(outputs_); }
-  size_t parameter_count() const override {
-    size_t p = 0;
-    for (int k = 0; k < 3; ++k) p += w_[k]->parameter_count() + u_[k]->parameter_count();
-    return p;
-  }
-
   void forward(const ForwardArgs& a) const override {
     const size_t n = size_t(step_batch_) * outputs_;
     float *z = scratch_.data(), *r = z + n, *h = r + n, *from_u = h + n, *forgot = from_u + n;
@@ -59,24 +55,13 @@ class GruLayer : public Layer {
       for (size_t i = 0; i < n; ++i) y[i] = state_[i] = z[i] * state_[i] + (1 - z[i]) * h[i];
     }
   }
-  void load(WeightReader& r) override {
-    for (auto& w : w_) w->load(r);
-    for (auto& u : u_) u->load(r);
-  }
-  void save(WeightWriter& wr) const override {
-    for (const auto& w : w_) w->save(wr);
-    for (const auto& u : u_) u->save(wr);
-  }
-  void randomize(unsigned seed) override {
-    for (int k = 0; k < 3; ++k) w_[k]->randomize(seed + k), u_[k]->randomize(seed + 3 + k);
-  }
 
  private:
   enum { kZ = 0, kR = 1, kH = 2 };
 
   int outputs_ = 1, steps_ = 1, step_batch_ = 1;
   bool tanh_ = false;
-  std::unique_ptr<Layer> w_[3], u_[3];  // z, r, h
+  Layer *w_[3] = {}, *u_[3] = {};  // parts: z, r, h
   // Darknet's layer state: carried from one forward pass to the next.
   mutable std::vector<float> state_, scratch_;
 };

@@ -16,7 +16,7 @@
 namespace huge2 {
 namespace {
 
-class LstmLayer : public Layer {
+class LstmLayer : public RecurrentLayer {
  public:
   LstmLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = ctx.input;
@@ -25,19 +25,15 @@ class LstmLayer : public Layer {
     steps_ = ctx.time_steps;
     step_batch_ = step_batch(ctx);
     out_ = {outputs_, 1, 1};
-    for (auto& w : w_) w = make_connected_part(s, ctx, outputs_, outputs_, "linear", bn);
-    for (auto& u : u_) u = make_connected_part(s, ctx, int(in_.size()), outputs_, "linear", bn);
+    // .weights: wi, wf, wo, wg, ui, uf, uo, ug; each part's seed follows f, i, g, o.
+    for (int k : kFileOrder) w_[k] = add_part(make_connected_part(s, ctx, outputs_, outputs_, "linear", bn), k);
+    for (int k : kFileOrder)
+      u_[k] = add_part(make_connected_part(s, ctx, int(in_.size()), outputs_, "linear", bn), 4 + k);
     const size_t n = size_t(step_batch_) * outputs_;
     c_.assign(n, 0.f), h_.assign(n, 0.f), scratch_.assign(8 * n, 0.f);
   }
   const char* type() const override { return "lstm"; }
   std::string describe() const override { return std::to_string(in_.size()) + " -> " + std::to_string(outputs_); }
-  size_t parameter_count() const override {
-    size_t p = 0;
-    for (int k = 0; k < 4; ++k) p += w_[k]->parameter_count() + u_[k]->parameter_count();
-    return p;
-  }
-
   void forward(const ForwardArgs& a) const override {
     const size_t n = size_t(step_batch_) * outputs_;
     float* gate[4];    // f, i, g, o: w part, then += u part
@@ -59,24 +55,13 @@ class LstmLayer : public Layer {
       }
     }
   }
-  void load(WeightReader& r) override {
-    for (int k : kFileOrder) w_[k]->load(r);
-    for (int k : kFileOrder) u_[k]->load(r);
-  }
-  void save(WeightWriter& w) const override {
-    for (int k : kFileOrder) w_[k]->save(w);
-    for (int k : kFileOrder) u_[k]->save(w);
-  }
-  void randomize(unsigned seed) override {
-    for (int k = 0; k < 4; ++k) w_[k]->randomize(seed + k), u_[k]->randomize(seed + 4 + k);
-  }
 
  private:
   enum { kF = 0, kI = 1, kG = 2, kO = 3 };
   static constexpr int kFileOrder[4] = {kI, kF, kO, kG};
 
   int outputs_ = 1, steps_ = 1, step_batch_ = 1;
-  std::unique_ptr<Layer> w_[4], u_[4];
+  Layer *w_[4] = {}, *u_[4] = {};  // parts: f, i, g, o
   // Darknet's cell and output state: carried from one forward pass to the next.
   mutable std::vector<float> c_, h_, scratch_;
 };
