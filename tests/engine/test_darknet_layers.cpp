@@ -31,6 +31,33 @@ struct TempFile {
   ~TempFile() { std::remove(path.c_str()); }
 };
 
+// Every layer's output of net equals stock's, but those in `skip` (where
+// stock Darknet's output means something else).
+void check_layers_equal(const Network& net, const peers::StockDarknetNetwork& stock, const std::vector<int>& skip = {}) {
+  for (int i = 0; i < net.size(); ++i) {
+    INFO("layer " << i << " [" << net.layer(i).type() << "], stock " << stock.layer_type(i));
+    if (std::find(skip.begin(), skip.end(), i) != skip.end()) continue;
+    const size_t n = net.layer(i).out().size() * net.batch();
+    REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
+    CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
+                  std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
+  }
+}
+
+// Three forward passes of random inputs (`inputs` floats each, from a
+// generator seeded with `seed`) through both networks, every layer compared
+// after each: the recurrent layers' state carries from pass to pass.
+void check_passes_equal(Network& net, peers::StockDarknetNetwork& stock, size_t inputs, unsigned seed) {
+  std::mt19937 rng(seed);
+  for (int pass = 0; pass < 3; ++pass) {
+    INFO("pass " << pass);
+    const auto x = random_tensor(inputs, rng);
+    net.forward(x.data());
+    stock.predict(x.data());
+    check_layers_equal(net, stock);
+  }
+}
+
 // Builds the cfg file in huge2 with seeded weights, loads the same weights
 // into libdarknet, runs both on one random input and compares every layer
 // except those in `skip` (where stock Darknet's output means something else).
@@ -48,14 +75,7 @@ void check_file_against_darknet(const std::string& cfg_path, int batch = 0, cons
   const auto x = random_tensor(net.input_shape().size() * net.batch(), rng);
   net.forward(x.data());
   stock.predict(x.data());
-  for (int i = 0; i < net.size(); ++i) {
-    INFO("layer " << i << " [" << net.layer(i).type() << "], stock " << stock.layer_type(i));
-    if (std::find(skip.begin(), skip.end(), i) != skip.end()) continue;
-    const size_t n = net.layer(i).out().size() * net.batch();
-    REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
-    CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
-                  std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
-  }
+  check_layers_equal(net, stock, skip);
 }
 
 void check_against_darknet(const std::string& tag, const std::string& cfg, const std::vector<int>& skip = {}) {
@@ -289,20 +309,7 @@ TEST_CASE("darknet layers: [rnn] over time steps, its state carried from one pas
   net.save_weights(w.path);
   peers::StockDarknetNetwork stock(c.path, w.path);
   REQUIRE(stock.batch() == 4);
-  std::mt19937 rng(10);
-  for (int pass = 0; pass < 3; ++pass) {
-    INFO("pass " << pass);
-    const auto x = random_tensor(6 * 4, rng);
-    net.forward(x.data());
-    stock.predict(x.data());
-    for (int i = 0; i < net.size(); ++i) {
-      INFO("layer " << i);
-      const size_t n = net.layer(i).out().size() * net.batch();
-      REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
-      CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
-                    std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
-    }
-  }
+  check_passes_equal(net, stock, 6 * 4, 10);
   // The inference verbs' batch 1 cannot hold 2 steps: a clear error.
   NetworkOptions one;
   one.batch = 1;
@@ -347,20 +354,7 @@ TEST_CASE("darknet layers: [lstm] and [gru] over time steps, their state carried
   net.save_weights(w.path);
   peers::StockDarknetNetwork stock(c.path, w.path);
   REQUIRE(stock.layers() == net.size());
-  std::mt19937 rng(12);
-  for (int pass = 0; pass < 3; ++pass) {
-    INFO("pass " << pass);
-    const auto x = random_tensor(5 * 4, rng);
-    net.forward(x.data());
-    stock.predict(x.data());
-    for (int i = 0; i < net.size(); ++i) {
-      INFO("layer " << i << " [" << net.layer(i).type() << "]");
-      const size_t n = net.layer(i).out().size() * net.batch();
-      REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
-      CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
-                    std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
-    }
-  }
+  check_passes_equal(net, stock, 5 * 4, 12);
 }
 
 TEST_CASE("darknet layers: [crnn] (its width and height swapped as Darknet's parser does)", "[darknet][layers]") {
@@ -379,18 +373,5 @@ TEST_CASE("darknet layers: [crnn] (its width and height swapped as Darknet's par
   net.save_weights(w.path);
   peers::StockDarknetNetwork stock(c.path, w.path);
   REQUIRE(stock.layers() == net.size());
-  std::mt19937 rng(13);
-  for (int pass = 0; pass < 3; ++pass) {
-    INFO("pass " << pass);
-    const auto x = random_tensor(net.input_shape().size() * net.batch(), rng);
-    net.forward(x.data());
-    stock.predict(x.data());
-    for (int i = 0; i < net.size(); ++i) {
-      INFO("layer " << i);
-      const size_t n = net.layer(i).out().size() * net.batch();
-      REQUIRE(size_t(stock.layer_outputs(i)) * stock.batch() == n);
-      CHECK(compare(std::vector<float>(net.output_of(i), net.output_of(i) + n),
-                    std::vector<float>(stock.layer_output(i), stock.layer_output(i) + n)) == "");
-    }
-  }
+  check_passes_equal(net, stock, net.input_shape().size() * net.batch(), 13);
 }
