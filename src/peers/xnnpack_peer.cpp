@@ -85,18 +85,24 @@ struct XnnpackPeer::Impl {
       if (!pool) throw std::runtime_error("XNNPACK peer: pthreadpool_create(" + std::to_string(threads) + ") failed");
     }
   }
+
+  // The NHWC copy of the input and the output buffer, for either shape.
+  template <class Shape>
+  void set_tensors(const Shape& s, const float* input) {
+    batch = s.batch, out_c = s.out_c, out_h = s.out_h(), out_w = s.out_w();
+    src = to_nhwc(input, s.batch, s.in_c, size_t(s.in_h) * s.in_w, kExtraFloats);
+    dst.assign(s.output_count(), 0.0f);
+  }
 };
 
 XnnpackPeer::XnnpackPeer(const DeconvShape& s, const float* weights, const float* input, int threads)
     : impl_(std::make_unique<Impl>(threads)) {
   s.validate();
   Impl& m = *impl_;
-  m.batch = s.batch, m.out_c = s.out_c, m.out_h = s.out_h(), m.out_w = s.out_w();
+  m.set_tensors(s, input);
   const int k = s.ksize;
   // Darknet [ic][oc][k][k]: o strides k*k, i strides oc*k*k.
   const std::vector<float> w = to_ohwi(weights, s.out_c, s.in_c, k, size_t(k) * k, size_t(s.out_c) * k * k);
-  m.src = to_nhwc(input, s.batch, s.in_c, size_t(s.in_h) * s.in_w, kExtraFloats);
-  m.dst.assign(s.output_count(), 0.0f);
   // Darknet's out = (in-1)*stride + k - 2*pad is XNNPACK's output padding
   // `pad` on all four sides with no adjustment. The kernel is packed (copied)
   // here, so `w` may go when this returns.
@@ -121,13 +127,11 @@ XnnpackPeer::XnnpackPeer(const ConvShape& s, const float* weights, const float* 
     : impl_(std::make_unique<Impl>(threads)) {
   s.validate();
   Impl& m = *impl_;
-  m.batch = s.batch, m.out_c = s.out_c, m.out_h = s.out_h(), m.out_w = s.out_w();
+  m.set_tensors(s, input);
   const int k = s.ksize;
   const uint32_t p = uint32_t(s.applied_pad());
   // Darknet [oc][ic][k][k]: o strides ic*k*k, i strides k*k.
   const std::vector<float> w = to_ohwi(weights, s.out_c, s.in_c, k, size_t(s.in_c) * k * k, size_t(k) * k);
-  m.src = to_nhwc(input, s.batch, s.in_c, size_t(s.in_h) * s.in_w, kExtraFloats);
-  m.dst.assign(s.output_count(), 0.0f);
   // XNNPACK floors (padded - effective_k) / stride + 1 like Darknet.
   xnn_operator_t op = nullptr;
   check(xnn_create_convolution2d_nhwc_f32(p, p, p, p, k, k, s.stride, s.stride, s.dilation, s.dilation,
