@@ -35,6 +35,7 @@
 #include <memory>
 #include <string>
 
+#include "activation.h"
 #include "cuda_error.h"
 #include "shapes.h"
 
@@ -125,15 +126,11 @@ class ConvGpu {
   std::unique_ptr<Impl> impl_;
 };
 
-// Darknet's activations (names as in cfg files; formulas as huge2's CPU
-// engine, i.e. Darknet's except tanh, which is tanhf).
-enum class GpuActivation { logistic, relu, relie, linear, ramp, tanh, plse, leaky, elu, loggy, stair, hardtan, lhtan, selu };
-// Throws std::invalid_argument for an unknown name.
-GpuActivation parse_gpu_activation(const std::string& name);
-
 // The layer epilogue: y[b][c][i] = act(y[b][c][i] + bias[c]) in place;
-// bias may be null (no bias). y and bias are device pointers.
-void bias_activation(float* y, const float* bias, int batch, int channels, int spatial, GpuActivation act,
+// bias may be null (no bias). y and bias are device pointers. act: the
+// kernel library's Activation (parse_activation() reads cfg names), with the
+// CPU kernels' formulas (Darknet's, except tanh, which is tanhf).
+void bias_activation(float* y, const float* bias, int batch, int channels, int spatial, Activation act,
                      cudaStream_t stream = nullptr);
 
 }  // namespace huge2::cuda

@@ -5,9 +5,9 @@
 #include "columns.h"
 #include "errors.h"
 #include "gemm.h"
-#include "reference.h"
-
 #include "operator_checks.h"
+#include "phase_geometry.h"
+#include "reference.h"
 
 namespace huge2 {
 
@@ -24,8 +24,8 @@ DirectProblem conv_problem(const ConvShape& s) {
   const int P = s.applied_pad(), d = s.dilation;
   for (int ky = 0; ky < s.ksize; ++ky)
     for (int kx = 0; kx < s.ksize; ++kx) {
-      q.tap_y.push_back(d * ky - P);
-      q.tap_x.push_back(d * kx - P);
+      q.tap_y.push_back(dilated_input(0, ky, s.stride, d, P));
+      q.tap_x.push_back(dilated_input(0, kx, s.stride, d, P));
       q.tap_entry.push_back(ky * s.ksize + kx);
     }
   p.phases.push_back(std::move(q));

@@ -1,38 +1,38 @@
 #include "deconvolution.h"
 
 #include <algorithm>
-#include <cstdint>
 
 #include "columns.h"
 #include "errors.h"
 #include "gemm.h"
-#include "reference.h"
-
 #include "operator_checks.h"
+#include "phase_geometry.h"
+#include "reference.h"
 
 namespace huge2 {
 
-// Output row oy = oy0 + s*u takes kernel rows ky = r, r+s, ... (r = (oy0+p) mod s)
-// from input rows iy = (oy + p - ky)/s = (oy0 + p - ky)/s + u: a dense
-// correlation of the original input per phase (METHOD.md, shared/ in the
-// project root).
+// One direct sub-problem per stride phase: output row oy0 + s*u takes
+// kernel rows r, r+s, ... from input rows that step by one with u, a dense
+// correlation of the original input (phase_geometry.h derives it; the
+// method: METHOD.md, shared/ in the project root).
 DirectProblem deconv_phases(const DeconvShape& s) {
   DirectProblem p;
   p.batch = s.batch, p.in_c = s.in_c, p.in_h = s.in_h, p.in_w = s.in_w;
   p.out_c = s.out_c, p.out_h = s.out_h(), p.out_w = s.out_w();
   p.sy = p.sx = s.stride;
-  // 64-bit: a stride near INT_MAX (a 1x1 input can have one) must not wrap.
-  const int64_t st = s.stride, k = s.ksize;
-  for (int oy0 = 0; oy0 < std::min<int64_t>(st, p.out_h); ++oy0)
-    for (int ox0 = 0; ox0 < std::min<int64_t>(st, p.out_w); ++ox0) {
+  const int k = s.ksize;
+  for (int oy0 = 0; oy0 < std::min(s.stride, p.out_h); ++oy0)
+    for (int ox0 = 0; ox0 < std::min(s.stride, p.out_w); ++ox0) {
+      const TransposedAxisPhase ry = transposed_phase_at_output(p.out_h, k, s.stride, s.pad, oy0);
+      const TransposedAxisPhase rx = transposed_phase_at_output(p.out_w, k, s.stride, s.pad, ox0);
       DirectPhase q;
       q.oy0 = oy0, q.ox0 = ox0;
-      q.rows = int((p.out_h - oy0 + st - 1) / st), q.cols = int((p.out_w - ox0 + st - 1) / st);
-      for (int64_t ky = (oy0 + s.pad) % st; ky < k; ky += st)
-        for (int64_t kx = (ox0 + s.pad) % st; kx < k; kx += st) {
-          q.tap_y.push_back(int((oy0 + s.pad - ky) / st));
-          q.tap_x.push_back(int((ox0 + s.pad - kx) / st));
-          q.tap_entry.push_back(int(ky * k + kx));
+      q.rows = ry.count, q.cols = rx.count;
+      for (int j = 0; j < ry.taps; ++j)
+        for (int i = 0; i < rx.taps; ++i) {
+          q.tap_y.push_back(ry.input(0, j));
+          q.tap_x.push_back(rx.input(0, i));
+          q.tap_entry.push_back(ry.tap(j) * k + rx.tap(i));
         }
       p.phases.push_back(std::move(q));
     }

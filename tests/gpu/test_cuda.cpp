@@ -289,7 +289,7 @@ TEST_CASE("gpu: bias and activation epilogue", "[gpu]") {
   for (const char* name : {"linear", "relu", "leaky", "logistic", "tanh", "elu", "selu", "hardtan"}) {
     INFO(name);
     DeviceBuffer<float> dy(y), db(bias);
-    bias_activation(dy.get(), db.get(), batch, channels, spatial, parse_gpu_activation(name));
+    bias_activation(dy.get(), db.get(), batch, channels, spatial, parse_activation(name));
     const auto got = dy.download();
     for (size_t i = 0; i < y.size(); ++i) {
       const float v = y[i] + bias[(i / spatial) % channels];
@@ -306,9 +306,9 @@ TEST_CASE("gpu: bias and activation epilogue", "[gpu]") {
     }
   }
   DeviceBuffer<float> dy(y);
-  bias_activation(dy.get(), nullptr, batch, channels, spatial, GpuActivation::linear);  // no bias: unchanged
+  bias_activation(dy.get(), nullptr, batch, channels, spatial, Activation::linear);  // no bias: unchanged
   CHECK(dy.download() == y);
-  CHECK_THROWS_WITH(bias_activation(y.data(), nullptr, batch, channels, spatial, GpuActivation::relu),
+  CHECK_THROWS_WITH(bias_activation(y.data(), nullptr, batch, channels, spatial, Activation::relu),
                     Catch::Contains("host pointer"));
-  CHECK_THROWS_AS(parse_gpu_activation("swish"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_activation("swish"), std::invalid_argument);
 }
