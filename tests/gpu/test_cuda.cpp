@@ -9,7 +9,7 @@
 
 #include "device_buffer.h"
 #include "errors.h"
-#include "helpers.h"
+#include "gpu_test_helpers.h"
 #include "huge2_cuda.h"
 #include "reference.h"
 
@@ -17,8 +17,8 @@ using namespace huge2;
 using namespace huge2::cuda;
 using huge2::test::compare;
 using huge2::test::random_tensor;
-using huge2::test::random_conv_shape;
-using huge2::test::random_deconv_shape;
+using huge2::test::random_conv_case;
+using huge2::test::random_deconv_case;
 
 namespace {
 
@@ -50,6 +50,15 @@ Result run_gpu(const Shape& s, GpuAlgorithm algo, const std::vector<float>& w, c
   check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
   check(cudaGetLastError(), "after forward");
   return {dy.download(), op.describe(), op.falls_back_to_darknet(), op.workspace_bytes()};
+}
+
+// The random tests' options: the automatic tile shape, then each in turn;
+// cuDNN's heuristic choice mostly (Find is slow to construct).
+GpuOptions trial_options(int trial) {
+  GpuOptions opt;
+  opt.tile_config = trial % (kTileConfigs + 1) - 1;
+  opt.cudnn_exhaustive = trial % 8 == 0;
+  return opt;
 }
 
 std::vector<GpuAlgorithm> all_algorithms() {
@@ -114,16 +123,11 @@ TEST_CASE("gpu deconv: 300+ random geometries, every algorithm equals the defini
   std::mt19937 rng(seed);
   int tested = 0;
   for (int trial = 0; tested < 320; ++trial) {
-    const std::optional<DeconvShape> shape = random_deconv_shape(rng, 3000000);
-    if (!shape) continue;
-    const DeconvShape& s = *shape;
+    const auto c = random_deconv_case(rng, 3000000);
+    if (!c) continue;
+    const auto& [s, w, x, want] = *c;
     ++tested;
-    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-    std::vector<float> want(s.output_count());
-    deconv_reference(s, x.data(), w.data(), want.data());
-    GpuOptions opt;
-    opt.tile_config = trial % (kTileConfigs + 1) - 1;  // automatic, then each tile shape
-    opt.cudnn_exhaustive = trial % 8 == 0;  // cuDNN's heuristic choice mostly: Find is slow to construct
+    const GpuOptions opt = trial_options(trial);
     INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << ": " << s.describe());
     for (GpuAlgorithm a : all_algorithms()) {
       const Result r = run_gpu<DeconvGpu>(s, a, w, x, opt);
@@ -141,17 +145,12 @@ TEST_CASE("gpu conv: 300+ random geometries, every algorithm equals the definiti
   std::mt19937 rng(seed);
   int tested = 0, strided = 0;
   for (int trial = 0; tested < 330; ++trial) {
-    const std::optional<ConvShape> shape = random_conv_shape(rng, 3000000);
-    if (!shape) continue;  // empty output: tested elsewhere
-    const ConvShape& s = *shape;
+    const auto c = random_conv_case(rng, 3000000);
+    if (!c) continue;  // empty output: tested elsewhere
+    const auto& [s, w, x, want] = *c;
     ++tested;
     strided += s.stride > 1;
-    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-    std::vector<float> want(s.output_count());
-    conv_reference(s, x.data(), w.data(), want.data());
-    GpuOptions opt;
-    opt.tile_config = trial % (kTileConfigs + 1) - 1;
-    opt.cudnn_exhaustive = trial % 8 == 0;  // cuDNN's heuristic choice mostly: Find is slow to construct
+    const GpuOptions opt = trial_options(trial);
     INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << ": " << s.describe());
     for (GpuAlgorithm a : all_algorithms()) {
       const Result r = run_gpu<ConvGpu>(s, a, w, x, opt);

@@ -10,7 +10,7 @@
 #include <limits>
 
 #include "column_math.h"
-#include "helpers.h"
+#include "gpu_test_helpers.h"
 #include "phase_plan.h"
 #include "reference.h"
 
@@ -18,8 +18,8 @@ using namespace huge2;
 using namespace huge2::cuda::detail;
 using huge2::test::compare;
 using huge2::test::random_tensor;
-using huge2::test::random_conv_shape;
-using huge2::test::random_deconv_shape;
+using huge2::test::random_conv_case;
+using huge2::test::random_deconv_case;
 
 namespace {
 
@@ -196,13 +196,10 @@ TEST_CASE("emulation: huge2 and darknet GPU kernels equal the definition, random
   std::mt19937 rng(seed);
   int tested = 0, tiles_used[4] = {0, 0, 0, 0};
   for (int trial = 0; tested < 120; ++trial) {
-    const std::optional<DeconvShape> shape = random_deconv_shape(rng, 600000);
-    if (!shape) continue;
-    const DeconvShape& s = *shape;
+    const auto c = random_deconv_case(rng, 600000);
+    if (!c) continue;
+    const auto& [s, w, x, want] = *c;
     ++tested;
-    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-    std::vector<float> want(s.output_count());
-    deconv_reference(s, x.data(), w.data(), want.data());
     const int tile = trial % 5 - 1;  // automatic, then each tile shape in turn
     int used = -1;
     INFO("seed " << seed << " trial " << trial << " tile " << tile << ": " << s.describe());
@@ -220,13 +217,10 @@ TEST_CASE("emulation: huge2 and darknet GPU kernels equal the definition, random
   std::mt19937 rng(seed);
   int tested = 0, strided = 0;
   for (int trial = 0; tested < 120; ++trial) {
-    const std::optional<ConvShape> shape = random_conv_shape(rng, 600000);
-    if (!shape) continue;  // empty output: tested elsewhere
-    const ConvShape& s = *shape;
+    const auto c = random_conv_case(rng, 600000);
+    if (!c) continue;  // empty output: tested elsewhere
+    const auto& [s, w, x, want] = *c;
     ++tested;
-    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-    std::vector<float> want(s.output_count());
-    conv_reference(s, x.data(), w.data(), want.data());
     INFO("seed " << seed << " trial " << trial << ": " << s.describe());
     REQUIRE(compare(darknet_conv(s, w, x), want) == "");
     if (s.stride > 1) {  // huge2 runs darknet there
