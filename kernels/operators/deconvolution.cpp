@@ -3,9 +3,7 @@
 #include <algorithm>
 
 #include "columns.h"
-#include "errors.h"
 #include "gemm.h"
-#include "operator_checks.h"
 #include "phase_geometry.h"
 #include "reference.h"
 
@@ -39,55 +37,24 @@ DirectProblem deconv_phases(const DeconvShape& s) {
   return p;
 }
 
-Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights,
-                             const Epilogue& epilogue, int threads)
-    : Deconvolution(shape, algo, weights, epilogue, threads,
-                    algo == Algorithm::huge2 ? active_isa() : Isa::scalar) {}
+const char* operator_name(const DeconvShape&) { return "transposed convolution"; }
 
-Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights,
-                             const Epilogue& epilogue, int threads, Isa isa)
-    : shape_(shape), algo_(algo), epilogue_(epilogue) {
-  if (!weights) throw ShapeError("transposed convolution: weight buffer is null");
-  build(weights, threads, isa);
+// huge2 runs the stock column method for few output channels (uses_column_method()).
+bool runs_direct_kernels(const DeconvShape& s, Algorithm algo) {
+  const bool column_method = s.in_c >= Deconvolution::kColumnMethodChannelRatio * s.out_c && s.out_c < 8;
+  return algo == Algorithm::huge2 && !column_method;
 }
 
-Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, PlanOnly, int threads)
-    : shape_(shape), algo_(algo), plan_only_(true) {
-  build(nullptr, threads, algo == Algorithm::huge2 ? active_isa() : Isa::scalar);
-}
+DirectProblem direct_problem(const DeconvShape& s) { return deconv_phases(s); }
 
-// weights null: plan only.
-void Deconvolution::build(const float* weights, int threads, Isa isa) {
-  shape_.validate();
-  epilogue_.check(shape_.out_c, "transposed convolution");
-  const DeconvShape& s = shape_;
-  column_method_ = algo_ == Algorithm::huge2 && s.in_c >= kColumnMethodChannelRatio * s.out_c && s.out_c < 8;
-  if (algo_ != Algorithm::huge2 || column_method_) {
-    if (weights) weights_.assign(weights, weights + s.weight_count());
-    return;
-  }
-  const int kk = s.ksize * s.ksize, oc = s.out_c;
-  WeightAt at;
-  if (weights) at = [&](int ic, int n, int e) { return weights[(size_t(ic) * oc + n) * kk + e]; };
-  direct_ = std::make_unique<DirectPlan>(deconv_phases(s), at, epilogue_, operator_threads(threads), isa);
-}
-
-size_t Deconvolution::packed_weight_bytes() const {
-  return direct_ ? direct_->packed_weight_bytes() : weights_.size() * sizeof(float);
+size_t darknet_weight_index(const DeconvShape& s, int ic, int n, int e) {
+  return (size_t(ic) * s.out_c + n) * s.ksize * s.ksize + e;
 }
 
 std::string Deconvolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
-  return column_method_ ? "stock column method (in_c >= 8 x out_c, out_c < 8)" : "stock GEMM + col2im";
-}
-
-bool Deconvolution::unpack_weights(float* w) const {
-  const DeconvShape& s = shape_;
-  if (plan_only_) return false;
-  if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
-  const int kk = s.ksize * s.ksize, oc = s.out_c;
-  return direct_->unpack(kk, [&](int ic, int n, int e, float v) { w[(size_t(ic) * oc + n) * kk + e] = v; });
+  return uses_column_method() ? "stock column method (in_c >= 8 x out_c, out_c < 8)" : "stock GEMM + col2im";
 }
 
 size_t Deconvolution::workspace_bytes() const {
@@ -96,14 +63,8 @@ size_t Deconvolution::workspace_bytes() const {
 }
 
 void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
-  const size_t need = workspace_bytes();
-  check_forward_buffers("transposed convolution", x, y, ws, ws_bytes, need);
-  if (plan_only_) throw ShapeError("transposed convolution: built for its shape only, it has no weights to run");
+  if (forward_direct(x, y, ws, ws_bytes, workspace_bytes())) return;
   const DeconvShape& s = shape_;
-  if (direct_) {
-    direct_->run(x, y, ws);
-    return;
-  }
   if (algo_ == Algorithm::reference) {
     deconv_reference(s, x, weights_.data(), y);
   } else {
