@@ -9,15 +9,16 @@
 
 namespace huge2 {
 
-// One direct sub-problem per stride phase: output row oy0 + s*u takes
-// kernel rows r, r+s, ... from input rows that step by one with u, a dense
-// correlation of the original input (phase_geometry.h derives it; the
-// method: METHOD.md, shared/ in the project root).
+// Output row oy = oy0 + s*u takes kernel rows ky = r, r+s, ... (r = (oy0+p) mod s)
+// from input rows iy = (oy + p - ky)/s = (oy0 + p - ky)/s + u: a dense
+// correlation of the original input per phase (METHOD.md, shared/ in the
+// project root).
 DirectProblem deconv_phases(const DeconvShape& s) {
   DirectProblem p;
   p.batch = s.batch, p.in_c = s.in_c, p.in_h = s.in_h, p.in_w = s.in_w;
   p.out_c = s.out_c, p.out_h = s.out_h(), p.out_w = s.out_w();
   p.sy = p.sx = s.stride;
+  // The geometry per axis: phase_geometry.h (shared with the CUDA backend).
   const int k = s.ksize;
   for (int oy0 = 0; oy0 < std::min(s.stride, p.out_h); ++oy0)
     for (int ox0 = 0; ox0 < std::min(s.stride, p.out_w); ++ox0) {
