@@ -4,9 +4,36 @@
 #include <string>
 
 #include "errors.h"
-#include "operator_checks.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace huge2 {
+namespace {
+
+// threads > 0 as given; otherwise OpenMP's default (1 without OpenMP).
+int operator_threads(int threads) {
+  if (threads > 0) return threads;
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+// Throws ShapeError, naming `op`, for a null input or output, or a workspace
+// smaller than `need` bytes.
+void check_forward_buffers(const char* op, const void* x, const void* y, const void* ws, size_t ws_bytes,
+                           size_t need) {
+  if (!x) throw ShapeError(std::string(op) + ": input buffer is null");
+  if (!y) throw ShapeError(std::string(op) + ": output buffer is null");
+  if (need && (!ws || ws_bytes < need))
+    throw ShapeError(std::string(op) + ": workspace of " + std::to_string(ws ? ws_bytes : 0) +
+                     " bytes is smaller than the " + std::to_string(need) + " bytes needed");
+}
+
+}  // namespace
 
 template <class Shape>
 OperatorBase<Shape>::OperatorBase(const Shape& shape, Algorithm algo, const float* weights,
