@@ -20,11 +20,11 @@ __global__ void im2col_kernel(Im2colParams p, const float* __restrict__ x, float
 }
 
 __global__ void bias_activation_kernel(float* __restrict__ y, const float* __restrict__ bias, int channels,
-                                       int spatial, int act, long long count) {
+                                       int spatial, Activation act, long long count) {
   for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < count;
        e += (long long)gridDim.x * blockDim.x) {
     const float b = bias ? bias[(e / spatial) % channels] : 0.f;
-    y[e] = activate(y[e] + b, act);
+    y[e] = device_activate(y[e] + b, act);
   }
 }
 
@@ -47,7 +47,7 @@ void launch_im2col(const Im2colParams& p, const float* x, float* col, cudaStream
   check_launch("im2col kernel launch");
 }
 
-void launch_bias_activation(float* y, const float* bias, int batch, int channels, int spatial, int act,
+void launch_bias_activation(float* y, const float* bias, int batch, int channels, int spatial, Activation act,
                             cudaStream_t stream) {
   const long long count = (long long)batch * channels * spatial;
   if (count == 0) return;

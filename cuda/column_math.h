@@ -4,6 +4,7 @@
 #pragma once
 #include <cmath>
 
+#include "activation.h"
 #include "phase_tiling.h"  // HUGE2_HD
 
 namespace huge2::cuda::detail {
@@ -48,33 +49,35 @@ HUGE2_HD float im2col_element(const Im2colParams& P, const float* x, int e) {
   return x[(size_t(c) * P.in_h + iy) * P.in_w + ix];
 }
 
-// Darknet's activations, numbered as huge2::cuda::GpuActivation; the
-// formulas of huge2's CPU engine (Darknet's, except tanh).
-HUGE2_HD float activate(float x, int act) {
+// Darknet's activations (the kernel library's Activation, as the CPU
+// kernels); the formulas of huge2's CPU engine (Darknet's, except tanh).
+// Not named activate: huge2::activate (the CPU one, host only) would be
+// found too, by argument-dependent lookup.
+HUGE2_HD float device_activate(float x, Activation act) {
   switch (act) {
-    case 0: return 1.f / (1.f + expf(-x));                      // logistic
-    case 1: return x > 0 ? x : 0.f;                              // relu
-    case 2: return x > 0 ? x : .01f * x;                         // relie
-    case 3: return x;                                            // linear
-    case 4: return (x > 0 ? x : 0.f) + .1f * x;                  // ramp
-    case 5: return tanhf(x);                                     // tanh
-    case 6:                                                      // plse
+    case Activation::logistic: return 1.f / (1.f + expf(-x));
+    case Activation::relu: return x > 0 ? x : 0.f;
+    case Activation::relie: return x > 0 ? x : .01f * x;
+    case Activation::linear: return x;
+    case Activation::ramp: return (x > 0 ? x : 0.f) + .1f * x;
+    case Activation::tanh: return tanhf(x);
+    case Activation::plse:
       if (x < -4) return .01f * (x + 4);
       if (x > 4) return .01f * (x - 4) + 1;
       return .125f * x + .5f;
-    case 7: return x > 0 ? x : .1f * x;                          // leaky
-    case 8: return x >= 0 ? x : expf(x) - 1;                     // elu
-    case 9: return 2.f / (1.f + expf(-x)) - 1;                   // loggy
-    case 10: {                                                   // stair
+    case Activation::leaky: return x > 0 ? x : .1f * x;
+    case Activation::elu: return x >= 0 ? x : expf(x) - 1;
+    case Activation::loggy: return 2.f / (1.f + expf(-x)) - 1;
+    case Activation::stair: {
       const int n = int(floorf(x));
       return n % 2 == 0 ? floorf(x / 2.f) : (x - n) + floorf(x / 2.f);
     }
-    case 11: return x < -1 ? -1.f : x > 1 ? 1.f : x;             // hardtan
-    case 12:                                                     // lhtan
+    case Activation::hardtan: return x < -1 ? -1.f : x > 1 ? 1.f : x;
+    case Activation::lhtan:
       if (x < 0) return .001f * x;
       if (x > 1) return .001f * (x - 1) + 1;
       return x;
-    case 13: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * (expf(x) - 1);  // selu
+    case Activation::selu: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * (expf(x) - 1);
   }
   return x;
 }

@@ -102,6 +102,115 @@ struct Descriptors {
   Descriptors& operator=(const Descriptors&) = delete;
 };
 
+// The two cuDNN calls the plans run: the forward convolution, and its
+// backward-data pass (a transposed convolution). Only the calls differ
+// (names, types, argument order); the algorithm search and the plan are one.
+struct Forward {
+  using Perf = cudnnConvolutionFwdAlgoPerf_t;
+  using Algo = cudnnConvolutionFwdAlgo_t;
+  static constexpr const char* kWhat = "cudnn convolution";
+  static constexpr const char* kMaxCount = "cudnnGetConvolutionForwardAlgorithmMaxCount";
+  static constexpr const char* kFind = "cudnnFindConvolutionForwardAlgorithm";
+  static constexpr const char* kHeuristic = "cudnnGetConvolutionForwardAlgorithm_v7";
+  static constexpr const char* kRun = "cudnnConvolutionForward";
+  static Algo default_algo() { return CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM; }
+  static const char* name(Algo a) { return fwd_algo_name(a); }
+  static cudnnStatus_t max_count(cudnnHandle_t h, int* n) { return cudnnGetConvolutionForwardAlgorithmMaxCount(h, n); }
+  static cudnnStatus_t find(cudnnHandle_t h, const Descriptors& d, int n, int* found, Perf* perf) {
+    return cudnnFindConvolutionForwardAlgorithm(h, d.x, d.w, d.conv, d.y, n, found, perf);
+  }
+  static cudnnStatus_t heuristic(cudnnHandle_t h, const Descriptors& d, int n, int* found, Perf* perf) {
+    return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, n, found, perf);
+  }
+  static cudnnStatus_t workspace(cudnnHandle_t h, const Descriptors& d, Algo a, size_t* bytes) {
+    return cudnnGetConvolutionForwardWorkspaceSize(h, d.x, d.w, d.conv, d.y, a, bytes);
+  }
+  static cudnnStatus_t run(cudnnHandle_t h, const Descriptors& d, Algo a, const float* x, const float* w, float* y,
+                           void* ws, size_t ws_bytes) {
+    const float one = 1.f, zero = 0.f;
+    return cudnnConvolutionForward(h, &one, d.x, x, d.w, w, d.conv, a, ws, ws_bytes, &zero, d.y, y);
+  }
+};
+
+// cuDNN's "dy" is our input x, its "dx" our output y.
+struct BackwardData {
+  using Perf = cudnnConvolutionBwdDataAlgoPerf_t;
+  using Algo = cudnnConvolutionBwdDataAlgo_t;
+  static constexpr const char* kWhat = "cudnn transposed convolution";
+  static constexpr const char* kMaxCount = "cudnnGetConvolutionBackwardDataAlgorithmMaxCount";
+  static constexpr const char* kFind = "cudnnFindConvolutionBackwardDataAlgorithm";
+  static constexpr const char* kHeuristic = "cudnnGetConvolutionBackwardDataAlgorithm_v7";
+  static constexpr const char* kRun = "cudnnConvolutionBackwardData";
+  static Algo default_algo() { return CUDNN_CONVOLUTION_BWD_DATA_ALGO_0; }
+  static const char* name(Algo a) { return bwd_algo_name(a); }
+  static cudnnStatus_t max_count(cudnnHandle_t h, int* n) {
+    return cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, n);
+  }
+  static cudnnStatus_t find(cudnnHandle_t h, const Descriptors& d, int n, int* found, Perf* perf) {
+    return cudnnFindConvolutionBackwardDataAlgorithm(h, d.w, d.x, d.conv, d.y, n, found, perf);
+  }
+  static cudnnStatus_t heuristic(cudnnHandle_t h, const Descriptors& d, int n, int* found, Perf* perf) {
+    return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.x, d.conv, d.y, n, found, perf);
+  }
+  static cudnnStatus_t workspace(cudnnHandle_t h, const Descriptors& d, Algo a, size_t* bytes) {
+    return cudnnGetConvolutionBackwardDataWorkspaceSize(h, d.w, d.x, d.conv, d.y, a, bytes);
+  }
+  static cudnnStatus_t run(cudnnHandle_t h, const Descriptors& d, Algo a, const float* x, const float* w, float* y,
+                           void* ws, size_t ws_bytes) {
+    const float one = 1.f, zero = 0.f;
+    return cudnnConvolutionBackwardData(h, &one, d.w, w, d.x, x, d.conv, a, ws, ws_bytes, &zero, d.y, y);
+  }
+};
+
+// The operator's input and output tensors (batch x in_c x in_h x in_w, batch
+// x out_c x out_h x out_w), NCHW floats.
+template <class Shape>
+void set_tensors(const Descriptors& d, const Shape& s) {
+  check_cudnn(cudnnSetTensor4dDescriptor(d.x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.batch, s.in_c, s.in_h, s.in_w),
+              "cudnnSetTensor4dDescriptor (input)");
+  check_cudnn(cudnnSetTensor4dDescriptor(d.y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.batch, s.out_c, s.out_h(),
+                                         s.out_w()),
+              "cudnnSetTensor4dDescriptor (output)");
+}
+
+// The transposed convolution x -> y is the backward-data pass of the forward
+// convolution y -> x whose filter has K = in_c maps of C = out_c channels:
+// exactly Darknet's [in_c][out_c][k][k].
+void set_problem(const Descriptors& d, const DeconvShape& s) {
+  set_tensors(d, s);
+  check_cudnn(cudnnSetFilter4dDescriptor(d.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.in_c, s.out_c, s.ksize, s.ksize),
+              "cudnnSetFilter4dDescriptor");
+  check_cudnn(cudnnSetConvolution2dDescriptor(d.conv, s.pad, s.pad, s.stride, s.stride, 1, 1,
+                                              CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+              "cudnnSetConvolution2dDescriptor");
+  check_cudnn(cudnnSetConvolutionMathType(d.conv, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
+  // The forward convolution of the output must give the input's shape:
+  // ((in-1)*s + k - 2p + 2p - k)/s + 1 = in.
+  int n = 0, c = 0, hh = 0, ww = 0;
+  check_cudnn(cudnnGetConvolution2dForwardOutputDim(d.conv, d.y, d.w, &n, &c, &hh, &ww),
+              "cudnnGetConvolution2dForwardOutputDim");
+  if (n != s.batch || c != s.in_c || hh != s.in_h || ww != s.in_w)
+    throw CudaError("cudnn transposed convolution: forward shape " + std::to_string(c) + "x" + std::to_string(hh) +
+                    "x" + std::to_string(ww) + " does not match the input (" + s.describe() + ")");
+}
+
+void set_problem(const Descriptors& d, const ConvShape& s) {
+  set_tensors(d, s);
+  check_cudnn(cudnnSetFilter4dDescriptor(d.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.out_c, s.in_c, s.ksize, s.ksize),
+              "cudnnSetFilter4dDescriptor");
+  const int p = s.applied_pad();
+  check_cudnn(cudnnSetConvolution2dDescriptor(d.conv, p, p, s.stride, s.stride, s.dilation, s.dilation,
+                                              CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+              "cudnnSetConvolution2dDescriptor");
+  check_cudnn(cudnnSetConvolutionMathType(d.conv, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
+  int n = 0, c = 0, hh = 0, ww = 0;
+  check_cudnn(cudnnGetConvolution2dForwardOutputDim(d.conv, d.x, d.w, &n, &c, &hh, &ww),
+              "cudnnGetConvolution2dForwardOutputDim");
+  if (n != s.batch || c != s.out_c || hh != s.out_h() || ww != s.out_w())
+    throw CudaError("cudnn convolution: output shape " + std::to_string(c) + "x" + std::to_string(hh) + "x" +
+                    std::to_string(ww) + " does not match Darknet's (" + s.describe() + ")");
+}
+
 // Picks the first (fastest, by measurement or by cuDNN's heuristics)
 // successful algorithm whose workspace fits, preferring pure FP32
 // (CUDNN_FMA_MATH) to default math, which lets cuDNN use TF32 on sm_80+
@@ -121,138 +230,46 @@ bool pick(const std::vector<Perf>& perf, int n, size_t max_workspace, Workspace 
   return false;
 }
 
-class TransposedPlan : public CudnnPlan {
+// A plan of either call: the descriptors of the problem and the algorithm
+// chosen, by measurement (Find) or cuDNN's heuristic ranking (Get_v7).
+template <class Api>
+class Plan : public CudnnPlan {
  public:
-  TransposedPlan(const DeconvShape& s, size_t max_workspace, bool exhaustive, cudaStream_t stream) {
+  template <class Shape>
+  Plan(const Shape& s, size_t max_workspace, bool exhaustive, cudaStream_t stream) {
     cudnnHandle_t h = cudnn_handle(stream);
-    // The transposed convolution x -> y is the backward-data pass of the
-    // forward convolution y -> x whose filter has K = in_c maps of C = out_c
-    // channels: exactly Darknet's [in_c][out_c][k][k]. cuDNN's "dy" is our
-    // input x, its "dx" our output y.
-    check_cudnn(cudnnSetTensor4dDescriptor(d_.x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.batch, s.in_c, s.in_h, s.in_w),
-                "cudnnSetTensor4dDescriptor (input)");
-    check_cudnn(cudnnSetTensor4dDescriptor(d_.y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.batch, s.out_c, s.out_h(),
-                                           s.out_w()),
-                "cudnnSetTensor4dDescriptor (output)");
-    check_cudnn(cudnnSetFilter4dDescriptor(d_.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.in_c, s.out_c, s.ksize, s.ksize),
-                "cudnnSetFilter4dDescriptor");
-    check_cudnn(cudnnSetConvolution2dDescriptor(d_.conv, s.pad, s.pad, s.stride, s.stride, 1, 1,
-                                                CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
-                "cudnnSetConvolution2dDescriptor");
-    check_cudnn(cudnnSetConvolutionMathType(d_.conv, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
-    // The forward convolution of the output must give the input's shape:
-    // ((in-1)*s + k - 2p + 2p - k)/s + 1 = in.
-    int n = 0, c = 0, hh = 0, ww = 0;
-    check_cudnn(cudnnGetConvolution2dForwardOutputDim(d_.conv, d_.y, d_.w, &n, &c, &hh, &ww),
-                "cudnnGetConvolution2dForwardOutputDim");
-    if (n != s.batch || c != s.in_c || hh != s.in_h || ww != s.in_w)
-      throw CudaError("cudnn transposed convolution: forward shape " + std::to_string(c) + "x" + std::to_string(hh) +
-                      "x" + std::to_string(ww) + " does not match the input (" + s.describe() + ")");
+    set_problem(d_, s);
     // Room for every result (Find tries both FMA and default math).
     int max_count = 0;
-    check_cudnn(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max_count),
-                "cudnnGetConvolutionBackwardDataAlgorithmMaxCount");
-    std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(2 * size_t(std::max(max_count, 1)));
+    check_cudnn(Api::max_count(h, &max_count), Api::kMaxCount);
+    std::vector<typename Api::Perf> perf(2 * size_t(std::max(max_count, 1)));
     int found = 0;
     if (exhaustive)
-      check_cudnn(cudnnFindConvolutionBackwardDataAlgorithm(h, d_.w, d_.x, d_.conv, d_.y, int(perf.size()), &found,
-                                                            perf.data()),
-                  "cudnnFindConvolutionBackwardDataAlgorithm");
+      check_cudnn(Api::find(h, d_, int(perf.size()), &found, perf.data()), Api::kFind);
     else
-      check_cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d_.w, d_.x, d_.conv, d_.y, int(perf.size()), &found,
-                                                              perf.data()),
-                  "cudnnGetConvolutionBackwardDataAlgorithm_v7");
-    auto workspace = [&](cudnnConvolutionBwdDataAlgo_t algo, cudnnMathType_t math, size_t* bytes) {
+      check_cudnn(Api::heuristic(h, d_, int(perf.size()), &found, perf.data()), Api::kHeuristic);
+    auto workspace = [&](typename Api::Algo algo, cudnnMathType_t math, size_t* bytes) {
       return cudnnSetConvolutionMathType(d_.conv, math) == CUDNN_STATUS_SUCCESS &&
-             cudnnGetConvolutionBackwardDataWorkspaceSize(h, d_.w, d_.x, d_.conv, d_.y, algo, bytes) ==
-                 CUDNN_STATUS_SUCCESS;
+             Api::workspace(h, d_, algo, bytes) == CUDNN_STATUS_SUCCESS;
     };
-    cudnnConvolutionBwdDataAlgoPerf_t best{};
+    typename Api::Perf best{};
     if (!pick(perf, found, max_workspace, workspace, &best, &workspace_, &tf32_))
-      throw CudaError("cudnn transposed convolution: no algorithm within " + std::to_string(max_workspace) +
+      throw CudaError(std::string(Api::kWhat) + ": no algorithm within " + std::to_string(max_workspace) +
                       " workspace bytes (" + s.describe() + ")");
     algo_ = best.algo;
     check_cudnn(cudnnSetConvolutionMathType(d_.conv, best.mathType), "cudnnSetConvolutionMathType");
   }
   size_t workspace_bytes() const override { return workspace_; }
   std::string describe() const override {
-    return std::string("cuDNN ") + bwd_algo_name(algo_) + (tf32_ ? " (default math: TF32 possible)" : " (FP32 FMA)");
+    return std::string("cuDNN ") + Api::name(algo_) + (tf32_ ? " (default math: TF32 possible)" : " (FP32 FMA)");
   }
   void run(const float* x, const float* w, float* y, void* ws, size_t ws_bytes, cudaStream_t stream) const override {
-    const float one = 1.f, zero = 0.f;
-    check_cudnn(cudnnConvolutionBackwardData(cudnn_handle(stream), &one, d_.w, w, d_.x, x, d_.conv, algo_, ws, ws_bytes,
-                                             &zero, d_.y, y),
-                "cudnnConvolutionBackwardData");
+    check_cudnn(Api::run(cudnn_handle(stream), d_, algo_, x, w, y, ws, ws_bytes), Api::kRun);
   }
 
  private:
   Descriptors d_;
-  cudnnConvolutionBwdDataAlgo_t algo_ = CUDNN_CONVOLUTION_BWD_DATA_ALGO_0;
-  size_t workspace_ = 0;
-  bool tf32_ = false;
-};
-
-class ForwardPlan : public CudnnPlan {
- public:
-  ForwardPlan(const ConvShape& s, size_t max_workspace, bool exhaustive, cudaStream_t stream) {
-    cudnnHandle_t h = cudnn_handle(stream);
-    check_cudnn(cudnnSetTensor4dDescriptor(d_.x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.batch, s.in_c, s.in_h, s.in_w),
-                "cudnnSetTensor4dDescriptor (input)");
-    check_cudnn(cudnnSetTensor4dDescriptor(d_.y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.batch, s.out_c, s.out_h(),
-                                           s.out_w()),
-                "cudnnSetTensor4dDescriptor (output)");
-    check_cudnn(cudnnSetFilter4dDescriptor(d_.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.out_c, s.in_c, s.ksize, s.ksize),
-                "cudnnSetFilter4dDescriptor");
-    const int p = s.applied_pad();
-    check_cudnn(cudnnSetConvolution2dDescriptor(d_.conv, p, p, s.stride, s.stride, s.dilation, s.dilation,
-                                                CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
-                "cudnnSetConvolution2dDescriptor");
-    check_cudnn(cudnnSetConvolutionMathType(d_.conv, CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
-    int n = 0, c = 0, hh = 0, ww = 0;
-    check_cudnn(cudnnGetConvolution2dForwardOutputDim(d_.conv, d_.x, d_.w, &n, &c, &hh, &ww),
-                "cudnnGetConvolution2dForwardOutputDim");
-    if (n != s.batch || c != s.out_c || hh != s.out_h() || ww != s.out_w())
-      throw CudaError("cudnn convolution: output shape " + std::to_string(c) + "x" + std::to_string(hh) + "x" +
-                      std::to_string(ww) + " does not match Darknet's (" + s.describe() + ")");
-    int max_count = 0;
-    check_cudnn(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max_count),
-                "cudnnGetConvolutionForwardAlgorithmMaxCount");
-    std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(2 * size_t(std::max(max_count, 1)));
-    int found = 0;
-    if (exhaustive)
-      check_cudnn(cudnnFindConvolutionForwardAlgorithm(h, d_.x, d_.w, d_.conv, d_.y, int(perf.size()), &found,
-                                                       perf.data()),
-                  "cudnnFindConvolutionForwardAlgorithm");
-    else
-      check_cudnn(cudnnGetConvolutionForwardAlgorithm_v7(h, d_.x, d_.w, d_.conv, d_.y, int(perf.size()), &found,
-                                                         perf.data()),
-                  "cudnnGetConvolutionForwardAlgorithm_v7");
-    auto workspace = [&](cudnnConvolutionFwdAlgo_t algo, cudnnMathType_t math, size_t* bytes) {
-      return cudnnSetConvolutionMathType(d_.conv, math) == CUDNN_STATUS_SUCCESS &&
-             cudnnGetConvolutionForwardWorkspaceSize(h, d_.x, d_.w, d_.conv, d_.y, algo, bytes) ==
-                 CUDNN_STATUS_SUCCESS;
-    };
-    cudnnConvolutionFwdAlgoPerf_t best{};
-    if (!pick(perf, found, max_workspace, workspace, &best, &workspace_, &tf32_))
-      throw CudaError("cudnn convolution: no algorithm within " + std::to_string(max_workspace) +
-                      " workspace bytes (" + s.describe() + ")");
-    algo_ = best.algo;
-    check_cudnn(cudnnSetConvolutionMathType(d_.conv, best.mathType), "cudnnSetConvolutionMathType");
-  }
-  size_t workspace_bytes() const override { return workspace_; }
-  std::string describe() const override {
-    return std::string("cuDNN ") + fwd_algo_name(algo_) + (tf32_ ? " (default math: TF32 possible)" : " (FP32 FMA)");
-  }
-  void run(const float* x, const float* w, float* y, void* ws, size_t ws_bytes, cudaStream_t stream) const override {
-    const float one = 1.f, zero = 0.f;
-    check_cudnn(cudnnConvolutionForward(cudnn_handle(stream), &one, d_.x, x, d_.w, w, d_.conv, algo_, ws, ws_bytes,
-                                        &zero, d_.y, y),
-                "cudnnConvolutionForward");
-  }
-
- private:
-  Descriptors d_;
-  cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  typename Api::Algo algo_ = Api::default_algo();
   size_t workspace_ = 0;
   bool tf32_ = false;
 };
@@ -261,12 +278,12 @@ class ForwardPlan : public CudnnPlan {
 
 std::unique_ptr<CudnnPlan> CudnnPlan::transposed(const DeconvShape& s, size_t max_workspace, bool exhaustive,
                                                  cudaStream_t stream) {
-  return std::make_unique<TransposedPlan>(s, max_workspace, exhaustive, stream);
+  return std::make_unique<Plan<BackwardData>>(s, max_workspace, exhaustive, stream);
 }
 
 std::unique_ptr<CudnnPlan> CudnnPlan::convolution(const ConvShape& s, size_t max_workspace, bool exhaustive,
                                                   cudaStream_t stream) {
-  return std::make_unique<ForwardPlan>(s, max_workspace, exhaustive, stream);
+  return std::make_unique<Plan<Forward>>(s, max_workspace, exhaustive, stream);
 }
 
 #endif  // HUGE2_HAVE_CUDNN

@@ -49,19 +49,7 @@ int device_count(std::string* why) noexcept {
   return n;
 }
 
-GpuActivation parse_gpu_activation(const std::string& name) {
-  static const std::pair<const char*, GpuActivation> kNames[] = {
-      {"logistic", GpuActivation::logistic}, {"relu", GpuActivation::relu},   {"relie", GpuActivation::relie},
-      {"linear", GpuActivation::linear},     {"ramp", GpuActivation::ramp},   {"tanh", GpuActivation::tanh},
-      {"plse", GpuActivation::plse},         {"leaky", GpuActivation::leaky}, {"elu", GpuActivation::elu},
-      {"loggy", GpuActivation::loggy},       {"stair", GpuActivation::stair}, {"hardtan", GpuActivation::hardtan},
-      {"lhtan", GpuActivation::lhtan},       {"selu", GpuActivation::selu}};
-  for (const auto& [n, a] : kNames)
-    if (name == n) return a;
-  throw std::invalid_argument("unknown activation '" + name + "'");
-}
-
-void bias_activation(float* y, const float* bias, int batch, int channels, int spatial, GpuActivation act,
+void bias_activation(float* y, const float* bias, int batch, int channels, int spatial, Activation act,
                      cudaStream_t stream) {
   const char* op = "bias_activation";
   if (batch < 1 || channels < 1 || spatial < 1)
@@ -69,7 +57,7 @@ void bias_activation(float* y, const float* bias, int batch, int channels, int s
                      ", " + std::to_string(channels) + ", " + std::to_string(spatial));
   detail::require_device_pointer(y, op, "output");
   if (bias) detail::require_device_pointer(bias, op, "bias");
-  detail::launch_bias_activation(y, bias, batch, channels, spatial, int(act), stream);
+  detail::launch_bias_activation(y, bias, batch, channels, spatial, act, stream);
 }
 
 namespace detail {

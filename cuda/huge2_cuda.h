@@ -35,6 +35,7 @@
 #include <memory>
 #include <string>
 
+#include "activation.h"
 #include "cuda_error.h"
 #include "shapes.h"
 
@@ -64,27 +65,17 @@ struct GpuOptions {
 };
 constexpr int kTileConfigs = 4;
 
-// Transposed convolution (Darknet [deconvolutional]).
-class DeconvGpu {
+// What the two operators share: everything but the constructor and shape().
+// Not made on its own; DeconvGpu and ConvGpu are move-only.
+class GpuOperator {
  public:
-  // weights: device pointer, [in_c][out_c][k][k] as Darknet stores them;
-  // copied (darknet, cudnn) or packed per phase (huge2) into memory the
-  // operator owns, so the caller may free them afterwards. Work at
-  // construction runs on `stream`, which is synchronised before returning.
-  DeconvGpu(const DeconvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream = nullptr,
-            const GpuOptions& options = {});
-  ~DeconvGpu();
-  DeconvGpu(DeconvGpu&&) noexcept;
-  DeconvGpu& operator=(DeconvGpu&&) noexcept;
-
-  const DeconvShape& shape() const;
   GpuAlgorithm algorithm() const;
   // Device scratch bytes forward() needs (0 for huge2); the caller owns it.
   size_t workspace_bytes() const;
   // Device bytes of weights the operator holds.
   size_t packed_weight_bytes() const;
-  // huge2 only: the sub-kernel is too large for the phase kernel's shared
-  // memory (around 9x9 taps per phase), so darknet runs instead.
+  // huge2 only: the phase kernel cannot run this geometry, so darknet runs
+  // instead (when: see each operator).
   bool falls_back_to_darknet() const;
   // One line: the method and its parameters (tile shape, cuDNN algorithm, ...).
   std::string describe() const;
@@ -93,47 +84,48 @@ class DeconvGpu {
   // (overwritten). Asynchronous on `stream`.
   void forward(const float* x, float* y, void* workspace, size_t workspace_bytes, cudaStream_t stream = nullptr) const;
 
- private:
-  struct Impl;
+  struct Impl;  // gpu_operator.h; each operator's file derives its own
+
+ protected:
+  explicit GpuOperator(std::unique_ptr<Impl> impl);
+  ~GpuOperator();
+  GpuOperator(GpuOperator&&) noexcept;
+  GpuOperator& operator=(GpuOperator&&) noexcept;
+
   std::unique_ptr<Impl> impl_;
+};
+
+// Transposed convolution (Darknet [deconvolutional]). falls_back_to_darknet():
+// the sub-kernel is too large for the phase kernel's shared memory (around
+// 9x9 taps per phase).
+class DeconvGpu : public GpuOperator {
+ public:
+  // weights: device pointer, [in_c][out_c][k][k] as Darknet stores them;
+  // copied (darknet, cudnn) or packed per phase (huge2) into memory the
+  // operator owns, so the caller may free them afterwards. Work at
+  // construction runs on `stream`, which is synchronised before returning.
+  DeconvGpu(const DeconvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream = nullptr,
+            const GpuOptions& options = {});
+  const DeconvShape& shape() const;
 };
 
 // Convolution, plain or dilated (Darknet [convolutional]; padding applied =
-// pad * dilation).
-class ConvGpu {
+// pad * dilation). falls_back_to_darknet(): stride > 1 (or a kernel too
+// large for shared memory) runs darknet's im2col + SGEMM instead of the
+// sub-image kernel.
+class ConvGpu : public GpuOperator {
  public:
-  // weights: device pointer, [out_c][in_c][k][k].
+  // weights: device pointer, [out_c][in_c][k][k]; as DeconvGpu's.
   ConvGpu(const ConvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream = nullptr,
           const GpuOptions& options = {});
-  ~ConvGpu();
-  ConvGpu(ConvGpu&&) noexcept;
-  ConvGpu& operator=(ConvGpu&&) noexcept;
-
   const ConvShape& shape() const;
-  GpuAlgorithm algorithm() const;
-  size_t workspace_bytes() const;
-  size_t packed_weight_bytes() const;
-  // huge2 only: stride > 1 (or a kernel too large for shared memory) runs
-  // darknet's im2col + SGEMM instead of the sub-image kernel.
-  bool falls_back_to_darknet() const;
-  std::string describe() const;
-
-  void forward(const float* x, float* y, void* workspace, size_t workspace_bytes, cudaStream_t stream = nullptr) const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
 };
 
-// Darknet's activations (names as in cfg files; formulas as huge2's CPU
-// engine, i.e. Darknet's except tanh, which is tanhf).
-enum class GpuActivation { logistic, relu, relie, linear, ramp, tanh, plse, leaky, elu, loggy, stair, hardtan, lhtan, selu };
-// Throws std::invalid_argument for an unknown name.
-GpuActivation parse_gpu_activation(const std::string& name);
-
 // The layer epilogue: y[b][c][i] = act(y[b][c][i] + bias[c]) in place;
-// bias may be null (no bias). y and bias are device pointers.
-void bias_activation(float* y, const float* bias, int batch, int channels, int spatial, GpuActivation act,
+// bias may be null (no bias). y and bias are device pointers. act: the
+// kernel library's Activation (parse_activation() reads cfg names), with the
+// CPU kernels' formulas (Darknet's, except tanh, which is tanhf).
+void bias_activation(float* y, const float* bias, int batch, int channels, int spatial, Activation act,
                      cudaStream_t stream = nullptr);
 
 }  // namespace huge2::cuda

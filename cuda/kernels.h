@@ -22,7 +22,7 @@ void launch_pack_conv(const float* w, float* packed, int in_c, int out_c, int k,
 void launch_col2im(const Col2imParams& p, const float* col, float* y, cudaStream_t stream);
 void launch_im2col(const Im2colParams& p, const float* x, float* col, cudaStream_t stream);
 
-void launch_bias_activation(float* y, const float* bias, int batch, int channels, int spatial, int act,
+void launch_bias_activation(float* y, const float* bias, int batch, int channels, int spatial, Activation act,
                             cudaStream_t stream);
 
 }  // namespace huge2::cuda::detail

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "phase_geometry.h"
+
 namespace huge2::cuda::detail {
 namespace {
 
@@ -11,6 +13,8 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 }  // namespace
 
+// The geometry is the kernel library's (phase_geometry.h); here it is laid
+// out for the phase kernel: phases by kernel residue, and taps reversed.
 std::vector<PhaseDesc> deconv_phases(const DeconvShape& sh) {
   const int s = sh.stride, k = sh.ksize, p = sh.pad;
   const int oh = sh.out_h(), ow = sh.out_w();
@@ -18,20 +22,17 @@ std::vector<PhaseDesc> deconv_phases(const DeconvShape& sh) {
   int offset = 0;
   for (int ry = 0; ry < s; ++ry)
     for (int rx = 0; rx < s; ++rx) {
+      const TransposedAxisPhase ay = transposed_phase_at_tap(oh, k, s, p, ry);
+      const TransposedAxisPhase ax = transposed_phase_at_tap(ow, k, s, p, rx);
       PhaseDesc q;
-      q.ky0 = ry, q.kx0 = rx;
-      q.taps_h = ry < k ? (k - 1 - ry) / s + 1 : 0;
-      q.taps_w = rx < k ? (k - 1 - rx) / s + 1 : 0;
-      // First output row with (oy + p) mod s == ry, and how many follow.
-      q.oy0 = ((ry - p) % s + s) % s;
-      q.ox0 = ((rx - p) % s + s) % s;
-      q.rows = q.oy0 < oh ? (oh - 1 - q.oy0) / s + 1 : 0;
-      q.cols = q.ox0 < ow ? (ow - 1 - q.ox0) / s + 1 : 0;
-      // Output oy0 + s*u reads input (oy0 + p - ry)/s + u - j with tap
-      // ky = ry + s*j; with the taps reversed (j' = taps_h-1-j) that is
-      // iy0 + u + j'.
-      q.iy0 = (q.oy0 + p - ry) / s - std::max(q.taps_h - 1, 0);
-      q.ix0 = (q.ox0 + p - rx) / s - std::max(q.taps_w - 1, 0);
+      q.ky0 = ay.tap0, q.kx0 = ax.tap0;
+      q.taps_h = ay.taps, q.taps_w = ax.taps;
+      q.oy0 = ay.out0, q.ox0 = ax.out0;
+      q.rows = ay.count, q.cols = ax.count;
+      // Output oy0 + s*u reads input in0 + u - j through tap ky0 + s*j;
+      // with the taps reversed (j' = taps_h-1-j) that is iy0 + u + j'.
+      q.iy0 = ay.input(0, std::max(q.taps_h - 1, 0));
+      q.ix0 = ax.input(0, std::max(q.taps_w - 1, 0));
       q.w_offset = offset;
       offset += sh.in_c * q.taps_h * q.taps_w * sh.out_c;
       out.push_back(q);
@@ -48,10 +49,10 @@ std::vector<PhaseDesc> conv_phases(const ConvShape& sh) {
       PhaseDesc q;
       q.taps_h = q.taps_w = sh.ksize;
       q.oy0 = ay, q.ox0 = ax;
-      q.rows = ay < oh ? (oh - 1 - ay) / d + 1 : 0;
-      q.cols = ax < ow ? (ow - 1 - ax) / d + 1 : 0;
-      // Output ay + d*u reads input ay + d*u - P + d*j.
-      q.iy0 = ay - P, q.ix0 = ax - P;
+      q.rows = strided_count(oh, ay, d);
+      q.cols = strided_count(ow, ax, d);
+      // Output ay + d*u reads input ay + d*u - P + d*j (stride 1).
+      q.iy0 = dilated_input(ay, 0, 1, d, P), q.ix0 = dilated_input(ax, 0, 1, d, P);
       q.w_offset = 0;  // all sub-images share the dense kernel
       out.push_back(q);
     }

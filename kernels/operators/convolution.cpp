@@ -3,11 +3,9 @@
 #include <algorithm>
 
 #include "columns.h"
-#include "errors.h"
 #include "gemm.h"
+#include "phase_geometry.h"
 #include "reference.h"
-
-#include "operator_checks.h"
 
 namespace huge2 {
 
@@ -24,61 +22,29 @@ DirectProblem conv_problem(const ConvShape& s) {
   const int P = s.applied_pad(), d = s.dilation;
   for (int ky = 0; ky < s.ksize; ++ky)
     for (int kx = 0; kx < s.ksize; ++kx) {
-      q.tap_y.push_back(d * ky - P);
-      q.tap_x.push_back(d * kx - P);
+      q.tap_y.push_back(dilated_input(0, ky, s.stride, d, P));
+      q.tap_x.push_back(dilated_input(0, kx, s.stride, d, P));
       q.tap_entry.push_back(ky * s.ksize + kx);
     }
   p.phases.push_back(std::move(q));
   return p;
 }
 
-Convolution::Convolution(const ConvShape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue,
-                         int threads)
-    : Convolution(shape, algo, weights, epilogue, threads, algo == Algorithm::huge2 ? active_isa() : Isa::scalar) {}
+const char* operator_name(const ConvShape&) { return "convolution"; }
 
-Convolution::Convolution(const ConvShape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue,
-                         int threads, Isa isa)
-    : shape_(shape), algo_(algo), epilogue_(epilogue) {
-  if (!weights) throw ShapeError("convolution: weight buffer is null");
-  build(weights, threads, isa);
-}
+// Beyond stride 2, stock im2col (falls_back_to_im2col()).
+bool runs_direct_kernels(const ConvShape& s, Algorithm algo) { return algo == Algorithm::huge2 && s.stride <= 2; }
 
-Convolution::Convolution(const ConvShape& shape, Algorithm algo, PlanOnly, int threads)
-    : shape_(shape), algo_(algo), plan_only_(true) {
-  build(nullptr, threads, algo == Algorithm::huge2 ? active_isa() : Isa::scalar);
-}
+DirectProblem direct_problem(const ConvShape& s) { return conv_problem(s); }
 
-// weights null: plan only.
-void Convolution::build(const float* weights, int threads, Isa isa) {
-  shape_.validate();
-  epilogue_.check(shape_.out_c, "convolution");
-  const ConvShape& s = shape_;
-  if (algo_ != Algorithm::huge2 || s.stride > 2) {
-    if (weights) weights_.assign(weights, weights + s.weight_count());
-    return;
-  }
-  const int kk = s.ksize * s.ksize, ic_n = s.in_c;
-  WeightAt at;
-  if (weights) at = [&](int ic, int n, int e) { return weights[(size_t(n) * ic_n + ic) * kk + e]; };
-  direct_ = std::make_unique<DirectPlan>(conv_problem(s), at, epilogue_, operator_threads(threads), isa);
-}
-
-size_t Convolution::packed_weight_bytes() const {
-  return direct_ ? direct_->packed_weight_bytes() : weights_.size() * sizeof(float);
+size_t darknet_weight_index(const ConvShape& s, int ic, int n, int e) {
+  return (size_t(n) * s.in_c + ic) * s.ksize * s.ksize + e;
 }
 
 std::string Convolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
   return falls_back_to_im2col() ? "stock im2col + GEMM (stride > 2)" : "stock im2col + GEMM";
-}
-
-bool Convolution::unpack_weights(float* w) const {
-  const ConvShape& s = shape_;
-  if (plan_only_) return false;
-  if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
-  const int kk = s.ksize * s.ksize, ic_n = s.in_c;
-  return direct_->unpack(kk, [&](int ic, int n, int e, float v) { w[(size_t(n) * ic_n + ic) * kk + e] = v; });
 }
 
 size_t Convolution::workspace_bytes() const {
@@ -91,13 +57,8 @@ size_t Convolution::workspace_bytes() const {
 
 void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
   const size_t need = workspace_bytes();
-  check_forward_buffers("convolution", x, y, ws, ws_bytes, need);
-  if (plan_only_) throw ShapeError("convolution: built for its shape only, it has no weights to run");
+  if (forward_direct(x, y, ws, ws_bytes, need)) return;
   const ConvShape& s = shape_;
-  if (direct_) {
-    direct_->run(x, y, ws);
-    return;
-  }
   if (algo_ == Algorithm::reference) {
     conv_reference(s, x, weights_.data(), y);
   } else {

@@ -1,14 +1,11 @@
 #include "deconvolution.h"
 
 #include <algorithm>
-#include <cstdint>
 
 #include "columns.h"
-#include "errors.h"
 #include "gemm.h"
+#include "phase_geometry.h"
 #include "reference.h"
-
-#include "operator_checks.h"
 
 namespace huge2 {
 
@@ -21,73 +18,44 @@ DirectProblem deconv_phases(const DeconvShape& s) {
   p.batch = s.batch, p.in_c = s.in_c, p.in_h = s.in_h, p.in_w = s.in_w;
   p.out_c = s.out_c, p.out_h = s.out_h(), p.out_w = s.out_w();
   p.sy = p.sx = s.stride;
-  // 64-bit: a stride near INT_MAX (a 1x1 input can have one) must not wrap.
-  const int64_t st = s.stride, k = s.ksize;
-  for (int oy0 = 0; oy0 < std::min<int64_t>(st, p.out_h); ++oy0)
-    for (int ox0 = 0; ox0 < std::min<int64_t>(st, p.out_w); ++ox0) {
+  // The geometry per axis: phase_geometry.h (shared with the CUDA backend).
+  const int k = s.ksize;
+  for (int oy0 = 0; oy0 < std::min(s.stride, p.out_h); ++oy0)
+    for (int ox0 = 0; ox0 < std::min(s.stride, p.out_w); ++ox0) {
+      const TransposedAxisPhase ry = transposed_phase_at_output(p.out_h, k, s.stride, s.pad, oy0);
+      const TransposedAxisPhase rx = transposed_phase_at_output(p.out_w, k, s.stride, s.pad, ox0);
       DirectPhase q;
       q.oy0 = oy0, q.ox0 = ox0;
-      q.rows = int((p.out_h - oy0 + st - 1) / st), q.cols = int((p.out_w - ox0 + st - 1) / st);
-      for (int64_t ky = (oy0 + s.pad) % st; ky < k; ky += st)
-        for (int64_t kx = (ox0 + s.pad) % st; kx < k; kx += st) {
-          q.tap_y.push_back(int((oy0 + s.pad - ky) / st));
-          q.tap_x.push_back(int((ox0 + s.pad - kx) / st));
-          q.tap_entry.push_back(int(ky * k + kx));
+      q.rows = ry.count, q.cols = rx.count;
+      for (int j = 0; j < ry.taps; ++j)
+        for (int i = 0; i < rx.taps; ++i) {
+          q.tap_y.push_back(ry.input(0, j));
+          q.tap_x.push_back(rx.input(0, i));
+          q.tap_entry.push_back(ry.tap(j) * k + rx.tap(i));
         }
       p.phases.push_back(std::move(q));
     }
   return p;
 }
 
-Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights,
-                             const Epilogue& epilogue, int threads)
-    : Deconvolution(shape, algo, weights, epilogue, threads,
-                    algo == Algorithm::huge2 ? active_isa() : Isa::scalar) {}
+const char* operator_name(const DeconvShape&) { return "transposed convolution"; }
 
-Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, const float* weights,
-                             const Epilogue& epilogue, int threads, Isa isa)
-    : shape_(shape), algo_(algo), epilogue_(epilogue) {
-  if (!weights) throw ShapeError("transposed convolution: weight buffer is null");
-  build(weights, threads, isa);
+// huge2 runs the stock column method for few output channels (uses_column_method()).
+bool runs_direct_kernels(const DeconvShape& s, Algorithm algo) {
+  const bool column_method = s.in_c >= Deconvolution::kColumnMethodChannelRatio * s.out_c && s.out_c < 8;
+  return algo == Algorithm::huge2 && !column_method;
 }
 
-Deconvolution::Deconvolution(const DeconvShape& shape, Algorithm algo, PlanOnly, int threads)
-    : shape_(shape), algo_(algo), plan_only_(true) {
-  build(nullptr, threads, algo == Algorithm::huge2 ? active_isa() : Isa::scalar);
-}
+DirectProblem direct_problem(const DeconvShape& s) { return deconv_phases(s); }
 
-// weights null: plan only.
-void Deconvolution::build(const float* weights, int threads, Isa isa) {
-  shape_.validate();
-  epilogue_.check(shape_.out_c, "transposed convolution");
-  const DeconvShape& s = shape_;
-  column_method_ = algo_ == Algorithm::huge2 && s.in_c >= kColumnMethodChannelRatio * s.out_c && s.out_c < 8;
-  if (algo_ != Algorithm::huge2 || column_method_) {
-    if (weights) weights_.assign(weights, weights + s.weight_count());
-    return;
-  }
-  const int kk = s.ksize * s.ksize, oc = s.out_c;
-  WeightAt at;
-  if (weights) at = [&](int ic, int n, int e) { return weights[(size_t(ic) * oc + n) * kk + e]; };
-  direct_ = std::make_unique<DirectPlan>(deconv_phases(s), at, epilogue_, operator_threads(threads), isa);
-}
-
-size_t Deconvolution::packed_weight_bytes() const {
-  return direct_ ? direct_->packed_weight_bytes() : weights_.size() * sizeof(float);
+size_t darknet_weight_index(const DeconvShape& s, int ic, int n, int e) {
+  return (size_t(ic) * s.out_c + n) * s.ksize * s.ksize + e;
 }
 
 std::string Deconvolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
-  return column_method_ ? "stock column method (in_c >= 8 x out_c, out_c < 8)" : "stock GEMM + col2im";
-}
-
-bool Deconvolution::unpack_weights(float* w) const {
-  const DeconvShape& s = shape_;
-  if (plan_only_) return false;
-  if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
-  const int kk = s.ksize * s.ksize, oc = s.out_c;
-  return direct_->unpack(kk, [&](int ic, int n, int e, float v) { w[(size_t(ic) * oc + n) * kk + e] = v; });
+  return uses_column_method() ? "stock column method (in_c >= 8 x out_c, out_c < 8)" : "stock GEMM + col2im";
 }
 
 size_t Deconvolution::workspace_bytes() const {
@@ -96,14 +64,8 @@ size_t Deconvolution::workspace_bytes() const {
 }
 
 void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
-  const size_t need = workspace_bytes();
-  check_forward_buffers("transposed convolution", x, y, ws, ws_bytes, need);
-  if (plan_only_) throw ShapeError("transposed convolution: built for its shape only, it has no weights to run");
+  if (forward_direct(x, y, ws, ws_bytes, workspace_bytes())) return;
   const DeconvShape& s = shape_;
-  if (direct_) {
-    direct_->run(x, y, ws);
-    return;
-  }
   if (algo_ == Algorithm::reference) {
     deconv_reference(s, x, weights_.data(), y);
   } else {

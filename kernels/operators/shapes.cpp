@@ -24,6 +24,24 @@ void bounded(const char* op, const char* what, std::initializer_list<int64_t> fa
   require(false, op, std::string(what) + " would have " + product + " elements, more than 2^31-1");
 }
 
+// The fields both shapes have, in the order their errors are reported.
+template <class Shape>
+void positive_fields(const char* op, const Shape& s) {
+  positive(op, "batch", s.batch);
+  positive(op, "in_c", s.in_c);
+  positive(op, "in_h", s.in_h);
+  positive(op, "in_w", s.in_w);
+  positive(op, "out_c (filters)", s.out_c);
+  positive(op, "size", s.ksize);
+  positive(op, "stride", s.stride);
+}
+
+template <class Shape>
+void bounded_tensors(const char* op, const Shape& s, int64_t oh, int64_t ow) {
+  bounded(op, "input", {s.batch, s.in_c, s.in_h, s.in_w});
+  bounded(op, "output", {s.batch, s.out_c, oh, ow});
+}
+
 }  // namespace
 
 int64_t checked_elements(std::initializer_list<int64_t> factors) {
@@ -39,21 +57,14 @@ int64_t checked_elements(std::initializer_list<int64_t> factors) {
 
 void DeconvShape::validate() const {
   const char* op = "transposed convolution";
-  positive(op, "batch", batch);
-  positive(op, "in_c", in_c);
-  positive(op, "in_h", in_h);
-  positive(op, "in_w", in_w);
-  positive(op, "out_c (filters)", out_c);
-  positive(op, "size", ksize);
-  positive(op, "stride", stride);
+  positive_fields(op, *this);
   require(pad >= 0, op, "padding must be >= 0, got " + std::to_string(pad));
   const int64_t oh = (int64_t(in_h) - 1) * stride + ksize - 2 * int64_t(pad);
   const int64_t ow = (int64_t(in_w) - 1) * stride + ksize - 2 * int64_t(pad);
   require(oh >= 1 && ow >= 1, op,
           "output size (in-1)*stride+size-2*padding is " + std::to_string(oh) + "x" + std::to_string(ow) +
               ", must be >= 1 (" + describe() + ")");
-  bounded(op, "input", {batch, in_c, in_h, in_w});
-  bounded(op, "output", {batch, out_c, oh, ow});
+  bounded_tensors(op, *this, oh, ow);
   bounded(op, "weights", {in_c, out_c, ksize, ksize});
   bounded(op, "column buffer", {out_c, ksize, ksize, in_h, in_w});
 }
@@ -67,13 +78,7 @@ std::string DeconvShape::describe() const {
 
 void ConvShape::validate() const {
   const char* op = "convolution";
-  positive(op, "batch", batch);
-  positive(op, "in_c", in_c);
-  positive(op, "in_h", in_h);
-  positive(op, "in_w", in_w);
-  positive(op, "out_c (filters)", out_c);
-  positive(op, "size", ksize);
-  positive(op, "stride", stride);
+  positive_fields(op, *this);
   positive(op, "dilation", dilation);
   require(pad >= 0, op, "padding must be >= 0, got " + std::to_string(pad));
   const int64_t span = int64_t(dilation) * (ksize - 1) + 1;  // receptive field of one output
@@ -83,8 +88,7 @@ void ConvShape::validate() const {
           "dilated kernel spans " + std::to_string(span) + " pixels but the padded input is only " +
               std::to_string(ph) + "x" + std::to_string(pw) + ": output would be empty (" + describe() + ")");
   const int64_t oh = (ph - span) / stride + 1, ow = (pw - span) / stride + 1;
-  bounded(op, "input", {batch, in_c, in_h, in_w});
-  bounded(op, "output", {batch, out_c, oh, ow});
+  bounded_tensors(op, *this, oh, ow);
   bounded(op, "weights", {out_c, in_c, ksize, ksize});
   bounded(op, "column buffer", {in_c, ksize, ksize, oh, ow});
 }

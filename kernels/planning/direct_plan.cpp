@@ -52,6 +52,16 @@ std::vector<std::pair<int, int>> split(int n, int k) {
   return out;
 }
 
+// Cycles of one tile, roughly: FMAs or loads (2 per cycle) of its k = taps
+// x in_c inputs through m pixels and nb vectors of vl channels, or the
+// weight stream at weight_bw bytes per cycle when the weights do not stay in
+// cache (0: no such bound); plus the store. The one estimate of the plan.
+double tile_cycles(double k, int m, int nb, int vl, double weight_bw) {
+  const double compute = k * std::max(m * nb, m + nb) / 2.0;
+  const double stream = weight_bw > 0 ? k * nb * vl * 4.0 / weight_bw : 0.0;
+  return std::max(compute, stream) + 30.0 + m * nb * vl * 0.25;
+}
+
 }  // namespace
 
 DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
@@ -145,14 +155,12 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
   const int mmax = k_->max_pixels[nbm], rmax = k_->max_rows, cmax = std::min(k_->max_cols, mmax);
   std::map<std::pair<int, std::vector<int>>, int> set_of;
   cost = 0;
-  // Cycles, roughly: FMAs or loads (2 per cycle), or the weight stream when a
-  // phase's block of weights does not stay in L2; plus the store.
+  // The weight stream: a phase's block of weights from L2 when it stays
+  // there, else from beyond (bytes per cycle).
   double phase_block_bytes = 0;
   auto per_tile = [&](int taps, int m) {
-    const double k = double(taps) * p_.in_c;
-    const double bw = phase_block_bytes <= 768.0 * 1024 ? 48.0 : 16.0;  // bytes per cycle: L2 or beyond
-    const double stream = k * nbm * k_->vl * 4.0 / bw;
-    return std::max(k * std::max(m * nbm, m + nbm) / 2.0, stream) + 30.0 + m * nbm * k_->vl * 0.25;
+    const double bw = phase_block_bytes <= 768.0 * 1024 ? 48.0 : 16.0;
+    return tile_cycles(double(taps) * p_.in_c, m, nbm, k_->vl, bw);
   };
   auto add_tile = [&](int ph, int u0, int r, int v0, int c, std::vector<int> taps) {
     auto key = std::make_pair(ph, taps);
@@ -298,10 +306,10 @@ void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
 // (YOLO's 2x2/2 necks, the large-image deconvolutions of segmentation nets).
 // A thread's share is a contiguous run of items, split by estimated cost.
 void DirectPlan::partition() {
+  // The split weighs compute and stores only (no weight-stream bound, unlike
+  // the tiling choice): as it always has; the bound would shift the split.
   auto tile_cost = [&](const Tile& t, int nb) {
-    const double k = double(tap_sets_[t.taps].idx.size()) * p_.in_c;
-    const int m = t.rows * t.cols;
-    return k * std::max(m * nb, m + nb) / 2.0 + 30.0 + m * nb * k_->vl * 0.25;
+    return tile_cycles(double(tap_sets_[t.taps].idx.size()) * p_.in_c, t.rows * t.cols, nb, k_->vl, 0.0);
   };
   std::vector<std::pair<size_t, size_t>> phase_tiles;  // [first, last) of each phase in tiles_
   for (size_t first = 0; first < tiles_.size();) {

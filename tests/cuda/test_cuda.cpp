@@ -9,7 +9,7 @@
 
 #include "device_buffer.h"
 #include "errors.h"
-#include "helpers.h"
+#include "gpu_test_helpers.h"
 #include "huge2_cuda.h"
 #include "reference.h"
 
@@ -17,8 +17,8 @@ using namespace huge2;
 using namespace huge2::cuda;
 using huge2::test::compare;
 using huge2::test::random_tensor;
-using huge2::test::random_conv_shape;
-using huge2::test::random_deconv_shape;
+using huge2::test::random_conv_case;
+using huge2::test::random_deconv_case;
 
 namespace {
 
@@ -50,6 +50,15 @@ Result run_gpu(const Shape& s, GpuAlgorithm algo, const std::vector<float>& w, c
   check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
   check(cudaGetLastError(), "after forward");
   return {dy.download(), op.describe(), op.falls_back_to_darknet(), op.workspace_bytes()};
+}
+
+// The random tests' options: the automatic tile shape, then each in turn;
+// cuDNN's heuristic choice mostly (Find is slow to construct).
+GpuOptions trial_options(int trial) {
+  GpuOptions opt;
+  opt.tile_config = trial % (kTileConfigs + 1) - 1;
+  opt.cudnn_exhaustive = trial % 8 == 0;
+  return opt;
 }
 
 std::vector<GpuAlgorithm> all_algorithms() {
@@ -114,16 +123,11 @@ TEST_CASE("gpu deconv: 300+ random geometries, every algorithm equals the defini
   std::mt19937 rng(seed);
   int tested = 0;
   for (int trial = 0; tested < 320; ++trial) {
-    const std::optional<DeconvShape> shape = random_deconv_shape(rng, 3000000);
-    if (!shape) continue;
-    const DeconvShape& s = *shape;
+    const auto c = random_deconv_case(rng, 3000000);
+    if (!c) continue;
+    const auto& [s, w, x, want] = *c;
     ++tested;
-    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-    std::vector<float> want(s.output_count());
-    deconv_reference(s, x.data(), w.data(), want.data());
-    GpuOptions opt;
-    opt.tile_config = trial % (kTileConfigs + 1) - 1;  // automatic, then each tile shape
-    opt.cudnn_exhaustive = trial % 8 == 0;  // cuDNN's heuristic choice mostly: Find is slow to construct
+    const GpuOptions opt = trial_options(trial);
     INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << ": " << s.describe());
     for (GpuAlgorithm a : all_algorithms()) {
       const Result r = run_gpu<DeconvGpu>(s, a, w, x, opt);
@@ -141,17 +145,12 @@ TEST_CASE("gpu conv: 300+ random geometries, every algorithm equals the definiti
   std::mt19937 rng(seed);
   int tested = 0, strided = 0;
   for (int trial = 0; tested < 330; ++trial) {
-    const std::optional<ConvShape> shape = random_conv_shape(rng, 3000000);
-    if (!shape) continue;  // empty output: tested elsewhere
-    const ConvShape& s = *shape;
+    const auto c = random_conv_case(rng, 3000000);
+    if (!c) continue;  // empty output: tested elsewhere
+    const auto& [s, w, x, want] = *c;
     ++tested;
     strided += s.stride > 1;
-    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-    std::vector<float> want(s.output_count());
-    conv_reference(s, x.data(), w.data(), want.data());
-    GpuOptions opt;
-    opt.tile_config = trial % (kTileConfigs + 1) - 1;
-    opt.cudnn_exhaustive = trial % 8 == 0;  // cuDNN's heuristic choice mostly: Find is slow to construct
+    const GpuOptions opt = trial_options(trial);
     INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << ": " << s.describe());
     for (GpuAlgorithm a : all_algorithms()) {
       const Result r = run_gpu<ConvGpu>(s, a, w, x, opt);
@@ -289,7 +288,7 @@ TEST_CASE("gpu: bias and activation epilogue", "[gpu]") {
   for (const char* name : {"linear", "relu", "leaky", "logistic", "tanh", "elu", "selu", "hardtan"}) {
     INFO(name);
     DeviceBuffer<float> dy(y), db(bias);
-    bias_activation(dy.get(), db.get(), batch, channels, spatial, parse_gpu_activation(name));
+    bias_activation(dy.get(), db.get(), batch, channels, spatial, parse_activation(name));
     const auto got = dy.download();
     for (size_t i = 0; i < y.size(); ++i) {
       const float v = y[i] + bias[(i / spatial) % channels];
@@ -306,9 +305,9 @@ TEST_CASE("gpu: bias and activation epilogue", "[gpu]") {
     }
   }
   DeviceBuffer<float> dy(y);
-  bias_activation(dy.get(), nullptr, batch, channels, spatial, GpuActivation::linear);  // no bias: unchanged
+  bias_activation(dy.get(), nullptr, batch, channels, spatial, Activation::linear);  // no bias: unchanged
   CHECK(dy.download() == y);
-  CHECK_THROWS_WITH(bias_activation(y.data(), nullptr, batch, channels, spatial, GpuActivation::relu),
+  CHECK_THROWS_WITH(bias_activation(y.data(), nullptr, batch, channels, spatial, Activation::relu),
                     Catch::Contains("host pointer"));
-  CHECK_THROWS_AS(parse_gpu_activation("swish"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_activation("swish"), std::invalid_argument);
 }

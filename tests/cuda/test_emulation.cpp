@@ -10,7 +10,7 @@
 #include <limits>
 
 #include "column_math.h"
-#include "helpers.h"
+#include "gpu_test_helpers.h"
 #include "phase_plan.h"
 #include "reference.h"
 
@@ -18,8 +18,8 @@ using namespace huge2;
 using namespace huge2::cuda::detail;
 using huge2::test::compare;
 using huge2::test::random_tensor;
-using huge2::test::random_conv_shape;
-using huge2::test::random_deconv_shape;
+using huge2::test::random_conv_case;
+using huge2::test::random_deconv_case;
 
 namespace {
 
@@ -196,13 +196,10 @@ TEST_CASE("emulation: huge2 and darknet GPU kernels equal the definition, random
   std::mt19937 rng(seed);
   int tested = 0, tiles_used[4] = {0, 0, 0, 0};
   for (int trial = 0; tested < 120; ++trial) {
-    const std::optional<DeconvShape> shape = random_deconv_shape(rng, 600000);
-    if (!shape) continue;
-    const DeconvShape& s = *shape;
+    const auto c = random_deconv_case(rng, 600000);
+    if (!c) continue;
+    const auto& [s, w, x, want] = *c;
     ++tested;
-    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-    std::vector<float> want(s.output_count());
-    deconv_reference(s, x.data(), w.data(), want.data());
     const int tile = trial % 5 - 1;  // automatic, then each tile shape in turn
     int used = -1;
     INFO("seed " << seed << " trial " << trial << " tile " << tile << ": " << s.describe());
@@ -220,13 +217,10 @@ TEST_CASE("emulation: huge2 and darknet GPU kernels equal the definition, random
   std::mt19937 rng(seed);
   int tested = 0, strided = 0;
   for (int trial = 0; tested < 120; ++trial) {
-    const std::optional<ConvShape> shape = random_conv_shape(rng, 600000);
-    if (!shape) continue;  // empty output: tested elsewhere
-    const ConvShape& s = *shape;
+    const auto c = random_conv_case(rng, 600000);
+    if (!c) continue;  // empty output: tested elsewhere
+    const auto& [s, w, x, want] = *c;
     ++tested;
-    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-    std::vector<float> want(s.output_count());
-    conv_reference(s, x.data(), w.data(), want.data());
     INFO("seed " << seed << " trial " << trial << ": " << s.describe());
     REQUIRE(compare(darknet_conv(s, w, x), want) == "");
     if (s.stride > 1) {  // huge2 runs darknet there
@@ -286,22 +280,33 @@ TEST_CASE("emulation: the planner", "[emulation]") {
 }
 
 TEST_CASE("emulation: epilogue activations", "[emulation]") {
-  // Hand-computed values of Darknet's formulas; numbering as GpuActivation.
+  // Hand-computed values of Darknet's formulas.
+  using A = Activation;
   struct Case {
-    int act;
+    A act;
     float x, want;
   };
   const Case cases[] = {
-      {0, 0.f, .5f},     {1, -2.f, 0.f},     {1, 3.f, 3.f},     {2, -2.f, -.02f},    {3, -7.f, -7.f},
-      {4, -2.f, -.2f},   {4, 2.f, 2.2f},     {5, 0.f, 0.f},     {5, 100.f, 1.f},     {6, -6.f, -.02f},
-      {6, 0.f, .5f},     {6, 6.f, 1.02f},    {7, -2.f, -.2f},   {8, 0.f, 0.f},       {9, 0.f, 0.f},
-      {10, 2.5f, 1.f},   {10, 3.5f, 1.5f},   {11, -3.f, -1.f},  {11, .5f, .5f},      {12, -1.f, -.001f},
-      {12, 3.f, 1.002f}, {13, 1.f, 1.0507f}, {13, 0.f, 0.f},
+      {A::logistic, 0.f, .5f}, {A::relu, -2.f, 0.f},     {A::relu, 3.f, 3.f},       {A::relie, -2.f, -.02f},
+      {A::linear, -7.f, -7.f}, {A::ramp, -2.f, -.2f},    {A::ramp, 2.f, 2.2f},      {A::tanh, 0.f, 0.f},
+      {A::tanh, 100.f, 1.f},   {A::plse, -6.f, -.02f},   {A::plse, 0.f, .5f},       {A::plse, 6.f, 1.02f},
+      {A::leaky, -2.f, -.2f},  {A::elu, 0.f, 0.f},       {A::loggy, 0.f, 0.f},      {A::stair, 2.5f, 1.f},
+      {A::stair, 3.5f, 1.5f},  {A::hardtan, -3.f, -1.f}, {A::hardtan, .5f, .5f},    {A::lhtan, -1.f, -.001f},
+      {A::lhtan, 3.f, 1.002f}, {A::selu, 1.f, 1.0507f},  {A::selu, 0.f, 0.f},
   };
   for (const Case& c : cases) {
-    INFO("activation " << c.act << " at " << c.x);
-    CHECK(activate(c.x, c.act) == Approx(c.want).margin(1e-6));
+    INFO("activation " << activation_name(c.act) << " at " << c.x);
+    CHECK(device_activate(c.x, c.act) == Approx(c.want).margin(1e-6));
   }
-  CHECK(activate(-1.f, 8) == Approx(std::exp(-1.f) - 1));
-  CHECK(activate(1.f, 0) == Approx(1 / (1 + std::exp(-1.f))));
+  CHECK(device_activate(-1.f, A::elu) == Approx(std::exp(-1.f) - 1));
+  CHECK(device_activate(1.f, A::logistic) == Approx(1 / (1 + std::exp(-1.f))));
+}
+
+TEST_CASE("emulation: the device activations equal the CPU kernels' for every Activation", "[emulation]") {
+  for (int a = int(Activation::logistic); a <= int(Activation::selu); ++a) {
+    const Activation act = Activation(a);
+    INFO(activation_name(act));
+    for (float x : {-50.f, -4.5f, -3.f, -1.f, -.25f, 0.f, .3f, 1.f, 2.5f, 3.5f, 4.5f, 50.f})
+      CHECK(device_activate(x, act) == Approx(activate(x, act)).margin(1e-6));
+  }
 }

@@ -15,11 +15,7 @@ using huge2::test::random_conv_shape;
 namespace {
 
 std::vector<float> run(const ConvShape& s, Algorithm algo, const std::vector<float>& w, const std::vector<float>& x) {
-  Convolution op(s, algo, w.data());
-  std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1);
-  std::vector<float> y(s.output_count(), -7.f);
-  op.forward(x.data(), y.data(), ws.data(), ws.size() * sizeof(float));
-  return y;
+  return huge2::test::run_operator<Convolution>(s, algo, w, x);
 }
 
 }  // namespace

@@ -16,11 +16,7 @@ namespace {
 
 std::vector<float> run(const DeconvShape& s, Algorithm algo, const std::vector<float>& w,
                        const std::vector<float>& x) {
-  Deconvolution op(s, algo, w.data());
-  std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1);
-  std::vector<float> y(s.output_count(), -7.f);  // garbage: every output must be written
-  op.forward(x.data(), y.data(), ws.data(), ws.size() * sizeof(float));
-  return y;
+  return huge2::test::run_operator<Deconvolution>(s, algo, w, x);
 }
 
 }  // namespace

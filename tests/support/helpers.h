@@ -1,5 +1,6 @@
-// Shared test helpers: seeded random tensors and a tolerance check that
-// prints where and by how much two tensors differ.
+// Shared test helpers: seeded random tensors, a tolerance check that
+// prints where and by how much two tensors differ, one forward pass of an
+// operator.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithm.h"
 #include "shapes.h"
 
 namespace huge2::test {
@@ -79,6 +81,18 @@ inline std::string compare(const std::vector<float>& got, const std::vector<floa
   s << "element " << worst << ": got " << got[worst] << ", want " << want[worst] << " (error " << worst_err
     << " > " << rtol << " * " << scale << ")";
   return s.str();
+}
+
+// One forward pass of a CPU operator (Convolution, Deconvolution) with the
+// weights as given, into an output of garbage: every output must be written.
+template <class Op, class Shape>
+std::vector<float> run_operator(const Shape& s, Algorithm algo, const std::vector<float>& w,
+                                const std::vector<float>& x) {
+  Op op(s, algo, w.data());
+  std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1);
+  std::vector<float> y(s.output_count(), -7.f);
+  op.forward(x.data(), y.data(), ws.data(), ws.size() * sizeof(float));
+  return y;
 }
 
 }  // namespace huge2::test
