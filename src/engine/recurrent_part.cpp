@@ -77,19 +77,37 @@ double RecurrentLayer::parts_flops() const {
   return f;
 }
 
-void elman_forward(const ElmanParts& parts, const ForwardArgs& a, int steps, int step_batch, bool shortcut,
-                   std::vector<float>& state, float* scratch) {
-  const size_t n = state.size();
-  const size_t in_step = size_t(step_batch) * parts.input->in().size();
-  const size_t out_step = size_t(step_batch) * parts.output->out().size();
-  float* from_input = scratch;
-  float* from_self = scratch + n;
-  for (int t = 0; t < steps; ++t) {
-    forward_part(*parts.input, a, step_batch, a.input + size_t(t) * in_step, from_input);
-    forward_part(*parts.self, a, step_batch, state.data(), from_self);
-    if (!shortcut) std::fill(state.begin(), state.end(), 0.f);
-    for (size_t i = 0; i < n; ++i) state[i] += from_input[i] + from_self[i];
-    forward_part(*parts.output, a, step_batch, state.data(), a.output + size_t(t) * out_step);
+void ElmanLayer::read_recurrence(const cfg::Section& s, const BuildContext& ctx) {
+  shortcut_ = s.get_int("shortcut", 0) != 0;
+  steps_ = ctx.time_steps;
+  step_batch_ = step_batch(ctx);
+}
+
+void ElmanLayer::set_parts(std::unique_ptr<Layer> input, std::unique_ptr<Layer> self, std::unique_ptr<Layer> output) {
+  const size_t n = size_t(step_batch_) * self->out().size();
+  input_ = add_part(std::move(input), 0);
+  self_ = add_part(std::move(self), 1);
+  output_ = add_part(std::move(output), 2);
+  state_.assign(n, 0.f);
+  scratch_.assign(2 * n, 0.f);
+}
+
+size_t ElmanLayer::workspace_bytes() const {
+  return std::max({input_->workspace_bytes(), self_->workspace_bytes(), output_->workspace_bytes()});
+}
+
+void ElmanLayer::forward(const ForwardArgs& a) const {
+  const size_t n = state_.size();
+  const size_t in_step = size_t(step_batch_) * input_->in().size();
+  const size_t out_step = size_t(step_batch_) * output_->out().size();
+  float* from_input = scratch_.data();
+  float* from_self = scratch_.data() + n;
+  for (int t = 0; t < steps_; ++t) {
+    forward_part(*input_, a, step_batch_, a.input + size_t(t) * in_step, from_input);
+    forward_part(*self_, a, step_batch_, state_.data(), from_self);
+    if (!shortcut_) std::fill(state_.begin(), state_.end(), 0.f);
+    for (size_t i = 0; i < n; ++i) state_[i] += from_input[i] + from_self[i];
+    forward_part(*output_, a, step_batch_, state_.data(), a.output + size_t(t) * out_step);
   }
 }
 

@@ -50,15 +50,32 @@ class RecurrentLayer : public Layer {
   std::vector<unsigned> seed_offsets_;
 };
 
-// The Elman recurrence of Darknet's [rnn] and [crnn], over `steps` steps of
-// step_batch rows: state = (shortcut ? state : 0) + input(x_t) + self(state),
-// y_t = output(state). `scratch` holds 2 x state.size() floats.
-struct ElmanParts {
-  const Layer* input;
-  const Layer* self;
-  const Layer* output;
+// Darknet's [rnn] and [crnn]: an input, a self and an output part and the
+// Elman recurrence over [net] time_steps steps of step_batch rows:
+//   state = (shortcut ? state : 0) + input(x_t) + self(state)
+//   y_t = output(state)
+// The state starts at 0 and carries over from one forward pass to the next.
+class ElmanLayer : public RecurrentLayer {
+ public:
+  double flops() const override { return double(steps_) * parts_flops(); }
+  size_t workspace_bytes() const override;  // the largest part's
+  void forward(const ForwardArgs& a) const override;
+
+ protected:
+  // Reads shortcut= and the time steps (call after the layer's own keys).
+  void read_recurrence(const cfg::Section& s, const BuildContext& ctx);
+  // The parts, in .weights order (seeds +0, +1, +2); the state is the self
+  // part's output.
+  void set_parts(std::unique_ptr<Layer> input, std::unique_ptr<Layer> self, std::unique_ptr<Layer> output);
+
+  int steps_ = 1, step_batch_ = 1;
+  bool shortcut_ = false;
+  const Layer* input_ = nullptr;
+  const Layer* self_ = nullptr;
+  const Layer* output_ = nullptr;
+
+ private:
+  mutable std::vector<float> state_, scratch_;  // Darknet's layer state
 };
-void elman_forward(const ElmanParts& parts, const ForwardArgs& a, int steps, int step_batch, bool shortcut,
-                   std::vector<float>& state, float* scratch);
 
 }  // namespace huge2

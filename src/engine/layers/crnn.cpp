@@ -21,7 +21,7 @@
 namespace huge2 {
 namespace {
 
-class CrnnLayer : public RecurrentLayer {
+class CrnnLayer : public ElmanLayer {
  public:
   CrnnLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = ctx.input;
@@ -29,36 +29,17 @@ class CrnnLayer : public RecurrentLayer {
     const int outputs = read_int_at_least(s, ctx, "output_filters", 1, 1);
     const std::string activation = s.get_string("activation", "logistic");
     const bool bn = s.get_int("batch_normalize", 0) != 0;
-    shortcut_ = s.get_int("shortcut", 0) != 0;
-    steps_ = ctx.time_steps;
-    step_batch_ = step_batch(ctx);
+    read_recurrence(s, ctx);
     const Shape3 seen = {in_.c, in_.w, in_.h};  // Darknet's swapped width and height
-    input_part_ = add_part(make_convolutional_part(s, ctx, seen, hidden, activation, bn), 0);
-    self_part_ = add_part(make_convolutional_part(s, ctx, input_part_->out(), hidden, activation, bn), 1);
-    output_part_ = add_part(make_convolutional_part(s, ctx, input_part_->out(), outputs, activation, bn), 2);
-    out_ = output_part_->out();
-    hidden_ = input_part_->out().size();
-    state_.assign(size_t(step_batch_) * hidden_, 0.f);
-    scratch_.assign(2 * size_t(step_batch_) * hidden_, 0.f);
+    std::unique_ptr<Layer> input = make_convolutional_part(s, ctx, seen, hidden, activation, bn);
+    const Shape3 state = input->out();
+    std::unique_ptr<Layer> self = make_convolutional_part(s, ctx, state, hidden, activation, bn);
+    std::unique_ptr<Layer> output = make_convolutional_part(s, ctx, state, outputs, activation, bn);
+    out_ = output->out();
+    set_parts(std::move(input), std::move(self), std::move(output));
   }
   const char* type() const override { return "crnn"; }
-  std::string describe() const override { return std::to_string(input_part_->out().c) + " hidden"; }
-  double flops() const override { return double(steps_) * parts_flops(); }
-  size_t workspace_bytes() const override {
-    return std::max({input_part_->workspace_bytes(), self_part_->workspace_bytes(), output_part_->workspace_bytes()});
-  }
-
-  void forward(const ForwardArgs& a) const override {
-    elman_forward({input_part_, self_part_, output_part_}, a, steps_, step_batch_, shortcut_, state_, scratch_.data());
-  }
-
- private:
-  int steps_ = 1, step_batch_ = 1;
-  size_t hidden_ = 0;
-  bool shortcut_ = false;
-  Layer *input_part_ = nullptr, *self_part_ = nullptr, *output_part_ = nullptr;  // parts
-  // Darknet's layer state: carried from one forward pass to the next.
-  mutable std::vector<float> state_, scratch_;
+  std::string describe() const override { return std::to_string(input_->out().c) + " hidden"; }
 };
 
 }  // namespace
