@@ -1,5 +1,7 @@
 #include "detection_boxes.h"
 
+#include <cmath>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -26,6 +28,22 @@ std::vector<float> read_anchors(const cfg::Section& s, const BuildContext& ctx, 
     start = comma + 1;
   }
   return anchors;
+}
+
+Detection cell_detection(const float* e, size_t plane, const CellAnchor& c, float objectness, int first_class,
+                         int classes, float thresh) {
+  Detection d;
+  d.box.x = (c.col + e[0]) / c.grid_w;
+  d.box.y = (c.row + e[plane]) / c.grid_h;
+  d.box.w = std::exp(e[2 * plane]) * c.anchor_w / c.scale_w;
+  d.box.h = std::exp(e[3 * plane]) * c.anchor_h / c.scale_h;
+  d.objectness = objectness;
+  d.prob.resize(classes);
+  for (int j = 0; j < classes; ++j) {
+    const float p = objectness * e[(first_class + j) * plane];
+    d.prob[j] = p > thresh ? p : 0.f;
+  }
+  return d;
 }
 
 void undo_letterbox(std::vector<Detection>& dets, const BoxFrame& f) {

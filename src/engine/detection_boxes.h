@@ -39,6 +39,21 @@ class BoxSource {
 // 2*total values; fewer keep Darknet's default 0.5, more are an error.
 std::vector<float> read_anchors(const cfg::Section& s, const BuildContext& ctx, int total);
 
+// One grid cell's box for one anchor, as both [region] and [yolo] decode it.
+// `e` is the cell's tx, with ty, tw, th and the class scores `plane` floats
+// apart (the scores from index first_class): x, y = (col/row + t) / grid;
+// w, h = exp(t) * anchor / anchor_scale (the grid for [region], the network
+// input for [yolo]); class probabilities objectness * score, 0 unless above
+// thresh.
+struct CellAnchor {
+  int row, col;              // the cell
+  int grid_w, grid_h;        // the layer's output width and height
+  float anchor_w, anchor_h;
+  float scale_w, scale_h;    // what the anchor is relative to
+};
+Detection cell_detection(const float* e, size_t plane, const CellAnchor& c, float objectness, int first_class,
+                         int classes, float thresh);
+
 // Darknet's correct_yolo_boxes / correct_region_boxes (the same arithmetic).
 void undo_letterbox(std::vector<Detection>& dets, const BoxFrame& frame);
 

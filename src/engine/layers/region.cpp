@@ -81,18 +81,9 @@ class RegionLayer : public Layer, public BoxSource {
         const float* e = out + n * per_anchor + i;
         const float scale = background_ ? 1.f : e[coords_ * plane];
         if (!(scale > thresh)) continue;
-        Detection d;
-        d.box.x = (col + e[0]) / out_.w;
-        d.box.y = (row + e[plane]) / out_.h;
-        d.box.w = std::exp(e[2 * plane]) * anchors_[2 * n] / out_.w;
-        d.box.h = std::exp(e[3 * plane]) * anchors_[2 * n + 1] / out_.h;
-        d.objectness = scale;
-        d.prob.resize(classes_);
-        for (int j = 0; j < classes_; ++j) {
-          const float p = scale * e[(coords_ + 1 + j) * plane];
-          d.prob[j] = p > thresh ? p : 0.f;
-        }
-        mine.push_back(std::move(d));
+        // Anchors in grid cells.
+        const CellAnchor c{row, col, out_.w, out_.h, anchors_[2 * n], anchors_[2 * n + 1], float(out_.w), float(out_.h)};
+        mine.push_back(cell_detection(e, plane, c, scale, coords_ + 1, classes_, thresh));
       }
     }
     undo_letterbox(mine, f);

@@ -68,18 +68,10 @@ class YoloLayer : public Layer, public BoxSource {
         const float* e = out + n * plane * (5 + classes_) + i;
         const float objectness = e[4 * plane];
         if (objectness <= thresh) continue;
-        Detection d;
-        d.box.x = (col + e[0]) / out_.w;
-        d.box.y = (row + e[plane]) / out_.h;
-        d.box.w = std::exp(e[2 * plane]) * anchors_[2 * mask_[n]] / f.net_w;
-        d.box.h = std::exp(e[3 * plane]) * anchors_[2 * mask_[n] + 1] / f.net_h;
-        d.objectness = objectness;
-        d.prob.resize(classes_);
-        for (int j = 0; j < classes_; ++j) {
-          const float p = objectness * e[(5 + j) * plane];
-          d.prob[j] = p > thresh ? p : 0.f;
-        }
-        mine.push_back(std::move(d));
+        // Anchors in network input pixels.
+        const CellAnchor c{row, col, out_.w, out_.h, anchors_[2 * mask_[n]], anchors_[2 * mask_[n] + 1],
+                           float(f.net_w), float(f.net_h)};
+        mine.push_back(cell_detection(e, plane, c, objectness, 5, classes_, thresh));
       }
     }
     undo_letterbox(mine, f);
