@@ -1,6 +1,8 @@
 // What the huge2 verbs share: building a network from the command line's
 // options, seeded inputs, reports (timing and differences: measure.h).
 #pragma once
+#include <initializer_list>
+#include <set>
 #include <string>
 #include <vector>
 
