@@ -24,6 +24,7 @@
 #include "deconvolution.h"
 #include "gemm.h"
 #include "isa.h"
+#include "measure.h"
 #include "shapes.h"
 #include "ukernels/tile_kernel.h"
 #ifdef HUGE2_HAVE_DARKNET
@@ -37,8 +38,6 @@
 #endif
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 const char* const kUsage =
     "usage: huge2-bench [options]\n"
@@ -165,19 +164,10 @@ std::vector<float> random_floats(size_t n, unsigned seed) {
 // next algorithm measured and charge it for its predecessor.
 void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(250)); }
 
-// One warm-up, then the median of `repeats` timed calls, in milliseconds.
+// huge2::median_ms after letting the pools settle.
 double median_ms(const std::function<void()>& f, int repeats) {
   settle();
-  f();
-  std::vector<double> t;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = Clock::now();
-    f();
-    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  std::sort(t.begin(), t.end());
-  const size_t n = t.size();
-  return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+  return huge2::median_ms(f, repeats);
 }
 
 struct Layer {
@@ -247,9 +237,7 @@ struct Row {
 };
 
 double max_abs_diff(const float* a, const std::vector<float>& ref) {
-  double m = 0;
-  for (size_t i = 0; i < ref.size(); ++i) m = std::max(m, double(std::fabs(a[i] - ref[i])));
-  return m;
+  return huge2::max_abs_diff(a, ref.data(), ref.size());
 }
 
 // One huge2 operator (Deconvolution or Convolution) timed with its own

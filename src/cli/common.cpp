@@ -1,9 +1,8 @@
 #include "common.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <thread>
 
@@ -42,6 +41,29 @@ NetworkOptions inference_options(const Args& a) {
   return o;
 }
 
+NetworkOptions one_image_options(const Args& a, const char* verb) {
+  NetworkOptions o = network_options(a);
+  if (o.batch > 1) std::fprintf(stderr, "warning: %s runs one image; --batch %d ignored\n", verb, o.batch);
+  o.batch = 1;
+  return o;
+}
+
+std::set<std::string> network_options_and(std::initializer_list<const char*> own) {
+  std::set<std::string> s = kNetworkOptions;
+  s.insert(own.begin(), own.end());
+  return s;
+}
+
+float fraction_option(const Args& a, const char* name, float fallback) {
+  if (!a.has(name)) return fallback;
+  const std::string v = a.get(name, "");
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(d >= 0.0 && d <= 1.0))
+    throw UsageError(std::string("--") + name + " wants a number in [0, 1], got '" + v + "'");
+  return float(d);
+}
+
 int apply_threads(const Args& a) {
   const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
   const int t = a.get_int("threads", hw, 1);
@@ -78,29 +100,10 @@ std::vector<float> random_input(const Network& net, unsigned seed) {
   return x;
 }
 
-double median_ms(const std::function<void()>& f, int repeats, const std::string& label) {
-  f();  // warm-up
-  std::vector<double> t;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    std::fprintf(stderr, "\r%s: run %d/%d", label.c_str(), r + 1, repeats);
-  }
-  std::fprintf(stderr, "\r%*s\r", int(label.size()) + 24, "");
-  return median(t);
-}
-
 double peak_rss_mib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return double(u.ru_maxrss) / 1024.0;  // Linux reports KiB
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
 bool report_non_finite(const Network& net, const char* verb) {
@@ -117,17 +120,6 @@ std::string npy_shape_text(const std::vector<size_t>& shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-double max_abs_diff(const float* a, const float* b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] == b[i]) continue;  // equal, infinities included
-    const double d = std::fabs(double(a[i]) - double(b[i]));
-    if (std::isnan(d)) return d;  // a NaN on one side (or Inf against -Inf) is the answer
-    m = std::max(m, d);
-  }
-  return m;
 }
 
 }  // namespace huge2::cli

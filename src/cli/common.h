@@ -1,11 +1,13 @@
 // What the huge2 verbs share: building a network from the command line's
-// options, seeded inputs, timing.
+// options, seeded inputs, reports (timing and differences: measure.h).
 #pragma once
-#include <functional>
+#include <initializer_list>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "args.h"
+#include "measure.h"
 #include "network.h"
 
 namespace huge2::cli {
@@ -17,6 +19,13 @@ constexpr int kMaxThreads = 1024;
 // The same for a verb that runs inference: batch 1 unless --batch says
 // otherwise (as `darknet detector test` does), whatever the cfg's training batch.
 NetworkOptions inference_options(const Args& a);
+// For a verb that reads one image (segment, detect): batch 1, with a warning
+// (stderr) that names the verb when --batch asked for more.
+NetworkOptions one_image_options(const Args& a, const char* verb);
+// kNetworkOptions and a verb's own options that take a value.
+std::set<std::string> network_options_and(std::initializer_list<const char*> own);
+// --NAME as a number in [0, 1] (fallback when absent); UsageError otherwise.
+float fraction_option(const Args& a, const char* name, float fallback);
 // Applies --threads (default: all hardware threads; at most kMaxThreads) and returns the count.
 int apply_threads(const Args& a);
 // Builds, prints the unused-key and duplicate-key warnings once (stderr).
@@ -24,9 +33,6 @@ Network load_network(const std::string& cfg, const NetworkOptions& opt, bool qui
 // Loads WEIGHTS, or seeded random weights when weights is empty.
 void fill_weights(Network& net, const std::string& weights, unsigned seed);
 std::vector<float> random_input(const Network& net, unsigned seed);
-// Median of `repeats` calls after one warm-up, in ms; progress to stderr.
-double median_ms(const std::function<void()>& f, int repeats, const std::string& label);
-double max_abs_diff(const float* a, const float* b, size_t n);
 // After a forward pass: one warning (stderr) naming the first layer whose
 // output holds NaN or Inf, if any; returns whether there was one.
 bool report_non_finite(const Network& net, const char* verb);
@@ -34,7 +40,6 @@ bool report_non_finite(const Network& net, const char* verb);
 std::string npy_shape_text(const std::vector<size_t>& shape);
 // Largest batch a command line or input may ask for (a batch is an int in the kernels).
 constexpr int kMaxBatch = 1 << 20;
-double median(std::vector<double> v);
 // This process's peak resident set so far (getrusage), in MiB.
 double peak_rss_mib();
 

@@ -19,7 +19,7 @@ void time_once(Network& net, const std::vector<float>& x, Timing& t) {
   t.layer.resize(net.size());
   const auto t0 = std::chrono::steady_clock::now();
   net.forward(x.data(), [&](int i, double ms) { t.layer[i].push_back(ms); });
-  t.total.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  t.total.push_back(ms_since(t0));
 }
 
 }  // namespace
@@ -33,9 +33,7 @@ int verb_bench(int argc, char** argv) {
       "network twice, every eligible layer on the stock (darknet) algorithm and on huge2,\n"
       "runs them alternately, and prints per-layer speedup and the largest absolute\n"
       "difference of each layer's output.\n";
-  auto valued = kNetworkOptions;
-  valued.insert({"repeats", "seed"});
-  Args a(argc, argv, 2, valued, {"help", "compare"});
+  Args a(argc, argv, 2, network_options_and({"repeats", "seed"}), {"help", "compare"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(1, 2, "CFG [WEIGHTS]");
   const std::string cfg = a.positional()[0], weights = a.positional().size() > 1 ? a.positional()[1] : "";

@@ -22,9 +22,7 @@ int verb_compare(int argc, char** argv) {
       "Where the packaged Darknet computes a layer differently (it has no dilation and runs\n"
       "such layers undilated; it ignores the padding of 1x1 convolutions), that layer and all\n"
       "after it are compared against huge2's own stock (darknet) algorithm instead.\n";
-  auto valued = kNetworkOptions;
-  valued.insert({"repeats", "seed"});
-  Args a(argc, argv, 2, valued, {"help"});
+  Args a(argc, argv, 2, network_options_and({"repeats", "seed"}), {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and WEIGHTS");
 #ifndef HUGE2_HAVE_DARKNET

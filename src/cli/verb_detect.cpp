@@ -3,7 +3,6 @@
 // [yolo]/[region] layer, NMS, boxes printed and drawn into a PNG.
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 
 #include "common.h"
@@ -12,16 +11,6 @@
 
 namespace huge2::cli {
 namespace {
-
-float read_fraction(const Args& a, const char* name, float fallback) {
-  if (!a.has(name)) return fallback;
-  const std::string v = a.get(name, "");
-  char* end = nullptr;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0' || !(d >= 0.0 && d <= 1.0))
-    throw UsageError(std::string("--") + name + " wants a number in [0, 1], got '" + v + "'");
-  return float(d);
-}
 
 std::vector<std::string> read_names(const std::string& path) {
   std::vector<std::string> names;
@@ -48,17 +37,13 @@ int verb_detect(int argc, char** argv) {
       "0.45; 0 turns it off), and every class above T is printed ('name: 87%' and the box in\n"
       "pixels: left top right bottom) and drawn into OUT.png (default predictions.png). Names come\n"
       "from FILE (one per line, like coco.names), else 'class N'.\n";
-  auto valued = kNetworkOptions;
-  valued.insert({"thresh", "nms", "names", "output"});
-  Args a(argc, argv, 2, valued, {"help"});
+  Args a(argc, argv, 2, network_options_and({"thresh", "nms", "names", "output"}), {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(3, 3, "CFG, WEIGHTS and IMAGE");
-  const float thresh = read_fraction(a, "thresh", .5f), nms = read_fraction(a, "nms", .45f);
+  const float thresh = fraction_option(a, "thresh", .5f), nms = fraction_option(a, "nms", .45f);
   const std::string output = a.get("output", "predictions.png");
   const std::vector<std::string> names = read_names(a.get("names", ""));
-  NetworkOptions opt = network_options(a);
-  if (opt.batch > 1) std::fprintf(stderr, "warning: detect runs one image; --batch %d ignored\n", opt.batch);
-  opt.batch = 1;
+  const NetworkOptions opt = one_image_options(a, "detect");
   const int threads = apply_threads(a);
   Network net = load_network(a.positional()[0], opt);
   const Shape3 in = net.input_shape();
@@ -71,7 +56,7 @@ int verb_detect(int argc, char** argv) {
   const Image x = letterbox_darknet(image, in.w, in.h);
   const auto t0 = std::chrono::steady_clock::now();
   net.forward(x.data.data());
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  const double ms = ms_since(t0);
   int classes = 0;
   std::vector<Detection> dets = network_boxes(net, {in.w, in.h, image.w, image.h, true}, thresh, &classes);
   const size_t candidates = dets.size();

@@ -38,9 +38,7 @@ int verb_generate(int argc, char** argv) {
       "[0,255] (clamped) and writes one PNG grid, K columns (default ceil(sqrt(N))) with 2-pixel\n"
       "black gaps, to GRID.png (default grid.png). The output must have 1 or 3 channels.\n"
       "Prints the time per image and the output path.\n";
-  auto valued = kNetworkOptions;
-  valued.insert({"count", "seed", "output", "columns"});
-  Args a(argc, argv, 2, valued, {"help"});
+  Args a(argc, argv, 2, network_options_and({"count", "seed", "output", "columns"}), {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and WEIGHTS");
   const std::string& cfg_path = a.positional()[0];
@@ -109,7 +107,7 @@ int verb_generate(int argc, char** argv) {
     std::copy(latent.begin() + size_t(first) * z, latent.begin() + size_t(first + n) * z, x.begin());
     const auto t0 = std::chrono::steady_clock::now();
     const float* y = net.forward(x.data());
-    ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    ms += ms_since(t0);
     if (first == 0) report_non_finite(net, "generate");
     for (int i = 0; i < n; ++i) {
       const int idx = first + i, gx = (idx % columns) * (o.w + kGap), gy = (idx / columns) * (o.h + kGap);

@@ -10,8 +10,17 @@ namespace huge2::cli {
 
 namespace {
 
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+// Loads WEIGHTS, runs x through once and writes the output to --output as
+// batch x C x H x W; returns the forward time in ms.
+double forward_to_npy(Network& net, const Args& a, const float* x) {
+  net.load_weights(a.positional()[1]);
+  const auto t0 = std::chrono::steady_clock::now();
+  const float* y = net.forward(x);
+  const double ms = ms_since(t0);
+  report_non_finite(net, "run");
+  const Shape3 o = net.output_shape();
+  write_npy(a.get("output", ""), {size_t(net.batch()), size_t(o.c), size_t(o.h), size_t(o.w)}, y);
+  return ms;
 }
 
 // --input IMAGE: load, resize the Darknet way to the [net] size, run batch 1.
@@ -28,15 +37,9 @@ int run_image(const Args& a, const std::string& input) {
                      "; an image input needs 1 (grey) or 3 (RGB)");
   const Image original = load_image(input, in.c);
   const Image x = resize_darknet(original, in.w, in.h);
-  net.load_weights(a.positional()[1]);
-  const auto t0 = std::chrono::steady_clock::now();
-  const float* y = net.forward(x.data.data());
-  const double ms = ms_since(t0);
-  report_non_finite(net, "run");
-  const Shape3 o = net.output_shape();
-  write_npy(a.get("output", ""), {1, size_t(o.c), size_t(o.h), size_t(o.w)}, y);
+  const double ms = forward_to_npy(net, a, x.data.data());
   std::printf("%s: %d x %d image resized to %s\n", input.c_str(), original.w, original.h, in.str().c_str());
-  std::printf("%s: 1 x %s in %.3f ms\n", a.get("output", "").c_str(), o.str().c_str(), ms);
+  std::printf("%s: 1 x %s in %.3f ms\n", a.get("output", "").c_str(), net.output_shape().str().c_str(), ms);
   return 0;
 }
 
@@ -51,9 +54,7 @@ int verb_run(int argc, char** argv) {
       "ending in .png, .jpg, .jpeg or .bmp is read as an image instead (RGB, or grey when [net]\n"
       "channels=1, values in [0,1]), resized to the [net] width x height with Darknet's bilinear\n"
       "resize_image, and run as a batch of 1. Y gets the last layer's output, batch x C x H x W.\n";
-  auto valued = kNetworkOptions;
-  valued.insert({"input", "output"});
-  Args a(argc, argv, 2, valued, {"help"});
+  Args a(argc, argv, 2, network_options_and({"input", "output"}), {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and WEIGHTS");
   if (!a.has("input") || !a.has("output")) throw UsageError("--input and --output are required");
@@ -83,14 +84,9 @@ int verb_run(int argc, char** argv) {
   if (c != size_t(in.c) || h != size_t(in.h) || w != size_t(in.w))
     throw UsageError(a.get("input", "") + ": image is " + std::to_string(w) + " x " + std::to_string(h) + " x " +
                      std::to_string(c) + " but the cfg's [net] wants " + in.str() + " (W x H x C)");
-  net.load_weights(a.positional()[1]);
-  const auto t0 = std::chrono::steady_clock::now();
-  const float* y = net.forward(x.data.data());
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  report_non_finite(net, "run");
-  const Shape3 o = net.output_shape();
-  write_npy(a.get("output", ""), {size_t(net.batch()), size_t(o.c), size_t(o.h), size_t(o.w)}, y);
-  std::printf("%s: %d x %s in %.3f ms\n", a.get("output", "").c_str(), net.batch(), o.str().c_str(), ms);
+  const double ms = forward_to_npy(net, a, x.data.data());
+  std::printf("%s: %d x %s in %.3f ms\n", a.get("output", "").c_str(), net.batch(), net.output_shape().str().c_str(),
+              ms);
   return 0;
 }
 

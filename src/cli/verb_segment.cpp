@@ -2,7 +2,6 @@
 // per-pixel argmax written as a coloured class map and as an overlay.
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -14,10 +13,6 @@
 namespace huge2::cli {
 
 namespace {
-
-double ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // "data/street-1.png" -> "street-1": the default prefix, in the current directory.
 std::string stem(const std::string& path) {
@@ -44,28 +39,16 @@ int verb_segment(int argc, char** argv) {
       "                 (default 0.5), at the network's input size\n"
       "and prints the fraction of pixels in each class and the timing. P defaults to the image's\n"
       "file name without its extension, in the current directory.\n";
-  auto valued = kNetworkOptions;
-  valued.insert({"output-prefix", "alpha"});
-  Args a(argc, argv, 2, valued, {"help"});
+  Args a(argc, argv, 2, network_options_and({"output-prefix", "alpha"}), {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(3, 3, "CFG, WEIGHTS and IMAGE");
   const std::string& cfg_path = a.positional()[0];
   const std::string& image_path = a.positional()[2];
   const std::string prefix = a.get("output-prefix", stem(image_path));
   if (prefix.empty()) throw UsageError("--output-prefix wants a value");
-  float alpha = 0.5f;
-  if (a.has("alpha")) {
-    const std::string v = a.get("alpha", "");
-    char* end = nullptr;
-    const double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end != '\0' || !(d >= 0.0 && d <= 1.0))
-      throw UsageError("--alpha wants a number in [0, 1], got '" + v + "'");
-    alpha = float(d);
-  }
+  const float alpha = fraction_option(a, "alpha", 0.5f);
 
-  NetworkOptions opt = network_options(a);
-  if (opt.batch > 1) std::fprintf(stderr, "warning: segment runs one image; --batch %d ignored\n", opt.batch);
-  opt.batch = 1;
+  const NetworkOptions opt = one_image_options(a, "segment");
   const int threads = apply_threads(a);
   Network net = load_network(cfg_path, opt);
   const Shape3 in = net.input_shape(), o = net.output_shape();

@@ -25,7 +25,4 @@ struct BatchNorm {
   void randomize(unsigned seed);
 };
 
-// y[b][c][i] += bias[c]
-void add_bias(float* y, const float* bias, int batch, int channels, size_t spatial);
-
 }  // namespace huge2

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 
+#include "bias.h"
 #include "layer_common.h"
 #include "weights_file.h"
 

@@ -74,8 +74,4 @@ std::vector<std::string> layer_type_names() {
   return v;
 }
 
-std::string Shape3::str() const {
-  return std::to_string(w) + " x " + std::to_string(h) + " x " + std::to_string(c);
-}
-
 }  // namespace huge2

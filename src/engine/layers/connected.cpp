@@ -3,6 +3,7 @@
 
 #include "activation.h"
 #include "batchnorm.h"
+#include "bias.h"
 #include "gemm.h"
 #include "layer_common.h"
 #include "shapes.h"

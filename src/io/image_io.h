@@ -1,4 +1,4 @@
-// Images in and out of the engine, the way Darknet sees them: float planes
+// Images in and out of the networks, the way Darknet sees them: float planes
 // (CHW) in [0,1], RGB order, resized with Darknet's two-pass bilinear
 // resize_image. OpenCV is used for the codecs (PNG, JPEG, BMP, ...) only;
 // the pixel arithmetic is ours.

@@ -1,0 +1,11 @@
+// Per-channel biases, added after the convolution or matrix product (and
+// after batch-norm, which adds none), as Darknet's add_bias does.
+#pragma once
+#include <cstddef>
+
+namespace huge2 {
+
+// y[b][c][i] += bias[c]
+void add_bias(float* y, const float* bias, int batch, int channels, size_t spatial);
+
+}  // namespace huge2
