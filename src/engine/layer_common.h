@@ -30,6 +30,22 @@ Activation read_activation(const cfg::Section& s, const BuildContext& ctx, const
 // layer's huge2=0/1, else [net] huge2=0/1, else the stock algorithm.
 Algorithm choose_algorithm(const cfg::Section& s, const BuildContext& ctx);
 
+// Runs f(x, y, oy, ox) for every output pixel of every channel plane of the
+// batch, planes in parallel: x is the plane's input (in.h x in.w), y its
+// output (out.h x out.w), for layers that map planes to planes (pooling,
+// upsampling).
+template <class F>
+void for_each_plane_pixel(const ForwardArgs& a, const Shape3& in, const Shape3& out, F f) {
+  const int planes = a.batch * in.c;
+#pragma omp parallel for schedule(static)
+  for (int p = 0; p < planes; ++p) {
+    const float* x = a.input + size_t(p) * in.h * in.w;
+    float* y = a.output + size_t(p) * out.h * out.w;
+    for (int oy = 0; oy < out.h; ++oy)
+      for (int ox = 0; ox < out.w; ++ox) f(x, y, oy, ox);
+  }
+}
+
 // Throws NetworkError with ctx.where prefixed.
 [[noreturn]] void fail(const BuildContext& ctx, const std::string& what);
 

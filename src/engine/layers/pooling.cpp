@@ -33,24 +33,17 @@ class MaxpoolLayer : public Layer {
 
   void forward(const ForwardArgs& a) const override {
     const int64_t off = -int64_t(padding_) / 2;
-    const int planes = a.batch * in_.c;
-#pragma omp parallel for schedule(static)
-    for (int p = 0; p < planes; ++p) {
-      const float* x = a.input + size_t(p) * in_.h * in_.w;
-      float* y = a.output + size_t(p) * out_.h * out_.w;
-      for (int oy = 0; oy < out_.h; ++oy)
-        for (int ox = 0; ox < out_.w; ++ox) {
-          // The window clipped to the input (64-bit: size and padding are any
-          // int, and a huge window must not mean a huge loop over padding).
-          const int64_t y0 = off + int64_t(oy) * stride_, x0 = off + int64_t(ox) * stride_;
-          const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min<int64_t>(y0 + size_, in_.h);
-          const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min<int64_t>(x0 + size_, in_.w);
-          float m = -FLT_MAX;
-          for (int64_t iy = ya; iy < yb; ++iy)
-            for (int64_t ix = xa; ix < xb; ++ix) m = std::max(m, x[iy * in_.w + ix]);
-          y[oy * out_.w + ox] = m;
-        }
-    }
+    for_each_plane_pixel(a, in_, out_, [&](const float* x, float* y, int oy, int ox) {
+      // The window clipped to the input (64-bit: size and padding are any
+      // int, and a huge window must not mean a huge loop over padding).
+      const int64_t y0 = off + int64_t(oy) * stride_, x0 = off + int64_t(ox) * stride_;
+      const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min<int64_t>(y0 + size_, in_.h);
+      const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min<int64_t>(x0 + size_, in_.w);
+      float m = -FLT_MAX;
+      for (int64_t iy = ya; iy < yb; ++iy)
+        for (int64_t ix = xa; ix < xb; ++ix) m = std::max(m, x[iy * in_.w + ix]);
+      y[oy * out_.w + ox] = m;
+    });
   }
 
  private:

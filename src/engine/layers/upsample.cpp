@@ -23,14 +23,9 @@ class UpsampleLayer : public Layer {
   const char* type() const override { return "upsample"; }
   std::string describe() const override { return std::to_string(stride_) + "x"; }
   void forward(const ForwardArgs& a) const override {
-    const int planes = a.batch * in_.c;
-#pragma omp parallel for schedule(static)
-    for (int p = 0; p < planes; ++p) {
-      const float* x = a.input + size_t(p) * in_.h * in_.w;
-      float* y = a.output + size_t(p) * out_.h * out_.w;
-      for (int oy = 0; oy < out_.h; ++oy)
-        for (int ox = 0; ox < out_.w; ++ox) y[oy * out_.w + ox] = scale_ * x[(oy / stride_) * in_.w + ox / stride_];
-    }
+    for_each_plane_pixel(a, in_, out_, [&](const float* x, float* y, int oy, int ox) {
+      y[oy * out_.w + ox] = scale_ * x[(oy / stride_) * in_.w + ox / stride_];
+    });
   }
 
  private:
