@@ -24,12 +24,10 @@ double forward_to_npy(Network& net, const Args& a, const float* x) {
 }
 
 // --input IMAGE: load, resize the Darknet way to the [net] size, run batch 1.
-int run_image(const Args& a, const std::string& input) {
-  NetworkOptions opt = network_options(a);
+int run_image(const Args& a, const std::string& input, NetworkOptions opt) {
   if (opt.batch > 1)
     throw UsageError("--batch " + std::to_string(opt.batch) + ": an image input is a batch of 1 (give a 4-d .npy for more)");
   opt.batch = 1;
-  apply_threads(a);
   Network net = load_network(a.positional()[0], opt);
   const Shape3 in = net.input_shape();
   if (in.c != 1 && in.c != 3)
@@ -59,10 +57,11 @@ int verb_run(int argc, char** argv) {
   a.expect_positional(2, 2, "CFG and WEIGHTS");
   if (!a.has("input") || !a.has("output")) throw UsageError("--input and --output are required");
   const std::string input = a.get("input", "");
-  network_options(a), apply_threads(a);  // a bad option fails before any file is read
-  if (is_image_path(input)) return run_image(a, input);
-  const NpyArray x = read_npy(input);
+  // Options first: a bad one fails before any file is read.
   NetworkOptions opt = network_options(a);
+  apply_threads(a);
+  if (is_image_path(input)) return run_image(a, input, opt);
+  const NpyArray x = read_npy(input);
   const size_t rank = x.shape.size();
   if (rank != 3 && rank != 4)
     throw UsageError(a.get("input", "") + ": expected a 3-d (C,H,W) or 4-d (N,C,H,W) array, got " +
@@ -77,7 +76,6 @@ int verb_run(int argc, char** argv) {
     throw UsageError("--batch " + std::to_string(opt.batch) + " but " + input + " holds a batch of " +
                      std::to_string(x_batch) + " (run takes the batch from the input)");
   opt.batch = x_batch;
-  apply_threads(a);
   Network net = load_network(a.positional()[0], opt);
   const Shape3 in = net.input_shape();
   const size_t c = x.shape[rank - 3], h = x.shape[rank - 2], w = x.shape[rank - 1];
