@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "weights_file.h"
+
 namespace huge2::plugin {
 namespace {
 
@@ -41,11 +43,6 @@ int64_t record_floats(const layer& l) {
   }
 }
 
-struct Header {
-  int32_t v[3] = {0, 0, 0};
-  int seen_bytes = 8;
-};
-
 }  // namespace
 
 int64_t expected_payload(const network& net, int start, int cutoff) {
@@ -71,21 +68,21 @@ std::string check_weights_file(const network& net, const char* path, int start, 
   const int64_t size = end;
   std::rewind(f.get());
   const std::string file = std::string(path) + ": ";
-  Header h;
-  if (size < 16 || std::fread(h.v, sizeof(int32_t), 3, f.get()) != 3)
+  int32_t v[3] = {0, 0, 0};
+  if (size < 16 || std::fread(v, sizeof(int32_t), 3, f.get()) != 3)
     return file + std::to_string(size) + " bytes, too short for a Darknet weights header (16 or 20 bytes)";
   const auto plausible = [](int32_t x) { return x >= 0 && x <= 100000; };
-  if (!plausible(h.v[0]) || !plausible(h.v[1]) || !plausible(h.v[2]))
-    return file + "not a Darknet weights file: its header reads version " + std::to_string(h.v[0]) + "." +
-           std::to_string(h.v[1]) + "." + std::to_string(h.v[2]) + " (Darknet's are like 0.2.0)";
-  const int major = h.v[0], minor = h.v[1];
-  h.seen_bytes = (major * 10 + minor >= 2 && major < 1000 && minor < 1000) ? 8 : 4;
-  const int64_t header = 12 + h.seen_bytes;
+  if (!plausible(v[0]) || !plausible(v[1]) || !plausible(v[2]))
+    return file + "not a Darknet weights file: its header reads version " + std::to_string(v[0]) + "." +
+           std::to_string(v[1]) + "." + std::to_string(v[2]) + " (Darknet's are like 0.2.0)";
+  WeightsHeader h;  // the engine's reading of the version, 'seen' among it
+  h.major = v[0], h.minor = v[1], h.revision = v[2];
+  const int64_t header = 12 + (h.wide_seen() ? 8 : 4);
   const int64_t payload = expected_payload(net, start, cutoff);
   if (size - header == payload) return "";
-  if (h.seen_bytes == 4 && size - header == payload + 4)
-    return file + "the version header " + std::to_string(major) + "." + std::to_string(minor) + "." +
-           std::to_string(h.v[2]) + " says 'seen' takes 4 bytes, but the layers fit exactly with 8: the header is wrong";
+  if (!h.wide_seen() && size - header == payload + 4)
+    return file + "the version header " + std::to_string(h.major) + "." + std::to_string(h.minor) + "." +
+           std::to_string(h.revision) + " says 'seen' takes 4 bytes, but the layers fit exactly with 8: the header is wrong";
   // Walk the layers to the one where the file stops matching.
   int64_t at = header;
   int last = -1;
