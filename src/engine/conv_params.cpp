@@ -3,7 +3,6 @@
 #include <cmath>
 #include <random>
 
-#include "bias.h"
 #include "layer_common.h"
 #include "weights_file.h"
 
@@ -35,13 +34,6 @@ void ConvParams::randomize(unsigned seed, int fan_in) {
   std::uniform_real_distribution<float> b(-0.1f, 0.1f);
   for (float& v : biases) v = b(rng);
   if (bn) norm.randomize(seed + 1);
-}
-
-void ConvParams::finish(float* y, int batch, size_t spatial) const {
-  const int filters = int(biases.size());
-  if (bn) norm.normalize(y, batch, spatial);
-  add_bias(y, biases.data(), batch, filters, spatial);
-  activate_array(y, size_t(batch) * filters * spatial, activation);
 }
 
 // Darknet's inference batch-norm, (x - mean) / (sqrt(var) + 1e-6) * scale,

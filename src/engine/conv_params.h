@@ -34,10 +34,9 @@ struct ConvParams {
   void allocate_weights() { weights.assign(weight_count, 0.f); }
   // He-scaled weights for fan_in inputs per output, small biases.
   void randomize(unsigned seed, int fan_in);
-  // After the convolution, in place: [batch-norm], bias, activation.
-  void finish(float* y, int batch, size_t spatial) const;
-  // The same as one per-channel scale and shift + activation, for the
-  // operators to fuse: channels [first, first + count).
+  // After the convolution: [batch-norm], bias, activation, as one
+  // per-channel scale and shift + activation, for the operators to fuse:
+  // channels [first, first + count).
   Epilogue epilogue(int first, int count) const;
 };
 
