@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "shapes.h"
+#include "core/shapes.h"
 
 namespace huge2::cuda::detail {
 

@@ -4,7 +4,7 @@
 #pragma once
 #include <cmath>
 
-#include "activation.h"
+#include "core/activation.h"
 #include "phase_tiling.h"  // HUGE2_HD
 
 namespace huge2::cuda::detail {

@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "errors.h"
+#include "core/errors.h"
 #include "kernels.h"
 
 namespace huge2::cuda {

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "backend.h"
-#include "errors.h"
+#include "core/errors.h"
 #include "huge2_cuda.h"
 #include "kernels.h"
 

@@ -35,9 +35,9 @@
 #include <memory>
 #include <string>
 
-#include "activation.h"
+#include "core/activation.h"
 #include "cuda_error.h"
-#include "shapes.h"
+#include "core/shapes.h"
 
 namespace huge2::cuda {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "phase_geometry.h"
+#include "core/phase_geometry.h"
 
 namespace huge2::cuda::detail {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "phase_tiling.h"
-#include "shapes.h"
+#include "core/shapes.h"
 
 namespace huge2::cuda::detail {
 

@@ -85,8 +85,8 @@ cmake --build "$build" -j"$jobs"
 # Catch's test discovery counts a binary that cannot even start (exit 127
 # from the loader) as one without tests; catch that here, and drop the binary
 # so that the next build lists its tests again.
-if ! qemu-aarch64 -L "$sysroot" "$build/tests/kernels/huge2_operator_tests" --help >/dev/null; then
-  rm -f "$build/tests/kernels/huge2_operator_tests"
+if ! qemu-aarch64 -L "$sysroot" "$build/tests/layers/huge2_operator_tests" --help >/dev/null; then
+  rm -f "$build/tests/layers/huge2_operator_tests"
   echo "cross-aarch64: the aarch64 test binary does not run under qemu-aarch64 -L $sysroot" >&2
   exit 1
 fi

@@ -20,12 +20,12 @@
 
 #include <cblas.h>
 
-#include "convolution.h"
-#include "deconvolution.h"
-#include "gemm.h"
-#include "isa.h"
+#include "operators/convolution.h"
+#include "operators/deconvolution.h"
+#include "stock/gemm.h"
+#include "runtime/isa.h"
 #include "measure.h"
-#include "shapes.h"
+#include "core/shapes.h"
 #include "ukernels/tile_kernel.h"
 #ifdef HUGE2_HAVE_DARKNET
 #include "peers/darknet_stock.h"

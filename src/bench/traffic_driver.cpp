@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "convolution.h"
-#include "deconvolution.h"
-#include "gemm.h"
+#include "operators/convolution.h"
+#include "operators/deconvolution.h"
+#include "stock/gemm.h"
 
 namespace {
 

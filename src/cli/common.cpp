@@ -8,7 +8,7 @@
 
 #include <sys/resource.h>
 
-#include "gemm.h"
+#include "stock/gemm.h"
 #include "memory_budget.h"
 
 namespace huge2::cli {

@@ -4,9 +4,9 @@
 #include <cstddef>
 #include <vector>
 
-#include "activation.h"
+#include "core/activation.h"
 #include "batchnorm.h"
-#include "epilogue.h"
+#include "core/epilogue.h"
 
 namespace huge2 {
 

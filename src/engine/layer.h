@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "algorithm.h"
+#include "core/algorithm.h"
 #include "cfg.h"
 
 namespace huge2 {

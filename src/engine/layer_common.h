@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "activation.h"
+#include "core/activation.h"
 #include "layer.h"
 
 namespace huge2 {

@@ -8,10 +8,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "isa.h"
+#include "runtime/isa.h"
 #include "layer_common.h"
 #include "memory_budget.h"
-#include "shapes.h"
+#include "core/shapes.h"
 #include "weights_file.h"
 
 namespace huge2 {

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "shapes.h"
+#include "core/shapes.h"
 
 namespace huge2::peers {
 

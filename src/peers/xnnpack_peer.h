@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "shapes.h"
+#include "core/shapes.h"
 
 namespace huge2::peers {
 

@@ -12,10 +12,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "convolution.h"
+#include "operators/convolution.h"
 #include "darknet_abi.h"
-#include "deconvolution.h"
-#include "errors.h"
+#include "operators/deconvolution.h"
+#include "core/errors.h"
 
 namespace huge2::plugin {
 

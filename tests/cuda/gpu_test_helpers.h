@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "helpers.h"
-#include "reference.h"
+#include "reference/reference.h"
 
 namespace huge2::test {
 

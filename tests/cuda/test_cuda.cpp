@@ -8,10 +8,10 @@
 #include <iostream>
 
 #include "device_buffer.h"
-#include "errors.h"
+#include "core/errors.h"
 #include "gpu_test_helpers.h"
 #include "huge2_cuda.h"
-#include "reference.h"
+#include "reference/reference.h"
 
 using namespace huge2;
 using namespace huge2::cuda;
@@ -70,7 +70,7 @@ std::vector<GpuAlgorithm> all_algorithms() {
 }  // namespace
 
 TEST_CASE("gpu deconv: hand-computed 2x2 input, 3x3 kernel, stride 2, padding 1", "[gpu][deconv]") {
-  DeconvShape s;  // worked out by hand in tests/kernels/test_deconvolution.cpp
+  DeconvShape s;  // worked out by hand in tests/layers/test_deconvolution.cpp
   s.in_h = s.in_w = 2, s.ksize = 3, s.stride = 2, s.pad = 1;
   const std::vector<float> x = {1, 2, 3, 4}, w = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   const std::vector<float> want = {5, 14, 10, 14, 36, 24, 15, 34, 20};
@@ -92,7 +92,7 @@ TEST_CASE("gpu deconv: kernel smaller than stride leaves zero holes", "[gpu][dec
 }
 
 TEST_CASE("gpu conv: hand-computed 3x3 dilation 2 on a 5x5 ramp", "[gpu][conv]") {
-  ConvShape s;  // see tests/kernels/test_convolution.cpp
+  ConvShape s;  // see tests/layers/test_convolution.cpp
   s.in_h = s.in_w = 5, s.ksize = 3, s.pad = 1, s.dilation = 2;
   std::vector<float> x(25), w(9, 1.f);
   for (int i = 0; i < 25; ++i) x[i] = float(i);

@@ -12,7 +12,7 @@
 #include "column_math.h"
 #include "gpu_test_helpers.h"
 #include "phase_plan.h"
-#include "reference.h"
+#include "reference/reference.h"
 
 using namespace huge2;
 using namespace huge2::cuda::detail;

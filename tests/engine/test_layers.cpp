@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "activation.h"
+#include "core/activation.h"
 #include "helpers.h"
 #include "network.h"
 

@@ -8,10 +8,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "errors.h"
+#include "core/errors.h"
 #include "memory_budget.h"
 #include "network.h"
-#include "shapes.h"
+#include "core/shapes.h"
 
 using namespace huge2;
 using Catch::Contains;

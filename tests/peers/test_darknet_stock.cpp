@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "darknet_stock.h"
-#include "deconvolution.h"
+#include "operators/deconvolution.h"
 #include "helpers.h"
 
 using namespace huge2;

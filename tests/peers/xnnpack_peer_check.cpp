@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "reference.h"
+#include "reference/reference.h"
 #include "xnnpack_peer.h"
 
 namespace {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "algorithm.h"
-#include "shapes.h"
+#include "core/algorithm.h"
+#include "core/shapes.h"
 
 namespace huge2::test {
 

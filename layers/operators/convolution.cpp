@@ -1,0 +1,79 @@
+#include "operators/convolution.h"
+
+#include <algorithm>
+
+#include "stock/columns.h"
+#include "stock/gemm.h"
+#include "core/phase_geometry.h"
+#include "reference/reference.h"
+
+namespace huge2 {
+
+// The d*d dilation sub-images of docs/method.md are the residue classes of this
+// one problem's pixels; a direct kernel reads their taps in place, so they
+// are never gathered.
+DirectProblem conv_problem(const ConvShape& s) {
+  DirectProblem p;
+  p.batch = s.batch, p.in_c = s.in_c, p.in_h = s.in_h, p.in_w = s.in_w;
+  p.out_c = s.out_c, p.out_h = s.out_h(), p.out_w = s.out_w();
+  p.ystep = p.xstep = s.stride;
+  DirectPhase q;
+  q.rows = p.out_h, q.cols = p.out_w;
+  const int P = s.applied_pad(), d = s.dilation;
+  for (int ky = 0; ky < s.ksize; ++ky)
+    for (int kx = 0; kx < s.ksize; ++kx) {
+      q.tap_y.push_back(dilated_input(0, ky, s.stride, d, P));
+      q.tap_x.push_back(dilated_input(0, kx, s.stride, d, P));
+      q.tap_entry.push_back(ky * s.ksize + kx);
+    }
+  p.phases.push_back(std::move(q));
+  return p;
+}
+
+const char* operator_name(const ConvShape&) { return "convolution"; }
+
+// Beyond stride 2, stock im2col (falls_back_to_im2col()).
+bool runs_direct_kernels(const ConvShape& s, Algorithm algo) { return algo == Algorithm::huge2 && s.stride <= 2; }
+
+DirectProblem direct_problem(const ConvShape& s) { return conv_problem(s); }
+
+size_t darknet_weight_index(const ConvShape& s, int ic, int n, int e) {
+  return (size_t(n) * s.in_c + ic) * s.ksize * s.ksize + e;
+}
+
+std::string Convolution::method() const {
+  if (direct_) return direct_->describe();
+  if (algo_ == Algorithm::reference) return "naive definition";
+  return falls_back_to_im2col() ? "stock im2col + GEMM (stride > 2)" : "stock im2col + GEMM";
+}
+
+size_t Convolution::workspace_bytes() const {
+  const ConvShape& s = shape_;
+  if (direct_) return direct_->workspace_bytes();
+  if (algo_ == Algorithm::reference) return 0;
+  if (s.ksize == 1 && s.stride == 1 && s.pad == 0) return 0;  // the input is its own column matrix
+  return sizeof(float) * size_t(s.in_c) * s.ksize * s.ksize * s.out_h() * s.out_w();
+}
+
+void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
+  const size_t need = workspace_bytes();
+  if (forward_direct(x, y, ws, ws_bytes, need)) return;
+  const ConvShape& s = shape_;
+  if (algo_ == Algorithm::reference) {
+    conv_reference(s, x, weights_.data(), y);
+  } else {
+    const int m = s.out_c, n = s.out_h() * s.out_w(), kk = s.in_c * s.ksize * s.ksize;
+    const size_t in_img = size_t(s.in_c) * s.in_h * s.in_w, out_img = size_t(m) * n;
+    for (int b = 0; b < s.batch; ++b) {
+      const float* col = x + b * in_img;
+      if (need) {
+        im2col(s, col, ws);
+        col = ws;
+      }
+      sgemm(false, false, m, n, kk, 1.f, weights_.data(), kk, col, n, 0.f, y + b * out_img, n);
+    }
+  }
+  epilogue_.apply(y, s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
+}
+
+}  // namespace huge2

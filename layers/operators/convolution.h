@@ -1,0 +1,30 @@
+// Convolution operator, plain or dilated (Darknet [convolutional] semantics,
+// AlexeyAB's `dilation` key; padding applied = pad * dilation).
+// Same operator/kernel split (OperatorBase) and epilogue as Deconvolution.
+#pragma once
+#include <string>
+
+#include "operators/operator_base.h"
+
+namespace huge2 {
+
+class Convolution : public OperatorBase<ConvShape> {
+ public:
+  // weights: [out_c][in_c][k][k], exactly as Darknet stores them.
+  using OperatorBase::OperatorBase;
+
+  size_t workspace_bytes() const;
+  std::string method() const;
+  // True when huge2 was asked for but the geometry runs the stock path
+  // (stride > 2: the direct kernels step 1 or 2 input pixels per output).
+  bool falls_back_to_im2col() const { return algo_ == Algorithm::huge2 && !direct_; }
+
+  // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
+  void forward(const float* x, float* y, float* workspace, size_t workspace_bytes) const;
+};
+
+// A (dilated, strided) convolution as one direct sub-problem: tap (ky, kx)
+// reads input (d*ky - P + s*u, d*kx - P + s*v); no sub-image gather.
+DirectProblem conv_problem(const ConvShape& s);
+
+}  // namespace huge2

@@ -1,0 +1,40 @@
+// Transposed convolution operator (Darknet [deconvolutional] semantics).
+// Construction, plan-only form and weights: OperatorBase. The optional
+// epilogue (per-channel scale and shift, then an activation) is fused into
+// the direct kernels and run as one pass after the other algorithms.
+#pragma once
+#include <string>
+
+#include "operators/operator_base.h"
+
+namespace huge2 {
+
+class Deconvolution : public OperatorBase<DeconvShape> {
+ public:
+  // weights: [in_c][out_c][k][k], exactly as Darknet stores them.
+  using OperatorBase::OperatorBase;
+
+  // Scratch bytes forward() needs; the caller owns the buffer.
+  size_t workspace_bytes() const;
+  // What runs: "direct avx512f, exact tiling, ..." or the stock method.
+  std::string method() const;
+
+  // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
+  void forward(const float* x, float* y, float* workspace, size_t workspace_bytes) const;
+
+  // huge2 runs the stock column method instead of phases when the layer has
+  // far fewer output than input channels (an RGB output layer): a 3-channel
+  // block would fill 3 of the vector's 16 lanes.
+  bool uses_column_method() const { return algo_ == Algorithm::huge2 && !direct_; }
+  static constexpr int kColumnMethodChannelRatio = 8;  // in_c >= 8 * out_c and out_c < 8
+
+ private:
+  size_t column_bytes() const;  // the stock method's out_c*k*k x h*w buffer
+};
+
+// The stride phases of a transposed convolution as direct sub-problems:
+// one per output residue (oy mod s, ox mod s) that occurs in the output, so a
+// huge stride on a small output plans a few phases, not s*s.
+DirectProblem deconv_phases(const DeconvShape& s);
+
+}  // namespace huge2

@@ -1,0 +1,98 @@
+#include "operators/operator_base.h"
+
+#include <algorithm>
+#include <string>
+
+#include "core/errors.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace huge2 {
+namespace {
+
+// threads > 0 as given; otherwise OpenMP's default (1 without OpenMP).
+int operator_threads(int threads) {
+  if (threads > 0) return threads;
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+// Throws ShapeError, naming `op`, for a null input or output, or a workspace
+// smaller than `need` bytes.
+void check_forward_buffers(const char* op, const void* x, const void* y, const void* ws, size_t ws_bytes,
+                           size_t need) {
+  if (!x) throw ShapeError(std::string(op) + ": input buffer is null");
+  if (!y) throw ShapeError(std::string(op) + ": output buffer is null");
+  if (need && (!ws || ws_bytes < need))
+    throw ShapeError(std::string(op) + ": workspace of " + std::to_string(ws ? ws_bytes : 0) +
+                     " bytes is smaller than the " + std::to_string(need) + " bytes needed");
+}
+
+}  // namespace
+
+template <class Shape>
+OperatorBase<Shape>::OperatorBase(const Shape& shape, Algorithm algo, const float* weights,
+                                  const Epilogue& epilogue, int threads)
+    : OperatorBase(shape, algo, weights, epilogue, threads, algo == Algorithm::huge2 ? active_isa() : Isa::scalar) {}
+
+template <class Shape>
+OperatorBase<Shape>::OperatorBase(const Shape& shape, Algorithm algo, const float* weights,
+                                  const Epilogue& epilogue, int threads, Isa isa)
+    : shape_(shape), algo_(algo), epilogue_(epilogue) {
+  if (!weights) throw ShapeError(std::string(operator_name(shape_)) + ": weight buffer is null");
+  build(weights, threads, isa);
+}
+
+template <class Shape>
+OperatorBase<Shape>::OperatorBase(const Shape& shape, Algorithm algo, PlanOnly, int threads)
+    : shape_(shape), algo_(algo), plan_only_(true) {
+  build(nullptr, threads, algo == Algorithm::huge2 ? active_isa() : Isa::scalar);
+}
+
+template <class Shape>
+void OperatorBase<Shape>::build(const float* weights, int threads, Isa isa) {
+  shape_.validate();
+  epilogue_.check(shape_.out_c, operator_name(shape_));
+  const Shape& s = shape_;
+  if (!runs_direct_kernels(s, algo_)) {
+    if (weights) weights_.assign(weights, weights + s.weight_count());
+    return;
+  }
+  WeightAt at;
+  if (weights) at = [&](int ic, int n, int e) { return weights[darknet_weight_index(s, ic, n, e)]; };
+  direct_ = std::make_unique<DirectPlan>(direct_problem(s), at, epilogue_, operator_threads(threads), isa);
+}
+
+template <class Shape>
+size_t OperatorBase<Shape>::packed_weight_bytes() const {
+  return direct_ ? direct_->packed_weight_bytes() : weights_.size() * sizeof(float);
+}
+
+template <class Shape>
+bool OperatorBase<Shape>::unpack_weights(float* w) const {
+  const Shape& s = shape_;
+  if (plan_only_) return false;
+  if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
+  return direct_->unpack(s.ksize * s.ksize,
+                         [&](int ic, int n, int e, float v) { w[darknet_weight_index(s, ic, n, e)] = v; });
+}
+
+template <class Shape>
+bool OperatorBase<Shape>::forward_direct(const float* x, float* y, float* ws, size_t ws_bytes, size_t need) const {
+  const char* op = operator_name(shape_);
+  check_forward_buffers(op, x, y, ws, ws_bytes, need);
+  if (plan_only_) throw ShapeError(std::string(op) + ": built for its shape only, it has no weights to run");
+  if (!direct_) return false;
+  direct_->run(x, y, ws);
+  return true;
+}
+
+template class OperatorBase<DeconvShape>;
+template class OperatorBase<ConvShape>;
+
+}  // namespace huge2

@@ -1,0 +1,81 @@
+// What Deconvolution and Convolution share: construction (shape check,
+// planning, packing), the plan-only form, the weights they hold (as given,
+// or packed in the direct kernels' plan) and the start of forward().
+// Operator/kernel split in the XNNPACK manner: the constructor checks the
+// shape, plans the work and packs the weights for the chosen algorithm (once,
+// like loading a model); forward() runs one batch into caller-owned output
+// and workspace.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "core/algorithm.h"
+#include "planning/direct_plan.h"
+#include "core/epilogue.h"
+#include "core/shapes.h"
+
+namespace huge2 {
+
+template <class Shape>
+class OperatorBase {
+ public:
+  // weights: Darknet's layout for the operator (see each); the operator
+  // copies or packs them. threads: 0 = OpenMP's default. isa: for huge2's
+  // direct kernels; default active_isa().
+  OperatorBase(const Shape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue = {},
+               int threads = 0);
+  OperatorBase(const Shape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue, int threads,
+               Isa isa);
+
+  // For the shapes only (a network's summary and memory check, before any
+  // weight exists): the same plan, workspace and method(), no weights;
+  // forward() throws.
+  struct PlanOnly {};
+  OperatorBase(const Shape& shape, Algorithm algo, PlanOnly, int threads = 0);
+
+  const Shape& shape() const { return shape_; }
+  Algorithm algorithm() const { return algo_; }
+  // Bytes of weights held by the operator in its packed layout.
+  size_t packed_weight_bytes() const;
+  // Writes the weights back in Darknet's order, from the packed copy; false
+  // when the packed copy is not the whole kernel (a stride larger than the
+  // output leaves kernel taps that touch no output). Lets a caller keep one
+  // copy of the weights: the operator's.
+  bool unpack_weights(float* weights) const;
+  // Whether unpack_weights() can succeed.
+  bool holds_whole_kernel() const {
+    return !plan_only_ && (!direct_ || direct_->covers(shape_.ksize * shape_.ksize));
+  }
+
+ protected:
+  // forward()'s start: the buffer checks (`need`: workspace_bytes()), then
+  // the direct kernels when they run this operator; true when y is done.
+  bool forward_direct(const float* x, float* y, float* workspace, size_t workspace_bytes, size_t need) const;
+
+  Shape shape_;
+  Algorithm algo_;
+  Epilogue epilogue_;            // run as a pass by the non-direct methods
+  std::vector<float> weights_;   // reference, darknet, stock fallbacks: as given
+  std::unique_ptr<DirectPlan> direct_;
+  bool plan_only_ = false;
+
+ private:
+  void build(const float* weights, int threads, Isa isa);  // weights null: plan only
+};
+
+// What differs between the operators, for OperatorBase (defined with each
+// operator): its name in messages, whether huge2 runs the direct kernels,
+// its direct problem, and where weight (ic, n, e) lives in Darknet's layout.
+const char* operator_name(const DeconvShape&);
+const char* operator_name(const ConvShape&);
+bool runs_direct_kernels(const DeconvShape& s, Algorithm algo);
+bool runs_direct_kernels(const ConvShape& s, Algorithm algo);
+DirectProblem direct_problem(const DeconvShape& s);
+DirectProblem direct_problem(const ConvShape& s);
+size_t darknet_weight_index(const DeconvShape& s, int ic, int n, int e);  // [in_c][out_c][k][k]
+size_t darknet_weight_index(const ConvShape& s, int ic, int n, int e);    // [out_c][in_c][k][k]
+
+extern template class OperatorBase<DeconvShape>;
+extern template class OperatorBase<ConvShape>;
+
+}  // namespace huge2

@@ -1,0 +1,138 @@
+// The untangled operators' plan: the geometry of one transposed or
+// (dilated) convolution cut into output tiles for the direct micro-kernels,
+// decided once at construction; run() only walks it.
+//
+// A problem is a set of sub-problems ("phases"): the s*s stride phases of a
+// transposed convolution, or the whole output of a convolution (the d*d
+// dilation sub-images need no gather: a dilated tap is an input offset).
+// Every pixel (u, v) of a phase is a dense sum over input channels and the
+// phase's taps; tap t reads input (tap_y[t] + ystep*u, tap_x[t] + xstep*v)
+// and multiplies kernel entry tap_entry[t].
+//
+// Border taps (those that fall outside the input) are skipped, by one of two
+// tilings chosen per operator by a cost estimate:
+//   exact:  pixels are grouped by which taps they can use, and tiles never
+//           straddle a group, so the kernels read the input in place (no
+//           workspace) and multiply no zero;
+//   padded: the input is copied once per image into a zero-bordered buffer
+//           (O(input)), tiles span whole small images (DCGAN's 4x4 and 8x8
+//           phases) so that each weight block streams through the kernel
+//           fewer times; a tap is still skipped where it misses the whole tile.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/epilogue.h"
+#include "runtime/isa.h"
+#include "ukernels/tile_kernel.h"
+
+namespace huge2 {
+
+struct DirectPhase {
+  int oy0 = 0, ox0 = 0;    // its first output pixel
+  int rows = 0, cols = 0;  // pixel (u, v) lands at (oy0 + sy*u, ox0 + sx*v)
+  std::vector<int> tap_y, tap_x, tap_entry;
+};
+
+struct DirectProblem {
+  int batch = 1, in_c = 1, in_h = 1, in_w = 1, out_c = 1, out_h = 1, out_w = 1;
+  int sy = 1, sx = 1;        // output step between a phase's pixels
+  int ystep = 1, xstep = 1;  // input step between a phase's pixels (xstep 1 or 2)
+  std::vector<DirectPhase> phases;
+};
+
+// Weight of input channel ic, output channel oc, kernel entry e. An empty
+// function makes a plan for the shapes only (workspace, method), which
+// cannot run.
+using WeightAt = std::function<float(int ic, int oc, int e)>;
+
+class DirectPlan {
+ public:
+  enum class Tiling { exact, padded };
+
+  // Choices the planner otherwise makes by its cost estimate (for tests and
+  // experiments).
+  struct Options {
+    std::optional<Tiling> tiling;
+    std::optional<int> block_vectors;  // NB: output-channel vectors per tile, 1 .. the ISA's max
+    bool exact_threads = false;        // use `threads` even for tiny work
+  };
+
+  // threads: how many OpenMP threads run() may use (the partition is fixed
+  // here); fewer when the work is too small to pay for them.
+  DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
+             Isa isa, const Options& options);
+  DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads, Isa isa)
+      : DirectPlan(problem, weight, epilogue, threads, isa, Options{}) {}
+
+  Isa isa() const { return isa_; }
+  Tiling tiling() const { return tiling_; }
+  size_t workspace_bytes() const { return tiling_ == Tiling::padded ? sizeof(float) * padded_plane() * p_.in_c : 0; }
+  size_t packed_weight_bytes() const { return packed_.size() * sizeof(float); }
+  size_t tile_count() const { return tiles_.size(); }
+  // e.g. "direct avx512f, exact tiling, 4 phases, 96 tiles, 2 threads"
+  std::string describe() const;
+
+  // Calls put(ic, oc, e, w) for every weight the plan holds; false (and no
+  // call) unless every kernel entry 0 .. entries-1 is in some phase, i.e.
+  // unless the packed weights are the whole kernel.
+  bool unpack(int entries, const std::function<void(int ic, int oc, int e, float w)>& put) const;
+  // True when every kernel entry 0 .. entries-1 is in some phase.
+  bool covers(int entries) const;
+
+  // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w;
+  // workspace: workspace_bytes() (may be null when that is 0).
+  void run(const float* x, float* y, float* workspace) const;
+
+ private:
+  struct Block {  // output channels [oc0, oc0 + valid), nb vectors wide
+    int oc0, nb, valid;
+    size_t ep_off;  // its scale/shift in the padded epilogue arrays
+  };
+  struct Tile {
+    int phase, rows, cols, taps;  // taps: index into tap_sets_
+    int u0, v0;                   // its first pixel in the phase
+    ptrdiff_t in_off, y_off;      // from the input origin / the output image
+    TileFn fn[kMaxTileNb];        // by nb - 1: the kernel for a block of nb vectors
+  };
+  struct TapSet {
+    std::vector<ptrdiff_t> in_off;
+    std::vector<int> idx;
+  };
+  struct Item {  // a run of tiles of one phase through one channel block
+    int block;
+    size_t tile_begin, tile_end;
+    double cost;
+  };
+
+  size_t padded_plane() const { return size_t(pad_h_) * pad_w_; }
+  void make_blocks(int nb);
+  void plan_tiles(Tiling t, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
+  void pack(const WeightAt& weight, const Epilogue& epilogue);
+  void partition();
+
+  DirectProblem p_;
+  Isa isa_;
+  const TileKernels* k_;
+  int threads_;
+  bool exact_threads_;
+  Tiling tiling_ = Tiling::exact;
+  int pad_top_ = 0, pad_left_ = 0, pad_h_ = 0, pad_w_ = 0;  // padded tiling's input frame
+  ptrdiff_t pitch_ = 0, plane_ = 0;                          // input row and plane, in the chosen frame
+  std::vector<Block> blocks_;
+  std::vector<size_t> w_off_;   // [phase * blocks + block]: packed [tap][in_c][nb*vl]
+  std::vector<float> packed_;
+  std::vector<float> scale_, shift_;  // padded per block; empty when identity
+  Activation act_ = Activation::linear;
+  std::vector<Tile> tiles_;
+  std::vector<TapSet> tap_sets_;
+  std::vector<Item> items_;
+  std::vector<size_t> split_;   // thread i runs items [split_[i], split_[i+1])
+  bool interleave_ = false;     // items alternate between phases (see partition())
+  bool has_weights_ = false;    // false: a plan for the shapes only
+};
+
+}  // namespace huge2

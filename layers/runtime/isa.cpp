@@ -1,0 +1,57 @@
+#include "runtime/isa.h"
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace huge2 {
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return "scalar";
+    case Isa::avx2: return "avx2";
+    case Isa::avx512f: return "avx512f";
+  }
+  return "?";
+}
+
+Isa parse_isa(const std::string& name) {
+  for (Isa i : {Isa::scalar, Isa::avx2, Isa::avx512f})
+    if (name == isa_name(i)) return i;
+  throw std::invalid_argument("unknown instruction set '" + name + "' (known: avx512f, avx2, scalar)");
+}
+
+bool isa_supported(Isa isa) {
+  switch (isa) {
+    case Isa::scalar: return true;
+#if defined(HUGE2_HAVE_X86_KERNELS)
+    case Isa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::avx512f: return __builtin_cpu_supports("avx512f");
+#else
+    default: return false;
+#endif
+  }
+  return false;
+}
+
+Isa best_isa() {
+  for (Isa i : {Isa::avx512f, Isa::avx2})
+    if (isa_supported(i)) return i;
+  return Isa::scalar;
+}
+
+Isa active_isa() {
+  const char* env = std::getenv("HUGE2_ISA");
+  if (!env || !*env) return best_isa();
+  Isa want;
+  try {
+    want = parse_isa(env);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("HUGE2_ISA: ") + e.what());
+  }
+  if (!isa_supported(want))
+    throw std::invalid_argument(std::string("HUGE2_ISA=") + env + ": this CPU (or build) cannot run " + env +
+                                " kernels; the best it offers is " + isa_name(best_isa()));
+  return want;
+}
+
+}  // namespace huge2

@@ -1,0 +1,66 @@
+// The direct micro-kernel interface: one call computes one output tile,
+// R rows x C columns of pixels (of one phase or sub-problem) by NB*VL output
+// channels, straight from the NCHW input into the interleaved NCHW output,
+// with the epilogue applied while the tile is in registers.
+//
+//   y[c][r][q] = act(scale[c] * sum_{t, ic} w[t][ic][c] * x[ic][tap_in[t] + r*row_step + q*XS] + shift[c])
+//
+// Output channels are the vector lanes (oneDNN's scheme: docs/direct-kernels.md,
+// "output channels in the vector"): per (tap, input channel) the kernel loads
+// NB weight vectors and broadcasts R*C input floats, so the input is read in
+// place, whatever its layout, and the tile may span rows of a tiny image.
+// Taps the planner found outside the input for the whole tile are simply not
+// in the tap list: zero taps are skipped, not multiplied.
+#pragma once
+#include <cstddef>
+
+#include "core/activation.h"
+#include "runtime/isa.h"
+
+namespace huge2 {
+
+struct TileCall {
+  const float* x;         // input of channel 0 at the tile's pixel (0, 0), before tap offsets
+  const ptrdiff_t* tap_in; // per tap: input offset in floats (may be negative)
+  const int* tap_idx;     // per tap: its index in the packed weights
+  int ntaps;
+  int in_c;
+  ptrdiff_t ic_stride;    // floats between input channels
+  ptrdiff_t row_step;     // input floats between the tile's pixel rows
+  const float* w;         // packed weights of this channel block: [tap][in_c][NB*VL]
+  ptrdiff_t w_tap_stride; // = in_c * NB * VL
+  float* y;               // output of the block's channel 0 at the tile's pixel (0, 0)
+  ptrdiff_t y_oc_stride, y_row_step, y_col_step;
+  int oc_valid;           // channels of the block that exist (the rest are padding lanes)
+  const float* scale;     // NB*VL per-channel factors (padded), or null for 1
+  const float* shift;     // NB*VL per-channel offsets (padded), or null for 0
+  Activation act;
+};
+
+using TileFn = void (*)(const TileCall&);
+
+// The most channel vectors (NB) any ISA's tile may hold: NEON's 4-float
+// vectors want 4 (16 channels x 6 pixels), x86 uses at most 2.
+constexpr int kMaxTileNb = 4;
+
+// The micro-kernels of one ISA.
+struct TileKernels {
+  Isa isa;
+  int vl;                 // floats per vector = channels per block
+  int max_nb;             // channel vectors per tile: 1 .. max_nb (<= kMaxTileNb)
+  int max_rows, max_cols; // tile rows / columns
+  int max_pixels[kMaxTileNb + 1];  // by nb (index 1 .. max_nb): largest R*C that fits the registers; 0 beyond
+  // The kernel for (nb, xs, rows, cols), or null when the ISA has none.
+  TileFn (*lookup)(int nb, int xs, int rows, int cols);
+  // The machine's limit for these kernels: `iters` rounds of 2 FMAs on each
+  // of kPeakChains independent vector registers (no memory traffic), i.e.
+  // iters * 2 * kPeakChains * vl * 2 flops. Returns a value that depends on all
+  // of them, so that none can be optimised away.
+  float (*fma_peak_loop)(long iters);
+};
+constexpr int kPeakChains = 12;  // enough to cover FMA latency x pipes; fits AVX2's 16 registers
+
+// Throws std::invalid_argument if the ISA's kernels are not in this build.
+const TileKernels& tile_kernels(Isa isa);
+
+}  // namespace huge2

@@ -1,0 +1,141 @@
+// The direct micro-kernel, written once over a vector type V and compiled
+// per ISA: included only by the ukernels/tile-<isa>.cpp files, inside their
+// anonymous namespace, so that nothing compiled with one ISA's flags can be
+// shared with (and run by) another file. No includes here for that reason.
+//
+// V provides: reg, VL, zero(), set1(f), load(p), store(p, v), bcast(p),
+// fma(a, b, c) = a*b + c, max(a, b), mul(a, b).
+//
+// Register budget (AVX-512, 32 registers): R*C*NB accumulators + NB weight
+// vectors + 1 broadcast; the table below only instantiates tiles that fit.
+// Per (tap, input channel): NB vector loads + R*C broadcasts for R*C*NB FMAs.
+
+template <class V, int NB, int R, int C, int XS>
+void tile_kernel(const TileCall& a) {
+  using reg = typename V::reg;
+  constexpr int VL = V::VL, M = R * C, B = NB * VL;
+  reg acc[M][NB];
+#pragma GCC unroll 64
+  for (int p = 0; p < M; ++p)
+#pragma GCC unroll 8
+    for (int n = 0; n < NB; ++n) acc[p][n] = V::zero();
+
+  for (int t = 0; t < a.ntaps; ++t) {
+    const float* wt = a.w + a.tap_idx[t] * a.w_tap_stride;
+    const float* xr[R];
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) xr[r] = a.x + a.tap_in[t] + r * a.row_step;
+    for (int ic = 0; ic < a.in_c; ++ic) {
+      reg wv[NB];
+#pragma GCC unroll 8
+      for (int n = 0; n < NB; ++n) wv[n] = V::load(wt + n * VL);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r)
+#pragma GCC unroll 32
+        for (int c = 0; c < C; ++c) {
+          const reg b = V::bcast(xr[r] + c * XS);
+#pragma GCC unroll 8
+          for (int n = 0; n < NB; ++n) acc[r * C + c][n] = V::fma(wv[n], b, acc[r * C + c][n]);
+        }
+      wt += B;
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) xr[r] += a.ic_stride;
+    }
+  }
+
+  // Epilogue in registers: scale, shift, and the activations that are one
+  // instruction; the rest run per element on the way out.
+  alignas(64) float buf[M * B];
+  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
+                          a.act == Activation::leaky || a.act == Activation::relie;
+  const reg zero = V::zero();
+  const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
+#pragma GCC unroll 8
+  for (int n = 0; n < NB; ++n) {
+    const reg s = a.scale ? V::load(a.scale + n * VL) : V::set1(1.f);
+    const reg h = a.shift ? V::load(a.shift + n * VL) : zero;
+#pragma GCC unroll 64
+    for (int p = 0; p < M; ++p) {
+      reg v = V::fma(acc[p][n], s, h);
+      if (a.act == Activation::relu) v = V::max(v, zero);
+      else if (a.act == Activation::leaky || a.act == Activation::relie) v = V::max(v, V::mul(v, slope));
+      V::store(buf + p * B + n * VL, v);
+    }
+  }
+  if (!vector_act)
+    for (int i = 0; i < M * B; ++i) buf[i] = activate(buf[i], a.act);
+
+  // Out to NCHW: channel-major, the tile's pixels at their interleaved places.
+  for (int c = 0; c < a.oc_valid; ++c) {
+    float* yc = a.y + c * a.y_oc_stride;
+    for (int r = 0; r < R; ++r)
+      for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] = buf[(r * C + q) * B + c];
+  }
+}
+
+// Every (nb, xs, rows, cols) the registers allow, as a constant table.
+constexpr int kSlots = kMaxRows * kMaxCols;
+struct KernelTable {
+  TileFn f[kMaxNb][2][kSlots];
+};
+
+template <class V, int NB, int XS, int I>
+constexpr TileFn table_entry() {
+  constexpr int R = I / kMaxCols + 1, C = I % kMaxCols + 1;
+  if constexpr (R * C <= kMaxPixels[NB]) return &tile_kernel<V, NB, R, C, XS>;
+  else return nullptr;
+}
+
+template <class V, int NB, int XS, int... I>
+constexpr void fill_row(TileFn* row, std::integer_sequence<int, I...>) {
+  ((row[I] = table_entry<V, NB, XS, I>()), ...);
+}
+
+template <class V, int NB>
+constexpr void fill_nb(KernelTable& t) {
+  if constexpr (NB <= kMaxNb) {
+    fill_row<V, NB, 1>(t.f[NB - 1][0], std::make_integer_sequence<int, kSlots>{});
+    fill_row<V, NB, 2>(t.f[NB - 1][1], std::make_integer_sequence<int, kSlots>{});
+    fill_nb<V, NB + 1>(t);
+  }
+}
+
+template <class V>
+constexpr KernelTable make_table() {
+  KernelTable t{};
+  fill_nb<V, 1>(t);
+  return t;
+}
+
+constexpr KernelTable kTable = make_table<Vec>();
+
+TileFn lookup(int nb, int xs, int rows, int cols) {
+  if (nb < 1 || nb > kMaxNb || xs < 1 || xs > 2 || rows < 1 || rows > kMaxRows || cols < 1 || cols > kMaxCols)
+    return nullptr;
+  return kTable.f[nb - 1][xs - 1][(rows - 1) * kMaxCols + (cols - 1)];
+}
+
+float fma_peak_loop(long iters) {
+  using reg = typename Vec::reg;
+  reg acc[kPeakChains];
+  for (int j = 0; j < kPeakChains; ++j) acc[j] = Vec::set1(1.f + 0.001f * j);
+  const reg m = Vec::set1(0.9999999f), c = Vec::set1(1e-7f);
+  for (long i = 0; i < iters; ++i)
+#pragma GCC unroll 12
+    for (int j = 0; j < kPeakChains; ++j) acc[j] = Vec::fma(acc[j], m, acc[j]), acc[j] = Vec::fma(acc[j], m, c);
+  alignas(64) float out[Vec::VL];
+  float sum = 0;
+  for (int j = 0; j < kPeakChains; ++j) {
+    Vec::store(out, acc[j]);
+    for (int l = 0; l < Vec::VL; ++l) sum += out[l];
+  }
+  return sum;
+}
+
+static_assert(kMaxNb >= 1 && kMaxNb <= kMaxTileNb, "tile width beyond kMaxTileNb");
+constexpr TileKernels make_kernels() {
+  TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, &fma_peak_loop};
+  for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
+  return k;
+}
+constexpr TileKernels kKernels = make_kernels();

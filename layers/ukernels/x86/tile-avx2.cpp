@@ -1,0 +1,37 @@
+// AVX2+FMA micro-kernels: 8 output channels per vector, 16 registers:
+// up to 12 pixels x 1 block or 6 pixels x 2 blocks of accumulators.
+// Compiled with -mavx2 -mfma (this file only); entered only after
+// isa_supported(Isa::avx2).
+#include <immintrin.h>
+
+#include <utility>
+
+#include "ukernels/tile_kernel.h"
+
+namespace huge2 {
+namespace {
+
+struct Vec {
+  using reg = __m256;
+  static constexpr int VL = 8;
+  static reg zero() { return _mm256_setzero_ps(); }
+  static reg set1(float f) { return _mm256_set1_ps(f); }
+  static reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+  static reg bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
+  static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+};
+
+constexpr Isa kIsa = Isa::avx2;
+constexpr int kMaxNb = 2, kMaxRows = 8, kMaxCols = 12;
+constexpr int kMaxPixels[3] = {0, 12, 6};
+
+#include "ukernels/tile_kernel_impl.h"
+
+}  // namespace
+
+const TileKernels& tile_kernels_avx2() { return kKernels; }
+
+}  // namespace huge2

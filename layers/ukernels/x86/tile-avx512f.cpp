@@ -1,0 +1,37 @@
+// AVX-512F micro-kernels: 16 output channels per vector, 32 registers:
+// up to 16 pixels x 1 block or 14 pixels x 2 blocks of accumulators.
+// Compiled with -mavx512f -mfma (this file only); entered only after
+// isa_supported(Isa::avx512f).
+#include <immintrin.h>
+
+#include <utility>
+
+#include "ukernels/tile_kernel.h"
+
+namespace huge2 {
+namespace {
+
+struct Vec {
+  using reg = __m512;
+  static constexpr int VL = 16;
+  static reg zero() { return _mm512_setzero_ps(); }
+  static reg set1(float f) { return _mm512_set1_ps(f); }
+  static reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+  static reg bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
+  static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
+};
+
+constexpr Isa kIsa = Isa::avx512f;
+constexpr int kMaxNb = 2, kMaxRows = 8, kMaxCols = 16;
+constexpr int kMaxPixels[3] = {0, 16, 14};
+
+#include "ukernels/tile_kernel_impl.h"
+
+}  // namespace
+
+const TileKernels& tile_kernels_avx512f() { return kKernels; }
+
+}  // namespace huge2

@@ -1,0 +1,37 @@
+# The layer library's one-way dependency order (layers/CMakeLists.txt): a
+# file may include headers of its own folder and of folders before it, never
+# of one after it.
+# Run: cmake -DROOT=<repo> -P layering_check.cmake
+cmake_policy(SET CMP0057 NEW)  # IN_LIST
+set(_order core runtime ukernels planning stock reference operators)
+set(_bad 0)
+foreach(_i RANGE 6)
+  list(GET _order ${_i} _dir)
+  file(GLOB_RECURSE _files ${ROOT}/layers/${_dir}/*.h ${ROOT}/layers/${_dir}/*.cpp)
+  # stock/ and reference/ are peers: neither includes the other.
+  set(_allowed)
+  foreach(_j RANGE ${_i})
+    list(GET _order ${_j} _d)
+    list(APPEND _allowed ${_d})
+  endforeach()
+  if(_dir STREQUAL "reference")
+    list(REMOVE_ITEM _allowed stock)
+  endif()
+  foreach(_f ${_files})
+    file(STRINGS ${_f} _incs REGEX "^#include \"")
+    foreach(_inc ${_incs})
+      string(REGEX REPLACE "^#include \"([^/\"]+)/.*" "\\1" _top "${_inc}")
+      if(_top STREQUAL _inc)
+        message(SEND_ERROR "${_f}: ${_inc}: include layer headers by folder (\"core/shapes.h\")")
+        set(_bad 1)
+      elseif(NOT _top IN_LIST _allowed)
+        message(SEND_ERROR "${_f}: ${_inc}: ${_dir}/ may not include ${_top}/ (order: ${_order})")
+        set(_bad 1)
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(_bad)
+  message(FATAL_ERROR "layering check failed")
+endif()
+message(STATUS "layering check: ok")

@@ -1,0 +1,183 @@
+// huge2's direct micro-kernels, for the ISA this run is for (HUGE2_ISA, set
+// by CTest once per ISA: avx512f, avx2, scalar; see kernels_main.cpp), against
+// the naive definition and against the scalar kernels: random geometries of
+// both operators, both tilings, fused batch-norm + every activation, channel
+// counts that are not multiples of a register block, tiny images, 1 and 2
+// threads.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "operators/convolution.h"
+#include "operators/deconvolution.h"
+#include "planning/direct_plan.h"
+#include "helpers.h"
+#include "reference/reference.h"
+
+using namespace huge2;
+using huge2::test::compare;
+using huge2::test::random_tensor;
+
+namespace {
+
+#ifndef HUGE2_KERNEL_TRIALS
+#define HUGE2_KERNEL_TRIALS 60
+#endif
+constexpr int kTrials = HUGE2_KERNEL_TRIALS;  // random geometries per operator
+
+constexpr Activation kActivations[] = {Activation::logistic, Activation::relu,    Activation::relie,
+                                       Activation::linear,   Activation::ramp,    Activation::tanh,
+                                       Activation::plse,     Activation::leaky,   Activation::elu,
+                                       Activation::loggy,    Activation::stair,   Activation::hardtan,
+                                       Activation::lhtan,    Activation::selu};
+
+// A folded batch-norm: scales around 1, shifts around 0, or none at all.
+Epilogue random_epilogue(int channels, std::mt19937& rng) {
+  Epilogue e;
+  e.activation = kActivations[std::uniform_int_distribution<int>(0, 13)(rng)];
+  const int kind = std::uniform_int_distribution<int>(0, 3)(rng);
+  std::uniform_real_distribution<float> s(0.5f, 1.5f), h(-0.5f, 0.5f);
+  if (kind >= 1) for (int i = 0; i < channels; ++i) e.shift.push_back(h(rng));
+  if (kind >= 2) for (int i = 0; i < channels; ++i) e.scale.push_back(s(rng));
+  return e;
+}
+
+std::vector<float> run_plan(const DirectPlan& plan, const std::vector<float>& x, size_t out_count) {
+  std::vector<float> ws(plan.workspace_bytes() / sizeof(float) + 1, 99.f);
+  std::vector<float> y(out_count, -7.f);  // garbage: every output must be written
+  plan.run(x.data(), y.data(), ws.data());
+  return y;
+}
+
+// What differs between the two operators, for check() below.
+struct DeconvCase {
+  using Shape = DeconvShape;
+  using Op = Deconvolution;
+  static void reference(const Shape& s, const float* x, const float* w, float* y) { deconv_reference(s, x, w, y); }
+  static DirectProblem problem(const Shape& s) { return deconv_phases(s); }
+  static size_t weight_index(const Shape& s, int ic, int n, int k) {  // [in_c][out_c][k][k]
+    return (size_t(ic) * s.out_c + n) * s.ksize * s.ksize + k;
+  }
+  static bool direct(const Shape&) { return true; }
+};
+struct ConvCase {
+  using Shape = ConvShape;
+  using Op = Convolution;
+  static void reference(const Shape& s, const float* x, const float* w, float* y) { conv_reference(s, x, w, y); }
+  static DirectProblem problem(const Shape& s) { return conv_problem(s); }
+  static size_t weight_index(const Shape& s, int ic, int n, int k) {  // [out_c][in_c][k][k]
+    return (size_t(n) * s.in_c + ic) * s.ksize * s.ksize + k;
+  }
+  static bool direct(const Shape& s) { return s.stride <= 2; }  // beyond: stock im2col
+};
+
+// Every way huge2 can run this layer on this ISA (both tilings, 1 and 2
+// threads, and the operator with its own choices) against the definition
+// (naive convolution, then the epilogue as a separate pass) and the scalar kernels.
+template <class Case>
+void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
+  const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+  const Epilogue e = random_epilogue(s.out_c, rng);
+  std::vector<float> want(s.output_count());
+  Case::reference(s, x.data(), w.data(), want.data());
+  e.apply(want.data(), s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
+  const WeightAt at = [&](int ic, int n, int k) { return w[Case::weight_index(s, ic, n, k)]; };
+  INFO(s.describe() << ", " << activation_name(e.activation) << ", " << e.scale.size() << " scales");
+  if (Case::direct(s)) {
+    std::vector<float> scalar;
+    for (auto tiling : {DirectPlan::Tiling::exact, DirectPlan::Tiling::padded})
+      for (int nb = 1; nb <= tile_kernels(isa).max_nb; ++nb)
+        for (int threads : {1, 2}) {
+          DirectPlan::Options opt;
+          opt.tiling = tiling, opt.block_vectors = nb, opt.exact_threads = true;
+          const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
+          INFO(plan.describe());
+          const auto got = run_plan(plan, x, s.output_count());
+          REQUIRE(compare(got, want) == "");
+          if (scalar.empty()) {
+            DirectPlan::Options o;
+            o.tiling = tiling;
+            scalar = run_plan(DirectPlan(Case::problem(s), at, e, 1, Isa::scalar, o), x, s.output_count());
+          }
+          REQUIRE(compare(got, scalar, 1e-5) == "");
+        }
+  }
+  typename Case::Op op(s, Algorithm::huge2, w.data(), e, 0, isa);
+  std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), y(s.output_count(), -7.f);
+  op.forward(x.data(), y.data(), ws.data(), ws.size() * sizeof(float));
+  INFO(op.method());
+  REQUIRE(compare(y, want) == "");
+}
+
+void check_deconv(const DeconvShape& s, std::mt19937& rng, Isa isa) { check<DeconvCase>(s, rng, isa); }
+void check_conv(const ConvShape& s, std::mt19937& rng, Isa isa) { check<ConvCase>(s, rng, isa); }
+
+}  // namespace
+
+TEST_CASE("direct kernels: random transposed convolutions", "[kernels]") {
+  const Isa isa = active_isa();
+  const unsigned seed = 9001;
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int channels[] = {1, 3, 5, 8, 16, 17, 31, 33, 47, 64};
+  for (int trial = 0, tested = 0; tested < kTrials; ++trial) {
+    DeconvShape s;
+    s.batch = pick(1, 3), s.ksize = pick(1, 7), s.stride = pick(1, 4), s.pad = pick(0, std::min(3, s.ksize - 1));
+    s.in_h = pick(1, 12), s.in_w = pick(1, 19);
+    s.in_c = channels[pick(0, 9)], s.out_c = channels[pick(0, 9)];
+    if (s.out_h() < 1 || s.out_w() < 1) continue;
+    ++tested;
+    INFO("seed " << seed << " trial " << trial << " (" << isa_name(isa) << ")");
+    check_deconv(s, rng, isa);
+  }
+}
+
+TEST_CASE("direct kernels: random (dilated, strided) convolutions", "[kernels]") {
+  const Isa isa = active_isa();
+  const unsigned seed = 9002;
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int channels[] = {1, 3, 5, 8, 16, 17, 31, 33, 47, 64};
+  for (int trial = 0, tested = 0; tested < kTrials; ++trial) {
+    ConvShape s;
+    s.batch = pick(1, 3), s.ksize = pick(1, 7), s.stride = pick(1, 4), s.pad = pick(0, std::min(3, s.ksize - 1));
+    s.dilation = pick(0, 2) == 0 ? pick(1, 16) : pick(1, 3);
+    s.in_h = pick(1, 40), s.in_w = pick(1, 40);
+    s.in_c = channels[pick(0, 9)], s.out_c = channels[pick(0, 9)];
+    const int span = s.dilation * (s.ksize - 1) + 1;
+    if (s.in_h + 2 * s.applied_pad() < span || s.in_w + 2 * s.applied_pad() < span) continue;
+    ++tested;
+    INFO("seed " << seed << " trial " << trial << " (" << isa_name(isa) << ")");
+    check_conv(s, rng, isa);
+  }
+}
+
+TEST_CASE("direct kernels: the shapes of the bundled networks and tiny images", "[kernels]") {
+  const Isa isa = active_isa();
+  std::mt19937 rng(77);
+  auto deconv = [&](int b, int ic, int oc, int h, int w, int k, int st, int p) {
+    DeconvShape s;
+    s.batch = b, s.in_c = ic, s.out_c = oc, s.in_h = h, s.in_w = w, s.ksize = k, s.stride = st, s.pad = p;
+    check_deconv(s, rng, isa);
+  };
+  auto conv = [&](int b, int ic, int oc, int h, int w, int k, int st, int p, int d) {
+    ConvShape s;
+    s.batch = b, s.in_c = ic, s.out_c = oc, s.in_h = h, s.in_w = w, s.ksize = k, s.stride = st, s.pad = p;
+    s.dilation = d;
+    check_conv(s, rng, isa);
+  };
+  deconv(1, 20, 64, 1, 1, 4, 1, 0);    // DCGAN's latent projection, 1x1 -> 4x4
+  deconv(2, 64, 32, 4, 4, 4, 2, 1);    // DCGAN ladder, small
+  deconv(1, 32, 3, 16, 16, 4, 2, 1);   // RGB output layer
+  deconv(1, 16, 16, 10, 10, 3, 3, 1);  // autoencoder 3x3/3
+  deconv(1, 8, 24, 6, 5, 2, 2, 0);     // YOLO neck 2x2/2
+  deconv(1, 6, 20, 3, 2, 8, 8, 0);     // ReID 8x8/8
+  deconv(1, 3, 5, 1, 1, 5, 2000, 2);   // a huge stride on a 1x1 image: one phase
+  deconv(3, 5, 17, 2, 3, 3, 1, 1);     // 2x3 image
+  conv(1, 16, 48, 24, 40, 3, 1, 1, 16);  // segmentation context module, d = 16
+  conv(1, 8, 40, 32, 32, 3, 1, 1, 2);
+  conv(2, 3, 16, 33, 17, 3, 2, 1, 1);    // ERFNet's strided stem
+  conv(1, 17, 5, 1, 1, 1, 1, 0, 1);      // 1x1 image
+  conv(1, 4, 4, 2, 3, 3, 1, 1, 1);       // 2x3 image, taps mostly outside
+  conv(1, 9, 33, 7, 7, 7, 1, 3, 1);      // 7x7
+}
