@@ -44,7 +44,15 @@ if [ $gpu = 1 ]; then
   [ -f "${cudnn_inc:-$cuda/include}/cudnn.h" ] || [ -f /usr/include/cudnn.h ] || skip "--gpu: no cudnn.h (set CUDNN_ROOT)"
 else
   [ -f /usr/lib/darknet/libdarknet.so ] || skip "the packaged libdarknet.so is not installed (apt-get install darknet)"
-  [ -f "$plugin" ] || { say "building the plugin ($plugin)"; cmake --build "$build" --target huge2_darknet >/dev/null; }
+  if [ ! -f "$plugin" ]; then
+    # A fresh clone has no build folder yet: configure one (Release, as `make`).
+    if [ ! -f "$build/CMakeCache.txt" ]; then
+      say "configuring $build (cmake)"
+      cmake -S . -B "$build" >/dev/null
+    fi
+    say "building the plugin ($plugin)"
+    cmake --build "$build" --target huge2_darknet -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+  fi
 fi
 
 # 1. Darknet's source, the version of the installed library.

@@ -67,7 +67,6 @@ float activate(float x, Activation a) {
 
 void activate_array(float* x, size_t n, Activation a) {
   if (a == Activation::linear) return;
-#pragma omp parallel for schedule(static) if (n > 65536)
   for (size_t i = 0; i < n; ++i) x[i] = activate(x[i], a);
 }
 

@@ -13,15 +13,14 @@ void Epilogue::check(int channels, const char* op) const {
                      std::to_string(shift.size()) + " shifts for " + std::to_string(channels) + " channels");
 }
 
-void Epilogue::apply(float* y, int batch, int channels, size_t spatial) const {
+void Epilogue::apply(float* y, size_t plane_begin, size_t plane_end, int channels, size_t spatial) const {
   if (is_identity()) return;
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int b = 0; b < batch; ++b)
-    for (int k = 0; k < channels; ++k) {
-      float* p = y + (size_t(b) * channels + k) * spatial;
-      const float s = scale.empty() ? 1.f : scale[k], t = shift.empty() ? 0.f : shift[k];
-      for (size_t i = 0; i < spatial; ++i) p[i] = activate(p[i] * s + t, activation);
-    }
+  for (size_t q = plane_begin; q < plane_end; ++q) {
+    const int k = int(q % size_t(channels));
+    float* p = y + q * spatial;
+    const float s = scale.empty() ? 1.f : scale[k], t = shift.empty() ? 0.f : shift[k];
+    for (size_t i = 0; i < spatial; ++i) p[i] = activate(p[i] * s + t, activation);
+  }
 }
 
 }  // namespace huge2

@@ -18,8 +18,10 @@ struct Epilogue {
   bool is_identity() const { return scale.empty() && shift.empty() && activation == Activation::linear; }
   // Throws ShapeError unless scale and shift are empty or `channels` long.
   void check(int channels, const char* op) const;
-  // y: batch x channels x spatial, in place.
-  void apply(float* y, int batch, int channels, size_t spatial) const;
+  // y: batch x channels x spatial, in place; planes (image b, channel k) =
+  // b * channels + k in [plane_begin, plane_end) only, so that a caller
+  // (the operators, on their thread pool) can split the work.
+  void apply(float* y, size_t plane_begin, size_t plane_end, int channels, size_t spatial) const;
 };
 
 }  // namespace huge2

@@ -55,9 +55,9 @@ size_t Convolution::workspace_bytes() const {
   return sizeof(float) * size_t(s.in_c) * s.ksize * s.ksize * s.out_h() * s.out_w();
 }
 
-void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
+void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, ThreadPool* pool) const {
   const size_t need = workspace_bytes();
-  if (forward_direct(x, y, ws, ws_bytes, need)) return;
+  if (forward_direct(x, y, ws, ws_bytes, need, pool)) return;
   const ConvShape& s = shape_;
   if (algo_ == Algorithm::reference) {
     conv_reference(s, x, weights_.data(), y);
@@ -73,7 +73,7 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) 
       sgemm(false, false, m, n, kk, 1.f, weights_.data(), kk, col, n, 0.f, y + b * out_img, n);
     }
   }
-  epilogue_.apply(y, s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
+  apply_epilogue(y, pool);
 }
 
 }  // namespace huge2

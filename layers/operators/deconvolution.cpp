@@ -63,8 +63,8 @@ size_t Deconvolution::workspace_bytes() const {
   return algo_ == Algorithm::reference ? 0 : column_bytes();
 }
 
-void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes) const {
-  if (forward_direct(x, y, ws, ws_bytes, workspace_bytes())) return;
+void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, ThreadPool* pool) const {
+  if (forward_direct(x, y, ws, ws_bytes, workspace_bytes(), pool)) return;
   const DeconvShape& s = shape_;
   if (algo_ == Algorithm::reference) {
     deconv_reference(s, x, weights_.data(), y);
@@ -78,7 +78,7 @@ void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes
       col2im_add(s, ws, y + b * out_img);
     }
   }
-  epilogue_.apply(y, s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
+  apply_epilogue(y, pool);
 }
 
 size_t Deconvolution::column_bytes() const {

@@ -5,22 +5,10 @@
 
 #include "core/errors.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace huge2 {
 namespace {
 
-// threads > 0 as given; otherwise OpenMP's default (1 without OpenMP).
-int operator_threads(int threads) {
-  if (threads > 0) return threads;
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
+int operator_threads(int threads) { return threads > 0 ? threads : default_threads(); }
 
 // Throws ShapeError, naming `op`, for a null input or output, or a workspace
 // smaller than `need` bytes.
@@ -83,13 +71,23 @@ bool OperatorBase<Shape>::unpack_weights(float* w) const {
 }
 
 template <class Shape>
-bool OperatorBase<Shape>::forward_direct(const float* x, float* y, float* ws, size_t ws_bytes, size_t need) const {
+bool OperatorBase<Shape>::forward_direct(const float* x, float* y, float* ws, size_t ws_bytes, size_t need,
+                                         ThreadPool* pool) const {
   const char* op = operator_name(shape_);
   check_forward_buffers(op, x, y, ws, ws_bytes, need);
   if (plan_only_) throw ShapeError(std::string(op) + ": built for its shape only, it has no weights to run");
   if (!direct_) return false;
-  direct_->run(x, y, ws);
+  direct_->run(x, y, ws, pool);
   return true;
+}
+
+template <class Shape>
+void OperatorBase<Shape>::apply_epilogue(float* y, ThreadPool* pool) const {
+  if (epilogue_.is_identity()) return;
+  const Shape& s = shape_;
+  const size_t planes = size_t(s.batch) * s.out_c, spatial = size_t(s.out_h()) * s.out_w();
+  auto pass = [&](size_t q0, size_t q1) { epilogue_.apply(y, q0, q1, s.out_c, spatial); };
+  parallel_for(pool, planes, pass);
 }
 
 template class OperatorBase<DeconvShape>;

@@ -11,6 +11,7 @@
 
 #include "core/algorithm.h"
 #include "planning/direct_plan.h"
+#include "runtime/thread_pool.h"
 #include "core/epilogue.h"
 #include "core/shapes.h"
 
@@ -20,8 +21,9 @@ template <class Shape>
 class OperatorBase {
  public:
   // weights: Darknet's layout for the operator (see each); the operator
-  // copies or packs them. threads: 0 = OpenMP's default. isa: for huge2's
-  // direct kernels; default active_isa().
+  // copies or packs them. threads: how many threads forward() is planned
+  // for (0 = default_threads()); forward() runs on the pool it is given.
+  // isa: for huge2's direct kernels; default active_isa().
   OperatorBase(const Shape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue = {},
                int threads = 0);
   OperatorBase(const Shape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue, int threads,
@@ -50,7 +52,10 @@ class OperatorBase {
  protected:
   // forward()'s start: the buffer checks (`need`: workspace_bytes()), then
   // the direct kernels when they run this operator; true when y is done.
-  bool forward_direct(const float* x, float* y, float* workspace, size_t workspace_bytes, size_t need) const;
+  bool forward_direct(const float* x, float* y, float* workspace, size_t workspace_bytes, size_t need,
+                      ThreadPool* pool) const;
+  // The epilogue as one pass over y (the non-direct methods), on the pool.
+  void apply_epilogue(float* y, ThreadPool* pool) const;
 
   Shape shape_;
   Algorithm algo_;

@@ -9,27 +9,8 @@
 
 #include "core/errors.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace huge2 {
 namespace {
-
-int thread_id() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
-int team_size() {
-#ifdef _OPENMP
-  return omp_get_num_threads();
-#else
-  return 1;
-#endif
-}
 
 // Runs of equal values: [(start, length)].
 std::vector<std::pair<int, int>> runs(const std::vector<std::vector<char>>& sig) {
@@ -365,71 +346,87 @@ std::string DirectPlan::describe() const {
   return d.str();
 }
 
-void DirectPlan::run(const float* x, float* y, float* ws) const {
-  if (!has_weights_) throw ShapeError("direct kernels: this plan was made for the shapes only, without weights");
-  const size_t in_img = size_t(p_.in_c) * p_.in_h * p_.in_w, out_plane = size_t(p_.out_h) * p_.out_w;
-  const size_t out_img = out_plane * p_.out_c;
-  const bool padded = tiling_ == Tiling::padded;
-  const int vl = k_->vl;
-  const float* scale = scale_.empty() ? nullptr : scale_.data();
-  const float* shift = shift_.empty() ? nullptr : shift_.data();
-#pragma omp parallel num_threads(threads_) if (threads_ > 1)
-  {
-    const int tid = thread_id(), nt = team_size();
-    // The planned split, or (when OpenMP gave fewer threads) an even one.
-    size_t begin = split_[tid], end = split_[tid + 1];
-    if (nt != threads_) {
-      begin = items_.size() * tid / nt, end = items_.size() * (tid + 1) / nt;
+// Channels [c0, c1) of one image into the zero-bordered frame of the padded tiling.
+void DirectPlan::pad_input(const float* x, float* ws, int c0, int c1) const {
+  for (int c = c0; c < c1; ++c) {
+    float* dst = ws + c * plane_;
+    const float* src = x + size_t(c) * p_.in_h * p_.in_w;
+    std::fill(dst, dst + pad_top_ * pitch_, 0.f);
+    for (int r = 0; r < p_.in_h; ++r) {
+      float* row = dst + (pad_top_ + r) * pitch_;
+      std::fill(row, row + pad_left_, 0.f);
+      std::memcpy(row + pad_left_, src + size_t(r) * p_.in_w, sizeof(float) * p_.in_w);
+      std::fill(row + pad_left_ + p_.in_w, row + pitch_, 0.f);
     }
-    for (int b = 0; b < p_.batch; ++b) {
-      const float* origin = x + b * in_img;
-      if (padded) {
-#pragma omp for schedule(static)
-        for (int c = 0; c < p_.in_c; ++c) {
-          float* dst = ws + c * plane_;
-          const float* src = x + b * in_img + size_t(c) * p_.in_h * p_.in_w;
-          std::fill(dst, dst + pad_top_ * pitch_, 0.f);
-          for (int r = 0; r < p_.in_h; ++r) {
-            float* row = dst + (pad_top_ + r) * pitch_;
-            std::fill(row, row + pad_left_, 0.f);
-            std::memcpy(row + pad_left_, src + size_t(r) * p_.in_w, sizeof(float) * p_.in_w);
-            std::fill(row + pad_left_ + p_.in_w, row + pitch_, 0.f);
-          }
-          std::fill(dst + (pad_top_ + p_.in_h) * pitch_, dst + plane_, 0.f);
-        }
-        origin = ws + pad_top_ * pitch_ + pad_left_;
-      }
-      float* yb = y + b * out_img;
-      TileCall call{};
-      call.in_c = p_.in_c;
-      call.ic_stride = plane_;
-      call.row_step = p_.ystep * pitch_;
-      call.y_oc_stride = ptrdiff_t(out_plane);
-      call.y_row_step = ptrdiff_t(p_.sy) * p_.out_w;
-      call.y_col_step = p_.sx;
-      call.act = act_;
-      for (size_t i = begin; i < end; ++i) {
-        const Item& it = items_[i];
-        const Block& bl = blocks_[it.block];
-        call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.nb * vl;
-        call.oc_valid = bl.valid;
-        call.scale = scale ? scale + bl.ep_off : nullptr;
-        call.shift = shift ? shift + bl.ep_off : nullptr;
-        for (size_t j = it.tile_begin; j < it.tile_end; ++j) {
-          const Tile& t = tiles_[j];
-          const TapSet& set = tap_sets_[t.taps];
-          call.x = origin + t.in_off;
-          call.tap_in = set.in_off.data();
-          call.tap_idx = set.idx.data();
-          call.ntaps = int(set.idx.size());
-          call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block];
-          call.y = yb + size_t(bl.oc0) * out_plane + t.y_off;
-          t.fn[bl.nb - 1](call);
-        }
-      }
-      if (padded && p_.batch > 1) {
-#pragma omp barrier
-      }
+    std::fill(dst + (pad_top_ + p_.in_h) * pitch_, dst + plane_, 0.f);
+  }
+}
+
+// Work items [begin, end) of one image: origin is its input (in the tiling's
+// frame), y its output.
+void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float* y) const {
+  const size_t out_plane = size_t(p_.out_h) * p_.out_w;
+  const int vl = k_->vl;
+  TileCall call{};
+  call.in_c = p_.in_c;
+  call.ic_stride = plane_;
+  call.row_step = p_.ystep * pitch_;
+  call.y_oc_stride = ptrdiff_t(out_plane);
+  call.y_row_step = ptrdiff_t(p_.sy) * p_.out_w;
+  call.y_col_step = p_.sx;
+  call.act = act_;
+  for (size_t i = begin; i < end; ++i) {
+    const Item& it = items_[i];
+    const Block& bl = blocks_[it.block];
+    call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.nb * vl;
+    call.oc_valid = bl.valid;
+    call.scale = scale_.empty() ? nullptr : scale_.data() + bl.ep_off;
+    call.shift = shift_.empty() ? nullptr : shift_.data() + bl.ep_off;
+    for (size_t j = it.tile_begin; j < it.tile_end; ++j) {
+      const Tile& t = tiles_[j];
+      const TapSet& set = tap_sets_[t.taps];
+      call.x = origin + t.in_off;
+      call.tap_in = set.in_off.data();
+      call.tap_idx = set.idx.data();
+      call.ntaps = int(set.idx.size());
+      call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block];
+      call.y = y + size_t(bl.oc0) * out_plane + t.y_off;
+      t.fn[bl.nb - 1](call);
+    }
+  }
+}
+
+void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) const {
+  if (!has_weights_) throw ShapeError("direct kernels: this plan was made for the shapes only, without weights");
+  const size_t in_img = size_t(p_.in_c) * p_.in_h * p_.in_w;
+  const size_t out_img = size_t(p_.out_h) * p_.out_w * p_.out_c;
+  // The planned per-thread ranges, merged when the pool has fewer threads.
+  const int parts = pool ? std::min(threads_, pool->threads()) : 1;
+  auto range = [&](int part) {
+    return std::make_pair(split_[size_t(threads_) * part / parts], split_[size_t(threads_) * (part + 1) / parts]);
+  };
+  if (tiling_ == Tiling::exact) {  // one job for the whole batch: no frame to fill
+    auto share = [&](int part) {
+      const auto [begin, end] = range(part);
+      for (int b = 0; b < p_.batch; ++b) run_items(begin, end, x + b * in_img, y + b * out_img);
+    };
+    if (parts > 1) pool->run(parts, share);
+    else share(0);
+    return;
+  }
+  // Padded: per image, fill the one frame, then run the tiles over it.
+  const float* origin = ws + pad_top_ * pitch_ + pad_left_;
+  for (int b = 0; b < p_.batch; ++b) {
+    const float* xb = x + b * in_img;
+    if (parts > 1) {
+      pool->parallel_for(size_t(p_.in_c), [&](size_t c0, size_t c1) { pad_input(xb, ws, int(c0), int(c1)); });
+      pool->run(parts, [&](int part) {
+        const auto [begin, end] = range(part);
+        run_items(begin, end, origin, y + b * out_img);
+      });
+    } else {
+      pad_input(xb, ws, 0, p_.in_c);
+      run_items(0, items_.size(), origin, y + b * out_img);
     }
   }
 }

@@ -27,6 +27,7 @@
 
 #include "core/epilogue.h"
 #include "runtime/isa.h"
+#include "runtime/thread_pool.h"
 #include "ukernels/tile_kernel.h"
 
 namespace huge2 {
@@ -61,8 +62,9 @@ class DirectPlan {
     bool exact_threads = false;        // use `threads` even for tiny work
   };
 
-  // threads: how many OpenMP threads run() may use (the partition is fixed
-  // here); fewer when the work is too small to pay for them.
+  // threads: how many threads run() is planned for (the partition into
+  // per-thread ranges is fixed here); fewer when the work is too small to
+  // pay for them.
   DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
              Isa isa, const Options& options);
   DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads, Isa isa)
@@ -84,8 +86,12 @@ class DirectPlan {
   bool covers(int entries) const;
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w;
-  // workspace: workspace_bytes() (may be null when that is 0).
-  void run(const float* x, float* y, float* workspace) const;
+  // workspace: workspace_bytes() (may be null when that is 0). The planned
+  // ranges run on `pool` (null: all on the calling thread); a pool smaller
+  // than the plan gets the ranges merged. The output does not depend on
+  // the threads: each tile is summed in the same order on any of them.
+  void run(const float* x, float* y, float* workspace, ThreadPool* pool = nullptr) const;
+  int threads() const { return threads_; }
 
  private:
   struct Block {  // output channels [oc0, oc0 + valid), nb vectors wide
@@ -113,6 +119,8 @@ class DirectPlan {
   void plan_tiles(Tiling t, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   void pack(const WeightAt& weight, const Epilogue& epilogue);
   void partition();
+  void run_items(size_t begin, size_t end, const float* origin, float* y) const;
+  void pad_input(const float* x, float* ws, int c0, int c1) const;
 
   DirectProblem p_;
   Isa isa_;

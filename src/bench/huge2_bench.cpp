@@ -244,11 +244,11 @@ double max_abs_diff(const float* a, const std::vector<float>& ref) {
 // workspace; `out` keeps the result for the correctness check.
 template <class Op, class Shape>
 Row time_huge2(const Shape& s, huge2::Algorithm algo, const std::vector<float>& w, const std::vector<float>& x,
-               int repeats, std::vector<float>& out) {
-  Op op(s, algo, w.data());
+               int repeats, std::vector<float>& out, huge2::ThreadPool& pool) {
+  Op op(s, algo, w.data(), {}, pool.threads());
   AlignedBuffer ws(op.workspace_bytes());
   out.assign(s.output_count(), 0.f);
-  const double ms = median_ms([&] { op.forward(x.data(), out.data(), ws.data(), ws.bytes()); }, repeats);
+  const double ms = median_ms([&] { op.forward(x.data(), out.data(), ws.data(), ws.bytes(), &pool); }, repeats);
   Row r{};
   r.algorithm = huge2::algorithm_name(algo);
   r.ms = ms;
@@ -276,8 +276,10 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
 
   for (huge2::Algorithm a : {huge2::Algorithm::darknet, huge2::Algorithm::huge2}) {
     progress(huge2::algorithm_name(a));
-    Row r = L.transposed ? time_huge2<huge2::Deconvolution>(L.deconv, a, w, x, o.repeats, out)
-                         : time_huge2<huge2::Convolution>(L.conv, a, w, x, o.repeats, out);
+    // huge2's threads for this row only: no idle worker outlives it.
+    huge2::ThreadPool pool(threads);
+    Row r = L.transposed ? time_huge2<huge2::Deconvolution>(L.deconv, a, w, x, o.repeats, out, pool)
+                         : time_huge2<huge2::Convolution>(L.conv, a, w, x, o.repeats, out, pool);
     if (a == huge2::Algorithm::darknet) {  // the reference every other output is checked against
       ref = out;
       for (float v : ref) ref_max = std::max(ref_max, double(std::fabs(v)));
@@ -427,17 +429,13 @@ std::vector<Row> fma_peak(const Options& o, huge2::Isa isa, std::vector<std::pai
               huge2::kPeakChains, k.vl);
   for (int t : o.threads) {
     std::fprintf(stderr, "[fma_peak] %d thread%s\n", t, t > 1 ? "s" : "");
-    volatile float sink = 0;
+    std::vector<float> sink(size_t(t), 0.f);
+    huge2::ThreadPool pool(t);
     Row r{};
     r.suite = "peak", r.layer = "register-only FMA loop", r.threads = t, r.algorithm = "fma_peak";
-    r.ms = median_ms([&] {
-#pragma omp parallel num_threads(t)
-      {
-        const float v = k.fma_peak_loop(iters);
-#pragma omp critical
-        sink = sink + v;
-      }
-    }, o.repeats);
+    r.ms = median_ms([&] { pool.run(t, [&](int i) { sink[size_t(i)] += k.fma_peak_loop(iters); }); }, o.repeats);
+    volatile float keep = 0;
+    for (float v : sink) keep = keep + v;
     r.gflops = flops_per_thread * t / (r.ms * 1e6);
     r.peak_pct = 100;
     peaks.push_back({t, r.gflops});

@@ -23,6 +23,7 @@ NetworkOptions network_options(const Args& a) {
     o.algorithm = parse_algorithm(v);
   }
   o.batch = a.get_int("batch", 0, 1);
+  o.threads = thread_count(a);
   if (o.batch > kMaxBatch)
     throw UsageError("--batch " + std::to_string(o.batch) + " is more than " + std::to_string(kMaxBatch));
   if (a.has("max-memory")) {
@@ -64,15 +65,20 @@ float fraction_option(const Args& a, const char* name, float fallback) {
   return float(d);
 }
 
-int apply_threads(const Args& a) {
+int thread_count(const Args& a) {
   const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
-  const int t = a.get_int("threads", hw, 1);
-  // Each OpenMP thread takes a stack and a share of every parallel loop; far
-  // more threads than cores only costs, and tens of thousands crash libgomp.
+  const int t = a.get_int("threads", default_threads(), 1);
+  // Each thread takes a stack and a share of every parallel loop; far more
+  // threads than cores only costs, and tens of thousands crash libgomp.
   if (t > kMaxThreads)
     throw UsageError("--threads " + std::to_string(t) + " is more than " + std::to_string(kMaxThreads) +
                      " (this machine has " + std::to_string(hw) + " hardware threads)");
-  set_num_threads(t);
+  return t;
+}
+
+int apply_threads(const Args& a) {
+  const int t = thread_count(a);
+  set_num_threads(t);  // the stock method's OpenBLAS and im2col (OpenMP)
   return t;
 }
 

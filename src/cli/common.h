@@ -26,7 +26,11 @@ NetworkOptions one_image_options(const Args& a, const char* verb);
 std::set<std::string> network_options_and(std::initializer_list<const char*> own);
 // --NAME as a number in [0, 1] (fallback when absent); UsageError otherwise.
 float fraction_option(const Args& a, const char* name, float fallback);
-// Applies --threads (default: all hardware threads; at most kMaxThreads) and returns the count.
+// --threads (default: default_threads(), i.e. OMP_NUM_THREADS or all
+// hardware threads; at most kMaxThreads). network_options() passes it to the
+// network's pool; apply_threads() also sets the stock method's OpenBLAS/OpenMP
+// threads to it and returns it.
+int thread_count(const Args& a);
 int apply_threads(const Args& a);
 // Builds, prints the unused-key and duplicate-key warnings once (stderr).
 Network load_network(const std::string& cfg, const NetworkOptions& opt, bool quiet = false);

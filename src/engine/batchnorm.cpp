@@ -7,16 +7,17 @@
 
 namespace huge2 {
 
-void BatchNorm::normalize(float* x, int batch, size_t spatial) const {
-  const int c = channels();
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int b = 0; b < batch; ++b)
-    for (int k = 0; k < c; ++k) {
-      float* p = x + (size_t(b) * c + k) * spatial;
+void BatchNorm::normalize(float* x, int batch, size_t spatial, ThreadPool* pool) const {
+  const size_t c = size_t(channels());
+  parallel_for(pool, size_t(batch) * c, [&](size_t q0, size_t q1) {
+    for (size_t q = q0; q < q1; ++q) {
+      const size_t k = q % c;
+      float* p = x + q * spatial;
       const float inv = 1.f / (std::sqrt(variance[k]) + .000001f);
       const float m = mean[k], s = scales[k];
       for (size_t i = 0; i < spatial; ++i) p[i] = (p[i] - m) * inv * s;
     }
+  });
 }
 
 void BatchNorm::load(WeightReader& r) {

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "runtime/thread_pool.h"
+
 namespace huge2 {
 
 class WeightReader;
@@ -18,7 +20,7 @@ struct BatchNorm {
   explicit BatchNorm(int channels = 0) : scales(channels, 1.f), mean(channels, 0.f), variance(channels, 1.f) {}
   int channels() const { return int(scales.size()); }
   // Normalises x (batch x channels x spatial) in place; does not add biases.
-  void normalize(float* x, int batch, size_t spatial) const;
+  void normalize(float* x, int batch, size_t spatial, ThreadPool* pool = nullptr) const;
   // The three arrays in Darknet's record order: scales, mean, variance.
   void load(WeightReader& r);
   void save(WeightWriter& w) const;

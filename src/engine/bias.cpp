@@ -2,13 +2,14 @@
 
 namespace huge2 {
 
-void add_bias(float* y, const float* bias, int batch, int channels, size_t spatial) {
-#pragma omp parallel for collapse(2) schedule(static)
-  for (int b = 0; b < batch; ++b)
-    for (int k = 0; k < channels; ++k) {
-      float* p = y + (size_t(b) * channels + k) * spatial;
-      for (size_t i = 0; i < spatial; ++i) p[i] += bias[k];
+void add_bias(float* y, const float* bias, int batch, int channels, size_t spatial, ThreadPool* pool) {
+  parallel_for(pool, size_t(batch) * channels, [&](size_t q0, size_t q1) {
+    for (size_t q = q0; q < q1; ++q) {
+      float* p = y + q * spatial;
+      const float v = bias[q % size_t(channels)];
+      for (size_t i = 0; i < spatial; ++i) p[i] += v;
     }
+  });
 }
 
 }  // namespace huge2

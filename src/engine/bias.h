@@ -3,9 +3,11 @@
 #pragma once
 #include <cstddef>
 
+#include "runtime/thread_pool.h"
+
 namespace huge2 {
 
 // y[b][c][i] += bias[c]
-void add_bias(float* y, const float* bias, int batch, int channels, size_t spatial);
+void add_bias(float* y, const float* bias, int batch, int channels, size_t spatial, ThreadPool* pool = nullptr);
 
 }  // namespace huge2

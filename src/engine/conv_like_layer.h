@@ -1,6 +1,6 @@
 // What the engine's [convolutional] and [deconvolutional] layers share: the
 // keys both read, the algorithm choice, and the life of their weights. The
-// operators (kernels/operators) pack the weights and fold the epilogue, so
+// operators (layers/operators) pack the weights and fold the epilogue, so
 // every change of weights rebuilds them; where the operators can give the
 // weights back, they hold the only copy and save() unpacks it.
 #pragma once
@@ -38,6 +38,7 @@ class ConvLikeLayer : public Layer {
   virtual int fan_in() const = 0;
 
   Algorithm algo_ = Algorithm::darknet;
+  int threads_ = 1;  // the operators are planned for this many (BuildContext::threads)
   ConvParams params_;
 
  private:

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/algorithm.h"
+#include "runtime/thread_pool.h"
 #include "cfg.h"
 
 namespace huge2 {
@@ -39,6 +40,7 @@ struct ForwardArgs {
   int batch;
   // Outputs of earlier layers (for route and shortcut), indexed by layer.
   const std::vector<const float*>* outputs;
+  ThreadPool* pool = nullptr;  // the network's threads (null: the calling thread alone)
 };
 
 class Layer {
@@ -86,6 +88,7 @@ struct BuildContext {
   Shape3 input;    // the previous layer's output (or the network input)
   std::vector<Shape3> earlier;  // outputs of layers 0..index-1
   bool huge2_default = false;   // [net] huge2=1
+  int threads = 1;              // the network's pool size: operators plan their split for it
   std::optional<Algorithm> override_algorithm;  // command line: every eligible layer
   // "FILE:LINE [type]: " prefix for messages about the section.
   std::string where;

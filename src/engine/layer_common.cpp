@@ -56,3 +56,13 @@ void fill_he(std::vector<float>& v, int fan_in, std::mt19937& rng) {
 }
 
 }  // namespace huge2
+
+namespace huge2 {
+
+void activate_parallel(float* x, size_t n, Activation act, ThreadPool* pool) {
+  if (act == Activation::linear) return;
+  constexpr size_t kGrain = 32768;  // a few microseconds of work per thread at least
+  parallel_for(pool, n, [&](size_t i0, size_t i1) { activate_array(x + i0, i1 - i0, act); }, kGrain);
+}
+
+}  // namespace huge2

@@ -36,15 +36,19 @@ Algorithm choose_algorithm(const cfg::Section& s, const BuildContext& ctx);
 // upsampling).
 template <class F>
 void for_each_plane_pixel(const ForwardArgs& a, const Shape3& in, const Shape3& out, F f) {
-  const int planes = a.batch * in.c;
-#pragma omp parallel for schedule(static)
-  for (int p = 0; p < planes; ++p) {
-    const float* x = a.input + size_t(p) * in.h * in.w;
-    float* y = a.output + size_t(p) * out.h * out.w;
-    for (int oy = 0; oy < out.h; ++oy)
-      for (int ox = 0; ox < out.w; ++ox) f(x, y, oy, ox);
-  }
+  parallel_for(a.pool, size_t(a.batch) * in.c, [&](size_t p0, size_t p1) {
+    for (size_t p = p0; p < p1; ++p) {
+      const float* x = a.input + p * in.h * in.w;
+      float* y = a.output + p * out.h * out.w;
+      for (int oy = 0; oy < out.h; ++oy)
+        for (int ox = 0; ox < out.w; ++ox) f(x, y, oy, ox);
+    }
+  });
 }
+
+// activate_array over the network's threads (long arrays only: a short one
+// costs less than a dispatch).
+void activate_parallel(float* x, size_t n, Activation act, ThreadPool* pool);
 
 // Throws NetworkError with ctx.where prefixed.
 [[noreturn]] void fail(const BuildContext& ctx, const std::string& what);

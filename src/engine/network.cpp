@@ -98,6 +98,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   ctx.huge2_default = default_huge2;
   ctx.override_algorithm = opt.algorithm;
   ctx.shapes_only = opt.shapes_only;
+  n.threads_ = ctx.threads = opt.threads > 0 ? opt.threads : default_threads();
   check_tensor(net.where() + ": ", "the input", n.input_, n.batch_);
   for (size_t i = 1; i < c.sections.size(); ++i) {
     const cfg::Section& s = c.sections[i];
@@ -152,6 +153,7 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   }
   n.workspace_.resize((ws + sizeof(float) - 1) / sizeof(float));
   for (const auto& o : n.outputs_) n.output_ptrs_.push_back(o.data());
+  n.pool_ = std::make_unique<ThreadPool>(n.threads_);
   n.allocated_ = true;
   return n;
 }
@@ -211,7 +213,7 @@ const float* Network::forward(const float* input, const std::function<void(int, 
   const float* x = input;
   for (int i = 0; i < size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    ForwardArgs a{x, outputs_[i].data(), workspace_.data(), workspace_bytes(), batch_, &output_ptrs_};
+    ForwardArgs a{x, outputs_[i].data(), workspace_.data(), workspace_bytes(), batch_, &output_ptrs_, pool_.get()};
     layers_[i]->forward(a);
     if (on_layer) on_layer(i, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     x = outputs_[i].data();

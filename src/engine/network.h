@@ -25,6 +25,8 @@ struct NetworkOptions {
   // For work on the parameters only (init-weights): the smallest batch the
   // layers accept (one image; one sequence of [net] time_steps), not the cfg's.
   bool smallest_batch = false;
+  // Threads for huge2's own work (the network's pool): 0 = default_threads().
+  int threads = 0;
 };
 
 // What a network needs, computed before it allocates (memory_plan()).
@@ -74,6 +76,8 @@ class Network {
   // "FILE:LINE [type]" of layer i's cfg section.
   const std::string& layer_where(int i) const { return layer_where_[i]; }
   const MemoryPlan& memory_plan() const { return plan_; }
+  // The threads huge2's layers run on (NetworkOptions::threads).
+  int threads() const { return threads_; }
 
  private:
   Network() = default;
@@ -92,6 +96,8 @@ class Network {
   std::vector<std::string> layer_where_;  // "FILE:LINE [type]" per layer, for messages
   MemoryPlan plan_;
   bool allocated_ = false;
+  int threads_ = 1;
+  std::unique_ptr<ThreadPool> pool_;  // made with the activations; a pointer so that Network can move
 };
 
 }  // namespace huge2

@@ -27,7 +27,7 @@ int step_batch(const BuildContext& ctx);
 
 // Runs part on step_rows rows of x into y.
 inline void forward_part(const Layer& part, const ForwardArgs& a, int step_rows, const float* x, float* y) {
-  part.forward({x, y, a.workspace, a.workspace_bytes, step_rows, a.outputs});
+  part.forward({x, y, a.workspace, a.workspace_bytes, step_rows, a.outputs, a.pool});
 }
 
 // A layer made of parts: parameters, .weights and random values are the

@@ -17,7 +17,6 @@
 //   free_layer             forgets the layer
 // Layers without the keys keep every byte Darknet gave them (but groups).
 #include <dlfcn.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -138,11 +137,6 @@ HUGE2_EXPORT network* parse_network_cfg(char* filename) {
                  "huge2 plugin: %s: %d deconvolutional and %d dilated convolutional layers run by huge2's "
                  "operators; network workspace %zu B\n",
                  filename, ctx.deconv_layers, ctx.dilated_layers, ws);
-    // Measured here: the DCGAN generator 19.7 ms with spinning threads, 9.2 ms passive (2 cores).
-    if (!std::getenv("OMP_WAIT_POLICY") && omp_get_max_threads() > 1)
-      std::fprintf(stderr,
-                   "huge2 plugin: OMP_WAIT_POLICY is unset: idle OpenMP threads spin between huge2's layers and "
-                   "take the cores from Darknet's own; OMP_WAIT_POLICY=passive avoids that\n");
   }
   return net;
 }

@@ -14,6 +14,16 @@ namespace {
   std::exit(EXIT_FAILURE);
 }
 
+// The threads every managed layer runs on: made with the first managed
+// forward (a Darknet program without huge2 layers starts none), sized
+// default_threads() (OMP_NUM_THREADS, else the hardware threads) as the
+// operators' plans are. Its workers sleep shortly after each huge2 layer,
+// whatever OMP_WAIT_POLICY says, so Darknet's own layers keep the cores.
+ThreadPool& plugin_pool() {
+  static ThreadPool pool(default_threads());
+  return pool;
+}
+
 // Width first, as Darknet's own layer table prints sizes.
 std::string dims(int h, int w) { return std::to_string(w) + "x" + std::to_string(h); }
 
@@ -54,7 +64,7 @@ void ManagedLayer::forward(const layer& l, const network& net) {
   }
   try {
     for (int b = 0; b < l.batch; ++b)
-      run_image(l, net.input + size_t(b) * l.inputs, l.output + size_t(b) * l.outputs, ws, ws_bytes);
+      run_image(l, net.input + size_t(b) * l.inputs, l.output + size_t(b) * l.outputs, ws, ws_bytes, &plugin_pool());
   } catch (const std::exception& e) {
     fatal(index_, e.what());
   }
@@ -84,8 +94,9 @@ ManagedDeconv::ManagedDeconv(const layer& l, int index, Algorithm algo)
 
 void ManagedDeconv::rebuild(const layer& l) { op_ = std::make_unique<Deconvolution>(shape_, algo_, l.weights); }
 
-void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* ws, size_t ws_bytes) const {
-  op_->forward(in, out, ws, ws_bytes);
+void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* ws, size_t ws_bytes,
+                              ThreadPool* pool) const {
+  op_->forward(in, out, ws, ws_bytes, pool);
 }
 
 std::string ManagedDeconv::describe() const {
@@ -125,9 +136,10 @@ void ManagedDilatedConv::rebuild(const layer& l) {
   for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
 }
 
-void ManagedDilatedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes) const {
+void ManagedDilatedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes,
+                                   ThreadPool* pool) const {
   const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
-  for (int g = 0; g < groups_; ++g) ops_[g].forward(in + g * gin, out + g * gout, ws, ws_bytes);
+  for (int g = 0; g < groups_; ++g) ops_[g].forward(in + g * gin, out + g * gout, ws, ws_bytes, pool);
 }
 
 std::string ManagedDilatedConv::describe() const {

@@ -16,6 +16,7 @@
 #include "darknet_abi.h"
 #include "operators/deconvolution.h"
 #include "core/errors.h"
+#include "runtime/thread_pool.h"
 
 namespace huge2::plugin {
 
@@ -39,7 +40,7 @@ class ManagedLayer {
   // Re-packs the weights from l.weights into the operators.
   virtual void rebuild(const layer& l) = 0;
   // The linear part for image b, into l.output + b * l.outputs.
-  virtual void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes) const = 0;
+  virtual void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const = 0;
 
   int index_;
   Algorithm algo_;
@@ -65,7 +66,7 @@ class ManagedDeconv final : public ManagedLayer {
 
  private:
   void rebuild(const layer& l) override;
-  void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes) const override;
+  void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const override;
 
   DeconvShape shape_;
   size_t darknet_ws_;
@@ -83,7 +84,7 @@ class ManagedDilatedConv final : public ManagedLayer {
 
  private:
   void rebuild(const layer& l) override;
-  void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes) const override;
+  void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const override;
 
   ConvShape shape_;  // one group, one image
   int groups_;

@@ -1,6 +1,7 @@
 # The layer library's one-way dependency order (layers/CMakeLists.txt): a
 # file may include headers of its own folder and of folders before it, never
-# of one after it.
+# of one after it; and OpenMP pragmas live only in stock/ (the stock method,
+# whose OpenBLAS is OpenMP's) - huge2's own work runs on runtime/'s pool.
 # Run: cmake -DROOT=<repo> -P layering_check.cmake
 cmake_policy(SET CMP0057 NEW)  # IN_LIST
 set(_order core runtime ukernels planning stock reference operators)
@@ -30,6 +31,17 @@ foreach(_i RANGE 6)
       endif()
     endforeach()
   endforeach()
+endforeach()
+file(GLOB_RECURSE _all ${ROOT}/layers/*.h ${ROOT}/layers/*.cpp ${ROOT}/src/*.h ${ROOT}/src/*.cpp)
+foreach(_f ${_all})
+  if(_f MATCHES "/layers/stock/")
+    continue()
+  endif()
+  file(STRINGS ${_f} _omp REGEX "^[ \t]*#[ \t]*pragma[ \t]+omp")
+  if(_omp)
+    message(SEND_ERROR "${_f}: #pragma omp outside layers/stock/: huge2's own loops run on runtime/thread_pool")
+    set(_bad 1)
+  endif()
 endforeach()
 if(_bad)
   message(FATAL_ERROR "layering check failed")

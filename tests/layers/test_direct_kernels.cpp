@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 
 #include "operators/convolution.h"
 #include "operators/deconvolution.h"
@@ -42,10 +43,11 @@ Epilogue random_epilogue(int channels, std::mt19937& rng) {
   return e;
 }
 
-std::vector<float> run_plan(const DirectPlan& plan, const std::vector<float>& x, size_t out_count) {
+std::vector<float> run_plan(const DirectPlan& plan, const std::vector<float>& x, size_t out_count,
+                            ThreadPool* pool = nullptr) {
   std::vector<float> ws(plan.workspace_bytes() / sizeof(float) + 1, 99.f);
   std::vector<float> y(out_count, -7.f);  // garbage: every output must be written
-  plan.run(x.data(), y.data(), ws.data());
+  plan.run(x.data(), y.data(), ws.data(), pool);
   return y;
 }
 
@@ -80,20 +82,25 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
   const Epilogue e = random_epilogue(s.out_c, rng);
   std::vector<float> want(s.output_count());
   Case::reference(s, x.data(), w.data(), want.data());
-  e.apply(want.data(), s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
+  e.apply(want.data(), 0, size_t(s.batch) * s.out_c, s.out_c, size_t(s.out_h()) * s.out_w());
   const WeightAt at = [&](int ic, int n, int k) { return w[Case::weight_index(s, ic, n, k)]; };
   INFO(s.describe() << ", " << activation_name(e.activation) << ", " << e.scale.size() << " scales");
   if (Case::direct(s)) {
     std::vector<float> scalar;
     for (auto tiling : {DirectPlan::Tiling::exact, DirectPlan::Tiling::padded})
-      for (int nb = 1; nb <= tile_kernels(isa).max_nb; ++nb)
-        for (int threads : {1, 2}) {
+      for (int nb = 1; nb <= tile_kernels(isa).max_nb; ++nb) {
+        std::vector<float> one_thread;
+        for (int threads : {1, 2, 3}) {
           DirectPlan::Options opt;
           opt.tiling = tiling, opt.block_vectors = nb, opt.exact_threads = true;
           const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
           INFO(plan.describe());
-          const auto got = run_plan(plan, x, s.output_count());
+          ThreadPool pool(threads);
+          const auto got = run_plan(plan, x, s.output_count(), &pool);
           REQUIRE(compare(got, want) == "");
+          // The same tiles summed in the same order on any thread: bit for bit.
+          if (one_thread.empty()) one_thread = got;
+          else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
           if (scalar.empty()) {
             DirectPlan::Options o;
             o.tiling = tiling;
@@ -101,6 +108,7 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
           }
           REQUIRE(compare(got, scalar, 1e-5) == "");
         }
+      }
   }
   typename Case::Op op(s, Algorithm::huge2, w.data(), e, 0, isa);
   std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), y(s.output_count(), -7.f);

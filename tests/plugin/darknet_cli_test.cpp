@@ -42,7 +42,7 @@ std::string read_file(const std::string& path) {
 // Runs cmd headless (no DISPLAY / WAYLAND_DISPLAY) in the current directory;
 // stdout and stderr to `log`. Returns the exit status.
 int run(const std::string& cmd, const std::string& log) {
-  const std::string full = "env -u DISPLAY -u WAYLAND_DISPLAY OMP_WAIT_POLICY=passive " + cmd + " >" + log + " 2>&1";
+  const std::string full = "env -u DISPLAY -u WAYLAND_DISPLAY " + cmd + " >" + log + " 2>&1";
   const int rc = std::system(full.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
 }

@@ -18,7 +18,7 @@ class ActivationLayer : public Layer {
   void forward(const ForwardArgs& a) const override {
     const size_t n = out_.size() * a.batch;
     std::memcpy(a.output, a.input, n * sizeof(float));
-    activate_array(a.output, n, activation_);
+    activate_parallel(a.output, n, activation_, a.pool);
   }
 
  private:

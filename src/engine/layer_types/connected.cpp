@@ -44,9 +44,9 @@ class ConnectedLayer : public Layer {
     // Darknet stores W as [outputs][inputs]: out = in * W^T.
     sgemm(false, true, a.batch, outputs_, inputs, 1.f, a.input, inputs, weights_.data(), inputs, 0.f, a.output,
           outputs_);
-    if (bn_) norm_.normalize(a.output, a.batch, 1);
-    add_bias(a.output, biases_.data(), a.batch, outputs_, 1);
-    activate_array(a.output, size_t(outputs_) * a.batch, activation_);
+    if (bn_) norm_.normalize(a.output, a.batch, 1, a.pool);
+    add_bias(a.output, biases_.data(), a.batch, outputs_, 1, a.pool);
+    activate_parallel(a.output, size_t(outputs_) * a.batch, activation_, a.pool);
   }
 
   // Darknet's record: biases, weights, then [scales, mean, variance].

@@ -25,6 +25,7 @@ class ConvolutionalLayer : public ConvLikeLayer {
                     " input channels and the " + std::to_string(n_) + " filters");
     // Plain convolutions run huge2's direct kernels too (the d = 1 case).
     algo_ = choose_algorithm(s, ctx);
+    threads_ = ctx.threads;
     shape_.batch = groups_ == 1 ? ctx.batch : 1;
     shape_.in_c = in_.c / groups_, shape_.in_h = in_.h, shape_.in_w = in_.w;
     shape_.out_c = n_ / groups_, shape_.ksize = size_, shape_.stride = stride_, shape_.pad = pad_;
@@ -37,7 +38,7 @@ class ConvolutionalLayer : public ConvLikeLayer {
     out_ = {n_, shape_.out_h(), shape_.out_w()};
     batch_ = ctx.batch;
     params_ = ConvParams(size_t(n_) * shape_.in_c * size_ * size_, n_, bn, activation);
-    for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, Convolution::PlanOnly{});
+    for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, Convolution::PlanOnly{}, threads_);
   }
 
   const char* type() const override { return "conv"; }
@@ -65,7 +66,7 @@ class ConvolutionalLayer : public ConvLikeLayer {
   void forward(const ForwardArgs& a) const override {
     const size_t in_img = in_.size(), out_img = out_.size();
     if (groups_ == 1) {
-      ops_[0].forward(a.input, a.output, a.workspace, a.workspace_bytes);
+      ops_[0].forward(a.input, a.output, a.workspace, a.workspace_bytes, a.pool);
       return;
     }
     const size_t gin = in_img / groups_, gout = out_img / groups_;
@@ -83,7 +84,7 @@ class ConvolutionalLayer : public ConvLikeLayer {
     const size_t per_group = params_.weights.size() / groups_;
     const int per_out = n_ / groups_;
     for (int g = 0; g < groups_; ++g)
-      ops_.emplace_back(shape_, algo_, params_.weights.data() + g * per_group, params_.epilogue(g * per_out, per_out));
+      ops_.emplace_back(shape_, algo_, params_.weights.data() + g * per_group, params_.epilogue(g * per_out, per_out), threads_);
   }
   bool operators_hold_whole_kernel() const override {
     for (const Convolution& op : ops_)

@@ -27,10 +27,11 @@ class DeconvolutionalLayer : public ConvLikeLayer {
     }
     const bool bn = s.get_int("batch_normalize", 0) != 0;
     algo_ = choose_algorithm(s, ctx);
+    threads_ = ctx.threads;
     out_ = {shape_.out_c, shape_.out_h(), shape_.out_w()};
     // Same record as [convolutional]; weights [in_c][out_c][k][k].
     params_ = ConvParams(shape_.weight_count(), shape_.out_c, bn, activation);
-    op_ = std::make_unique<Deconvolution>(shape_, algo_, Deconvolution::PlanOnly{});
+    op_ = std::make_unique<Deconvolution>(shape_, algo_, Deconvolution::PlanOnly{}, threads_);
   }
 
   const char* type() const override { return "deconv"; }
@@ -49,13 +50,13 @@ class DeconvolutionalLayer : public ConvLikeLayer {
   double flops() const override { return shape_.flops(); }
 
   void forward(const ForwardArgs& a) const override {
-    op_->forward(a.input, a.output, a.workspace, a.workspace_bytes);  // epilogue fused
+    op_->forward(a.input, a.output, a.workspace, a.workspace_bytes, a.pool);  // epilogue fused
   }
 
  private:
   void build_operators() override {
     op_.reset();  // no moment with two packed copies
-    op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data(), params_.epilogue(0, shape_.out_c));
+    op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data(), params_.epilogue(0, shape_.out_c), threads_);
   }
   bool operators_hold_whole_kernel() const override { return op_->holds_whole_kernel(); }
   void unpack_weights(float* w) const override { op_->unpack_weights(w); }

@@ -21,7 +21,7 @@ class BatchnormLayer : public Layer {
   size_t parameter_count() const override { return 3 * size_t(in_.c); }
   void forward(const ForwardArgs& a) const override {
     std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));
-    norm_.normalize(a.output, a.batch, size_t(out_.h) * out_.w);
+    norm_.normalize(a.output, a.batch, size_t(out_.h) * out_.w, a.pool);
   }
   void load(WeightReader& r) override { norm_.load(r); }
   void save(WeightWriter& w) const override { norm_.save(w); }
@@ -55,7 +55,7 @@ class LogisticLayer : public Layer {
   void forward(const ForwardArgs& a) const override {
     const size_t n = out_.size() * a.batch;
     std::memcpy(a.output, a.input, n * sizeof(float));
-    activate_array(a.output, n, Activation::logistic);
+    activate_parallel(a.output, n, Activation::logistic, a.pool);
   }
 };
 

@@ -69,7 +69,7 @@ class LocalLayer : public Layer {
         }
       }
     }
-    activate_array(a.output, out_.size() * a.batch, activation_);
+    activate_parallel(a.output, out_.size() * a.batch, activation_, a.pool);
   }
 
   // Darknet's record: biases (one per output value), then weights.

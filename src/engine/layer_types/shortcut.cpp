@@ -48,7 +48,7 @@ class ShortcutLayer : public Layer {
               o = alpha_ * o + beta_ * add[i * stride_ + add_.w * (j * stride_ + size_t(add_.h) * (k + size_t(add_.c) * b))];
             }
     }
-    activate_array(a.output, n, activation_);
+    activate_parallel(a.output, n, activation_, a.pool);
   }
 
  private:
