@@ -57,6 +57,21 @@ void OperatorBase<Shape>::build(const float* weights, int threads, Isa isa) {
 }
 
 template <class Shape>
+void OperatorBase<Shape>::set_weights(const float* weights, const Epilogue& epilogue) {
+  const char* op = operator_name(shape_);
+  if (!weights) throw ShapeError(std::string(op) + ": weight buffer is null");
+  epilogue.check(shape_.out_c, op);
+  epilogue_ = epilogue;
+  if (direct_) {
+    const Shape& s = shape_;
+    direct_->set_weights([&](int ic, int n, int e) { return weights[darknet_weight_index(s, ic, n, e)]; }, epilogue_);
+  } else {
+    weights_.assign(weights, weights + shape_.weight_count());
+  }
+  plan_only_ = false;
+}
+
+template <class Shape>
 size_t OperatorBase<Shape>::packed_weight_bytes() const {
   return direct_ ? direct_->packed_weight_bytes() : weights_.size() * sizeof(float);
 }

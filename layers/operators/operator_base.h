@@ -35,6 +35,11 @@ class OperatorBase {
   struct PlanOnly {};
   OperatorBase(const Shape& shape, Algorithm algo, PlanOnly, int threads = 0);
 
+  // New weights and epilogue (a reload) for the same plan: a plan-only
+  // operator becomes a runnable one, a runnable one is repacked; neither is
+  // planned again (the plan depends on the shape, not on the weights).
+  void set_weights(const float* weights, const Epilogue& epilogue = {});
+
   const Shape& shape() const { return shape_; }
   Algorithm algorithm() const { return algo_; }
   // Bytes of weights held by the operator in its packed layout.

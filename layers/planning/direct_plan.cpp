@@ -246,8 +246,16 @@ bool DirectPlan::unpack(int entries, const std::function<void(int, int, int, flo
 
 // Packed weights: for each phase and block, [tap][in_c][nb*vl], zero lanes
 // past the last channel. The epilogue's scale and shift padded the same way.
+void DirectPlan::set_weights(const WeightAt& weight, const Epilogue& epilogue) {
+  epilogue.check(p_.out_c, "direct kernels");
+  pack(weight, epilogue);
+}
+
 void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
   const int vl = k_->vl;
+  // The old copy goes first: never two packed copies at once.
+  std::vector<float>().swap(packed_);
+  w_off_.clear(), scale_.clear(), shift_.clear();
   size_t total = 0;  // exactly: no reallocation, no transient second copy
   for (const DirectPhase& q : p_.phases)
     for (const Block& b : blocks_) {

@@ -78,6 +78,10 @@ class DirectPlan {
   // e.g. "direct avx512f, exact tiling, 4 phases, 96 tiles, 2 threads"
   std::string describe() const;
 
+  // Replaces the weights and epilogue (a reload: .weights, batch-norm) in
+  // the same plan: the tiling, tap lists and thread split are not redone.
+  void set_weights(const WeightAt& weight, const Epilogue& epilogue);
+
   // Calls put(ic, oc, e, w) for every weight the plan holds; false (and no
   // call) unless every kernel entry 0 .. entries-1 is in some phase, i.e.
   // unless the packed weights are the whole kernel.

@@ -38,7 +38,7 @@ void ConvLikeLayer::randomize(unsigned seed) {
 }
 
 void ConvLikeLayer::rebuild() {
-  build_operators();
+  set_operator_weights();
   if (operators_hold_whole_kernel()) params_.release_weights();
 }
 

@@ -28,8 +28,9 @@ class ConvLikeLayer : public Layer {
   };
   static Geometry read_geometry(const cfg::Section& s, const BuildContext& ctx);
 
-  // Builds the operators from params_.weights (re-packing them).
-  virtual void build_operators() = 0;
+  // Gives params_.weights and the epilogue to the operators, which were
+  // planned once when the layer was built: they repack, they do not re-plan.
+  virtual void set_operator_weights() = 0;
   // True when the operators can give back every weight (unpack_weights).
   virtual bool operators_hold_whole_kernel() const = 0;
   // Writes the weights, in Darknet's order, into `w` (weight_count floats).
@@ -38,7 +39,6 @@ class ConvLikeLayer : public Layer {
   virtual int fan_in() const = 0;
 
   Algorithm algo_ = Algorithm::darknet;
-  int threads_ = 1;  // the operators are planned for this many (BuildContext::threads)
   ConvParams params_;
 
  private:

@@ -92,7 +92,11 @@ ManagedDeconv::ManagedDeconv(const layer& l, int index, Algorithm algo)
   workspace_bytes_ = op_->workspace_bytes();
 }
 
-void ManagedDeconv::rebuild(const layer& l) { op_ = std::make_unique<Deconvolution>(shape_, algo_, l.weights); }
+// After Darknet's update: the same plan, repacked (planning again would only redo the same work).
+void ManagedDeconv::rebuild(const layer& l) {
+  if (op_) op_->set_weights(l.weights);
+  else op_ = std::make_unique<Deconvolution>(shape_, algo_, l.weights);
+}
 
 void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* ws, size_t ws_bytes,
                               ThreadPool* pool) const {
@@ -131,8 +135,11 @@ ManagedDilatedConv::ManagedDilatedConv(const layer& l, int index, Algorithm algo
 }
 
 void ManagedDilatedConv::rebuild(const layer& l) {
-  ops_.clear();
   const size_t per_group = shape_.weight_count();
+  if (!ops_.empty()) {  // after Darknet's update: repack in the same plans
+    for (int g = 0; g < groups_; ++g) ops_[g].set_weights(l.weights + g * per_group);
+    return;
+  }
   for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
 }
 

@@ -25,7 +25,6 @@ class ConvolutionalLayer : public ConvLikeLayer {
                     " input channels and the " + std::to_string(n_) + " filters");
     // Plain convolutions run huge2's direct kernels too (the d = 1 case).
     algo_ = choose_algorithm(s, ctx);
-    threads_ = ctx.threads;
     shape_.batch = groups_ == 1 ? ctx.batch : 1;
     shape_.in_c = in_.c / groups_, shape_.in_h = in_.h, shape_.in_w = in_.w;
     shape_.out_c = n_ / groups_, shape_.ksize = size_, shape_.stride = stride_, shape_.pad = pad_;
@@ -38,7 +37,7 @@ class ConvolutionalLayer : public ConvLikeLayer {
     out_ = {n_, shape_.out_h(), shape_.out_w()};
     batch_ = ctx.batch;
     params_ = ConvParams(size_t(n_) * shape_.in_c * size_ * size_, n_, bn, activation);
-    for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, Convolution::PlanOnly{}, threads_);
+    for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, Convolution::PlanOnly{}, ctx.threads);
   }
 
   const char* type() const override { return "conv"; }
@@ -73,18 +72,16 @@ class ConvolutionalLayer : public ConvLikeLayer {
     for (int b = 0; b < a.batch; ++b)
       for (int g = 0; g < groups_; ++g)
         ops_[g].forward(a.input + b * in_img + g * gin, a.output + b * out_img + g * gout, a.workspace,
-                        a.workspace_bytes);
+                        a.workspace_bytes, a.pool);
   }
 
  private:
   // One operator per group (batch 1 when grouped).
-  void build_operators() override {
-    ops_.clear();  // no moment with two packed copies
-    ops_.reserve(groups_);
+  void set_operator_weights() override {
     const size_t per_group = params_.weights.size() / groups_;
     const int per_out = n_ / groups_;
     for (int g = 0; g < groups_; ++g)
-      ops_.emplace_back(shape_, algo_, params_.weights.data() + g * per_group, params_.epilogue(g * per_out, per_out), threads_);
+      ops_[g].set_weights(params_.weights.data() + g * per_group, params_.epilogue(g * per_out, per_out));
   }
   bool operators_hold_whole_kernel() const override {
     for (const Convolution& op : ops_)

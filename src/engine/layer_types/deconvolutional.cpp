@@ -27,11 +27,10 @@ class DeconvolutionalLayer : public ConvLikeLayer {
     }
     const bool bn = s.get_int("batch_normalize", 0) != 0;
     algo_ = choose_algorithm(s, ctx);
-    threads_ = ctx.threads;
     out_ = {shape_.out_c, shape_.out_h(), shape_.out_w()};
     // Same record as [convolutional]; weights [in_c][out_c][k][k].
     params_ = ConvParams(shape_.weight_count(), shape_.out_c, bn, activation);
-    op_ = std::make_unique<Deconvolution>(shape_, algo_, Deconvolution::PlanOnly{}, threads_);
+    op_ = std::make_unique<Deconvolution>(shape_, algo_, Deconvolution::PlanOnly{}, ctx.threads);
   }
 
   const char* type() const override { return "deconv"; }
@@ -54,10 +53,7 @@ class DeconvolutionalLayer : public ConvLikeLayer {
   }
 
  private:
-  void build_operators() override {
-    op_.reset();  // no moment with two packed copies
-    op_ = std::make_unique<Deconvolution>(shape_, algo_, params_.weights.data(), params_.epilogue(0, shape_.out_c), threads_);
-  }
+  void set_operator_weights() override { op_->set_weights(params_.weights.data(), params_.epilogue(0, shape_.out_c)); }
   bool operators_hold_whole_kernel() const override { return op_->holds_whole_kernel(); }
   void unpack_weights(float* w) const override { op_->unpack_weights(w); }
   // Each output sees about in_c * (k/stride)^2 taps.
