@@ -24,7 +24,7 @@ namespace {
 struct Options {
   std::string suite = "all";
   std::vector<int> batches = {1, 8};
-  std::vector<GpuAlgorithm> algorithms = {GpuAlgorithm::darknet, GpuAlgorithm::huge2, GpuAlgorithm::cudnn};
+  std::vector<Algorithm> algorithms = {Algorithm::darknet, Algorithm::huge2, Algorithm::cudnn};
   int repeats = 20, warmup = 3, tile = -1, device = 0;
 };
 
@@ -90,7 +90,7 @@ struct Measured {
 };
 
 template <class Op, class Shape>
-Measured measure(const Shape& s, GpuAlgorithm algo, const DeviceBuffer<float>& w, const DeviceBuffer<float>& x,
+Measured measure(const Shape& s, Algorithm algo, const DeviceBuffer<float>& w, const DeviceBuffer<float>& x,
                  const Options& o) {
   GpuOptions opt;
   opt.tile_config = o.tile;
@@ -208,22 +208,22 @@ int main(int argc, char** argv) {
         for (float& v : hx) v = dist(rng);
         DeviceBuffer<float> w(hw), x(hx);
         const double bytes = double(nw + nx + ny) * sizeof(float);
-        std::vector<GpuAlgorithm> algos = {GpuAlgorithm::darknet};  // the reference output, always first
-        for (GpuAlgorithm a : o.algorithms)
-          if (a != GpuAlgorithm::darknet && (a != GpuAlgorithm::cudnn || built_with_cudnn())) algos.push_back(a);
+        std::vector<Algorithm> algos = {Algorithm::darknet};  // the reference output, always first
+        for (Algorithm a : o.algorithms)
+          if (a != Algorithm::darknet && (a != Algorithm::cudnn || built_with_cudnn())) algos.push_back(a);
         const bool show_darknet =
-            std::find(o.algorithms.begin(), o.algorithms.end(), GpuAlgorithm::darknet) != o.algorithms.end();
+            std::find(o.algorithms.begin(), o.algorithms.end(), Algorithm::darknet) != o.algorithms.end();
         Measured ref;
-        for (GpuAlgorithm a : algos) {
+        for (Algorithm a : algos) {
           Measured m;
           try {
             m = L.transposed ? measure<DeconvGpu>(L.d, a, w, x, o) : measure<ConvGpu>(L.c, a, w, x, o);
           } catch (const std::exception& e) {
-            std::printf("%-34s %5d %-8s failed: %s\n", L.name.c_str(), batch, gpu_algorithm_name(a), e.what());
+            std::printf("%-34s %5d %-8s failed: %s\n", L.name.c_str(), batch, algorithm_name(a), e.what());
             mismatch = true;
             continue;
           }
-          if (a == GpuAlgorithm::darknet) {
+          if (a == Algorithm::darknet) {
             ref = m;
             if (!show_darknet) continue;
           }
@@ -232,7 +232,7 @@ int main(int argc, char** argv) {
           const bool bad = ref.y.empty() || !(diff <= tol);
           mismatch |= bad;
           std::printf("%-34s %5d %-8s %9.4f %9.1f %8.1f %10.2f %9.2e %7.2fx  %s%s\n", L.name.c_str(), batch,
-                      gpu_algorithm_name(a), m.ms, flops / (m.ms * 1e6), bytes / (m.ms * 1e6),
+                      algorithm_name(a), m.ms, flops / (m.ms * 1e6), bytes / (m.ms * 1e6),
                       m.workspace / 1048576.0, diff, ref.ms / m.ms, m.describe.c_str(), bad ? "  MISMATCH" : "");
         }
       }

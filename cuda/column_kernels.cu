@@ -24,7 +24,7 @@ __global__ void bias_activation_kernel(float* __restrict__ y, const float* __res
   for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < count;
        e += (long long)gridDim.x * blockDim.x) {
     const float b = bias ? bias[(e / spatial) % channels] : 0.f;
-    y[e] = device_activate(y[e] + b, act);
+    y[e] = activation_formula(y[e] + b, act);
   }
 }
 

@@ -4,7 +4,7 @@
 #pragma once
 #include <cmath>
 
-#include "core/activation.h"
+#include "core/activation_formula.h"
 #include "phase_tiling.h"  // HUGE2_HD
 
 namespace huge2::cuda::detail {
@@ -47,39 +47,6 @@ HUGE2_HD float im2col_element(const Im2colParams& P, const float* x, int e) {
   const int iy = oy * P.stride - P.pad + P.dilation * ky, ix = ox * P.stride - P.pad + P.dilation * kx;
   if (iy < 0 || iy >= P.in_h || ix < 0 || ix >= P.in_w) return 0.f;
   return x[(size_t(c) * P.in_h + iy) * P.in_w + ix];
-}
-
-// Darknet's activations (the kernel library's Activation, as the CPU
-// kernels); the formulas of huge2's CPU engine (Darknet's, except tanh).
-// Not named activate: huge2::activate (the CPU one, host only) would be
-// found too, by argument-dependent lookup.
-HUGE2_HD float device_activate(float x, Activation act) {
-  switch (act) {
-    case Activation::logistic: return 1.f / (1.f + expf(-x));
-    case Activation::relu: return x > 0 ? x : 0.f;
-    case Activation::relie: return x > 0 ? x : .01f * x;
-    case Activation::linear: return x;
-    case Activation::ramp: return (x > 0 ? x : 0.f) + .1f * x;
-    case Activation::tanh: return tanhf(x);
-    case Activation::plse:
-      if (x < -4) return .01f * (x + 4);
-      if (x > 4) return .01f * (x - 4) + 1;
-      return .125f * x + .5f;
-    case Activation::leaky: return x > 0 ? x : .1f * x;
-    case Activation::elu: return x >= 0 ? x : expf(x) - 1;
-    case Activation::loggy: return 2.f / (1.f + expf(-x)) - 1;
-    case Activation::stair: {
-      const int n = int(floorf(x));
-      return n % 2 == 0 ? floorf(x / 2.f) : (x - n) + floorf(x / 2.f);
-    }
-    case Activation::hardtan: return x < -1 ? -1.f : x > 1 ? 1.f : x;
-    case Activation::lhtan:
-      if (x < 0) return .001f * x;
-      if (x > 1) return .001f * (x - 1) + 1;
-      return x;
-    case Activation::selu: return x >= 0 ? 1.0507f * x : 1.0507f * 1.6732f * (expf(x) - 1);
-  }
-  return x;
 }
 
 }  // namespace huge2::cuda::detail

@@ -12,9 +12,9 @@ constexpr const char* kOp = "convolution (GPU)";
 struct ConvImpl final : GpuOperator::Impl {
   ConvShape s;
 
-  ConvImpl(const ConvShape& shape, GpuAlgorithm algo, const float* w, cudaStream_t stream, const GpuOptions& options)
+  ConvImpl(const ConvShape& shape, Algorithm algo, const float* w, cudaStream_t stream, const GpuOptions& options)
       : Impl(kOp, algo), s(checked_shape(shape, w, kOp)) {
-    if (algo == GpuAlgorithm::huge2) {
+    if (algo == Algorithm::huge2) {
       // Stride > 1 with the sub-images would need input steps that differ
       // between pixels (stride) and taps (dilation): run darknet instead.
       fallback = s.stride != 1;
@@ -88,7 +88,7 @@ struct ConvImpl final : GpuOperator::Impl {
 
 }  // namespace
 
-ConvGpu::ConvGpu(const ConvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream,
+ConvGpu::ConvGpu(const ConvShape& shape, Algorithm algo, const float* weights, cudaStream_t stream,
                  const GpuOptions& options)
     : GpuOperator(std::make_unique<ConvImpl>(shape, algo, weights, stream, options)) {}
 

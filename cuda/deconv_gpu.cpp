@@ -12,10 +12,10 @@ constexpr const char* kOp = "transposed convolution (GPU)";
 struct DeconvImpl final : GpuOperator::Impl {
   DeconvShape s;
 
-  DeconvImpl(const DeconvShape& shape, GpuAlgorithm algo, const float* w, cudaStream_t stream,
+  DeconvImpl(const DeconvShape& shape, Algorithm algo, const float* w, cudaStream_t stream,
              const GpuOptions& options)
       : Impl(kOp, algo), s(checked_shape(shape, w, kOp)) {
-    if (algo == GpuAlgorithm::huge2) {
+    if (algo == Algorithm::huge2) {
       const auto phase_list = detail::deconv_phases(s);
       plan = detail::plan_phase_launch(phase_list, s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(), 1,
                                        s.stride, options.tile_config, detail::sm_count());
@@ -70,7 +70,7 @@ struct DeconvImpl final : GpuOperator::Impl {
 
 }  // namespace
 
-DeconvGpu::DeconvGpu(const DeconvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream,
+DeconvGpu::DeconvGpu(const DeconvShape& shape, Algorithm algo, const float* weights, cudaStream_t stream,
                      const GpuOptions& options)
     : GpuOperator(std::make_unique<DeconvImpl>(shape, algo, weights, stream, options)) {}
 

@@ -10,13 +10,13 @@ namespace huge2::cuda {
 
 void GpuOperator::Impl::finish_setup(const float* w, size_t weight_count, const GpuOptions& options,
                                      cudaStream_t stream, const char* setup) {
-  if (algo != GpuAlgorithm::huge2 || fallback) {
+  if (algo != Algorithm::huge2 || fallback) {
     weights = DeviceBuffer<float>(weight_count);
     check(cudaMemcpyAsync(weights.get(), w, weights.bytes(), cudaMemcpyDeviceToDevice, stream),
           "cudaMemcpyAsync (weights)");
   }
   if (runs_darknet()) workspace = column_bytes();
-  if (algo == GpuAlgorithm::cudnn) {
+  if (algo == Algorithm::cudnn) {
     dnn = cudnn_plan(options, stream);
     workspace = dnn->workspace_bytes();
   }
@@ -28,7 +28,7 @@ GpuOperator::~GpuOperator() = default;
 GpuOperator::GpuOperator(GpuOperator&&) noexcept = default;
 GpuOperator& GpuOperator::operator=(GpuOperator&&) noexcept = default;
 
-GpuAlgorithm GpuOperator::algorithm() const { return impl_->algo; }
+Algorithm GpuOperator::algorithm() const { return impl_->algo; }
 size_t GpuOperator::workspace_bytes() const { return impl_->workspace; }
 size_t GpuOperator::packed_weight_bytes() const { return impl_->weights.bytes(); }
 bool GpuOperator::falls_back_to_darknet() const { return impl_->fallback; }

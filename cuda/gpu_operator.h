@@ -4,6 +4,7 @@
 // differs: the huge2 planning, darknet's method, the descriptions.
 #pragma once
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "backend.h"
@@ -14,11 +15,14 @@
 namespace huge2::cuda {
 
 struct GpuOperator::Impl {
-  Impl(const char* op, GpuAlgorithm algo) : op(op), algo(algo) {}
+  Impl(const char* op, Algorithm algo) : op(op), algo(algo) {
+    if (algo == Algorithm::reference)
+      throw std::invalid_argument(std::string(op) + ": the reference algorithm runs on the CPU only");
+  }
   virtual ~Impl() = default;
 
   const char* op;                           // the operator's name in messages
-  GpuAlgorithm algo;
+  Algorithm algo;
   bool fallback = false;                    // huge2 asked for, darknet runs
   DeviceBuffer<float> weights;              // huge2: packed; else as given
   DeviceBuffer<detail::PhaseDesc> phases;   // huge2
@@ -26,7 +30,7 @@ struct GpuOperator::Impl {
   std::unique_ptr<detail::CudnnPlan> dnn;   // cudnn
   size_t workspace = 0;
 
-  bool runs_darknet() const { return algo == GpuAlgorithm::darknet || fallback; }
+  bool runs_darknet() const { return algo == Algorithm::darknet || fallback; }
 
   // Construction's common end, once the operator has planned huge2 (and
   // packed its weights when the phase kernel runs): the weights as given for

@@ -13,20 +13,11 @@
 
 namespace huge2::cuda {
 
-const char* gpu_algorithm_name(GpuAlgorithm a) {
-  switch (a) {
-    case GpuAlgorithm::darknet: return "darknet";
-    case GpuAlgorithm::huge2: return "huge2";
-    case GpuAlgorithm::cudnn: return "cudnn";
-  }
-  return "?";
-}
-
-GpuAlgorithm parse_gpu_algorithm(const std::string& name) {
-  if (name == "darknet") return GpuAlgorithm::darknet;
-  if (name == "huge2") return GpuAlgorithm::huge2;
-  if (name == "cudnn") return GpuAlgorithm::cudnn;
-  throw std::invalid_argument("unknown GPU algorithm '" + name + "' (expected darknet, huge2 or cudnn)");
+Algorithm parse_gpu_algorithm(const std::string& name) {
+  const Algorithm a = parse_algorithm(name);
+  if (a == Algorithm::reference)
+    throw std::invalid_argument("the reference algorithm runs on the CPU only (GPU: darknet, huge2, cudnn)");
+  return a;
 }
 
 bool built_with_cudnn() {

@@ -36,16 +36,16 @@
 #include <string>
 
 #include "core/activation.h"
+#include "core/algorithm.h"
 #include "cuda_error.h"
 #include "core/shapes.h"
 
 namespace huge2::cuda {
 
-enum class GpuAlgorithm { darknet, huge2, cudnn };
-
-const char* gpu_algorithm_name(GpuAlgorithm a);
+// The GPU runs darknet, huge2 and (in builds with cuDNN) cudnn of the one
+// Algorithm enum (core/algorithm.h); reference is the CPU's.
 // "darknet", "huge2" or "cudnn"; throws std::invalid_argument otherwise.
-GpuAlgorithm parse_gpu_algorithm(const std::string& name);
+Algorithm parse_gpu_algorithm(const std::string& name);
 // Whether this build has the cudnn algorithm (HUGE2_CUDNN).
 bool built_with_cudnn();
 // CUDA devices visible; 0 (never an exception) when there is no device or
@@ -69,7 +69,7 @@ constexpr int kTileConfigs = 4;
 // Not made on its own; DeconvGpu and ConvGpu are move-only.
 class GpuOperator {
  public:
-  GpuAlgorithm algorithm() const;
+  Algorithm algorithm() const;
   // Device scratch bytes forward() needs (0 for huge2); the caller owns it.
   size_t workspace_bytes() const;
   // Device bytes of weights the operator holds.
@@ -104,7 +104,7 @@ class DeconvGpu : public GpuOperator {
   // copied (darknet, cudnn) or packed per phase (huge2) into memory the
   // operator owns, so the caller may free them afterwards. Work at
   // construction runs on `stream`, which is synchronised before returning.
-  DeconvGpu(const DeconvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream = nullptr,
+  DeconvGpu(const DeconvShape& shape, Algorithm algo, const float* weights, cudaStream_t stream = nullptr,
             const GpuOptions& options = {});
   const DeconvShape& shape() const;
 };
@@ -116,7 +116,7 @@ class DeconvGpu : public GpuOperator {
 class ConvGpu : public GpuOperator {
  public:
   // weights: device pointer, [out_c][in_c][k][k]; as DeconvGpu's.
-  ConvGpu(const ConvShape& shape, GpuAlgorithm algo, const float* weights, cudaStream_t stream = nullptr,
+  ConvGpu(const ConvShape& shape, Algorithm algo, const float* weights, cudaStream_t stream = nullptr,
           const GpuOptions& options = {});
   const ConvShape& shape() const;
 };

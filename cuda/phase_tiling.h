@@ -30,11 +30,7 @@
 #pragma once
 #include <cstddef>
 
-#if defined(__CUDACC__)
-#define HUGE2_HD __host__ __device__ __forceinline__
-#else
-#define HUGE2_HD inline
-#endif
+#include "core/host_device.h"  // HUGE2_HD
 #if defined(__CUDA_ARCH__)
 #define HUGE2_UNROLL _Pragma("unroll")
 #else

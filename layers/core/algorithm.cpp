@@ -1,23 +1,18 @@
 #include "core/algorithm.h"
 
-#include <stdexcept>
+#include "core/named.h"
 
 namespace huge2 {
+namespace {
 
-const char* algorithm_name(Algorithm a) {
-  switch (a) {
-    case Algorithm::reference: return "reference";
-    case Algorithm::darknet: return "darknet";
-    case Algorithm::huge2: return "huge2";
-  }
-  return "?";
-}
+constexpr Named<Algorithm> kNames[] = {{"reference", Algorithm::reference},
+                                       {"darknet", Algorithm::darknet},
+                                       {"huge2", Algorithm::huge2},
+                                       {"cudnn", Algorithm::cudnn}};
 
-Algorithm parse_algorithm(const std::string& name) {
-  if (name == "reference") return Algorithm::reference;
-  if (name == "darknet") return Algorithm::darknet;
-  if (name == "huge2") return Algorithm::huge2;
-  throw std::invalid_argument("unknown algorithm '" + name + "' (expected reference, darknet or huge2)");
-}
+}  // namespace
+
+const char* algorithm_name(Algorithm a) { return name_of(kNames, a); }
+Algorithm parse_algorithm(const std::string& name) { return parse_named(kNames, name, "algorithm"); }
 
 }  // namespace huge2

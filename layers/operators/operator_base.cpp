@@ -44,6 +44,8 @@ OperatorBase<Shape>::OperatorBase(const Shape& shape, Algorithm algo, PlanOnly, 
 
 template <class Shape>
 void OperatorBase<Shape>::build(const float* weights, int threads, Isa isa) {
+  if (algo_ == Algorithm::cudnn)
+    throw ShapeError(std::string(operator_name(shape_)) + ": cudnn is a GPU algorithm (cuda/); the CPU runs reference, darknet or huge2");
   shape_.validate();
   epilogue_.check(shape_.out_c, operator_name(shape_));
   const Shape& s = shape_;

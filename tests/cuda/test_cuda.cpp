@@ -39,7 +39,7 @@ struct Result {
 };
 
 template <class Op, class Shape>
-Result run_gpu(const Shape& s, GpuAlgorithm algo, const std::vector<float>& w, const std::vector<float>& x,
+Result run_gpu(const Shape& s, Algorithm algo, const std::vector<float>& w, const std::vector<float>& x,
                GpuOptions opt = {}, cudaStream_t stream = nullptr) {
   DeviceBuffer<float> dw(w), dx(x), dy(s.output_count());
   dy.fill_bytes(0xff);  // NaN everywhere: every output must be written
@@ -61,9 +61,9 @@ GpuOptions trial_options(int trial) {
   return opt;
 }
 
-std::vector<GpuAlgorithm> all_algorithms() {
-  std::vector<GpuAlgorithm> a = {GpuAlgorithm::darknet, GpuAlgorithm::huge2};
-  if (built_with_cudnn()) a.push_back(GpuAlgorithm::cudnn);
+std::vector<Algorithm> all_algorithms() {
+  std::vector<Algorithm> a = {Algorithm::darknet, Algorithm::huge2};
+  if (built_with_cudnn()) a.push_back(Algorithm::cudnn);
   return a;
 }
 
@@ -74,8 +74,8 @@ TEST_CASE("gpu deconv: hand-computed 2x2 input, 3x3 kernel, stride 2, padding 1"
   s.in_h = s.in_w = 2, s.ksize = 3, s.stride = 2, s.pad = 1;
   const std::vector<float> x = {1, 2, 3, 4}, w = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   const std::vector<float> want = {5, 14, 10, 14, 36, 24, 15, 34, 20};
-  for (GpuAlgorithm a : all_algorithms()) {
-    INFO(gpu_algorithm_name(a));
+  for (Algorithm a : all_algorithms()) {
+    INFO(algorithm_name(a));
     CHECK(compare(run_gpu<DeconvGpu>(s, a, w, x).y, want, 1e-6) == "");
   }
 }
@@ -85,8 +85,8 @@ TEST_CASE("gpu deconv: kernel smaller than stride leaves zero holes", "[gpu][dec
   s.in_c = 2, s.out_c = 1, s.in_h = 2, s.in_w = 1, s.ksize = 1, s.stride = 3;
   const std::vector<float> x = {1, 2, 10, 20}, w = {0.5f, 2.f};
   const std::vector<float> want = {0.5f * 1 + 2 * 10, 0, 0, 0.5f * 2 + 2 * 20};
-  for (GpuAlgorithm a : all_algorithms()) {
-    INFO(gpu_algorithm_name(a));
+  for (Algorithm a : all_algorithms()) {
+    INFO(algorithm_name(a));
     CHECK(compare(run_gpu<DeconvGpu>(s, a, w, x).y, want, 1e-6) == "");
   }
 }
@@ -96,8 +96,8 @@ TEST_CASE("gpu conv: hand-computed 3x3 dilation 2 on a 5x5 ramp", "[gpu][conv]")
   s.in_h = s.in_w = 5, s.ksize = 3, s.pad = 1, s.dilation = 2;
   std::vector<float> x(25), w(9, 1.f);
   for (int i = 0; i < 25; ++i) x[i] = float(i);
-  for (GpuAlgorithm a : all_algorithms()) {
-    INFO(gpu_algorithm_name(a));
+  for (Algorithm a : all_algorithms()) {
+    INFO(algorithm_name(a));
     const auto y = run_gpu<ConvGpu>(s, a, w, x).y;
     CHECK(y[2 * 5 + 2] == 108.f);
     CHECK(y[0] == 24.f);
@@ -111,8 +111,8 @@ TEST_CASE("gpu conv: 1x1 with padding follows the definition", "[gpu][conv]") {
   s.in_h = s.in_w = 2, s.ksize = 1, s.pad = 1;
   const std::vector<float> x = {1, 2, 3, 4}, w = {2.f};
   const std::vector<float> want = {0, 0, 0, 0, 0, 2, 4, 0, 0, 6, 8, 0, 0, 0, 0, 0};
-  for (GpuAlgorithm a : all_algorithms()) {
-    INFO(gpu_algorithm_name(a));
+  for (Algorithm a : all_algorithms()) {
+    INFO(algorithm_name(a));
     CHECK(run_gpu<ConvGpu>(s, a, w, x).y == want);
   }
 }
@@ -129,12 +129,12 @@ TEST_CASE("gpu deconv: 300+ random geometries, every algorithm equals the defini
     ++tested;
     const GpuOptions opt = trial_options(trial);
     INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << ": " << s.describe());
-    for (GpuAlgorithm a : all_algorithms()) {
+    for (Algorithm a : all_algorithms()) {
       const Result r = run_gpu<DeconvGpu>(s, a, w, x, opt);
-      INFO(gpu_algorithm_name(a) << ": " << r.describe);
+      INFO(algorithm_name(a) << ": " << r.describe);
       REQUIRE(compare(r.y, want, tolerance(r.describe)) == "");
       REQUIRE_FALSE(r.fallback);
-      if (a == GpuAlgorithm::huge2) REQUIRE(r.workspace == 0);
+      if (a == Algorithm::huge2) REQUIRE(r.workspace == 0);
     }
   }
 }
@@ -152,11 +152,11 @@ TEST_CASE("gpu conv: 300+ random geometries, every algorithm equals the definiti
     strided += s.stride > 1;
     const GpuOptions opt = trial_options(trial);
     INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << ": " << s.describe());
-    for (GpuAlgorithm a : all_algorithms()) {
+    for (Algorithm a : all_algorithms()) {
       const Result r = run_gpu<ConvGpu>(s, a, w, x, opt);
-      INFO(gpu_algorithm_name(a) << ": " << r.describe);
+      INFO(algorithm_name(a) << ": " << r.describe);
       REQUIRE(compare(r.y, want, tolerance(r.describe)) == "");
-      REQUIRE(r.fallback == (a == GpuAlgorithm::huge2 && s.stride > 1));
+      REQUIRE(r.fallback == (a == Algorithm::huge2 && s.stride > 1));
     }
   }
   CHECK(strided > 50);
@@ -169,7 +169,7 @@ TEST_CASE("gpu: huge2 falls back to darknet for a kernel too large for shared me
   const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
   std::vector<float> want(s.output_count());
   deconv_reference(s, x.data(), w.data(), want.data());
-  const Result r = run_gpu<DeconvGpu>(s, GpuAlgorithm::huge2, w, x);
+  const Result r = run_gpu<DeconvGpu>(s, Algorithm::huge2, w, x);
   CHECK(r.fallback);
   CHECK(r.describe.find("falls back") != std::string::npos);
   CHECK(compare(r.y, want) == "");
@@ -182,7 +182,7 @@ TEST_CASE("gpu: DCGAN and segmentation layers, all algorithms agree", "[gpu]") {
   const auto dw = random_tensor(d.weight_count(), rng), dx = random_tensor(d.input_count(), rng);
   std::vector<float> dwant(d.output_count());
   deconv_reference(d, dx.data(), dw.data(), dwant.data());
-  for (GpuAlgorithm a : all_algorithms()) {
+  for (Algorithm a : all_algorithms()) {
     const Result r = run_gpu<DeconvGpu>(d, a, dw, dx);
     INFO(r.describe);
     CHECK(compare(r.y, dwant, tolerance(r.describe)) == "");
@@ -193,7 +193,7 @@ TEST_CASE("gpu: DCGAN and segmentation layers, all algorithms agree", "[gpu]") {
     const auto cw = random_tensor(c.weight_count(), rng), cx = random_tensor(c.input_count(), rng);
     std::vector<float> cwant(c.output_count());
     conv_reference(c, cx.data(), cw.data(), cwant.data());
-    for (GpuAlgorithm a : all_algorithms()) {
+    for (Algorithm a : all_algorithms()) {
       const Result r = run_gpu<ConvGpu>(c, a, cw, cx);
       INFO("dilation " << dil << ": " << r.describe);
       CHECK(compare(r.y, cwant, tolerance(r.describe)) == "");
@@ -210,7 +210,7 @@ TEST_CASE("gpu: forward on a non-default stream", "[gpu]") {
   const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
   std::vector<float> want(s.output_count());
   conv_reference(s, x.data(), w.data(), want.data());
-  for (GpuAlgorithm a : all_algorithms()) {
+  for (Algorithm a : all_algorithms()) {
     const Result r = run_gpu<ConvGpu>(s, a, w, x, {}, stream);
     INFO(r.describe);
     CHECK(compare(r.y, want, tolerance(r.describe)) == "");
@@ -222,20 +222,20 @@ TEST_CASE("gpu: operators move, and report their workspace", "[gpu]") {
   DeconvShape s;
   s.in_c = 256, s.out_c = 128, s.in_h = s.in_w = 16, s.ksize = 4, s.stride = 2, s.pad = 1;
   DeviceBuffer<float> w(std::vector<float>(s.weight_count(), 0.f));
-  DeconvGpu stock(s, GpuAlgorithm::darknet, w.get());
+  DeconvGpu stock(s, Algorithm::darknet, w.get());
   CHECK(stock.workspace_bytes() == size_t(128) * 16 * 256 * 4);
-  DeconvGpu ours(s, GpuAlgorithm::huge2, w.get());
+  DeconvGpu ours(s, Algorithm::huge2, w.get());
   CHECK(ours.workspace_bytes() == 0);
   CHECK(ours.packed_weight_bytes() == s.weight_count() * sizeof(float));
   DeconvGpu moved(std::move(ours));
-  CHECK(moved.algorithm() == GpuAlgorithm::huge2);
+  CHECK(moved.algorithm() == Algorithm::huge2);
   CHECK(moved.shape().out_h() == 32);
   ConvShape c;
   c.in_c = 4, c.out_c = 4, c.in_h = c.in_w = 9, c.ksize = 1;
   DeviceBuffer<float> cw(std::vector<float>(c.weight_count(), 0.f));
-  CHECK(ConvGpu(c, GpuAlgorithm::darknet, cw.get()).workspace_bytes() == 0);  // 1x1: SGEMM on the input
+  CHECK(ConvGpu(c, Algorithm::darknet, cw.get()).workspace_bytes() == 0);  // 1x1: SGEMM on the input
   c.stride = 2;
-  CHECK(ConvGpu(c, GpuAlgorithm::huge2, cw.get()).falls_back_to_darknet());
+  CHECK(ConvGpu(c, Algorithm::huge2, cw.get()).falls_back_to_darknet());
 }
 
 TEST_CASE("gpu: errors name what is wrong", "[gpu][errors]") {
@@ -243,8 +243,8 @@ TEST_CASE("gpu: errors name what is wrong", "[gpu][errors]") {
   ok.in_c = 2, ok.out_c = 2, ok.in_h = ok.in_w = 3, ok.ksize = 3, ok.stride = 2, ok.pad = 1;
   DeviceBuffer<float> w(std::vector<float>(ok.weight_count(), 1.f));
   const std::vector<float> host(1000, 1.f);
-  for (GpuAlgorithm a : all_algorithms()) {
-    INFO(gpu_algorithm_name(a));
+  for (Algorithm a : all_algorithms()) {
+    INFO(algorithm_name(a));
     { auto s = ok; s.batch = 0; CHECK_THROWS_WITH(DeconvGpu(s, a, w.get()), Catch::Contains("batch")); }
     { auto s = ok; s.in_h = s.in_w = 1, s.ksize = 2, s.pad = 1;
       CHECK_THROWS_WITH(DeconvGpu(s, a, w.get()), Catch::Contains("output size")); }
@@ -267,14 +267,14 @@ TEST_CASE("gpu: errors name what is wrong", "[gpu][errors]") {
   ConvShape c;
   c.in_c = 2, c.out_c = 2, c.in_h = c.in_w = 8, c.ksize = 3, c.pad = 0, c.dilation = 6;
   DeviceBuffer<float> cw(std::vector<float>(c.weight_count(), 1.f));
-  CHECK_THROWS_WITH(ConvGpu(c, GpuAlgorithm::huge2, cw.get()), Catch::Contains("empty"));
+  CHECK_THROWS_WITH(ConvGpu(c, Algorithm::huge2, cw.get()), Catch::Contains("empty"));
   if (!built_with_cudnn()) {
     c.pad = 1;
-    CHECK_THROWS_AS(ConvGpu(c, GpuAlgorithm::cudnn, cw.get()), CudaError);
-    CHECK_THROWS_WITH(ConvGpu(c, GpuAlgorithm::cudnn, cw.get()), Catch::Contains("cuDNN"));
+    CHECK_THROWS_AS(ConvGpu(c, Algorithm::cudnn, cw.get()), CudaError);
+    CHECK_THROWS_WITH(ConvGpu(c, Algorithm::cudnn, cw.get()), Catch::Contains("cuDNN"));
   }
   CHECK_THROWS_AS(parse_gpu_algorithm("fast"), std::invalid_argument);
-  CHECK(parse_gpu_algorithm("cudnn") == GpuAlgorithm::cudnn);
+  CHECK(parse_gpu_algorithm("cudnn") == Algorithm::cudnn);
   // CUDA's own errors carry its error string.
   CHECK_THROWS_AS(DeviceBuffer<float>(size_t(1) << 50), CudaError);
   CHECK_THROWS_WITH(DeviceBuffer<float>(size_t(1) << 50), Catch::Contains("cudaMalloc") && Catch::Contains("memory"));

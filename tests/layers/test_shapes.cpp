@@ -13,6 +13,7 @@
 #include "core/algorithm.h"
 #include "core/phase_geometry.h"
 #include "core/shapes.h"
+#include "operators/deconvolution.h"
 
 using namespace huge2;
 
@@ -41,9 +42,14 @@ TEST_CASE("shapes: dilated convolution pads pad*dilation", "[shapes]") {
 }
 
 TEST_CASE("shapes: algorithm names round-trip and unknown names are refused", "[shapes]") {
-  for (Algorithm a : {Algorithm::reference, Algorithm::darknet, Algorithm::huge2})
+  for (Algorithm a : {Algorithm::reference, Algorithm::darknet, Algorithm::huge2, Algorithm::cudnn})
     CHECK(parse_algorithm(algorithm_name(a)) == a);
-  CHECK_THROWS_WITH(parse_algorithm("fast"), Catch::Contains("unknown algorithm 'fast'"));
+  CHECK_THROWS_WITH(parse_algorithm("fast"),
+                    Catch::Contains("unknown algorithm 'fast' (known: reference, darknet, huge2, cudnn)"));
+  // One enum for CPU and GPU: the CPU operators refuse the GPU-only one by name.
+  DeconvShape d;
+  const float w[1] = {1.f};
+  CHECK_THROWS_WITH(Deconvolution(d, Algorithm::cudnn, w), Catch::Contains("cudnn is a GPU algorithm"));
 }
 
 TEST_CASE("shapes: phase geometry of transposed convolutions equals the enumerated definition", "[shapes]") {
