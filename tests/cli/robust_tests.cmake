@@ -124,3 +124,21 @@ endif()
 huge2_cli_test(robust.deconv.1x1-stride-3000 0 "1 x 1 x 2 .*total" "bench|${_r}/deconv-1x1-stride3000.cfg|--repeats|1")
 huge2_cli_test(robust.deconv.1x1-stride-max 0 "1 x 1 x 2 .*total" "bench|${_r}/deconv-1x1-stride-max.cfg|--repeats|1")
 set_tests_properties(robust.deconv.1x1-stride-3000 robust.deconv.1x1-stride-max PROPERTIES TIMEOUT 20)
+# Issue 21 (1): sizes from counting keys are 64-bit products with a limit;
+# no wrap can make a check pass (yolo), divide by zero (reorg) or go negative.
+huge2_cli_test(robust.limit.yolo-classes-wrap 1 "yolo-classes-wrap.cfg:9: \\[yolo\\] classes=1073741824 is more than 1048576, huge2's limit for it \\(layer 0\\)"
+               "summary|${_r}/yolo-classes-wrap.cfg")
+huge2_cli_test(robust.limit.region-classes 1 "region-classes-max.cfg:9: \\[region\\] classes=2147483647 is more than 1048576"
+               "summary|${_r}/region-classes-max.cfg")
+huge2_cli_test(robust.limit.iseg-ids 1 "iseg-ids-max.cfg:10: \\[iseg\\] ids=2147483647 is more than 1048576"
+               "summary|${_r}/iseg-ids-max.cfg")
+huge2_cli_test(robust.limit.dilation 1 "dilation-max.cfg:12: \\[convolutional\\] dilation=2147483647 is more than 65536"
+               "summary|${_r}/dilation-max.cfg")
+huge2_cli_test(robust.overflow.dilation-padding 1 "dilation-pad-overflow.cfg:8 \\[convolutional\\]: layer 0: convolution: dilation 65536 makes the padded input 4294836232x4294836232"
+               "summary|${_r}/dilation-pad-overflow.cfg")
+huge2_cli_test(robust.overflow.reorg-stride-65536 1 "reorg-stride-65536.cfg:8 \\[reorg\\]: layer 0: reorg by 65536 needs channels divisible by 4294967296"
+               "summary|${_r}/reorg-stride-65536.cfg")
+huge2_cli_test(robust.overflow.reorg-stride-46341 1 "reorg-stride-46341.cfg:8 \\[reorg\\]: layer 0: reorg by 46341 needs channels divisible by 2147488281"
+               "summary|${_r}/reorg-stride-46341.cfg")
+huge2_cli_test(robust.overflow.reorg-extra 1 "reorg-extra-max.cfg:8 \\[reorg\\]: layer 0: input values \\+ extra = 2147483903 is more than 2\\^31-1"
+               "summary|${_r}/reorg-extra-max.cfg")

@@ -17,9 +17,9 @@ class IsegLayer : public Layer {
     in_ = out_ = ctx.input;
     classes_ = read_int_at_least(s, ctx, "classes", 20, 0);
     const int ids = read_int_at_least(s, ctx, "ids", 32, 0);
-    if (in_.c != classes_ + ids)
-      fail(ctx, "the input has " + std::to_string(in_.c) + " channels but classes + ids = " +
-                    std::to_string(classes_ + ids));
+    const int want = checked_count(ctx, "classes + ids", {int64_t(classes_) + ids});
+    if (in_.c != want)
+      fail(ctx, "the input has " + std::to_string(in_.c) + " channels but classes + ids = " + std::to_string(want));
   }
   const char* type() const override { return "iseg"; }
   std::string describe() const override { return std::to_string(classes_) + " classes"; }
