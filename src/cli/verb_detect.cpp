@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common.h"
+#include "output_checks.h"
 #include "detect_image.h"
 #include "verbs_image.h"
 
@@ -42,6 +43,8 @@ int verb_detect(int argc, char** argv) {
   a.expect_positional(3, 3, "CFG, WEIGHTS and IMAGE");
   const float thresh = fraction_option(a, "thresh", .5f), nms = fraction_option(a, "nms", .45f);
   const std::string output = a.get("output", "predictions.png");
+  check_output(output, "--output", ".png", "detect writes a PNG image",
+               {a.positional()[0], a.positional()[1], a.positional()[2], a.get("names", "")});
   const std::vector<std::string> names = read_names(a.get("names", ""));
   const NetworkOptions opt = one_image_options(a, "detect");
   const int threads = apply_threads(a);

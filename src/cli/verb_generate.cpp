@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "common.h"
+#include "output_checks.h"
 #include "image_io.h"
 #include "memory_budget.h"
 #include "verbs_image.h"
@@ -46,11 +47,8 @@ int verb_generate(int argc, char** argv) {
   const int seed = a.get_int("seed", 1, 0);
   const std::string out_path = a.get("output", "grid.png");
   if (out_path.empty()) throw UsageError("--output wants a file name");
-  {  // the grid is written as PNG: any other extension would mislabel the bytes
-    std::string ext = out_path.size() >= 4 ? out_path.substr(out_path.size() - 4) : "";
-    for (char& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    if (ext != ".png") throw UsageError("--output " + out_path + ": generate writes a PNG grid; the name must end in .png");
-  }
+  // The grid is written as PNG: any other extension would mislabel the bytes.
+  check_output(out_path, "--output", ".png", "generate writes a PNG grid", {cfg_path, a.positional()[1]});
   const int columns =
       std::min(count, a.get_int("columns", int(std::ceil(std::sqrt(double(count)) - 1e-9)), 1));
   const int rows = (count + columns - 1) / columns;

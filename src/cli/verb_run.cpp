@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common.h"
+#include "output_checks.h"
 #include "image_io.h"
 #include "npy.h"
 
@@ -57,6 +58,8 @@ int verb_run(int argc, char** argv) {
   a.expect_positional(2, 2, "CFG and WEIGHTS");
   if (!a.has("input") || !a.has("output")) throw UsageError("--input and --output are required");
   const std::string input = a.get("input", "");
+  check_output(a.get("output", ""), "--output", ".npy", "run writes a .npy tensor",
+               {a.positional()[0], a.positional()[1], input});
   // Options first: a bad one fails before any file is read.
   NetworkOptions opt = network_options(a);
   apply_threads(a);

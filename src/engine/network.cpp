@@ -11,6 +11,7 @@
 #include "runtime/isa.h"
 #include "layer_common.h"
 #include "memory_budget.h"
+#include "output_file.h"
 #include "core/shapes.h"
 #include "weights_file.h"
 
@@ -190,9 +191,11 @@ void Network::save_weights(const std::string& path) const {
   require_allocated("save_weights");
   WeightsHeader h;
   h.seen = seen_;
-  WeightWriter w(path, h);
+  OutputFile out(path);  // the old file stays whole until the new one is complete
+  WeightWriter w(out.release(), path, h);
   for (const auto& l : layers_) l->save(w);
   w.close();
+  out.commit();
 }
 
 void Network::randomize(unsigned seed) {

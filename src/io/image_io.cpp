@@ -12,6 +12,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "output_file.h"
+
 namespace huge2 {
 
 namespace {
@@ -193,11 +195,7 @@ void save_image_png(const std::string& path, const float* chw, int c, int h, int
   } catch (const cv::Exception& e) {
     throw ImageError("cannot write image '" + path + "': " + e.err);
   }
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw ImageError("cannot write image '" + path + "': " + std::strerror(errno));
-  f.write(reinterpret_cast<const char*>(png.data()), std::streamsize(png.size()));
-  f.close();
-  if (!f) throw ImageError("cannot write image '" + path + "': write error");
+  write_file_atomically(path, png.data(), png.size());
 }
 
 bool is_image_path(const std::string& path) {

@@ -142,3 +142,39 @@ huge2_cli_test(robust.overflow.reorg-stride-46341 1 "reorg-stride-46341.cfg:8 \\
                "summary|${_r}/reorg-stride-46341.cfg")
 huge2_cli_test(robust.overflow.reorg-extra 1 "reorg-extra-max.cfg:8 \\[reorg\\]: layer 0: input values \\+ extra = 2147483903 is more than 2\\^31-1"
                "summary|${_r}/reorg-extra-max.cfg")
+# Issue 21 (5): outputs. An output that is an input is refused before any
+# work and the input is untouched; the extension is the format written; a
+# write that fails (here a file-size limit, as a full disk would) names the
+# file and the reason and leaves the old file whole, and no temporary file.
+# The inputs are copies: a regression must not damage tests/data.
+set(_o ${_cli_dir}/robust-outputs)
+foreach(_f tiny.cfg tiny3.cfg tiny.weights x.npy)
+  configure_file(${_r}/${_f} ${_o}/${_f} COPYONLY)
+endforeach()
+configure_file(${PROJECT_SOURCE_DIR}/data/street-day.png ${_o}/seg-classes.png COPYONLY)
+configure_file(${_r}/tiny.weights ${_o}/keep.weights COPYONLY)
+huge2_cli_test(robust.output.init-weights-over-cfg 1 "OUT.weights [^ ]*tiny.cfg is the same file as the input [^ ]*tiny.cfg: refused"
+               "init-weights|${_o}/tiny.cfg|${_o}/tiny.cfg" "-DUNCHANGED=${_o}/tiny.cfg")
+huge2_cli_test(robust.output.run-over-input 1 "--output [^ ]*x.npy is the same file as the input [^ ]*x.npy: refused"
+               "run|${_o}/tiny.cfg|${_o}/tiny.weights|--input|${_o}/x.npy|--output|${_o}/x.npy" "-DUNCHANGED=${_o}/x.npy")
+huge2_cli_test(robust.output.detect-over-image 1 "--output [^ ]*seg-classes.png is the same file as the input"
+               "detect|${_o}/tiny3.cfg|${_o}/tiny.weights|${_o}/seg-classes.png|--output|${_o}/seg-classes.png"
+               "-DUNCHANGED=${_o}/seg-classes.png")
+huge2_cli_test(robust.output.segment-over-input 1 "--output-prefix [^ ]*seg-classes.png is the same file as the input"
+               "segment|${_o}/tiny3.cfg|${_o}/tiny.weights|${_o}/seg-classes.png|--output-prefix|${_o}/seg"
+               "-DUNCHANGED=${_o}/seg-classes.png")
+huge2_cli_test(robust.output.run-extension 2 "--output [^ ]*y.png: run writes a .npy tensor; the name must end in .npy"
+               "run|${_o}/tiny.cfg|${_o}/tiny.weights|--input|${_o}/x.npy|--output|${_o}/y.png" "-DABSENT=${_o}/y.png")
+huge2_cli_test(robust.output.detect-extension 2 "--output [^ ]*x.jpg: detect writes a PNG image; the name must end in .png"
+               "detect|${_o}/tiny3.cfg|${_o}/tiny.weights|${_o}/seg-classes.png|--output|${_o}/x.jpg" "-DABSENT=${_o}/x.jpg")
+huge2_cli_test(robust.output.missing-directory 1 "[^ ]*no-such-dir/w.weights: cannot create \\(No such file or directory\\)"
+               "init-weights|${_o}/tiny.cfg|${_o}/no-such-dir/w.weights")
+if(EXISTS /usr/bin/prlimit)
+  set(_fsize "/usr/bin/prlimit|--fsize=256|${_huge2}")
+  add_test(NAME robust.output.write-fails-keeps-old COMMAND ${CMAKE_COMMAND}
+           "-DCMD=${_fsize}|init-weights|${_o}/tiny.cfg|${_o}/keep.weights" -DRC=1
+           "-DEXPECT=keep.weights: write failed \\(File too large\\)" "-DUNCHANGED=${_o}/keep.weights" -P ${_cli_check})
+  add_test(NAME robust.output.write-fails-no-partial COMMAND ${CMAKE_COMMAND}
+           "-DCMD=${_fsize}|run|${_o}/tiny.cfg|${_o}/tiny.weights|--input|${_o}/x.npy|--output|${_o}/partial.npy" -DRC=1
+           "-DEXPECT=partial.npy: cannot write \\(File too large\\)" "-DABSENT=${_o}/partial.npy" -P ${_cli_check})
+endif()
