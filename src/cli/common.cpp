@@ -85,11 +85,16 @@ Network load_network(const std::string& cfg, const NetworkOptions& opt, bool qui
   return net;
 }
 
+void load_weights_noting(Network& net, const std::string& path, const char* verb) {
+  net.load_weights(path);
+  if (!net.weights_note().empty()) std::fprintf(stderr, "huge2 %s: warning: %s\n", verb, net.weights_note().c_str());
+}
+
 void fill_weights(Network& net, const std::string& weights, unsigned seed) {
   if (weights.empty())
     net.randomize(seed);
   else
-    net.load_weights(weights);
+    load_weights_noting(net, weights, "bench");  // bench is its one caller
 }
 
 std::vector<float> random_input(const Network& net, unsigned seed) {

@@ -30,6 +30,9 @@ float fraction_option(const Args& a, const char* name, float fallback);
 int apply_threads(const Args& a);
 // Builds, prints the unused-key and duplicate-key warnings once (stderr).
 Network load_network(const std::string& cfg, const NetworkOptions& opt, bool quiet = false);
+// net.load_weights(path), then a warning (stderr) naming the verb when the
+// file was partial (Network::weights_note).
+void load_weights_noting(Network& net, const std::string& path, const char* verb);
 // Loads WEIGHTS, or seeded random weights when weights is empty.
 void fill_weights(Network& net, const std::string& weights, unsigned seed);
 std::vector<float> random_input(const Network& net, unsigned seed);

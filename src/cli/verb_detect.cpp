@@ -53,7 +53,7 @@ int verb_detect(int argc, char** argv) {
   if (in.c != 3) throw UsageError(a.positional()[0] + ": [net] channels=" + std::to_string(in.c) + "; detect reads RGB images");
   if (!has_box_layer(net))
     throw std::runtime_error(a.positional()[0] + ": the network has no [yolo] or [region] layer: no boxes to detect");
-  net.load_weights(a.positional()[1]);
+  load_weights_noting(net, a.positional()[1], "detect");
 
   Image image = load_image(a.positional()[2], 3);
   const Image x = letterbox_darknet(image, in.w, in.h);

@@ -83,7 +83,7 @@ int verb_generate(int argc, char** argv) {
                        std::to_string(rows) + " images of " + o.str() + " needs " + format_bytes(need) +
                        (budget ? ", more than the " + format_bytes(budget) + " available" : ", too large"));
   }
-  net.load_weights(a.positional()[1]);
+  load_weights_noting(net, a.positional()[1], "generate");
 
   // All latent vectors first, in order: the images do not depend on the batch.
   const int z = in.c, batch = net.batch();

@@ -14,7 +14,7 @@ namespace {
 // Loads WEIGHTS, runs x through once and writes the output to --output as
 // batch x C x H x W; returns the forward time in ms.
 double forward_to_npy(Network& net, const Args& a, const float* x) {
-  net.load_weights(a.positional()[1]);
+  load_weights_noting(net, a.positional()[1], "run");
   const auto t0 = std::chrono::steady_clock::now();
   const float* y = net.forward(x);
   const double ms = ms_since(t0);

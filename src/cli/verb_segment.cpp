@@ -58,7 +58,7 @@ int verb_segment(int argc, char** argv) {
   const Shape3 in = net.input_shape(), o = net.output_shape();
   if (in.c != 1 && in.c != 3)
     throw UsageError(cfg_path + ": [net] channels=" + std::to_string(in.c) + "; segment reads images, 1 or 3");
-  net.load_weights(a.positional()[1]);
+  load_weights_noting(net, a.positional()[1], "segment");
 
   const auto t_load = std::chrono::steady_clock::now();
   const Image original = load_image(image_path, in.c);

@@ -170,15 +170,24 @@ int Network::first_non_finite_layer() const {
 
 void Network::load_weights(const std::string& path) {
   require_allocated("load_weights");
-  WeightReader r(path);
   uint64_t payload = 0;
   for (const auto& l : layers_) payload += uint64_t(l->parameter_count()) * sizeof(float);
+  // From a pipe: the header (at most 20 bytes), the layers, and a few bytes
+  // more so that a longer stream is told from an exact one.
+  WeightReader r(path, payload + 24);
   r.expect_payload(payload);
+  weights_note_.clear();
+  int last = -1;  // the last layer with parameters loaded
   for (int i = 0; i < size(); ++i) {
+    if (r.at_end() && last >= 0 && layers_[i]->parameter_count() > 0) {
+      partial_weights(path, last, i);
+      break;
+    }
     r.begin_layer("layer " + std::to_string(i) + " [" + layers_[i]->type() + "]");
     layers_[i]->load(r);
+    if (layers_[i]->parameter_count() > 0) last = i;
   }
-  r.expect_end();
+  if (weights_note_.empty()) r.expect_end();
   seen_ = r.header().seen;
   share_parameters();
   // Loading rebuilds packed operators; their workspaces cannot grow, but check.
@@ -196,6 +205,13 @@ void Network::save_weights(const std::string& path) const {
   for (const auto& l : layers_) l->save(w);
   w.close();
   out.commit();
+}
+
+void Network::partial_weights(const std::string& path, int last, int first_missing) {
+  for (int j = first_missing; j < size(); ++j) layers_[j]->randomize(kPartialSeed + 7919u * unsigned(j));
+  weights_note_ = path + ": ends after layer " + std::to_string(last) + " [" + layers_[last]->type() +
+                  "]: loaded layers 0.." + std::to_string(last) + "; layers " + std::to_string(first_missing) + ".." +
+                  std::to_string(size() - 1) + " get seeded random values (a partial file, as `darknet partial` writes)";
 }
 
 void Network::randomize(unsigned seed) {

@@ -12,18 +12,23 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "input_file.h"
 #include "output_file.h"
 
 namespace huge2 {
 
 namespace {
 
-// The whole file, or ImageError naming it and the system's reason.
-std::vector<unsigned char> read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw ImageError("cannot read image '" + path + "': " + std::strerror(errno));
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw ImageError("cannot read image '" + path + "': read error");
+// The whole file, at most kMaxImageFileBytes (input_file.h: a directory,
+// an endless stream or a 3 GB sparse file is refused, unread), or ImageError
+// naming it and the reason.
+std::string read_bytes(const std::string& path) {
+  std::string bytes;
+  try {
+    bytes = read_file_bounded(path, kMaxImageFileBytes, "an image");
+  } catch (const InputError& e) {
+    throw ImageError(e.what());
+  }
   if (bytes.empty()) throw ImageError("cannot read image '" + path + "': the file is empty");
   return bytes;
 }
@@ -36,9 +41,10 @@ int32_t le32(const unsigned char* p) {
 
 // Width and height from a PNG, BMP or JPEG header without decoding; false
 // when the format is another or the header is cut (OpenCV then decides).
-bool header_size(const std::vector<unsigned char>& b, uint64_t& w, uint64_t& h) {
-  const size_t n = b.size();
-  if (n >= 24 && !std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8)) {
+bool header_size(const std::string& bytes, uint64_t& w, uint64_t& h) {
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  if (n >= 24 && !std::memcmp(b, "\x89PNG\r\n\x1a\n", 8)) {
     w = be32(&b[16]), h = be32(&b[20]);
     return true;
   }
@@ -79,12 +85,14 @@ bool header_size(const std::vector<unsigned char>& b, uint64_t& w, uint64_t& h) 
 }
 
 cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels) {
-  const std::vector<unsigned char> bytes = read_bytes(path);
+  const std::string bytes = read_bytes(path);
   uint64_t w = 0, h = 0;
   if (header_size(bytes, w, h) && (w == 0 || h == 0 || w * h > max_pixels)) too_large(path, w, h, max_pixels);
   cv::Mat m;
   try {
-    m = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    // A view of the bytes, not a copy: they may be a gigabyte.
+    const cv::Mat raw(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
+    m = cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
     // e.what() is OpenCV's multi-line assertion dump; its one-line reason is e.err.
     throw ImageError("cannot decode image '" + path + "': corrupt or unsupported (" + e.err + ")");

@@ -38,6 +38,9 @@ struct Image {
 // max_pixels (by their header where huge2 can read it, PNG, JPEG and BMP,
 // before decoding; else after) are refused with an ImageError.
 constexpr uint64_t kMaxImagePixels = uint64_t(1) << 28;  // 16384 x 16384
+// The largest image file read: an uncompressed 16384 x 16384 BMP (4 bytes a
+// pixel) and its headers. Larger files are refused by their size, unread.
+constexpr uint64_t kMaxImageFileBytes = (uint64_t(4) << 28) + (uint64_t(1) << 20);
 Image load_image(const std::string& path, int channels, uint64_t max_pixels = kMaxImagePixels);
 
 // Darknet's resize_image: bilinear, first along x into a w x im.h image, then

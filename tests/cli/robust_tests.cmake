@@ -178,3 +178,38 @@ if(EXISTS /usr/bin/prlimit)
            "-DCMD=${_fsize}|run|${_o}/tiny.cfg|${_o}/tiny.weights|--input|${_o}/x.npy|--output|${_o}/partial.npy" -DRC=1
            "-DEXPECT=partial.npy: cannot write \\(File too large\\)" "-DABSENT=${_o}/partial.npy" -P ${_cli_check})
 endif()
+# Issue 21 (3, 4): bounded reads. An endless cfg or weights stream stops at a
+# bound, a 3 GB sparse "image" is refused by its size unread, a directory is
+# refused with its reason, a cfg line is not echoed whole; weights from a pipe
+# are read (the plugin takes them too).
+file(MAKE_DIRECTORY ${_o}/a-directory.png)
+string(REPEAT "x" 100000 _x)  # a 100 KB line: quoted as its first 80 characters
+file(WRITE ${_o}/long-line.cfg "[net]\nwidth=${_x}\n")
+huge2_cli_test(robust.read.cfg-endless 1 "/dev/zero: no end after 16.0 MiB, the most huge2 reads as a cfg \\(an endless stream\\?\\)"
+               "summary|/dev/zero")
+huge2_cli_test(robust.read.cfg-long-line 1 "long-line.cfg:2: \\[net\\] width='x+\\.\\.\\. \\(100000 characters\\)' is not an integer\n*$"
+               "summary|${_o}/long-line.cfg")
+huge2_cli_test(robust.read.weights-directory 1 "a-directory.png: cannot read \\(Is a directory\\)"
+               "run|${_o}/tiny.cfg|${_o}/a-directory.png|--input|${_o}/x.npy|--output|${_o}/y.npy")
+huge2_cli_test(robust.read.weights-endless 1 "/dev/zero: no end after 544 bytes, the most huge2 reads as the weights of this cfg"
+               "run|${_o}/tiny.cfg|/dev/zero|--input|${_o}/x.npy|--output|${_o}/y.npy")
+huge2_cli_test(robust.read.image-directory 1 "a-directory.png: cannot read \\(Is a directory\\)"
+               "run|${_o}/tiny3.cfg|${_o}/tiny.weights|--input|${_o}/a-directory.png|--output|${_o}/y.npy")
+add_test(NAME robust.read.weights-pipe COMMAND sh -c "cat '${_o}/tiny.weights' | '${_huge2}' run '${_o}/tiny.cfg' /dev/stdin --input '${_o}/x.npy' --output '${_o}/pipe.npy'")
+set_tests_properties(robust.read.weights-pipe PROPERTIES PASS_REGULAR_EXPRESSION "pipe.npy: 1 x 16 x 16 x 2")
+if(EXISTS /usr/bin/truncate)
+  add_test(NAME robust.read.image-sparse-setup COMMAND /usr/bin/truncate -s 3G ${_o}/sparse.png)
+  set_tests_properties(robust.read.image-sparse-setup PROPERTIES FIXTURES_SETUP robust_sparse)
+  huge2_cli_test(robust.read.image-sparse 1 "sparse.png: 3.0 GiB is more than the 1.0 GiB huge2 reads as an image"
+                 "run|${_o}/tiny3.cfg|${_o}/tiny.weights|--input|${_o}/sparse.png|--output|${_o}/y.npy")
+  add_test(NAME robust.read.image-sparse-cleanup COMMAND ${CMAKE_COMMAND} -E remove ${_o}/sparse.png)
+  set_tests_properties(robust.read.image-sparse-cleanup PROPERTIES FIXTURES_CLEANUP robust_sparse)
+  set_tests_properties(robust.read.image-sparse PROPERTIES FIXTURES_REQUIRED robust_sparse TIMEOUT 10)
+endif()
+# Issue 21 (7): a weights file that ends on a layer boundary (darknet
+# partial's) loads with a warning naming what it held; one that ends inside a
+# layer is refused, naming the layer.
+huge2_cli_test(robust.weights.partial 0 "robust-y.npy: 1 x 32 x 32 x 2.*warning: [^ ]*tiny.weights: ends after layer 0 \\[deconv\\]: loaded layers 0..0; layers 1..1 get seeded random values"
+               "run|${_r}/tiny2.cfg|${_r}/tiny.weights|--input|${_r}/x.npy|--output|${_y}")
+huge2_cli_test(robust.weights.partial-inside-layer 1 "tiny-long.weights: layer 1 \\[deconv\\]: file ends 256 bytes short of its weights"
+               "run|${_r}/tiny2.cfg|${_r}/tiny-long.weights|--input|${_r}/x.npy|--output|${_y}")

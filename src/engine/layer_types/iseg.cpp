@@ -23,8 +23,8 @@ class IsegLayer : public Layer {
   }
   const char* type() const override { return "iseg"; }
   std::string describe() const override { return std::to_string(classes_) + " classes"; }
-  std::string stock_darknet_difference() const override {
-    return "stock Darknet's [iseg] forward needs a truth (it reads one unconditionally)";
+  std::string stock_darknet_cannot_run() const override {
+    return "stock Darknet's [iseg] forward reads a truth unconditionally (SIGSEGV without one)";
   }
   void forward(const ForwardArgs& a) const override {
     std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));
