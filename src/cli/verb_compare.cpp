@@ -68,7 +68,9 @@ int verb_compare(int argc, char** argv) {
                              std::to_string(net.input_shape().size()) + ": not comparable");
   const std::vector<float> x = random_input(net, seed);
   std::vector<std::vector<double>> h_runs(net.size()), d_runs(net.size());
-  stock_algo.forward(x.data());
+  // Without libdarknet the loop runs stock_algo as often as net: recurrent
+  // layers keep their state from one forward pass to the next.
+  if (dn) stock_algo.forward(x.data());
   for (int r = 0; r <= repeats; ++r) {  // run 0 is the warm-up
     std::vector<double> d_ms(size_t(net.size()), 0.0);
     net.forward(x.data(), [&](int i, double ms) { if (r) h_runs[i].push_back(ms); });

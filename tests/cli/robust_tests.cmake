@@ -213,3 +213,22 @@ huge2_cli_test(robust.weights.partial 0 "robust-y.npy: 1 x 32 x 32 x 2.*warning:
                "run|${_r}/tiny2.cfg|${_r}/tiny.weights|--input|${_r}/x.npy|--output|${_y}")
 huge2_cli_test(robust.weights.partial-inside-layer 1 "tiny-long.weights: layer 1 \\[deconv\\]: file ends 256 bytes short of its weights"
                "run|${_r}/tiny2.cfg|${_r}/tiny-long.weights|--input|${_r}/x.npy|--output|${_y}")
+# Issue 21 (2): compare does not run libdarknet on a layer it crashes on; it
+# says so and compares with huge2's own darknet algorithm.
+if(HUGE2_HAVE_DARKNET)
+  foreach(_case iseg:0 crnn:2 local:0)
+    string(REPLACE ":" ";" _case "${_case}")
+    list(GET _case 0 _t)
+    list(GET _case 1 _b)
+    set(_batch)
+    if(_b GREATER 0)
+      set(_batch "|--batch|${_b}")
+    endif()
+    huge2_cli_test(robust.compare.${_t}-weights 0 "wrote " "init-weights|${_r}/stock-${_t}.cfg|${_o}/stock-${_t}.weights")
+    set_tests_properties(robust.compare.${_t}-weights PROPERTIES FIXTURES_SETUP robust_stock_${_t})
+    huge2_cli_test(robust.compare.${_t}-not-stock 0
+                   "layer 0 \\[${_t}\\]: stock Darknet's \\[${_t}\\] [^\n]*; stock Darknet is not run, every layer is compared with huge2's darknet algorithm.*largest difference 0.00e\\+00"
+                   "compare|${_r}/stock-${_t}.cfg|${_o}/stock-${_t}.weights|--repeats|1${_batch}")
+    set_tests_properties(robust.compare.${_t}-not-stock PROPERTIES FIXTURES_REQUIRED robust_stock_${_t} TIMEOUT 20)
+  endforeach()
+endif()
