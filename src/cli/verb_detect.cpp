@@ -3,21 +3,25 @@
 // [yolo]/[region] layer, NMS, boxes printed and drawn into a PNG.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <cstdint>
+#include <sstream>
 
 #include "common.h"
 #include "output_checks.h"
 #include "detect_image.h"
+#include "input_file.h"
 #include "verbs_image.h"
 
 namespace huge2::cli {
 namespace {
 
+constexpr uint64_t kMaxNamesBytes = uint64_t(16) << 20;  // ImageNet-22k names are 0.5 MB
+
 std::vector<std::string> read_names(const std::string& path) {
   std::vector<std::string> names;
   if (path.empty()) return names;
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot read the class names");
+  // Bounded, and a directory is an error (it read as an empty names file).
+  std::istringstream f(read_file_bounded(path, kMaxNamesBytes, "a names file"));
   for (std::string line; std::getline(f, line);) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     names.push_back(line);
@@ -60,6 +64,7 @@ int verb_detect(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   net.forward(x.data.data());
   const double ms = ms_since(t0);
+  report_non_finite(net, "detect");
   int classes = 0;
   std::vector<Detection> dets = network_boxes(net, {in.w, in.h, image.w, image.h, true}, thresh, &classes);
   const size_t candidates = dets.size();

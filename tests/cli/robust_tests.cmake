@@ -232,3 +232,26 @@ if(HUGE2_HAVE_DARKNET)
     set_tests_properties(robust.compare.${_t}-not-stock PROPERTIES FIXTURES_REQUIRED robust_stock_${_t} TIMEOUT 20)
   endforeach()
 endif()
+# Issue 21 (4, 6): detect and generate. A 1920 x 12 image letterboxes to 0
+# rows and is detected as Darknet does (boxes clamped to the image); NaN
+# weights are reported and NaN objectness passes no threshold; --names must
+# be a file; a grid no PNG writer takes and a batch larger than --count are
+# caught before any image is computed.
+set(_yolo "${PROJECT_SOURCE_DIR}/cfg/yolov3-tiny-deconv.cfg|${_cli_dir}/yolo.weights")
+huge2_cli_test(robust.detect.wide-image 0 "wide-1920x12.png: Predicted in .*wrote [^ ]*wide.png \\(1920 x 12\\)"
+               "detect|${_yolo}|${_r}/wide-1920x12.png|--output|${_o}/wide.png")
+add_test(NAME robust.detect.nan-weights-setup COMMAND sh -c
+         "cp '${_cli_dir}/yolo.weights' '${_o}/nan-yolo.weights' && printf '\\000\\000\\300\\177' | dd of='${_o}/nan-yolo.weights' bs=1 seek=20 conv=notrunc 2>/dev/null")
+huge2_cli_test(robust.detect.nan-weights 0 "0 boxes above 0.50.*warning: layer 0 \\([^)]*yolov3-tiny-deconv.cfg:[0-9]+ \\[convolutional\\]\\) is the first whose output holds NaN or Inf"
+               "detect|${PROJECT_SOURCE_DIR}/cfg/yolov3-tiny-deconv.cfg|${_o}/nan-yolo.weights|${_r}/wide-1920x12.png|--output|${_o}/nan.png")
+huge2_cli_test(robust.detect.names-directory 1 "a-directory.png: cannot read \\(Is a directory\\)"
+               "detect|${_yolo}|${_r}/wide-1920x12.png|--names|${_o}/a-directory.png|--output|${_o}/wide.png")
+set_tests_properties(robust.detect.wide-image robust.detect.names-directory robust.detect.nan-weights-setup
+                     PROPERTIES FIXTURES_REQUIRED cli_yolo)
+set_tests_properties(robust.detect.nan-weights-setup PROPERTIES FIXTURES_SETUP robust_nan_yolo)
+set_tests_properties(robust.detect.nan-weights PROPERTIES FIXTURES_REQUIRED robust_nan_yolo)
+huge2_cli_test(robust.generate.png-side 2 "--count 20000 --columns 1: the grid is 64 x 1319998 pixels; PNG writers take at most 1000000 a side"
+               "generate|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_r}/tiny.weights|--count|20000|--columns|1|--output|${_o}/never.png")
+huge2_cli_test(robust.generate.batch-over-count 0 "batch 2,.*wrote .*two.png.*--batch 1000 is more than --count 2: running batches of 2"
+               "generate|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_cli_dir}/dcgan64.weights|--count|2|--batch|1000|--output|${_o}/two.png")
+set_tests_properties(robust.generate.batch-over-count PROPERTIES FIXTURES_REQUIRED cli_dcgan64)

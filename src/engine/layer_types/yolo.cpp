@@ -67,7 +67,7 @@ class YoloLayer : public Layer, public BoxSource {
       for (size_t n = 0; n < mask_.size(); ++n) {
         const float* e = out + n * plane * (5 + classes_) + i;
         const float objectness = e[4 * plane];
-        if (objectness <= thresh) continue;
+        if (!(objectness > thresh)) continue;  // NaN is above no threshold (it passed `<=`)
         // Anchors in network input pixels.
         const CellAnchor c{row, col, out_.w, out_.h, anchors_[2 * mask_[n]], anchors_[2 * mask_[n] + 1],
                            float(f.net_w), float(f.net_h)};
