@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
     } catch (const std::bad_alloc&) {
       // The network's own arrays are checked against the memory budget first;
       // this is something else (a peer library, the image, a huge --count).
-      std::fprintf(stderr, "huge2 %s: out of memory (an allocation failed; try --max-memory or a smaller batch)\n",
+      // Not blamed on --max-memory or the batch: those are checked up front.
+      std::fprintf(stderr, "huge2 %s: out of memory (an allocation beyond the network's checked plan failed)\n",
                    v.name);
       return 1;
     } catch (const std::exception& e) {

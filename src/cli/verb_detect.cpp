@@ -59,7 +59,7 @@ int verb_detect(int argc, char** argv) {
     throw std::runtime_error(a.positional()[0] + ": the network has no [yolo] or [region] layer: no boxes to detect");
   load_weights_noting(net, a.positional()[1], "detect");
 
-  Image image = load_image(a.positional()[2], 3);
+  Image image = load_image(a.positional()[2], 3, kMaxImagePixels, image_budget(net, opt));
   const Image x = letterbox_darknet(image, in.w, in.h);
   const auto t0 = std::chrono::steady_clock::now();
   net.forward(x.data.data());

@@ -34,7 +34,7 @@ int run_image(const Args& a, const std::string& input, NetworkOptions opt) {
   if (in.c != 1 && in.c != 3)
     throw UsageError(a.positional()[0] + ": [net] channels=" + std::to_string(in.c) +
                      "; an image input needs 1 (grey) or 3 (RGB)");
-  const Image original = load_image(input, in.c);
+  const Image original = load_image(input, in.c, kMaxImagePixels, image_budget(net, opt));
   const Image x = resize_darknet(original, in.w, in.h);
   const double ms = forward_to_npy(net, a, x.data.data());
   std::printf("%s: %d x %d image resized to %s\n", input.c_str(), original.w, original.h, in.str().c_str());

@@ -61,7 +61,7 @@ int verb_segment(int argc, char** argv) {
   load_weights_noting(net, a.positional()[1], "segment");
 
   const auto t_load = std::chrono::steady_clock::now();
-  const Image original = load_image(image_path, in.c);
+  const Image original = load_image(image_path, in.c, kMaxImagePixels, image_budget(net, opt));
   const Image x = resize_darknet(original, in.w, in.h);
   const double load_ms = ms_since(t_load);
 

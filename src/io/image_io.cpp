@@ -13,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "input_file.h"
+#include "memory_budget.h"
 #include "output_file.h"
 
 namespace huge2 {
@@ -84,10 +85,17 @@ bool header_size(const std::string& bytes, uint64_t& w, uint64_t& h) {
                    (max_pixels == kMaxImagePixels ? " (16384 x 16384)" : ""));
 }
 
-cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels) {
+[[noreturn]] void over_budget(const std::string& path, uint64_t w, uint64_t h, uint64_t max_bytes) {
+  throw ImageError("cannot decode image '" + path + "': " + std::to_string(w) + " x " + std::to_string(h) +
+                   " pixels take " + format_bytes(w * h * kImageBytesPerPixel) + " decoded, more than the " +
+                   format_bytes(max_bytes) + " the memory budget (--max-memory, else MemAvailable) leaves after the network");
+}
+
+cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels, uint64_t max_bytes) {
   const std::string bytes = read_bytes(path);
   uint64_t w = 0, h = 0;
   if (header_size(bytes, w, h) && (w == 0 || h == 0 || w * h > max_pixels)) too_large(path, w, h, max_pixels);
+  if (max_bytes && w * h * kImageBytesPerPixel > max_bytes) over_budget(path, w, h, max_bytes);
   cv::Mat m;
   try {
     // A view of the bytes, not a copy: they may be a gigabyte.
@@ -101,16 +109,18 @@ cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels) {
     throw ImageError("cannot decode image '" + path + "': not an image format OpenCV can read (" +
                      std::to_string(bytes.size()) + " bytes)");
   if (uint64_t(m.cols) * uint64_t(m.rows) > max_pixels) too_large(path, uint64_t(m.cols), uint64_t(m.rows), max_pixels);
+  if (max_bytes && uint64_t(m.cols) * uint64_t(m.rows) * kImageBytesPerPixel > max_bytes)
+    over_budget(path, uint64_t(m.cols), uint64_t(m.rows), max_bytes);
   return m;
 }
 
 }  // namespace
 
-Image load_image(const std::string& path, int channels, uint64_t max_pixels) {
+Image load_image(const std::string& path, int channels, uint64_t max_pixels, uint64_t max_bytes) {
   if (channels != 1 && channels != 3)
     throw std::invalid_argument("load_image('" + path + "'): channels must be 1 or 3, got " +
                                 std::to_string(channels));
-  const cv::Mat m = decode_bgr(path, max_pixels);
+  const cv::Mat m = decode_bgr(path, max_pixels, max_bytes);
   Image im(m.cols, m.rows, channels);
   const size_t plane = size_t(im.w) * im.h;
   for (int y = 0; y < im.h; ++y) {
@@ -203,7 +213,11 @@ void save_image_png(const std::string& path, const float* chw, int c, int h, int
   } catch (const cv::Exception& e) {
     throw ImageError("cannot write image '" + path + "': " + e.err);
   }
-  write_file_atomically(path, png.data(), png.size());
+  try {
+    write_file_atomically(path, png.data(), png.size());
+  } catch (const OutputError& e) {
+    throw ImageError(std::string("cannot write image: ") + e.what());  // this file's error type, as documented
+  }
 }
 
 bool is_image_path(const std::string& path) {

@@ -108,13 +108,17 @@ void write_npy(const std::string& path, const std::vector<size_t>& shape, const 
   const size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  OutputFile f(path);
-  const uint16_t len = uint16_t(header.size());
-  f.write("\x93NUMPY\x01\x00", 8);
-  f.write(&len, 2);
-  f.write(header.data(), header.size());
-  f.write(data, count * sizeof(float));
-  f.commit();
+  try {
+    OutputFile f(path);
+    const uint16_t len = uint16_t(header.size());
+    f.write("\x93NUMPY\x01\x00", 8);
+    f.write(&len, 2);
+    f.write(header.data(), header.size());
+    f.write(data, count * sizeof(float));
+    f.commit();
+  } catch (const OutputError& e) {
+    throw NpyError(e.what());  // this file's error type
+  }
 }
 
 }  // namespace huge2

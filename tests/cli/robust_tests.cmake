@@ -255,3 +255,6 @@ huge2_cli_test(robust.generate.png-side 2 "--count 20000 --columns 1: the grid i
 huge2_cli_test(robust.generate.batch-over-count 0 "batch 2,.*wrote .*two.png.*--batch 1000 is more than --count 2: running batches of 2"
                "generate|${PROJECT_SOURCE_DIR}/cfg/dcgan64.cfg|${_cli_dir}/dcgan64.weights|--count|2|--batch|1000|--output|${_o}/two.png")
 set_tests_properties(robust.generate.batch-over-count PROPERTIES FIXTURES_REQUIRED cli_dcgan64)
+# Issue 21 (3): the decoded input image counts against the memory budget.
+huge2_cli_test(robust.budget.image 1 "cannot decode image '[^']*big-4096.png': 4096 x 4096 pixels take 432.0 MiB decoded, more than the 100.0 MiB the memory budget"
+               "run|${_r}/tiny3.cfg|${_r}/tiny.weights|--input|${_r}/big-4096.png|--output|${_y}|--max-memory|100M")

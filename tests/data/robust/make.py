@@ -57,3 +57,7 @@ def png(name, w, h):
 
 
 png("wide-1920x12.png", 1920, 12)
+
+# Issue 21: 4096 x 4096 pixels in a few KB, 432 MiB decoded: refused under
+# --max-memory 100M by its header, before decoding.
+png("big-4096.png", 4096, 4096)
