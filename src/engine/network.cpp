@@ -63,6 +63,9 @@ Network Network::from_cfg_file(const std::string& path, const NetworkOptions& op
 }
 
 Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
+  // HUGE2_ISA is checked for every network, not only when a layer happens to
+  // run huge2's kernels (issue 21: HUGE2_ISA=garbage was silently ignored).
+  active_isa();
   if (c.sections.empty()) throw NetworkError(c.file + ": no sections");
   const cfg::Section& net = c.sections.front();
   if (net.type != "net" && net.type != "network")

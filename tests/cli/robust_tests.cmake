@@ -258,3 +258,8 @@ set_tests_properties(robust.generate.batch-over-count PROPERTIES FIXTURES_REQUIR
 # Issue 21 (3): the decoded input image counts against the memory budget.
 huge2_cli_test(robust.budget.image 1 "cannot decode image '[^']*big-4096.png': 4096 x 4096 pixels take 432.0 MiB decoded, more than the 100.0 MiB the memory budget"
                "run|${_r}/tiny3.cfg|${_r}/tiny.weights|--input|${_r}/big-4096.png|--output|${_y}|--max-memory|100M")
+# Issue 21 (6): HUGE2_ISA is checked for every network, also one whose
+# layers never run huge2's kernels.
+add_test(NAME robust.env.isa-garbage COMMAND ${CMAKE_COMMAND}
+         "-DCMD=${CMAKE_COMMAND}|-E|env|HUGE2_ISA=garbage|${_huge2}|summary|${_r}/tiny.cfg" -DRC=1
+         "-DEXPECT=HUGE2_ISA: unknown instruction set 'garbage' \\(known: avx512f, avx2, scalar\\)" -P ${_cli_check})
