@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "input_file.h"
 #include "weights_file.h"
 
 namespace huge2::plugin {
@@ -56,6 +57,8 @@ int64_t expected_payload(const network& net, int start, int cutoff) {
 }
 
 std::string check_weights_file(const network& net, const char* path, int start, int cutoff, std::string* note) {
+  // A directory "opens" and measures 2^63-1 bytes: name the real reason.
+  if (is_directory(path)) return std::string(path) + ": cannot read (Is a directory)";
   if (expected_payload(net, start, cutoff) < 0) return "";
   struct Close {
     void operator()(std::FILE* f) const { std::fclose(f); }
