@@ -84,6 +84,13 @@ void ConvShape::validate() const {
   const int64_t span = int64_t(dilation) * (ksize - 1) + 1;  // receptive field of one output
   const int64_t ph = int64_t(in_h) + 2 * int64_t(pad) * dilation;
   const int64_t pw = int64_t(in_w) + 2 * int64_t(pad) * dilation;
+  // The kernels index the padded input and the dilated kernel in int
+  // (applied_pad(), im2col): dilation=2147483647 passed the checks below and
+  // overflowed there (issue 21).
+  require(ph <= INT32_MAX && pw <= INT32_MAX && span <= INT32_MAX, op,
+          "dilation " + std::to_string(dilation) + " makes the padded input " + std::to_string(ph) + "x" +
+              std::to_string(pw) + " and the kernel span " + std::to_string(span) + ": more than 2^31-1 (" +
+              describe() + ")");
   require(ph >= span && pw >= span, op,
           "dilated kernel spans " + std::to_string(span) + " pixels but the padded input is only " +
               std::to_string(ph) + "x" + std::to_string(pw) + ": output would be empty (" + describe() + ")");

@@ -91,11 +91,23 @@ Network load_network(const std::string& cfg, const NetworkOptions& opt, bool qui
   return net;
 }
 
+uint64_t image_budget(const Network& net, const NetworkOptions& opt) {
+  const uint64_t budget = opt.max_memory ? opt.max_memory : available_memory_bytes();
+  if (budget == 0) return 0;  // unknown: no limit, as for the network
+  const uint64_t used = net.memory_plan().total();
+  return budget > used ? budget - used : 1;
+}
+
+void load_weights_noting(Network& net, const std::string& path, const char* verb) {
+  net.load_weights(path);
+  if (!net.weights_note().empty()) std::fprintf(stderr, "huge2 %s: warning: %s\n", verb, net.weights_note().c_str());
+}
+
 void fill_weights(Network& net, const std::string& weights, unsigned seed) {
   if (weights.empty())
     net.randomize(seed);
   else
-    net.load_weights(weights);
+    load_weights_noting(net, weights, "bench");  // bench is its one caller
 }
 
 std::vector<float> random_input(const Network& net, unsigned seed) {

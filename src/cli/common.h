@@ -34,6 +34,13 @@ int thread_count(const Args& a);
 int apply_threads(const Args& a);
 // Builds, prints the unused-key and duplicate-key warnings once (stderr).
 Network load_network(const std::string& cfg, const NetworkOptions& opt, bool quiet = false);
+// net.load_weights(path), then a warning (stderr) naming the verb when the
+// file was partial (Network::weights_note).
+void load_weights_noting(Network& net, const std::string& path, const char* verb);
+// Bytes the memory budget (--max-memory, else MemAvailable) leaves for a
+// verb's input image once the network is allocated; at least 1, or 0 (no
+// limit) when the memory available is unknown.
+uint64_t image_budget(const Network& net, const NetworkOptions& opt);
 // Loads WEIGHTS, or seeded random weights when weights is empty.
 void fill_weights(Network& net, const std::string& weights, unsigned seed);
 std::vector<float> random_input(const Network& net, unsigned seed);

@@ -1,5 +1,6 @@
 // huge2: run, benchmark and compare Darknet networks with huge2's untangled
 // transposed and dilated convolutions. One verb, one job.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -48,6 +49,10 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
+  // A file-size limit (ulimit -f) then fails a write with EFBIG, reported
+  // with the file's name like a full disk, instead of killing the process
+  // halfway through an output.
+  std::signal(SIGXFSZ, SIG_IGN);
   for (const Verb& v : kVerbs) {
     if (std::strcmp(argv[1], v.name) != 0) continue;
     try {
@@ -58,7 +63,8 @@ int main(int argc, char** argv) {
     } catch (const std::bad_alloc&) {
       // The network's own arrays are checked against the memory budget first;
       // this is something else (a peer library, the image, a huge --count).
-      std::fprintf(stderr, "huge2 %s: out of memory (an allocation failed; try --max-memory or a smaller batch)\n",
+      // Not blamed on --max-memory or the batch: those are checked up front.
+      std::fprintf(stderr, "huge2 %s: out of memory (an allocation beyond the network's checked plan failed)\n",
                    v.name);
       return 1;
     } catch (const std::exception& e) {

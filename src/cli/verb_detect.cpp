@@ -3,20 +3,25 @@
 // [yolo]/[region] layer, NMS, boxes printed and drawn into a PNG.
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <cstdint>
+#include <sstream>
 
 #include "common.h"
+#include "output_checks.h"
 #include "detect_image.h"
+#include "input_file.h"
 #include "verbs_image.h"
 
 namespace huge2::cli {
 namespace {
 
+constexpr uint64_t kMaxNamesBytes = uint64_t(16) << 20;  // ImageNet-22k names are 0.5 MB
+
 std::vector<std::string> read_names(const std::string& path) {
   std::vector<std::string> names;
   if (path.empty()) return names;
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot read the class names");
+  // Bounded, and a directory is an error (it read as an empty names file).
+  std::istringstream f(read_file_bounded(path, kMaxNamesBytes, "a names file"));
   for (std::string line; std::getline(f, line);) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
     names.push_back(line);
@@ -42,6 +47,8 @@ int verb_detect(int argc, char** argv) {
   a.expect_positional(3, 3, "CFG, WEIGHTS and IMAGE");
   const float thresh = fraction_option(a, "thresh", .5f), nms = fraction_option(a, "nms", .45f);
   const std::string output = a.get("output", "predictions.png");
+  check_output(output, "--output", ".png", "detect writes a PNG image",
+               {a.positional()[0], a.positional()[1], a.positional()[2], a.get("names", "")});
   const std::vector<std::string> names = read_names(a.get("names", ""));
   const NetworkOptions opt = one_image_options(a, "detect");
   const int threads = apply_threads(a);
@@ -50,13 +57,14 @@ int verb_detect(int argc, char** argv) {
   if (in.c != 3) throw UsageError(a.positional()[0] + ": [net] channels=" + std::to_string(in.c) + "; detect reads RGB images");
   if (!has_box_layer(net))
     throw std::runtime_error(a.positional()[0] + ": the network has no [yolo] or [region] layer: no boxes to detect");
-  net.load_weights(a.positional()[1]);
+  load_weights_noting(net, a.positional()[1], "detect");
 
-  Image image = load_image(a.positional()[2], 3);
+  Image image = load_image(a.positional()[2], 3, kMaxImagePixels, image_budget(net, opt));
   const Image x = letterbox_darknet(image, in.w, in.h);
   const auto t0 = std::chrono::steady_clock::now();
   net.forward(x.data.data());
   const double ms = ms_since(t0);
+  report_non_finite(net, "detect");
   int classes = 0;
   std::vector<Detection> dets = network_boxes(net, {in.w, in.h, image.w, image.h, true}, thresh, &classes);
   const size_t candidates = dets.size();

@@ -12,6 +12,7 @@
 
 #include "cfg.h"
 #include "common.h"
+#include "output_checks.h"
 #include "image_io.h"
 #include "memory_budget.h"
 #include "verbs_image.h"
@@ -21,6 +22,7 @@ namespace huge2::cli {
 namespace {
 
 constexpr int kGap = 2;           // pixels between tiles
+constexpr uint64_t kMaxPngSide = 1000000;  // libpng's default user limit on width and height
 constexpr int kDefaultBatch = 64; // images per forward pass unless --batch says
 const char* const kNotLatent =
     " (W x H x C); generate needs a latent input 1 x 1 x Z (width=1 height=1 channels=Z): a DCGAN generator";
@@ -46,11 +48,8 @@ int verb_generate(int argc, char** argv) {
   const int seed = a.get_int("seed", 1, 0);
   const std::string out_path = a.get("output", "grid.png");
   if (out_path.empty()) throw UsageError("--output wants a file name");
-  {  // the grid is written as PNG: any other extension would mislabel the bytes
-    std::string ext = out_path.size() >= 4 ? out_path.substr(out_path.size() - 4) : "";
-    for (char& ch : ext) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    if (ext != ".png") throw UsageError("--output " + out_path + ": generate writes a PNG grid; the name must end in .png");
-  }
+  // The grid is written as PNG: any other extension would mislabel the bytes.
+  check_output(out_path, "--output", ".png", "generate writes a PNG grid", {cfg_path, a.positional()[1]});
   const int columns =
       std::min(count, a.get_int("columns", int(std::ceil(std::sqrt(double(count)) - 1e-9)), 1));
   const int rows = (count + columns - 1) / columns;
@@ -68,6 +67,11 @@ int verb_generate(int argc, char** argv) {
   }
   NetworkOptions opt = network_options(a);
   if (opt.batch == 0) opt.batch = std::min(count, kDefaultBatch);
+  if (opt.batch > count) {  // --batch 1000 --count 2 computed 1000 samples to keep 2
+    std::fprintf(stderr, "huge2 generate: --batch %d is more than --count %d: running batches of %d\n", opt.batch,
+                 count, count);
+    opt.batch = count;
+  }
   const int threads = apply_threads(a);
   Network net = load_network(cfg_path, opt);
   const Shape3 in = net.input_shape(), o = net.output_shape();
@@ -80,12 +84,19 @@ int verb_generate(int argc, char** argv) {
     const uint64_t grid_px = (uint64_t(columns) * (o.w + kGap)) * (uint64_t(rows) * (o.h + kGap)) * o.c;
     const uint64_t need = uint64_t(count) * in.c * sizeof(float) + grid_px * (sizeof(float) + 2);
     const uint64_t budget = opt.max_memory ? opt.max_memory : available_memory_bytes();
+    // libpng refuses a side over 1000000 pixels (its user limit), but only
+    // when writing, after every image is computed: check first.
+    const uint64_t gw = uint64_t(columns) * (o.w + kGap) - kGap, gh = uint64_t(rows) * (o.h + kGap) - kGap;
+    if (gw > kMaxPngSide || gh > kMaxPngSide)
+      throw UsageError("--count " + std::to_string(count) + " --columns " + std::to_string(columns) + ": the grid is " +
+                       std::to_string(gw) + " x " + std::to_string(gh) + " pixels; PNG writers take at most " +
+                       std::to_string(kMaxPngSide) + " a side (choose --columns nearer sqrt(count))");
     if (grid_px > uint64_t(INT32_MAX) || (budget && need > budget))
       throw UsageError("--count " + std::to_string(count) + ": the grid of " + std::to_string(columns) + " x " +
                        std::to_string(rows) + " images of " + o.str() + " needs " + format_bytes(need) +
                        (budget ? ", more than the " + format_bytes(budget) + " available" : ", too large"));
   }
-  net.load_weights(a.positional()[1]);
+  load_weights_noting(net, a.positional()[1], "generate");
 
   // All latent vectors first, in order: the images do not depend on the batch.
   const int z = in.c, batch = net.batch();

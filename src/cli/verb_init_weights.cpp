@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common.h"
+#include "output_checks.h"
 
 namespace huge2::cli {
 
@@ -16,6 +17,8 @@ int verb_init_weights(int argc, char** argv) {
   Args a(argc, argv, 2, {"seed"}, {"help"});
   if (a.flag("help")) return std::fputs(usage, stdout), 0;
   a.expect_positional(2, 2, "CFG and OUT.weights");
+  // Any name: Darknet's weights files have no fixed extension.
+  check_output(a.positional()[1], "OUT.weights", nullptr, "", {a.positional()[0]});
   NetworkOptions opt;
   opt.smallest_batch = true;
   Network net = load_network(a.positional()[0], opt);

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common.h"
+#include "output_checks.h"
 #include "image_io.h"
 #include "npy.h"
 
@@ -13,7 +14,7 @@ namespace {
 // Loads WEIGHTS, runs x through once and writes the output to --output as
 // batch x C x H x W; returns the forward time in ms.
 double forward_to_npy(Network& net, const Args& a, const float* x) {
-  net.load_weights(a.positional()[1]);
+  load_weights_noting(net, a.positional()[1], "run");
   const auto t0 = std::chrono::steady_clock::now();
   const float* y = net.forward(x);
   const double ms = ms_since(t0);
@@ -33,7 +34,7 @@ int run_image(const Args& a, const std::string& input, NetworkOptions opt) {
   if (in.c != 1 && in.c != 3)
     throw UsageError(a.positional()[0] + ": [net] channels=" + std::to_string(in.c) +
                      "; an image input needs 1 (grey) or 3 (RGB)");
-  const Image original = load_image(input, in.c);
+  const Image original = load_image(input, in.c, kMaxImagePixels, image_budget(net, opt));
   const Image x = resize_darknet(original, in.w, in.h);
   const double ms = forward_to_npy(net, a, x.data.data());
   std::printf("%s: %d x %d image resized to %s\n", input.c_str(), original.w, original.h, in.str().c_str());
@@ -57,6 +58,8 @@ int verb_run(int argc, char** argv) {
   a.expect_positional(2, 2, "CFG and WEIGHTS");
   if (!a.has("input") || !a.has("output")) throw UsageError("--input and --output are required");
   const std::string input = a.get("input", "");
+  check_output(a.get("output", ""), "--output", ".npy", "run writes a .npy tensor",
+               {a.positional()[0], a.positional()[1], input});
   // Options first: a bad one fails before any file is read.
   NetworkOptions opt = network_options(a);
   apply_threads(a);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common.h"
+#include "output_checks.h"
 #include "image_io.h"
 #include "segmentation.h"
 #include "verbs_image.h"
@@ -47,6 +48,9 @@ int verb_segment(int argc, char** argv) {
   const std::string prefix = a.get("output-prefix", stem(image_path));
   if (prefix.empty()) throw UsageError("--output-prefix wants a value");
   const float alpha = fraction_option(a, "alpha", 0.5f);
+  const std::string classes_path = prefix + "-classes.png", overlay_path = prefix + "-overlay.png";
+  for (const std::string& out : {classes_path, overlay_path})
+    check_output(out, "--output-prefix", ".png", "segment writes PNG images", {cfg_path, a.positional()[1], image_path});
 
   const NetworkOptions opt = one_image_options(a, "segment");
   const int threads = apply_threads(a);
@@ -54,22 +58,22 @@ int verb_segment(int argc, char** argv) {
   const Shape3 in = net.input_shape(), o = net.output_shape();
   if (in.c != 1 && in.c != 3)
     throw UsageError(cfg_path + ": [net] channels=" + std::to_string(in.c) + "; segment reads images, 1 or 3");
-  net.load_weights(a.positional()[1]);
+  load_weights_noting(net, a.positional()[1], "segment");
 
   const auto t_load = std::chrono::steady_clock::now();
-  const Image original = load_image(image_path, in.c);
+  const Image original = load_image(image_path, in.c, kMaxImagePixels, image_budget(net, opt));
   const Image x = resize_darknet(original, in.w, in.h);
   const double load_ms = ms_since(t_load);
 
   const auto t_fwd = std::chrono::steady_clock::now();
   const float* y = net.forward(x.data.data());
   const double fwd_ms = ms_since(t_fwd);
+  report_non_finite(net, "segment");
 
   const auto t_post = std::chrono::steady_clock::now();
   const ClassMap map = argmax_classes(y, o.c, o.h, o.w);
   const int classes = o.c == 1 ? 2 : o.c;
   const std::vector<double> hist = class_histogram(map, classes);
-  const std::string classes_path = prefix + "-classes.png", overlay_path = prefix + "-overlay.png";
   save_image_png(classes_path, colourise(map));
   const ClassMap at_input = (map.w == in.w && map.h == in.h) ? map : resize_nearest(map, in.w, in.h);
   save_image_png(overlay_path, overlay(x, at_input, alpha));

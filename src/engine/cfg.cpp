@@ -6,6 +6,8 @@
 // ("128#64" from "batch=128  # 64") reads as Darknet reads it, with a warning.
 #include "cfg.h"
 
+#include "input_file.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -24,6 +26,12 @@ std::string trimmed(const std::string& s) {
   return b == std::string::npos ? "" : s.substr(b, s.find_last_not_of(kSpace) + 1 - b);
 }
 
+// A line quoted in a message: a 1 MB line is not echoed whole.
+std::string shortened(const std::string& s) {
+  constexpr size_t kShown = 80;
+  return s.size() <= kShown ? s : s.substr(0, kShown) + "... (" + std::to_string(s.size()) + " characters)";
+}
+
 std::string at(const std::string& file, int line) { return file + ":" + std::to_string(line); }
 
 // A comment after a value is part of the value in Darknet ("size=3 # k" reads
@@ -34,7 +42,7 @@ std::string comment_hint(const std::string& value) {
 }
 
 [[noreturn]] void bad_value(const Section& s, const Option& o, const std::string& what) {
-  throw CfgError(at(s.file, o.line) + ": [" + s.type + "] " + o.key + "='" + o.value + "' " + what +
+  throw CfgError(at(s.file, o.line) + ": [" + s.type + "] " + o.key + "='" + shortened(o.value) + "' " + what +
                  comment_hint(o.value));
 }
 
@@ -185,7 +193,7 @@ Cfg parse_cfg_text(const std::string& text, const std::string& file_name) {
       if (!std::strchr(kSpace, c)) line += c;
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     const std::string here = at(file_name, line_no);
-    const std::string shown = trimmed(raw);  // messages quote the line as written
+    const std::string shown = shortened(trimmed(raw));  // messages quote the line as written
     if (line[0] == '[') {
       if (line.back() != ']')
         throw CfgError(here + ": section header '" + shown + "' does not end with ']'");
@@ -202,7 +210,7 @@ Cfg parse_cfg_text(const std::string& text, const std::string& file_name) {
       if (eq == std::string::npos) throw CfgError(here + ": expected key=value, got '" + shown + "'");
       if (eq == 0) throw CfgError(here + ": empty key in '" + shown + "'");
       if (cfg.sections.empty())
-        throw CfgError(here + ": option '" + line.substr(0, eq) + "' before any [section]");
+        throw CfgError(here + ": option '" + shortened(line.substr(0, eq)) + "' before any [section]");
       Section& s = cfg.sections.back();
       Option o;
       o.key = line.substr(0, eq);
@@ -219,17 +227,11 @@ Cfg parse_cfg_text(const std::string& text, const std::string& file_name) {
 }
 
 Cfg parse_cfg_file(const std::string& path) {
-  // stdio rather than iostreams: errno is reliably set, so the message can say why.
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw CfgError(path + ": cannot read (" + std::strerror(errno) + ")");
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const int err = std::ferror(f) ? (errno ? errno : EIO) : 0;  // EISDIR: fopen of a directory succeeds
-  std::fclose(f);
-  if (err) throw CfgError(path + ": cannot read (" + std::strerror(err) + ")");
-  return parse_cfg_text(text, path);
+  try {
+    return parse_cfg_text(read_file_bounded(path, kMaxCfgBytes, "a cfg"), path);
+  } catch (const InputError& e) {
+    throw CfgError(e.what());
+  }
 }
 
 }  // namespace huge2::cfg

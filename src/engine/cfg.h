@@ -8,6 +8,7 @@
 // reads 0), or an option before the first section is an error naming file and
 // line.
 #pragma once
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -62,6 +63,8 @@ struct Cfg {
 };
 
 Cfg parse_cfg_text(const std::string& text, const std::string& file_name);
-Cfg parse_cfg_file(const std::string& path);  // CfgError when it cannot be read
+// The largest cfg read: real ones are tens of KB; bounds `summary /dev/zero`.
+constexpr uint64_t kMaxCfgBytes = uint64_t(16) << 20;
+Cfg parse_cfg_file(const std::string& path);  // CfgError when it cannot be read or is larger
 
 }  // namespace huge2::cfg

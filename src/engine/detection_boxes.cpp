@@ -1,6 +1,7 @@
 #include "detection_boxes.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include <algorithm>
 #include <cstdlib>
@@ -49,9 +50,9 @@ Detection cell_detection(const float* e, size_t plane, const CellAnchor& c, floa
 void undo_letterbox(std::vector<Detection>& dets, const BoxFrame& f) {
   int new_w = 0, new_h = 0;
   if (float(f.net_w) / f.image_w < float(f.net_h) / f.image_h) {
-    new_w = f.net_w, new_h = (f.image_h * f.net_w) / f.image_w;
+    new_w = f.net_w, new_h = int(int64_t(f.image_h) * f.net_w / f.image_w);
   } else {
-    new_h = f.net_h, new_w = (f.image_w * f.net_h) / f.image_h;
+    new_h = f.net_h, new_w = int(int64_t(f.image_w) * f.net_h / f.image_h);
   }
   for (Detection& d : dets) {
     Box& b = d.box;

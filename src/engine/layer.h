@@ -59,6 +59,9 @@ class Layer {
   // Non-empty when the packaged stock Darknet computes this layer differently
   // (a known fault, or a key it lacks); says how. Used by `huge2 compare`.
   virtual std::string stock_darknet_difference() const { return ""; }
+  // Non-empty when the packaged stock Darknet cannot run this layer at all
+  // (it crashes); says why. `huge2 compare` then does not run it (issue 21).
+  virtual std::string stock_darknet_cannot_run() const { return ""; }
   virtual double flops() const { return 0; }
   virtual void forward(const ForwardArgs& a) const = 0;
   // Allocates the parameters. The network calls it once, after every layer

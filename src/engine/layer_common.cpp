@@ -1,11 +1,37 @@
 #include "layer_common.h"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
+#include "core/shapes.h"
 #include "huge2_keys.h"
 
 namespace huge2 {
+namespace {
+
+// Upper limits of the keys that count things a layer multiplies into its
+// shape (issue 21: classes=1073741824 num=4 wrapped num*(5+classes) to the
+// input's channel count). One table for every layer type: far above any real
+// network (ImageNet-22k has 21841 classes), low enough that every product of
+// these keys fits in 64 bits and a message can name the key, not a product.
+// stride and size are not here: their products are checked where formed.
+struct KeyLimit {
+  const char* key;
+  int max;
+};
+constexpr KeyLimit kKeyLimits[] = {
+    {"classes", 1 << 20}, {"num", 1 << 16},      {"ids", 1 << 20},   {"coords", 1 << 10},
+    {"dilation", 1 << 16}, {"side", 1 << 16},
+};
+
+int key_limit(const char* key) {
+  for (const KeyLimit& k : kKeyLimits)
+    if (!std::strcmp(k.key, key)) return k.max;
+  return INT32_MAX;
+}
+
+}  // namespace
 
 void fail(const BuildContext& ctx, const std::string& what) { throw NetworkError(ctx.where + what); }
 
@@ -14,7 +40,21 @@ int read_int_at_least(const cfg::Section& s, const BuildContext& ctx, const char
   if (v < min)
     throw NetworkError(s.where(key) + ": [" + s.type + "] " + key + "=" + std::to_string(v) + " must be >= " +
                        std::to_string(min) + " (layer " + std::to_string(ctx.index) + ")");
+  if (v > key_limit(key))
+    throw NetworkError(s.where(key) + ": [" + s.type + "] " + key + "=" + std::to_string(v) + " is more than " +
+                       std::to_string(key_limit(key)) + ", huge2's limit for it (layer " + std::to_string(ctx.index) +
+                       ")");
   return v;
+}
+
+int checked_count(const BuildContext& ctx, const std::string& what, std::initializer_list<int64_t> factors) {
+  const int64_t n = checked_elements(factors);
+  if (n < 0) {
+    std::string product;
+    for (int64_t f : factors) product += (product.empty() ? "" : " x ") + std::to_string(f);
+    fail(ctx, what + " = " + product + " is more than 2^31-1");
+  }
+  return int(n);
 }
 
 int read_padding(const cfg::Section& s, const BuildContext& ctx, int size) {

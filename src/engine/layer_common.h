@@ -1,6 +1,8 @@
 // Helpers the layer files share: cfg keys every conv-like layer reads, and
 // the algorithm choice.
 #pragma once
+#include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <random>
 #include <string>
@@ -12,7 +14,15 @@
 namespace huge2 {
 
 // Reads key as an int >= min, else NetworkError naming section and key.
+// Keys that count things (classes, num, ...) also have an upper limit, one
+// table for every layer type (layer_common.cpp).
 int read_int_at_least(const cfg::Section& s, const BuildContext& ctx, const char* key, int fallback, int min);
+
+// The product of factors (each >= 0) computed in 64 bits, for a size a layer
+// derives from its keys; NetworkError naming the layer and `what` (e.g.
+// "num x (coords + 1 + classes)") when it is more than 2^31-1, before any
+// int arithmetic on it can wrap.
+int checked_count(const BuildContext& ctx, const std::string& what, std::initializer_list<int64_t> factors);
 
 // Darknet's `pad=1` means padding = size/2; `padding=N` sets it directly.
 int read_padding(const cfg::Section& s, const BuildContext& ctx, int size);

@@ -11,6 +11,7 @@
 #include "runtime/isa.h"
 #include "layer_common.h"
 #include "memory_budget.h"
+#include "output_file.h"
 #include "core/shapes.h"
 #include "weights_file.h"
 
@@ -62,6 +63,9 @@ Network Network::from_cfg_file(const std::string& path, const NetworkOptions& op
 }
 
 Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
+  // HUGE2_ISA is checked for every network, not only when a layer happens to
+  // run huge2's kernels (issue 21: HUGE2_ISA=garbage was silently ignored).
+  active_isa();
   if (c.sections.empty()) throw NetworkError(c.file + ": no sections");
   const cfg::Section& net = c.sections.front();
   if (net.type != "net" && net.type != "network")
@@ -171,15 +175,24 @@ int Network::first_non_finite_layer() const {
 
 void Network::load_weights(const std::string& path) {
   require_allocated("load_weights");
-  WeightReader r(path);
   uint64_t payload = 0;
   for (const auto& l : layers_) payload += uint64_t(l->parameter_count()) * sizeof(float);
+  // From a pipe: the header (at most 20 bytes), the layers, and a few bytes
+  // more so that a longer stream is told from an exact one.
+  WeightReader r(path, payload + 24);
   r.expect_payload(payload);
+  weights_note_.clear();
+  int last = -1;  // the last layer with parameters loaded
   for (int i = 0; i < size(); ++i) {
+    if (r.at_end() && last >= 0 && layers_[i]->parameter_count() > 0) {
+      partial_weights(path, last, i);
+      break;
+    }
     r.begin_layer("layer " + std::to_string(i) + " [" + layers_[i]->type() + "]");
     layers_[i]->load(r);
+    if (layers_[i]->parameter_count() > 0) last = i;
   }
-  r.expect_end();
+  if (weights_note_.empty()) r.expect_end();
   seen_ = r.header().seen;
   share_parameters();
   // Loading rebuilds packed operators; their workspaces cannot grow, but check.
@@ -192,9 +205,18 @@ void Network::save_weights(const std::string& path) const {
   require_allocated("save_weights");
   WeightsHeader h;
   h.seen = seen_;
-  WeightWriter w(path, h);
+  OutputFile out(path);  // the old file stays whole until the new one is complete
+  WeightWriter w(out.release(), path, h);
   for (const auto& l : layers_) l->save(w);
   w.close();
+  out.commit();
+}
+
+void Network::partial_weights(const std::string& path, int last, int first_missing) {
+  for (int j = first_missing; j < size(); ++j) layers_[j]->randomize(kPartialSeed + 7919u * unsigned(j));
+  weights_note_ = path + ": ends after layer " + std::to_string(last) + " [" + layers_[last]->type() +
+                  "]: loaded layers 0.." + std::to_string(last) + "; layers " + std::to_string(first_missing) + ".." +
+                  std::to_string(size() - 1) + " get seeded random values (a partial file, as `darknet partial` writes)";
 }
 
 void Network::randomize(unsigned seed) {

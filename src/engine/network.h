@@ -47,7 +47,13 @@ class Network {
   Network& operator=(Network&&) = default;
 
   // Darknet .weights; WeightsError names the layer where the file stops matching.
+  // A file that ends on a layer boundary after at least one layer with
+  // parameters (one `darknet partial` wrote) loads those layers and gives the
+  // rest seeded random values, as Darknet leaves them at their initial ones;
+  // weights_note() then says so. One that ends inside a layer is refused.
   void load_weights(const std::string& path);
+  // "" after a complete load; else what a partial file left out.
+  const std::string& weights_note() const { return weights_note_; }
   void save_weights(const std::string& path) const;
   void randomize(unsigned seed);
 
@@ -84,6 +90,9 @@ class Network {
   void require_allocated(const char* what) const;
   // Gives each share_index layer its owner's current parameters.
   void share_parameters();
+  // load_weights of a file that ended after layer `last`: randomizes the rest.
+  void partial_weights(const std::string& path, int last, int first_missing);
+  static constexpr unsigned kPartialSeed = 1;  // init-weights' default seed
 
   int batch_ = 1, cfg_batch_ = 1;
   Shape3 input_;
@@ -93,6 +102,7 @@ class Network {
   std::vector<const float*> output_ptrs_;
   std::vector<float> workspace_;
   std::vector<std::string> unused_, warnings_;
+  std::string weights_note_;
   std::vector<std::string> layer_where_;  // "FILE:LINE [type]" per layer, for messages
   MemoryPlan plan_;
   bool allocated_ = false;

@@ -1,7 +1,11 @@
 #include "weights_file.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
+
+#include "input_file.h"
 
 namespace huge2 {
 namespace {
@@ -16,11 +20,33 @@ std::FILE* open_or_throw(const std::string& path, const char* mode, const char* 
 
 }  // namespace
 
-WeightReader::WeightReader(const std::string& path) : WeightReader(open_or_throw(path, "rb", "open"), path) {}
+WeightReader::WeightReader(const std::string& path, uint64_t max_stream_bytes) : path_(path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    // A directory is refused with its reason (it "opened" and measured
+    // 2^63-1 bytes); a pipe or device is read into memory up to the bound (an
+    // endless stream stops there), as Darknet's fread takes it.
+    try {
+      stream_ = read_file_bounded(path, max_stream_bytes, "the weights of this cfg");
+    } catch (const InputError& e) {
+      throw WeightsError(e.what());
+    }
+    file_.reset(stream_.empty() ? nullptr : fmemopen(&stream_[0], stream_.size(), "rb"));
+    if (!file_) throw WeightsError(path + ": too short for a Darknet weights header (0 bytes)");
+  } else {
+    file_.reset(open_or_throw(path, "rb", "open"));
+  }
+  read_header();
+}
 
 WeightReader::WeightReader(std::FILE* file, const std::string& path) : path_(path) {
   file_.reset(file);
   if (!file_) throw WeightsError(path + ": cannot open");
+  read_header();
+}
+
+void WeightReader::read_header() {
+  const std::string& path = path_;
   if (std::fseek(file_.get(), 0, SEEK_END) != 0) throw WeightsError(path + ": cannot seek");
   const long end = std::ftell(file_.get());
   if (end < 0) throw WeightsError(path + ": cannot tell its size");

@@ -26,7 +26,9 @@ struct WeightsHeader {
 
 class WeightReader {
  public:
-  explicit WeightReader(const std::string& path);  // reads the header; WeightsError if it cannot
+  // Reads the header; WeightsError if it cannot. A pipe or device (not a
+  // regular file) is read whole first, at most max_stream_bytes.
+  explicit WeightReader(const std::string& path, uint64_t max_stream_bytes = uint64_t(1) << 30);
   // Reads from an open stream (e.g. fmemopen), owned from here on; `name` stands for the path in messages.
   WeightReader(std::FILE* file, const std::string& name);
   const WeightsHeader& header() const { return header_; }
@@ -41,11 +43,14 @@ class WeightReader {
   // After the last layer: throws if bytes remain (cfg and weights disagree).
   void expect_end();
   const std::string& path() const { return path_; }
+  bool at_end() const { return pos_ == size_; }
 
  private:
   struct Close {
     void operator()(std::FILE* f) const { std::fclose(f); }
   };
+  void read_header();
+  std::string stream_;  // a stream's bytes, read by file_ (fmemopen); declared first, destroyed last
   std::unique_ptr<std::FILE, Close> file_;
   std::string path_, layer_;
   WeightsHeader header_;

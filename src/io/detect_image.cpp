@@ -2,19 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace huge2 {
 
 Image letterbox_darknet(const Image& im, int w, int h) {
   int new_w = im.w, new_h = im.h;
   if (float(w) / im.w < float(h) / im.h) {
-    new_w = w, new_h = (im.h * w) / im.w;
+    new_w = w, new_h = int(int64_t(im.h) * w / im.w);
   } else {
-    new_h = h, new_w = (im.w * h) / im.h;
+    new_h = h, new_w = int(int64_t(im.w) * h / im.h);
   }
-  const Image resized = resize_darknet(im, new_w, new_h);
   Image boxed(w, h, im.c);
   std::fill(boxed.data.begin(), boxed.data.end(), 0.5f);
+  // A very wide or tall image (1920 x 12 into 416 x 416) scales to 0 rows or
+  // columns: Darknet's letterbox_image then pastes nothing and the network
+  // sees plain grey. Do the same rather than refuse a valid image.
+  if (new_w < 1 || new_h < 1) return boxed;
+  const Image resized = resize_darknet(im, new_w, new_h);
   const int dx = (w - new_w) / 2, dy = (h - new_h) / 2;
   for (int k = 0; k < im.c; ++k)
     for (int y = 0; y < new_h; ++y)
@@ -41,6 +46,18 @@ std::vector<Detection> network_boxes(const Network& net, const BoxFrame& frame, 
   return dets;
 }
 
+namespace {
+
+// A box edge in pixels, clamped to [0, size - 1] before the conversion: a box
+// of a letterbox with 0 rows (a 1920 x 12 image) is infinite, and converting
+// inf or NaN to int is undefined (it printed -2147483648).
+int pixel(double v, int size) {
+  if (!(v > 0)) return 0;
+  return v < size - 1 ? int(v) : size - 1;
+}
+
+}  // namespace
+
 std::vector<Labelled> labelled_boxes(const std::vector<Detection>& dets, float thresh, int image_w, int image_h) {
   std::vector<Labelled> out;
   for (const Detection& d : dets)
@@ -49,10 +66,8 @@ std::vector<Labelled> labelled_boxes(const std::vector<Detection>& dets, float t
       Labelled l;
       l.cls = int(k), l.prob = d.prob[k];
       const double x = d.box.x, y = d.box.y, w = d.box.w, h = d.box.h;  // in double, as Darknet's "/2."
-      l.left = int((x - w / 2.) * image_w), l.right = int((x + w / 2.) * image_w);
-      l.top = int((y - h / 2.) * image_h), l.bottom = int((y + h / 2.) * image_h);
-      l.left = std::max(l.left, 0), l.top = std::max(l.top, 0);
-      l.right = std::min(l.right, image_w - 1), l.bottom = std::min(l.bottom, image_h - 1);
+      l.left = pixel((x - w / 2.) * image_w, image_w), l.right = pixel((x + w / 2.) * image_w, image_w);
+      l.top = pixel((y - h / 2.) * image_h, image_h), l.bottom = pixel((y + h / 2.) * image_h, image_h);
       out.push_back(l);
     }
   return out;

@@ -12,16 +12,24 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "input_file.h"
+#include "memory_budget.h"
+#include "output_file.h"
+
 namespace huge2 {
 
 namespace {
 
-// The whole file, or ImageError naming it and the system's reason.
-std::vector<unsigned char> read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw ImageError("cannot read image '" + path + "': " + std::strerror(errno));
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (f.bad()) throw ImageError("cannot read image '" + path + "': read error");
+// The whole file, at most kMaxImageFileBytes (input_file.h: a directory,
+// an endless stream or a 3 GB sparse file is refused, unread), or ImageError
+// naming it and the reason.
+std::string read_bytes(const std::string& path) {
+  std::string bytes;
+  try {
+    bytes = read_file_bounded(path, kMaxImageFileBytes, "an image");
+  } catch (const InputError& e) {
+    throw ImageError(e.what());
+  }
   if (bytes.empty()) throw ImageError("cannot read image '" + path + "': the file is empty");
   return bytes;
 }
@@ -34,9 +42,10 @@ int32_t le32(const unsigned char* p) {
 
 // Width and height from a PNG, BMP or JPEG header without decoding; false
 // when the format is another or the header is cut (OpenCV then decides).
-bool header_size(const std::vector<unsigned char>& b, uint64_t& w, uint64_t& h) {
-  const size_t n = b.size();
-  if (n >= 24 && !std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8)) {
+bool header_size(const std::string& bytes, uint64_t& w, uint64_t& h) {
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  if (n >= 24 && !std::memcmp(b, "\x89PNG\r\n\x1a\n", 8)) {
     w = be32(&b[16]), h = be32(&b[20]);
     return true;
   }
@@ -76,13 +85,22 @@ bool header_size(const std::vector<unsigned char>& b, uint64_t& w, uint64_t& h) 
                    (max_pixels == kMaxImagePixels ? " (16384 x 16384)" : ""));
 }
 
-cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels) {
-  const std::vector<unsigned char> bytes = read_bytes(path);
+[[noreturn]] void over_budget(const std::string& path, uint64_t w, uint64_t h, uint64_t max_bytes) {
+  throw ImageError("cannot decode image '" + path + "': " + std::to_string(w) + " x " + std::to_string(h) +
+                   " pixels take " + format_bytes(w * h * kImageBytesPerPixel) + " decoded, more than the " +
+                   format_bytes(max_bytes) + " the memory budget (--max-memory, else MemAvailable) leaves after the network");
+}
+
+cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels, uint64_t max_bytes) {
+  const std::string bytes = read_bytes(path);
   uint64_t w = 0, h = 0;
   if (header_size(bytes, w, h) && (w == 0 || h == 0 || w * h > max_pixels)) too_large(path, w, h, max_pixels);
+  if (max_bytes && w * h * kImageBytesPerPixel > max_bytes) over_budget(path, w, h, max_bytes);
   cv::Mat m;
   try {
-    m = cv::imdecode(bytes, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    // A view of the bytes, not a copy: they may be a gigabyte.
+    const cv::Mat raw(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
+    m = cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   } catch (const cv::Exception& e) {
     // e.what() is OpenCV's multi-line assertion dump; its one-line reason is e.err.
     throw ImageError("cannot decode image '" + path + "': corrupt or unsupported (" + e.err + ")");
@@ -91,16 +109,18 @@ cv::Mat decode_bgr(const std::string& path, uint64_t max_pixels) {
     throw ImageError("cannot decode image '" + path + "': not an image format OpenCV can read (" +
                      std::to_string(bytes.size()) + " bytes)");
   if (uint64_t(m.cols) * uint64_t(m.rows) > max_pixels) too_large(path, uint64_t(m.cols), uint64_t(m.rows), max_pixels);
+  if (max_bytes && uint64_t(m.cols) * uint64_t(m.rows) * kImageBytesPerPixel > max_bytes)
+    over_budget(path, uint64_t(m.cols), uint64_t(m.rows), max_bytes);
   return m;
 }
 
 }  // namespace
 
-Image load_image(const std::string& path, int channels, uint64_t max_pixels) {
+Image load_image(const std::string& path, int channels, uint64_t max_pixels, uint64_t max_bytes) {
   if (channels != 1 && channels != 3)
     throw std::invalid_argument("load_image('" + path + "'): channels must be 1 or 3, got " +
                                 std::to_string(channels));
-  const cv::Mat m = decode_bgr(path, max_pixels);
+  const cv::Mat m = decode_bgr(path, max_pixels, max_bytes);
   Image im(m.cols, m.rows, channels);
   const size_t plane = size_t(im.w) * im.h;
   for (int y = 0; y < im.h; ++y) {
@@ -193,11 +213,11 @@ void save_image_png(const std::string& path, const float* chw, int c, int h, int
   } catch (const cv::Exception& e) {
     throw ImageError("cannot write image '" + path + "': " + e.err);
   }
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw ImageError("cannot write image '" + path + "': " + std::strerror(errno));
-  f.write(reinterpret_cast<const char*>(png.data()), std::streamsize(png.size()));
-  f.close();
-  if (!f) throw ImageError("cannot write image '" + path + "': write error");
+  try {
+    write_file_atomically(path, png.data(), png.size());
+  } catch (const OutputError& e) {
+    throw ImageError(std::string("cannot write image: ") + e.what());  // this file's error type, as documented
+  }
 }
 
 bool is_image_path(const std::string& path) {

@@ -38,7 +38,14 @@ struct Image {
 // max_pixels (by their header where huge2 can read it, PNG, JPEG and BMP,
 // before decoding; else after) are refused with an ImageError.
 constexpr uint64_t kMaxImagePixels = uint64_t(1) << 28;  // 16384 x 16384
-Image load_image(const std::string& path, int channels, uint64_t max_pixels = kMaxImagePixels);
+// The largest image file read: an uncompressed 16384 x 16384 BMP (4 bytes a
+// pixel) and its headers. Larger files are refused by their size, unread.
+constexpr uint64_t kMaxImageFileBytes = (uint64_t(4) << 28) + (uint64_t(1) << 20);
+// max_bytes (0: no limit) bounds the memory decoding takes, kImageBytesPerPixel
+// a pixel (issue 21: a 783 KB PNG of 16384 x 16384 took 4 GB under
+// --max-memory 100M); checked by the header before decoding where it can be.
+constexpr uint64_t kImageBytesPerPixel = 3 + 2 * 3 * sizeof(float);  // 8-bit BGR, floats, a resize's copy
+Image load_image(const std::string& path, int channels, uint64_t max_pixels = kMaxImagePixels, uint64_t max_bytes = 0);
 
 // Darknet's resize_image: bilinear, first along x into a w x im.h image, then
 // along y. Scale (im.w - 1) / (w - 1) (0 when w is 1); the last output column

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "output_file.h"
+
 namespace huge2 {
 namespace {
 
@@ -106,14 +108,17 @@ void write_npy(const std::string& path, const std::vector<size_t>& shape, const 
   const size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::ofstream f(path, std::ios::binary);
-  if (!f) throw NpyError(path + ": cannot create (" + std::strerror(errno) + ")");
-  const uint16_t len = uint16_t(header.size());
-  f.write("\x93NUMPY\x01\x00", 8);
-  f.write(reinterpret_cast<const char*>(&len), 2);
-  f.write(header.data(), std::streamsize(header.size()));
-  f.write(reinterpret_cast<const char*>(data), std::streamsize(count * sizeof(float)));
-  if (!f) throw NpyError(path + ": write failed");
+  try {
+    OutputFile f(path);
+    const uint16_t len = uint16_t(header.size());
+    f.write("\x93NUMPY\x01\x00", 8);
+    f.write(&len, 2);
+    f.write(header.data(), header.size());
+    f.write(data, count * sizeof(float));
+    f.commit();
+  } catch (const OutputError& e) {
+    throw NpyError(e.what());  // this file's error type
+  }
 }
 
 }  // namespace huge2

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -37,6 +38,20 @@ Fn darknet_definition(const char* name) {
 
 }  // namespace
 
+// HUGE2_SHOW_LIMIT as a positive integer; anything else stops the program
+// with a message (issue 21: "abc" read as atol's 0 and acted as 1, silently).
+static long show_limit(const char* text) {
+  char* end = nullptr;
+  errno = 0;
+  const long n = std::strtol(text, &end, 10);
+  if (errno || end == text || *end || n < 1) {
+    std::fprintf(stderr, "huge2 plugin: HUGE2_SHOW_LIMIT=%s is not a positive integer\n", text);
+    std::fflush(stdout);
+    std::exit(EXIT_FAILURE);
+  }
+  return n;
+}
+
 HUGE2_EXPORT int show_image(image p, const char* name, int ms) {
   if (!headless()) {
     static const auto real = darknet_definition<int (*)(image, const char*, int)>("show_image");
@@ -46,7 +61,7 @@ HUGE2_EXPORT int show_image(image p, const char* name, int ms) {
   save_image(p, name);
   static std::atomic<long> shown{0};  // counts across the process: the limit is per program run
   const char* limit = std::getenv("HUGE2_SHOW_LIMIT");
-  if (limit && *limit && ++shown >= std::atol(limit)) {
+  if (limit && *limit && ++shown >= show_limit(limit)) {
     std::fprintf(stderr, "huge2 plugin: HUGE2_SHOW_LIMIT=%s images saved; exiting\n", limit);
     std::fflush(stdout);
     std::exit(EXIT_SUCCESS);

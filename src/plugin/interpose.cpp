@@ -212,7 +212,9 @@ HUGE2_EXPORT layer parse_shortcut(list* options, size_params params, network* ne
 HUGE2_EXPORT void load_weights_upto(network* net, char* filename, int start, int cutoff) {
   static const auto real = next_definition<LoadWeightsUptoFn>("load_weights_upto");
   if (net && filename) {
-    const std::string why = check_weights_file(*net, filename, start, cutoff);
+    std::string note;
+    const std::string why = check_weights_file(*net, filename, start, cutoff, &note);
+    if (!note.empty()) std::fprintf(stderr, "huge2 plugin: %s\n", note.c_str());
     if (!why.empty()) {
       // Darknet has no error channel: a clear stop beats computing garbage.
       std::fprintf(stderr, "huge2 plugin: %s\n", why.c_str());

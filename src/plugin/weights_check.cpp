@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "input_file.h"
 #include "weights_file.h"
 
 namespace huge2::plugin {
@@ -55,7 +56,9 @@ int64_t expected_payload(const network& net, int start, int cutoff) {
   return total;
 }
 
-std::string check_weights_file(const network& net, const char* path, int start, int cutoff) {
+std::string check_weights_file(const network& net, const char* path, int start, int cutoff, std::string* note) {
+  // A directory "opens" and measures 2^63-1 bytes: name the real reason.
+  if (is_directory(path)) return std::string(path) + ": cannot read (Is a directory)";
   if (expected_payload(net, start, cutoff) < 0) return "";
   struct Close {
     void operator()(std::FILE* f) const { std::fclose(f); }
@@ -85,15 +88,26 @@ std::string check_weights_file(const network& net, const char* path, int start, 
            std::to_string(h.revision) + " says 'seen' takes 4 bytes, but the layers fit exactly with 8: the header is wrong";
   // Walk the layers to the one where the file stops matching.
   int64_t at = header;
-  int last = -1;
+  int last = -1, loaded = 0;
   for (int i = std::max(0, start); i < net.n && i < cutoff; ++i) {
     const int64_t bytes = record_floats(net.layers[i]) * int64_t(sizeof(float));
     if (bytes == 0) continue;
+    if (at == size && last >= 0) {
+      // Ends on a layer boundary: a file written by `darknet partial`, which
+      // Darknet loads by design (fread stops; later layers keep their
+      // initial values). Refused only when no layer at all is in it.
+      if (note)
+        *note = file + "ends after layer " + std::to_string(last) + " [" + type_name(net.layers[last].type) +
+                "]: loaded the weights of layers " + std::to_string(std::max(0, start)) + ".." + std::to_string(last) +
+                " (" + std::to_string(loaded) + " with parameters); layer " + std::to_string(i) +
+                " on keep their initial values (a partial file, as `darknet partial` writes)";
+      return "";
+    }
     if (at + bytes > size)
       return file + "ends at byte " + std::to_string(size) + ", inside layer " + std::to_string(i) + " [" +
              type_name(net.layers[i].type) + "] (its " + std::to_string(bytes / 4) + " floats take bytes " +
              std::to_string(at) + ".." + std::to_string(at + bytes) + "): truncated, or the weights of another cfg";
-    at += bytes, last = i;
+    at += bytes, last = i, ++loaded;
   }
   if (cutoff < net.n) return "";  // a partial load: the rest of the file is for later layers
   return file + std::to_string(size - at) + " bytes left after the last layer" +

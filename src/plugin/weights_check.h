@@ -18,8 +18,12 @@ int64_t expected_payload(const network& net, int start, int cutoff);
 
 // "" when `path` fits; else the reason, naming the layer and byte offset.
 // A file longer than needed is accepted when cutoff < net.n (a partial load
-// of a larger file, as Darknet's partial command does). A file that cannot
-// be opened is left to Darknet (which says so itself).
-std::string check_weights_file(const network& net, const char* path, int start, int cutoff);
+// of a larger file, as Darknet's partial command does). A file that ends on
+// a layer boundary after at least one layer (one `darknet partial` wrote) is
+// accepted too, with *note saying how many layers it loads; one that ends
+// inside a layer is refused. A file that cannot be opened is left to Darknet
+// (which says so itself).
+std::string check_weights_file(const network& net, const char* path, int start, int cutoff,
+                               std::string* note = nullptr);
 
 }  // namespace huge2::plugin

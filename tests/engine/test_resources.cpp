@@ -49,7 +49,12 @@ TEST_CASE("resources: shapes with int-sized fields are refused, not overflowed",
   CHECK_THROWS_AS(s.validate(), ShapeError);
   ConvShape c;
   c.in_h = c.in_w = 8, c.ksize = 3, c.pad = 1073741824, c.dilation = 4;  // 2 * pad * dilation overflows int
-  CHECK_THROWS_WITH(c.validate(), Contains("output would have"));
+  CHECK_THROWS_WITH(c.validate(), Contains("dilation 4 makes the padded input 8589934600x8589934600"));
+  // Issue 21: dilation=2^31-1 with pad 1 left a small output (the checks
+  // passed) but overflowed applied_pad() and im2col's int indexes.
+  ConvShape big;
+  big.in_h = big.in_w = 8, big.ksize = 3, big.pad = 1, big.dilation = 2147483647;
+  CHECK_THROWS_WITH(big.validate(), Contains("more than 2^31-1"));
 }
 
 TEST_CASE("resources: the memory plan adds activations, weights and workspace", "[resources]") {

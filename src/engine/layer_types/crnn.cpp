@@ -25,6 +25,7 @@ class CrnnLayer : public ElmanLayer {
  public:
   CrnnLayer(const cfg::Section& s, const BuildContext& ctx) {
     in_ = ctx.input;
+    batch_ = ctx.batch;
     const int hidden = read_int_at_least(s, ctx, "hidden_filters", 1, 1);
     const int outputs = read_int_at_least(s, ctx, "output_filters", 1, 1);
     const std::string activation = s.get_string("activation", "logistic");
@@ -39,7 +40,13 @@ class CrnnLayer : public ElmanLayer {
     set_parts(std::move(input), std::move(self), std::move(output));
   }
   const char* type() const override { return "crnn"; }
+  std::string stock_darknet_cannot_run() const override {
+    return batch_ > 1 ? "stock Darknet's [crnn] crashes in im2col at batch " + std::to_string(batch_) : "";
+  }
   std::string describe() const override { return std::to_string(input_->out().c) + " hidden"; }
+
+ private:
+  int batch_ = 1;
 };
 
 }  // namespace

@@ -20,7 +20,8 @@ class DetectionLayer : public Layer {
     classes_ = read_int_at_least(s, ctx, "classes", 1, 1);
     const int num = read_int_at_least(s, ctx, "num", 1, 1);
     side_ = read_int_at_least(s, ctx, "side", 7, 1);
-    const size_t want = size_t(side_) * side_ * ((1 + coords) * num + classes_);
+    const size_t want = size_t(checked_count(ctx, "side^2 x ((1 + coords) x num + classes)",
+                                             {side_, side_, (1 + int64_t(coords)) * num + classes_}));
     if (in_.size() != want)
       fail(ctx, "the input has " + std::to_string(in_.size()) + " values but side^2 x ((1 + coords) x num + classes) = " +
                     std::to_string(want));

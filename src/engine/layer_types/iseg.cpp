@@ -17,14 +17,14 @@ class IsegLayer : public Layer {
     in_ = out_ = ctx.input;
     classes_ = read_int_at_least(s, ctx, "classes", 20, 0);
     const int ids = read_int_at_least(s, ctx, "ids", 32, 0);
-    if (in_.c != classes_ + ids)
-      fail(ctx, "the input has " + std::to_string(in_.c) + " channels but classes + ids = " +
-                    std::to_string(classes_ + ids));
+    const int want = checked_count(ctx, "classes + ids", {int64_t(classes_) + ids});
+    if (in_.c != want)
+      fail(ctx, "the input has " + std::to_string(in_.c) + " channels but classes + ids = " + std::to_string(want));
   }
   const char* type() const override { return "iseg"; }
   std::string describe() const override { return std::to_string(classes_) + " classes"; }
-  std::string stock_darknet_difference() const override {
-    return "stock Darknet's [iseg] forward needs a truth (it reads one unconditionally)";
+  std::string stock_darknet_cannot_run() const override {
+    return "stock Darknet's [iseg] forward reads a truth unconditionally (SIGSEGV without one)";
   }
   void forward(const ForwardArgs& a) const override {
     std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));

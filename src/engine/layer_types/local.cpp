@@ -25,19 +25,26 @@ class LocalLayer : public Layer {
     stride_ = read_int_at_least(s, ctx, "stride", 1, 1);
     pad_ = read_int_at_least(s, ctx, "pad", 0, 0);
     activation_ = read_activation(s, ctx, "logistic");
-    const int oh = (pad_ ? in_.h - 1 : in_.h - size_) / stride_ + 1, ow = (pad_ ? in_.w - 1 : in_.w - size_) / stride_ + 1;
-    const int col_h = (in_.h + 2 * pad_ - size_) / stride_ + 1, col_w = (in_.w + 2 * pad_ - size_) / stride_ + 1;
-    if (in_.h + 2 * pad_ < size_ || in_.w + 2 * pad_ < size_ || oh < 1 || ow < 1)
+    // In 64 bits: pad and size may be up to 2^31-1 (issue 21).
+    const int64_t ih = in_.h, iw = in_.w, pad = pad_, size = size_;
+    const int64_t oh = (pad ? ih - 1 : ih - size) / stride_ + 1, ow = (pad ? iw - 1 : iw - size) / stride_ + 1;
+    const int64_t col_h = (ih + 2 * pad - size) / stride_ + 1, col_w = (iw + 2 * pad - size) / stride_ + 1;
+    if (ih + 2 * pad < size || iw + 2 * pad < size || oh < 1 || ow < 1)
       fail(ctx, "size=" + std::to_string(size_) + " does not fit the " + in_.str() + " input");
     if (oh != col_h || ow != col_w)
       fail(ctx, "pad=" + std::to_string(pad_) + " with size=" + std::to_string(size_) +
                     ": Darknet's output size and its im2col disagree (pad=1 needs size=3)");
-    out_ = {n_, oh, ow};
+    out_ = {n_, int(oh), int(ow)};
+    // Allocated here, before the memory budget: bounded like every tensor.
+    checked_count(ctx, "weights: locations x filters x channels x size^2", {oh, ow, n_, in_.c, size, size});
     const size_t locations = size_t(oh) * ow;
     weights_.assign(locations * n_ * patch(), 0.f);
     biases_.assign(out_.size(), 0.f);
   }
   const char* type() const override { return "local"; }
+  std::string stock_darknet_cannot_run() const override {
+    return "stock Darknet's [local] corrupts libdarknet's heap (issue 21's probe)";
+  }
   std::string describe() const override {
     return std::to_string(n_) + "  " + std::to_string(size_) + "x" + std::to_string(size_) + "/" + std::to_string(stride_);
   }

@@ -23,10 +23,11 @@ class RegionLayer : public Layer, public BoxSource {
     n_ = read_int_at_least(s, ctx, "num", 1, 1);
     if (coords_ != 4) fail(ctx, "coords=" + std::to_string(coords_) + ": only 4 (boxes without masks) is supported");
     if (s.has("tree")) fail(ctx, "tree= (a softmax tree, YOLO9000) is not supported");
-    if (in_.c != n_ * (coords_ + 1 + classes_))
+    const int want = checked_count(ctx, "num x (coords + 1 + classes)", {n_, int64_t(coords_) + 1 + classes_});
+    if (in_.c != want)
       fail(ctx, "the input has " + std::to_string(in_.c) + " channels but num=" + std::to_string(n_) +
                     " x (coords " + std::to_string(coords_) + " + 1 + " + std::to_string(classes_) +
-                    " classes) = " + std::to_string(n_ * (coords_ + 1 + classes_)) + " (filters= of the layer before)");
+                    " classes) = " + std::to_string(want) + " (filters= of the layer before)");
     softmax_ = s.get_int("softmax", 0) != 0;
     background_ = s.get_int("background", 0) != 0;
     anchors_ = read_anchors(s, ctx, n_);

@@ -20,19 +20,21 @@ class ReorgLayer : public Layer {
     reverse_ = s.get_int("reverse", 0) != 0;
     flatten_ = s.get_int("flatten", 0) != 0;
     extra_ = read_int_at_least(s, ctx, "extra", 0, 0);
-    const int s2 = stride_ * stride_;
+    // stride^2 in 64 bits: stride=65536 wrapped it to 0 (SIGFPE), 46341 to a negative.
+    const int64_t s2 = int64_t(stride_) * stride_;
     // Both directions index a (w*s) x (h*s) x (c/s^2) view of the data.
     if (in_.c % s2)
       fail(ctx, "reorg by " + std::to_string(stride_) + " needs channels divisible by " + std::to_string(s2) + ", not " +
                     in_.str());
     if (reverse_) {
-      out_ = {in_.c / s2, in_.h * stride_, in_.w * stride_};
+      out_ = {int(in_.c / s2), checked_count(ctx, "height x stride", {in_.h, stride_}),
+              checked_count(ctx, "width x stride", {in_.w, stride_})};
     } else {
-      out_ = {in_.c * s2, in_.h / stride_, in_.w / stride_};
+      out_ = {checked_count(ctx, "channels x stride^2", {in_.c, s2}), in_.h / stride_, in_.w / stride_};
       if (in_.h % stride_ || in_.w % stride_)
         fail(ctx, "reorg by " + std::to_string(stride_) + " needs width and height divisible by it, not " + in_.str());
     }
-    if (extra_) out_ = {int(in_.size()) + extra_, 1, 1};
+    if (extra_) out_ = {checked_count(ctx, "input values + extra", {int64_t(in_.size()) + extra_}), 1, 1};
   }
   const char* type() const override { return "reorg"; }
   std::string describe() const override { return "/" + std::to_string(stride_) + (reverse_ ? " reverse" : ""); }

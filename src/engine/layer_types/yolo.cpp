@@ -32,11 +32,11 @@ class YoloLayer : public Layer, public BoxSource {
       for (int i = 0; i < total; ++i) mask_.push_back(i);
     }
     anchors_ = read_anchors(s, ctx, total);
-    const int per_anchor = 4 + 1 + classes_;
-    if (in_.c != int(mask_.size()) * per_anchor)
+    const int want = checked_count(ctx, "anchors x (4 + 1 + classes)", {int64_t(mask_.size()), 5 + int64_t(classes_)});
+    if (in_.c != want)
       fail(ctx, "the input has " + std::to_string(in_.c) + " channels but " + std::to_string(mask_.size()) +
-                    " anchors x (4 + 1 + " + std::to_string(classes_) + " classes) = " +
-                    std::to_string(int(mask_.size()) * per_anchor) + " (filters= of the layer before)");
+                    " anchors x (4 + 1 + " + std::to_string(classes_) + " classes) = " + std::to_string(want) +
+                    " (filters= of the layer before)");
     for (const char* k : {"jitter", "ignore_thresh", "truth_thresh"}) s.get_float(k, 0);
     for (const char* k : {"random", "max"}) s.get_int(k, 0);
   }
@@ -67,7 +67,7 @@ class YoloLayer : public Layer, public BoxSource {
       for (size_t n = 0; n < mask_.size(); ++n) {
         const float* e = out + n * plane * (5 + classes_) + i;
         const float objectness = e[4 * plane];
-        if (objectness <= thresh) continue;
+        if (!(objectness > thresh)) continue;  // NaN is above no threshold (it passed `<=`)
         // Anchors in network input pixels.
         const CellAnchor c{row, col, out_.w, out_.h, anchors_[2 * mask_[n]], anchors_[2 * mask_[n] + 1],
                            float(f.net_w), float(f.net_h)};

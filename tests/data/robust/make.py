@@ -42,3 +42,22 @@ with open("huge.png", "wb") as f:
 open("empty.weights", "wb").close()
 with open("tiny-long.weights", "wb") as f:
     f.write(struct.pack("<iiiQ", 0, 2, 0, 0) + params + b"\0" * 8)
+
+# Issue 21: a valid 1920 x 12 grey PNG. Letterboxed into 416 x 416 it scales
+# to 0 rows; Darknet's detector test takes it (the network sees plain grey).
+import zlib
+
+
+def png(name, w, h):
+    raw = b"".join(b"\x00" + bytes([128] * (w * 3)) for _ in range(h))
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+    with open(name, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+                chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+png("wide-1920x12.png", 1920, 12)
+
+# Issue 21: 4096 x 4096 pixels in a few KB, 432 MiB decoded: refused under
+# --max-memory 100M by its header, before decoding.
+png("big-4096.png", 4096, 4096)
