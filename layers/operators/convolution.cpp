@@ -5,6 +5,7 @@
 #include "stock/columns.h"
 #include "stock/gemm.h"
 #include "core/phase_geometry.h"
+#include "planning/direct_plan.h"
 #include "reference/reference.h"
 
 namespace huge2 {

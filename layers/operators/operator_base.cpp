@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "planning/direct_plan.h"
 
 namespace huge2 {
 namespace {
@@ -56,6 +57,18 @@ void OperatorBase<Shape>::build(const float* weights, int threads, Isa isa) {
   WeightAt at;
   if (weights) at = [&](int ic, int n, int e) { return weights[darknet_weight_index(s, ic, n, e)]; };
   direct_ = std::make_unique<DirectPlan>(direct_problem(s), at, epilogue_, operator_threads(threads), isa);
+}
+
+template <class Shape>
+OperatorBase<Shape>::~OperatorBase() = default;
+template <class Shape>
+OperatorBase<Shape>::OperatorBase(OperatorBase&&) noexcept = default;
+template <class Shape>
+OperatorBase<Shape>& OperatorBase<Shape>::operator=(OperatorBase&&) noexcept = default;
+
+template <class Shape>
+bool OperatorBase<Shape>::holds_whole_kernel() const {
+  return !plan_only_ && (!direct_ || direct_->covers(shape_.ksize * shape_.ksize));
 }
 
 template <class Shape>

@@ -10,12 +10,15 @@
 #include <vector>
 
 #include "core/algorithm.h"
-#include "planning/direct_plan.h"
+#include "planning/problem.h"
 #include "runtime/thread_pool.h"
 #include "core/epilogue.h"
+#include "runtime/isa.h"
 #include "core/shapes.h"
 
 namespace huge2 {
+
+class DirectPlan;  // planning/direct_plan.h: private to the library
 
 template <class Shape>
 class OperatorBase {
@@ -28,6 +31,10 @@ class OperatorBase {
                int threads = 0);
   OperatorBase(const Shape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue, int threads,
                Isa isa);
+
+  ~OperatorBase();
+  OperatorBase(OperatorBase&&) noexcept;
+  OperatorBase& operator=(OperatorBase&&) noexcept;
 
   // For the shapes only (a network's summary and memory check, before any
   // weight exists): the same plan, workspace and method(), no weights;
@@ -50,9 +57,7 @@ class OperatorBase {
   // copy of the weights: the operator's.
   bool unpack_weights(float* weights) const;
   // Whether unpack_weights() can succeed.
-  bool holds_whole_kernel() const {
-    return !plan_only_ && (!direct_ || direct_->covers(shape_.ksize * shape_.ksize));
-  }
+  bool holds_whole_kernel() const;
 
  protected:
   // forward()'s start: the buffer checks (`need`: workspace_bytes()), then

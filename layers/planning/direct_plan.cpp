@@ -1,49 +1,14 @@
 #include "planning/direct_plan.h"
 
 #include <algorithm>
-#include <climits>
 #include <cstring>
-#include <map>
 #include <sstream>
 #include <tuple>
 
 #include "core/errors.h"
+#include "runtime/tuning.h"
 
 namespace huge2 {
-namespace {
-
-// Runs of equal values: [(start, length)].
-std::vector<std::pair<int, int>> runs(const std::vector<std::vector<char>>& sig) {
-  std::vector<std::pair<int, int>> out;
-  for (int i = 0; i < int(sig.size()); ++i) {
-    if (!out.empty() && sig[i] == sig[out.back().first]) ++out.back().second;
-    else out.push_back({i, 1});
-  }
-  return out;
-}
-
-// Splits n into k near-equal parts.
-std::vector<std::pair<int, int>> split(int n, int k) {
-  std::vector<std::pair<int, int>> out;
-  for (int i = 0, start = 0; i < k; ++i) {
-    const int len = n / k + (i < n % k ? 1 : 0);
-    out.push_back({start, len});
-    start += len;
-  }
-  return out;
-}
-
-// Cycles of one tile, roughly: FMAs or loads (2 per cycle) of its k = taps
-// x in_c inputs through m pixels and nb vectors of vl channels, or the
-// weight stream at weight_bw bytes per cycle when the weights do not stay in
-// cache (0: no such bound); plus the store. The one estimate of the plan.
-double tile_cycles(double k, int m, int nb, int vl, double weight_bw) {
-  const double compute = k * std::max(m * nb, m + nb) / 2.0;
-  const double stream = weight_bw > 0 ? k * nb * vl * 4.0 / weight_bw : 0.0;
-  return std::max(compute, stream) + 30.0 + m * nb * vl * 0.25;
-}
-
-}  // namespace
 
 DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
                        Isa isa, const Options& opt)
@@ -71,7 +36,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
       std::vector<TapSet> sets;
       double cost = 0;
       plan_tiles(t, tiles, sets, cost);
-      if (t == Tiling::padded) cost /= 0.9;
+      if (t == Tiling::padded) cost /= cpu_tuning().padded_discount;
       if (best < 0 || cost < best) {
         best = cost, best_nb = nb, tiling_ = t;
         tiles_ = std::move(tiles);
@@ -118,231 +83,6 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   }
   pack(weight, epilogue);
   partition();
-}
-
-// Output channel blocks of nb vectors each, the last one as narrow as it can be.
-void DirectPlan::make_blocks(int nb) {
-  blocks_.clear();
-  const int vl = k_->vl, widest = nb * vl;
-  size_t ep_off = 0;
-  for (int oc0 = 0; oc0 < p_.out_c; oc0 += widest) {
-    const int valid = std::min(widest, p_.out_c - oc0);
-    blocks_.push_back({oc0, (valid + vl - 1) / vl, valid, ep_off});
-    ep_off += size_t(blocks_.back().nb) * vl;
-  }
-}
-
-void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
-  const int nbm = blocks_.front().nb, xs = p_.xstep;
-  const int mmax = k_->max_pixels[nbm], rmax = k_->max_rows, cmax = std::min(k_->max_cols, mmax);
-  std::map<std::pair<int, std::vector<int>>, int> set_of;
-  cost = 0;
-  // The weight stream: a phase's block of weights from L2 when it stays
-  // there, else from beyond (bytes per cycle).
-  double phase_block_bytes = 0;
-  auto per_tile = [&](int taps, int m) {
-    const double bw = phase_block_bytes <= 768.0 * 1024 ? 48.0 : 16.0;
-    return tile_cycles(double(taps) * p_.in_c, m, nbm, k_->vl, bw);
-  };
-  auto add_tile = [&](int ph, int u0, int r, int v0, int c, std::vector<int> taps) {
-    auto key = std::make_pair(ph, taps);
-    auto it = set_of.find(key);
-    if (it == set_of.end()) {
-      it = set_of.emplace(key, int(sets.size())).first;
-      sets.push_back({{}, taps});
-    }
-    Tile t{};
-    t.phase = ph, t.rows = r, t.cols = c, t.taps = it->second;
-    t.u0 = u0, t.v0 = v0;
-    // Every width up to the widest: the last block of channels may be narrower.
-    for (int nb = 1; nb <= nbm; ++nb) t.fn[nb - 1] = k_->lookup(nb, xs, r, c);
-    if (std::find(t.fn, t.fn + nbm, nullptr) != t.fn + nbm) throw ShapeError("direct kernels: no " + std::to_string(r) + "x" +
-                                                     std::to_string(c) + " tile kernel");
-    tiles.push_back(t);
-    cost += per_tile(int(taps.size()), r * c);
-  };
-  for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
-    const DirectPhase& q = p_.phases[ph];
-    const int ntaps = int(q.tap_y.size());
-    phase_block_bytes = 4.0 * ntaps * p_.in_c * nbm * k_->vl;
-    auto row_ok = [&](int t, int u) {
-      const int iy = q.tap_y[t] + p_.ystep * u;
-      return iy >= 0 && iy < p_.in_h;
-    };
-    auto col_ok = [&](int t, int v) {
-      const int ix = q.tap_x[t] + p_.xstep * v;
-      return ix >= 0 && ix < p_.in_w;
-    };
-    // Tiles of a region: one-row tiles when rows are wide, else whole rows stacked.
-    auto tile_region = [&](int u0, int rows, int v0, int cols, const std::vector<int>* fixed_taps) {
-      std::vector<std::pair<int, int>> rsplit, csplit;
-      if (cols > mmax / 2) {
-        rsplit = split(rows, rows);
-        csplit = split(cols, (cols + cmax - 1) / cmax);
-      } else {
-        const int per = std::max(1, std::min(rmax, mmax / cols));
-        rsplit = split(rows, (rows + per - 1) / per);
-        csplit = split(cols, 1);
-      }
-      for (auto [ru, rn] : rsplit)
-        for (auto [cv, cn] : csplit) {
-          std::vector<int> taps;
-          if (fixed_taps) {
-            taps = *fixed_taps;
-          } else {  // padded: keep the taps that reach the tile at all
-            for (int t = 0; t < ntaps; ++t) {
-              bool r = false, c = false;
-              for (int u = u0 + ru; u < u0 + ru + rn && !r; ++u) r = row_ok(t, u);
-              for (int v = v0 + cv; v < v0 + cv + cn && !c; ++v) c = col_ok(t, v);
-              if (r && c) taps.push_back(t);
-            }
-          }
-          add_tile(ph, u0 + ru, rn, v0 + cv, cn, std::move(taps));
-        }
-    };
-    if (mode == Tiling::padded) {
-      tile_region(0, q.rows, 0, q.cols, nullptr);
-      continue;
-    }
-    std::vector<std::vector<char>> rsig(q.rows, std::vector<char>(ntaps)), csig(q.cols, std::vector<char>(ntaps));
-    for (int u = 0; u < q.rows; ++u)
-      for (int t = 0; t < ntaps; ++t) rsig[u][t] = row_ok(t, u);
-    for (int v = 0; v < q.cols; ++v)
-      for (int t = 0; t < ntaps; ++t) csig[v][t] = col_ok(t, v);
-    for (auto [u0, rn] : runs(rsig))
-      for (auto [v0, cn] : runs(csig)) {
-        std::vector<int> taps;
-        for (int t = 0; t < ntaps; ++t)
-          if (rsig[u0][t] && csig[v0][t]) taps.push_back(t);
-        tile_region(u0, rn, v0, cn, &taps);
-      }
-  }
-  cost *= double(blocks_.size());
-  if (mode == Tiling::padded) cost += double(p_.in_c) * (p_.in_h + 4) * (p_.in_w + 4) * 0.5;  // the copy
-}
-
-bool DirectPlan::covers(int entries) const {
-  std::vector<char> seen(entries, 0);
-  for (const DirectPhase& q : p_.phases)
-    for (int e : q.tap_entry)
-      if (e >= 0 && e < entries) seen[e] = 1;
-  return std::find(seen.begin(), seen.end(), 0) == seen.end();
-}
-
-bool DirectPlan::unpack(int entries, const std::function<void(int, int, int, float)>& put) const {
-  if (!has_weights_ || !covers(entries)) return false;
-  const int vl = k_->vl;
-  for (size_t ph = 0; ph < p_.phases.size(); ++ph)
-    for (size_t b = 0; b < blocks_.size(); ++b) {
-      const Block& bl = blocks_[b];
-      const float* w = packed_.data() + w_off_[ph * blocks_.size() + b];
-      const int width = bl.nb * vl;
-      for (int e : p_.phases[ph].tap_entry)
-        for (int ic = 0; ic < p_.in_c; ++ic, w += width)
-          for (int j = 0; j < bl.valid; ++j) put(ic, bl.oc0 + j, e, w[j]);
-    }
-  return true;
-}
-
-// Packed weights: for each phase and block, [tap][in_c][nb*vl], zero lanes
-// past the last channel. The epilogue's scale and shift padded the same way.
-void DirectPlan::set_weights(const WeightAt& weight, const Epilogue& epilogue) {
-  epilogue.check(p_.out_c, "direct kernels");
-  pack(weight, epilogue);
-}
-
-void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
-  const int vl = k_->vl;
-  // The old copy goes first: never two packed copies at once.
-  std::vector<float>().swap(packed_);
-  w_off_.clear(), scale_.clear(), shift_.clear();
-  size_t total = 0;  // exactly: no reallocation, no transient second copy
-  for (const DirectPhase& q : p_.phases)
-    for (const Block& b : blocks_) {
-      w_off_.push_back(total);
-      total += q.tap_entry.size() * p_.in_c * b.nb * vl;
-    }
-  has_weights_ = bool(weight);
-  if (has_weights_) packed_.reserve(total);
-  for (const DirectPhase& q : p_.phases)
-    for (const Block& b : blocks_) {
-      if (!has_weights_) break;  // a plan for the shapes only
-      const int width = b.nb * vl, ntaps = int(q.tap_entry.size());
-      const size_t start = packed_.size();
-      packed_.resize(start + size_t(ntaps) * p_.in_c * width, 0.f);
-      float* w = packed_.data() + start;
-      for (int t = 0; t < ntaps; ++t)
-        for (int ic = 0; ic < p_.in_c; ++ic, w += width)
-          for (int j = 0; j < b.valid; ++j) w[j] = weight(ic, b.oc0 + j, q.tap_entry[t]);
-    }
-  act_ = ep.activation;
-  if (ep.scale.empty() && ep.shift.empty()) return;
-  const size_t padded = blocks_.back().ep_off + size_t(blocks_.back().nb) * vl;
-  scale_.assign(padded, 1.f);
-  shift_.assign(padded, 0.f);
-  for (const Block& b : blocks_)
-    for (int j = 0; j < b.valid; ++j) {
-      if (!ep.scale.empty()) scale_[b.ep_off + j] = ep.scale[b.oc0 + j];
-      if (!ep.shift.empty()) shift_[b.ep_off + j] = ep.shift[b.oc0 + j];
-    }
-}
-
-// Work items: runs of a few tiles of one phase through one channel block.
-// Item order decides what stays in cache: phase by phase when a block's
-// weights for all phases are too big for half of L2 (DCGAN's 1024- and
-// 512-channel layers: each phase's block then streams once); otherwise the
-// phases take turns over the same output rows, so that each output line is
-// completed while it is in cache instead of being fetched once per phase
-// (YOLO's 2x2/2 necks, the large-image deconvolutions of segmentation nets).
-// A thread's share is a contiguous run of items, split by estimated cost.
-void DirectPlan::partition() {
-  // The split weighs compute and stores only (no weight-stream bound, unlike
-  // the tiling choice): as it always has; the bound would shift the split.
-  auto tile_cost = [&](const Tile& t, int nb) {
-    return tile_cycles(double(tap_sets_[t.taps].idx.size()) * p_.in_c, t.rows * t.cols, nb, k_->vl, 0.0);
-  };
-  std::vector<std::pair<size_t, size_t>> phase_tiles;  // [first, last) of each phase in tiles_
-  for (size_t first = 0; first < tiles_.size();) {
-    size_t last = first;
-    while (last < tiles_.size() && tiles_[last].phase == tiles_[first].phase) ++last;
-    phase_tiles.push_back({first, last});
-    first = last;
-  }
-  double block_weight_bytes = 0;
-  for (const DirectPhase& q : p_.phases)
-    block_weight_bytes += 4.0 * q.tap_entry.size() * p_.in_c * blocks_.front().nb * k_->vl;
-  interleave_ = block_weight_bytes <= 512.0 * 1024;
-  constexpr size_t kRun = 4;  // tiles per item: fine enough to balance
-  auto add = [&](int b, size_t from, size_t to) {
-    Item it{b, from, to, 0.0};
-    for (size_t j = from; j < to; ++j) it.cost += tile_cost(tiles_[j], blocks_[b].nb);
-    items_.push_back(it);
-  };
-  for (int b = 0; b < int(blocks_.size()); ++b) {
-    if (interleave_) {
-      size_t most = 0;
-      for (auto [f, l] : phase_tiles) most = std::max(most, l - f);
-      for (size_t r = 0; r < most; r += kRun)
-        for (auto [f, l] : phase_tiles)
-          if (f + r < l) add(b, f + r, std::min(l, f + r + kRun));
-    } else {
-      for (auto [f, l] : phase_tiles)
-        for (size_t r = f; r < l; r += kRun) add(b, r, std::min(l, r + kRun));
-    }
-  }
-  double total = 0;
-  for (const Item& it : items_) total += it.cost * p_.batch;
-  // A thread must get enough work to pay for waking it (a few microseconds):
-  // tiny layers run on fewer threads than asked, never slower than on one.
-  constexpr double kMinCyclesPerThread = 100000;
-  if (!exact_threads_) threads_ = std::max(1, std::min(threads_, int(std::min(1e6, total / kMinCyclesPerThread))));
-  split_.assign(1, 0);
-  double acc = 0;
-  for (size_t i = 0; i < items_.size() && int(split_.size()) < threads_; ++i) {
-    acc += items_[i].cost;
-    if (acc >= total * double(split_.size()) / threads_) split_.push_back(i + 1);
-  }
-  while (int(split_.size()) <= threads_) split_.push_back(items_.size());
 }
 
 std::string DirectPlan::describe() const {

@@ -1,0 +1,29 @@
+// What an untangled operator asks the planner for: its sub-problems
+// ("phases") and their taps (planning/direct_plan.h says how they are cut
+// into tiles). Apart from the plan so that the operators' public headers
+// need neither the plan nor the micro-kernel ABI.
+#pragma once
+#include <functional>
+#include <vector>
+
+namespace huge2 {
+
+struct DirectPhase {
+  int oy0 = 0, ox0 = 0;    // its first output pixel
+  int rows = 0, cols = 0;  // pixel (u, v) lands at (oy0 + sy*u, ox0 + sx*v)
+  std::vector<int> tap_y, tap_x, tap_entry;
+};
+
+struct DirectProblem {
+  int batch = 1, in_c = 1, in_h = 1, in_w = 1, out_c = 1, out_h = 1, out_w = 1;
+  int sy = 1, sx = 1;        // output step between a phase's pixels
+  int ystep = 1, xstep = 1;  // input step between a phase's pixels (xstep 1 or 2)
+  std::vector<DirectPhase> phases;
+};
+
+// Weight of input channel ic, output channel oc, kernel entry e. An empty
+// function makes a plan for the shapes only (workspace, method), which
+// cannot run.
+using WeightAt = std::function<float(int ic, int oc, int e)>;
+
+}  // namespace huge2

@@ -1,0 +1,68 @@
+// DirectPlan's thread split: work items in a cache-friendly order, cut
+// into one contiguous run per thread by estimated cost.
+#include <algorithm>
+
+#include "planning/direct_plan.h"
+#include "planning/tile_cost.h"
+
+namespace huge2 {
+
+// Work items: runs of a few tiles of one phase through one channel block.
+// Item order decides what stays in cache: phase by phase when a block's
+// weights for all phases are too big for half of L2 (DCGAN's 1024- and
+// 512-channel layers: each phase's block then streams once); otherwise the
+// phases take turns over the same output rows, so that each output line is
+// completed while it is in cache instead of being fetched once per phase
+// (YOLO's 2x2/2 necks, the large-image deconvolutions of segmentation nets).
+// A thread's share is a contiguous run of items, split by estimated cost.
+void DirectPlan::partition() {
+  // The split weighs compute and stores only (no weight-stream bound, unlike
+  // the tiling choice): as it always has; the bound would shift the split.
+  auto tile_cost = [&](const Tile& t, int nb) {
+    return tile_cycles(double(tap_sets_[t.taps].idx.size()) * p_.in_c, t.rows * t.cols, nb, k_->vl, 0.0);
+  };
+  std::vector<std::pair<size_t, size_t>> phase_tiles;  // [first, last) of each phase in tiles_
+  for (size_t first = 0; first < tiles_.size();) {
+    size_t last = first;
+    while (last < tiles_.size() && tiles_[last].phase == tiles_[first].phase) ++last;
+    phase_tiles.push_back({first, last});
+    first = last;
+  }
+  double block_weight_bytes = 0;
+  for (const DirectPhase& q : p_.phases)
+    block_weight_bytes += 4.0 * q.tap_entry.size() * p_.in_c * blocks_.front().nb * k_->vl;
+  interleave_ = block_weight_bytes <= cpu_tuning().interleave_bytes;
+  constexpr size_t kRun = 4;  // tiles per item: fine enough to balance
+  auto add = [&](int b, size_t from, size_t to) {
+    Item it{b, from, to, 0.0};
+    for (size_t j = from; j < to; ++j) it.cost += tile_cost(tiles_[j], blocks_[b].nb);
+    items_.push_back(it);
+  };
+  for (int b = 0; b < int(blocks_.size()); ++b) {
+    if (interleave_) {
+      size_t most = 0;
+      for (auto [f, l] : phase_tiles) most = std::max(most, l - f);
+      for (size_t r = 0; r < most; r += kRun)
+        for (auto [f, l] : phase_tiles)
+          if (f + r < l) add(b, f + r, std::min(l, f + r + kRun));
+    } else {
+      for (auto [f, l] : phase_tiles)
+        for (size_t r = f; r < l; r += kRun) add(b, r, std::min(l, r + kRun));
+    }
+  }
+  double total = 0;
+  for (const Item& it : items_) total += it.cost * p_.batch;
+  // A thread must get enough work to pay for waking it (a few microseconds):
+  // tiny layers run on fewer threads than asked, never slower than on one.
+  const double min_cycles = cpu_tuning().min_cycles_per_thread;
+  if (!exact_threads_) threads_ = std::max(1, std::min(threads_, int(std::min(1e6, total / min_cycles))));
+  split_.assign(1, 0);
+  double acc = 0;
+  for (size_t i = 0; i < items_.size() && int(split_.size()) < threads_; ++i) {
+    acc += items_[i].cost;
+    if (acc >= total * double(split_.size()) / threads_) split_.push_back(i + 1);
+  }
+  while (int(split_.size()) <= threads_) split_.push_back(items_.size());
+}
+
+}  // namespace huge2

@@ -1,0 +1,20 @@
+// The planner's one estimate of a tile's cost (tiling and thread split).
+#pragma once
+#include <algorithm>
+
+#include "runtime/tuning.h"
+
+namespace huge2 {
+
+// Cycles of one tile, roughly: FMAs or loads of its k = taps x in_c inputs
+// through m pixels and nb vectors of vl channels, or the weight stream at
+// weight_bw bytes per cycle when the weights do not stay in cache (0: no
+// such bound); plus the call and the store.
+inline double tile_cycles(double k, int m, int nb, int vl, double weight_bw) {
+  const CpuTuning& c = cpu_tuning();
+  const double compute = k * std::max(m * nb, m + nb) / c.fma_per_cycle;
+  const double stream = weight_bw > 0 ? k * nb * vl * 4.0 / weight_bw : 0.0;
+  return std::max(compute, stream) + c.tile_overhead_cycles + m * nb * vl * c.store_cycles_per_float;
+}
+
+}  // namespace huge2

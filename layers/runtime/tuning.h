@@ -1,0 +1,29 @@
+// The machine constants the planner's cost estimate uses, in one place per
+// architecture instead of literals inside the planner. The x86 values are
+// the ones the plans were tuned with (Zen 4 class: 1 MB L2 per core, 2 FMA
+// pipes); aarch64 takes the same until the NEON kernels are tuned on a
+// board (Orin's A78AE: 256 KB L2 per core, 2 FMA pipes): a change here
+// changes plans, so it is measured first.
+#pragma once
+
+namespace huge2 {
+
+struct CpuTuning {
+  double fma_per_cycle;          // vector FMAs (or loads) issued per cycle
+  double l2_weight_bytes;        // a phase's weight block streams from L2 below this size ...
+  double l2_bytes_per_cycle;     // ... at this rate,
+  double far_bytes_per_cycle;    // ... and from beyond L2 at this one
+  double interleave_bytes;       // phases take turns over rows when a block's weights for all fit
+  double tile_overhead_cycles;   // a tile's call, set-up and tap loop
+  double store_cycles_per_float; // writing the tile out (strided NCHW stores)
+  double padded_discount;        // the padded tiling's estimate is divided by this (exact wins ties)
+  double copy_cycles_per_float;  // the padded tiling's input copy
+  double min_cycles_per_thread;  // a thread must get this much work to pay for waking it
+};
+
+inline const CpuTuning& cpu_tuning() {
+  static constexpr CpuTuning kTuning = {2.0, 768.0 * 1024, 48.0, 16.0, 512.0 * 1024, 30.0, 0.25, 0.9, 0.5, 100000};
+  return kTuning;
+}
+
+}  // namespace huge2
