@@ -74,7 +74,7 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, 
       sgemm(false, false, m, n, kk, 1.f, weights_.data(), kk, col, n, 0.f, y + b * out_img, n);
     }
   }
-  apply_epilogue(y, pool);
+  apply_epilogue(y);
 }
 
 }  // namespace huge2

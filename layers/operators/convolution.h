@@ -20,7 +20,8 @@ class Convolution : public OperatorBase<ConvShape> {
   bool falls_back_to_im2col() const { return algo_ == Algorithm::huge2 && !direct_; }
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
-  // pool: the threads to run on (null: the calling thread alone).
+  // pool: the threads huge2's direct kernels run on (null: the calling thread
+  // alone); the stock method runs on OpenMP's and OpenBLAS's (set_num_threads).
   void forward(const float* x, float* y, float* workspace, size_t workspace_bytes, ThreadPool* pool = nullptr) const;
 };
 

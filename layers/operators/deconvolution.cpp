@@ -79,7 +79,7 @@ void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes
       col2im_add(s, ws, y + b * out_img);
     }
   }
-  apply_epilogue(y, pool);
+  apply_epilogue(y);
 }
 
 size_t Deconvolution::column_bytes() const {

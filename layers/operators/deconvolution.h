@@ -20,7 +20,8 @@ class Deconvolution : public OperatorBase<DeconvShape> {
   std::string method() const;
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
-  // pool: the threads to run on (null: the calling thread alone).
+  // pool: the threads huge2's direct kernels run on (null: the calling thread
+  // alone); the stock method runs on OpenMP's and OpenBLAS's (set_num_threads).
   void forward(const float* x, float* y, float* workspace, size_t workspace_bytes, ThreadPool* pool = nullptr) const;
 
   // huge2 runs the stock column method instead of phases when the layer has

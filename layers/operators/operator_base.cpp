@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "planning/direct_plan.h"
+#include "stock/epilogue_pass.h"
 
 namespace huge2 {
 namespace {
@@ -112,12 +113,9 @@ bool OperatorBase<Shape>::forward_direct(const float* x, float* y, float* ws, si
 }
 
 template <class Shape>
-void OperatorBase<Shape>::apply_epilogue(float* y, ThreadPool* pool) const {
-  if (epilogue_.is_identity()) return;
+void OperatorBase<Shape>::apply_epilogue(float* y) const {
   const Shape& s = shape_;
-  const size_t planes = size_t(s.batch) * s.out_c, spatial = size_t(s.out_h()) * s.out_w();
-  auto pass = [&](size_t q0, size_t q1) { epilogue_.apply(y, q0, q1, s.out_c, spatial); };
-  parallel_for(pool, planes, pass);
+  apply_epilogue_pass(epilogue_, y, s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
 }
 
 template class OperatorBase<DeconvShape>;
