@@ -28,6 +28,7 @@
 #include <string>
 
 #include "darknet_abi.h"
+#include "exit_failure.h"
 #include "huge2_keys.h"
 #include "managed_layers.h"
 #include "parse_context.h"
@@ -47,7 +48,7 @@ Fn next_definition(const char* name) {
                  "huge2 plugin: %s not found behind the plugin (%s): load libdarknet.so after "
                  "libhuge2_darknet.so\n",
                  name, dlerror());
-    std::exit(EXIT_FAILURE);
+    exit_failure();
   }
   return reinterpret_cast<Fn>(f);
 }
@@ -65,7 +66,7 @@ void resize_outputs(layer& l, int out_h, int out_w) {
     p = static_cast<float*>(std::calloc(count ? count : 1, sizeof(float)));
     if (!p) {
       std::fprintf(stderr, "huge2 plugin: out of memory\n");
-      std::exit(EXIT_FAILURE);
+      exit_failure();
     }
   };
   replace(l.output);
@@ -74,17 +75,16 @@ void resize_outputs(layer& l, int out_h, int out_w) {
   replace(l.x_norm);
 }
 
-// Gives layer `index` to m: huge2's forward, `backward`, an update that
+// Gives layer `index` to m: huge2's forward and backward, an update that
 // re-packs the weights, and m's workspace size, from which the network's
 // shared workspace is sized (for a deconvolution mostly less than the stock
 // column buffer, a little more where phases run side by side on several
-// threads; backward_managed_deconv checks it still fits Darknet's backward).
+// threads; the backward pass keeps a workspace of its own).
 // Reports the layer and counts it in the parse's total.
-void hand_over(layer& l, int index, std::unique_ptr<ManagedLayer> m, void (*backward)(layer, network),
-               int ParseContext::*count, const std::string& extra = "") {
+void hand_over(layer& l, int index, std::unique_ptr<ManagedLayer> m, int ParseContext::*count, const std::string& extra = "") {
   l.workspace_size = m->workspace_bytes();
   l.forward = forward_managed;
-  l.backward = backward;
+  l.backward = backward_managed;
   l.update = update_managed;
   if (plugin_verbose()) std::fprintf(stderr, "huge2 plugin: layer %d %s%s\n", index, m->describe().c_str(), extra.c_str());
   if (ParseContext* ctx = current_parse()) ++(ctx->*count);
@@ -161,7 +161,7 @@ HUGE2_EXPORT layer parse_deconvolutional(list* options, size_params params) {
   } catch (const std::exception& e) {
     opts.fatal("huge2", e.what());
   }
-  hand_over(l, params.index, std::move(m), backward_managed_deconv, &ParseContext::deconv_layers);
+  hand_over(l, params.index, std::move(m), &ParseContext::deconv_layers);
   return l;
 }
 
@@ -191,7 +191,7 @@ HUGE2_EXPORT layer parse_convolutional(list* options, size_params params) {
   std::string extra;
   if (stock_h != l.out_h || stock_w != l.out_w)
     extra = " (Darknet's undilated size was " + std::to_string(stock_w) + "x" + std::to_string(stock_h) + ")";
-  hand_over(l, params.index, std::move(m), backward_refused, &ParseContext::dilated_layers, extra);
+  hand_over(l, params.index, std::move(m), &ParseContext::dilated_layers, extra);
   return l;
 }
 
@@ -218,8 +218,7 @@ HUGE2_EXPORT void load_weights_upto(network* net, char* filename, int start, int
     if (!why.empty()) {
       // Darknet has no error channel: a clear stop beats computing garbage.
       std::fprintf(stderr, "huge2 plugin: %s\n", why.c_str());
-      std::fflush(nullptr);
-      std::exit(EXIT_FAILURE);
+      exit_failure();
     }
   }
   // Networks built without parse_deconvolutional (by hand) get the fix too.

@@ -5,13 +5,14 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "exit_failure.h"
+
 namespace huge2::plugin {
 namespace {
 
 [[noreturn]] void fatal(int index, const std::string& what) {
   std::fprintf(stderr, "huge2 plugin: layer %d: %s\n", index, what.c_str());
-  std::fflush(nullptr);
-  std::exit(EXIT_FAILURE);
+  exit_failure();
 }
 
 // The threads every managed layer runs on: made with the first managed
@@ -77,6 +78,37 @@ void ManagedLayer::forward(const layer& l, const network& net) {
   activate_array(l.output, l.outputs * l.batch, l.activation);
 }
 
+void ManagedLayer::backward(const layer& l, const network& net) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  check_unchanged(l);
+  // Darknet's own order and code for what precedes the convolution's
+  // gradients (backward_convolutional_layer, backward_deconvolutional_layer).
+  gradient_array(l.output, l.outputs * l.batch, l.activation, l.delta);
+  if (l.batch_normalize)
+    backward_batchnorm_layer(l, net);
+  else
+    backward_bias(l.bias_updates, l.delta, l.batch, l.n, l.out_h * l.out_w);
+  try {
+    if (backward_stale_) {
+      backward_workspace_.resize(rebuild_backward(l) / sizeof(float) + 1);
+      backward_stale_ = false;
+    }
+    // The operators overwrite dx; Darknet adds into net.delta (a [shortcut]
+    // or [route] may have put gradient there already).
+    if (net.delta) dx_.resize(size_t(l.inputs));
+    const size_t ws_bytes = backward_workspace_.size() * sizeof(float);
+    for (int b = 0; b < l.batch; ++b) {
+      backward_image(l, net.input + size_t(b) * l.inputs, l.delta + size_t(b) * l.outputs,
+                     net.delta ? dx_.data() : nullptr, backward_workspace_.data(), ws_bytes, &plugin_pool());
+      if (!net.delta) continue;
+      float* delta = net.delta + size_t(b) * l.inputs;
+      for (int i = 0; i < l.inputs; ++i) delta[i] += dx_[i];
+    }
+  } catch (const std::exception& e) {
+    fatal(index_, e.what());
+  }
+}
+
 // --------------------------------------------------------------- ManagedDeconv
 
 ManagedDeconv::ManagedDeconv(const layer& l, int index, Algorithm algo)
@@ -101,6 +133,18 @@ void ManagedDeconv::rebuild(const layer& l) {
 void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* ws, size_t ws_bytes,
                               ThreadPool* pool) const {
   op_->forward(in, out, ws, ws_bytes, pool);
+}
+
+size_t ManagedDeconv::rebuild_backward(const layer& l) {
+  if (back_) back_->set_weights(l.weights);
+  else back_ = std::make_unique<DeconvolutionBackward>(shape_, algo_, l.weights);
+  return back_->workspace_bytes();
+}
+
+void ManagedDeconv::backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws,
+                                   size_t ws_bytes, ThreadPool* pool) const {
+  back_->backward_weights(in, dy, l.weight_updates, ws, ws_bytes, pool);
+  if (dx) back_->backward_data(dy, dx, ws, ws_bytes, pool);
 }
 
 std::string ManagedDeconv::describe() const {
@@ -147,6 +191,26 @@ void ManagedDilatedConv::run_image(const layer& l, const float* in, float* out, 
                                    ThreadPool* pool) const {
   const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
   for (int g = 0; g < groups_; ++g) ops_[g].forward(in + g * gin, out + g * gout, ws, ws_bytes, pool);
+}
+
+size_t ManagedDilatedConv::rebuild_backward(const layer& l) {
+  const size_t per_group = shape_.weight_count();
+  if (backs_.empty())
+    for (int g = 0; g < groups_; ++g)
+      backs_.push_back(std::make_unique<ConvolutionBackward>(shape_, algo_, l.weights + g * per_group));
+  else
+    for (int g = 0; g < groups_; ++g) backs_[g]->set_weights(l.weights + g * per_group);
+  return backs_.front()->workspace_bytes();  // groups run one after another
+}
+
+void ManagedDilatedConv::backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws,
+                                        size_t ws_bytes, ThreadPool* pool) const {
+  const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
+  const size_t per_group = shape_.weight_count();
+  for (int g = 0; g < groups_; ++g) {
+    backs_[g]->backward_weights(in + g * gin, dy + g * gout, l.weight_updates + g * per_group, ws, ws_bytes, pool);
+    if (dx) backs_[g]->backward_data(dy + g * gout, dx + g * gin, ws, ws_bytes, pool);
+  }
 }
 
 std::string ManagedDilatedConv::describe() const {
@@ -218,24 +282,6 @@ void update_managed(layer l, update_args a) {
   m->mark_stale();
 }
 
-void backward_managed_deconv(layer l, network net) {
-  const auto* m = dynamic_cast<const ManagedDeconv*>(&managed(l, net));
-  // Darknet's backward pass uses the network's shared workspace at its own
-  // (larger) size; the parser sized that workspace for huge2's forward.
-  size_t allocated = 0;
-  for (int i = 0; i < net.n; ++i) allocated = std::max(allocated, net.layers[i].workspace_size);
-  if (!m || allocated < m->darknet_workspace_bytes())
-    fatal(net.index, "[deconvolutional] huge2=1: Darknet's backward pass needs a " +
-                         std::to_string(m ? m->darknet_workspace_bytes() : 0) +
-                         "-byte workspace and the network's is " + std::to_string(allocated) +
-                         " bytes (sized for huge2's forward); train with huge2=0 on this layer");
-  backward_deconvolutional_layer(l, net);
-}
-
-void backward_refused(layer, network net) {
-  fatal(net.index,
-        "[convolutional] with dilation: Darknet's backward pass ignores dilation, so the plugin runs dilated "
-        "layers for inference only");
-}
+void backward_managed(layer l, network net) { managed(l, net).backward(l, net); }
 
 }  // namespace huge2::plugin

@@ -2,7 +2,7 @@
  * dumps every layer's output, for tests/test_plugin.cpp. Knows nothing of
  * huge2; the test runs it with and without the plugin preloaded.
  *
- *   darknet_probe CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W]
+ *   darknet_probe CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W] [--train N]
  *
  * --workaround: set groups = 1 on deconvolutional layers before loading the
  *   weights (the stock library otherwise dies with SIGFPE; docs/darknet-compatibility.md).
@@ -11,10 +11,14 @@
  *   of 0 they overflow, and the stock GEMM's beta = 0 multiplies the stale
  *   inf in the shared workspace instead of overwriting it, so every later
  *   pass is NaN, with or without huge2.
+ * --train N: N iterations of train_network_datum on INPUT.f32 against a
+ *   fixed truth (0.5 * sin(i)), printing "loss I VALUE" for each, before the
+ *   dump (the cfg needs a cost layer).
  * INPUT.f32: batch x inputs raw floats. OUT.dump: int32 layer count, then per
  * layer int32 count and that many floats (batch x outputs).
  */
 #include <darknet.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +36,10 @@ int main(int argc, char** argv) {
   }
   int workaround = 0;
   char* first = NULL;
+  int train = 0;
   for (int i = 5; i < argc; ++i) {
     if (!strcmp(argv[i], "--workaround")) workaround = 1;
+    else if (!strcmp(argv[i], "--train") && i + 1 < argc) train = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--first-weights") && i + 1 < argc) first = argv[++i];
     else return fail("unknown option", argv[i]);
   }
@@ -53,6 +59,11 @@ int main(int argc, char** argv) {
     network_predict(net, x);
   }
   if (strcmp(argv[2], "-")) load_weights(net, argv[2]);
+  for (int it = 0; it < train; ++it) {
+    memcpy(net->input, x, sizeof(float) * count);
+    for (int i = 0; i < net->truths * net->batch; ++i) net->truth[i] = 0.5f * sinf((float)i);
+    printf("loss %d %.9g\n", it, train_network_datum(net));
+  }
   network_predict(net, x);
 
   f = fopen(argv[4], "wb");

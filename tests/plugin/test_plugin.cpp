@@ -402,3 +402,63 @@ TEST_CASE("plugin: [route] and [shortcut] indexes outside the network stop with 
     }
   }
 }
+
+namespace {
+// The "loss I VALUE" lines the probe prints with --train.
+std::vector<double> losses(const std::string& log) {
+  std::vector<double> out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("loss ", 0) == 0) out.push_back(std::stod(line.substr(line.find(' ', 5) + 1)));
+  return out;
+}
+
+void require_same_losses(const std::vector<double>& got, const std::vector<double>& want, size_t iterations) {
+  REQUIRE(got.size() == iterations);
+  REQUIRE(want.size() == iterations);
+  for (size_t i = 0; i < iterations; ++i) {
+    INFO("iteration " << i << ": " << got[i] << " vs " << want[i]);
+    CHECK(std::isfinite(got[i]));
+    CHECK(std::fabs(got[i] - want[i]) <= 1e-3 * std::max(1e-6, std::fabs(want[i])));
+  }
+}
+}  // namespace
+
+TEST_CASE("plugin: huge2 deconvolutional layers train as stock Darknet does", "[plugin][train]") {
+  const std::string cfg = kData + "train-deconv.cfg";
+  const std::string w = make_weights("train-deconv", cfg, 61);
+  make_input("train-deconv", input_count(cfg), 62);
+  const std::vector<std::string> train = {"--train", "6"};
+  std::vector<std::string> stock_opts = train;
+  stock_opts.push_back("--workaround");
+  const Run stock = run_probe("train-deconv", cfg, w, kWork + "train-deconv.f32", false, stock_opts);
+  const Run plugin = run_probe("train-deconv", cfg, w, kWork + "train-deconv.f32", true, train);
+  REQUIRE(stock.exit_code == 0);
+  INFO(plugin.log);
+  REQUIRE(plugin.exit_code == 0);
+  CHECK(plugin.log.find("3 deconvolutional and 0 dilated") != std::string::npos);
+  require_same_losses(losses(plugin.log), losses(stock.log), 6);
+  CHECK(losses(stock.log).back() < losses(stock.log).front());  // it does learn
+  require_close(plugin.layers, stock.layers, 1e-3);  // the trained weights, through a forward pass
+}
+
+TEST_CASE("plugin: dilated layers train with huge2=1 as with the stock method (huge2=0)", "[plugin][train]") {
+  const std::string cfg = kData + "train-dilated.cfg";
+  std::string text = read_text(cfg);
+  for (size_t p; (p = text.find("huge2=1")) != std::string::npos;) text.replace(p, 7, "huge2=0");
+  const std::string stock_method = kWork + "train-dilated-huge2-0.cfg";
+  std::ofstream(stock_method) << text;
+  const std::string w = make_weights("train-dilated", cfg, 71);
+  make_input("train-dilated", input_count(cfg), 72);
+  const std::vector<std::string> train = {"--train", "6"};
+  const Run direct = run_probe("train-dilated", cfg, w, kWork + "train-dilated.f32", true, train);
+  const Run im2col = run_probe("train-dilated-0", stock_method, w, kWork + "train-dilated.f32", true, train);
+  INFO(direct.log);
+  REQUIRE(direct.exit_code == 0);
+  REQUIRE(im2col.exit_code == 0);
+  CHECK(direct.log.find("huge2 (direct ") != std::string::npos);
+  CHECK(im2col.log.find("huge2 (direct ") == std::string::npos);
+  require_same_losses(losses(direct.log), losses(im2col.log), 6);
+  CHECK(losses(direct.log).back() < losses(direct.log).front());
+  require_close(direct.layers, im2col.layers, 1e-3);
+}
