@@ -8,7 +8,8 @@
 //                          weight loader divides by it: SIGFPE); huge2=1
 //                          layers get huge2's forward
 //   parse_convolutional    dilation=d (ignored by the 2018 library): fixes the
-//                          output size, runs huge2 or stock dilated im2col
+//                          output size, runs huge2 or stock dilated im2col;
+//                          a plain one with huge2 (key or [net]) runs huge2
 //   parse_route            refuses layer indexes outside 0..index-1 (Darknet
 //   parse_shortcut         reads whatever lies there), naming file:line
 //   load_weights_upto      checks the file's size against the layers first
@@ -130,13 +131,13 @@ HUGE2_EXPORT network* parse_network_cfg(char* filename) {
   ParseScope scope(filename);
   network* net = real(filename);
   const ParseContext& ctx = scope.context();
-  if (net && plugin_verbose() && ctx.deconv_layers + ctx.dilated_layers > 0) {
+  if (net && plugin_verbose() && ctx.deconv_layers + ctx.dilated_layers + ctx.plain_conv_layers > 0) {
     size_t ws = 0;
     for (int i = 0; i < net->n; ++i) ws = std::max(ws, net->layers[i].workspace_size);
     std::fprintf(stderr,
                  "huge2 plugin: %s: %d deconvolutional and %d dilated convolutional layers run by huge2's "
-                 "operators; network workspace %zu B\n",
-                 filename, ctx.deconv_layers, ctx.dilated_layers, ws);
+                 "operators, and %d plain convolutional; network workspace %zu B\n",
+                 filename, ctx.deconv_layers, ctx.dilated_layers, ctx.plain_conv_layers, ws);
   }
   return net;
 }
@@ -171,27 +172,31 @@ HUGE2_EXPORT layer parse_convolutional(list* options, size_params params) {
   const SectionOptions opts(options, "convolutional", params.index);
   const int dilation = keys::effective_dilation(l.size, opts.int_at_least("dilation", 1, 1));
   const std::optional<bool> key = opts.huge2();
-  if (dilation == 1) {
-    if (key.value_or(false))
-      opts.fatal("huge2", "huge2=1 applies to [deconvolutional] and dilated [convolutional] layers; this one has no dilation");
-    return l;  // untouched
+  // A plain convolution is huge2's when asked (its direct kernels, the d = 1
+  // case, as in huge2's engine) and Darknet's own, untouched, otherwise.
+  const bool wanted = huge2_wanted(key);
+  if (dilation == 1 && !wanted) return l;
+  if (l.binary || l.xnor) {
+    if (dilation == 1 && !key.value_or(false)) return l;  // [net] huge2=1 leaves them to Darknet
+    opts.fatal(dilation > 1 ? "dilation" : "huge2",
+               std::string(dilation > 1 ? "dilation" : "huge2=1") + " with binary or xnor weights is not supported");
   }
-  if (l.binary || l.xnor) opts.fatal("dilation", "dilation with binary or xnor weights is not supported");
 
-  const Algorithm algo = huge2_wanted(key) ? Algorithm::huge2 : Algorithm::darknet;
+  const Algorithm algo = wanted ? Algorithm::huge2 : Algorithm::darknet;
   const int stock_h = l.out_h, stock_w = l.out_w;
-  std::unique_ptr<ManagedDilatedConv> m;
+  std::unique_ptr<ManagedConv> m;
   try {
-    const ConvShape s = ManagedDilatedConv::shape_of(l, dilation);
+    const ConvShape s = ManagedConv::shape_of(l, dilation);
     resize_outputs(l, s.out_h(), s.out_w());
-    m = std::make_unique<ManagedDilatedConv>(l, params.index, algo, dilation);
+    m = std::make_unique<ManagedConv>(l, params.index, algo, dilation);
   } catch (const std::exception& e) {
     opts.fatal("dilation", e.what());
   }
   std::string extra;
   if (stock_h != l.out_h || stock_w != l.out_w)
     extra = " (Darknet's undilated size was " + std::to_string(stock_w) + "x" + std::to_string(stock_h) + ")";
-  hand_over(l, params.index, std::move(m), &ParseContext::dilated_layers, extra);
+  hand_over(l, params.index, std::move(m), dilation > 1 ? &ParseContext::dilated_layers : &ParseContext::plain_conv_layers,
+            extra);
   return l;
 }
 

@@ -157,9 +157,9 @@ std::string ManagedDeconv::describe() const {
   return d.str();
 }
 
-// ---------------------------------------------------------- ManagedDilatedConv
+// ---------------------------------------------------------- ManagedConv
 
-ConvShape ManagedDilatedConv::shape_of(const layer& l, int dilation) {
+ConvShape ManagedConv::shape_of(const layer& l, int dilation) {
   ConvShape s;
   const int g = l.groups > 0 ? l.groups : 1;
   s.batch = 1;
@@ -172,13 +172,13 @@ ConvShape ManagedDilatedConv::shape_of(const layer& l, int dilation) {
   return s;
 }
 
-ManagedDilatedConv::ManagedDilatedConv(const layer& l, int index, Algorithm algo, int dilation)
+ManagedConv::ManagedConv(const layer& l, int index, Algorithm algo, int dilation)
     : ManagedLayer(l, index, algo), shape_(shape_of(l, dilation)), groups_(l.groups > 0 ? l.groups : 1) {
   rebuild(l);
   workspace_bytes_ = ops_.front().workspace_bytes();  // groups run one after another
 }
 
-void ManagedDilatedConv::rebuild(const layer& l) {
+void ManagedConv::rebuild(const layer& l) {
   const size_t per_group = shape_.weight_count();
   if (!ops_.empty()) {  // after Darknet's update: repack in the same plans
     for (int g = 0; g < groups_; ++g) ops_[g].set_weights(l.weights + g * per_group);
@@ -187,13 +187,13 @@ void ManagedDilatedConv::rebuild(const layer& l) {
   for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
 }
 
-void ManagedDilatedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes,
+void ManagedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes,
                                    ThreadPool* pool) const {
   const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
   for (int g = 0; g < groups_; ++g) ops_[g].forward(in + g * gin, out + g * gout, ws, ws_bytes, pool);
 }
 
-size_t ManagedDilatedConv::rebuild_backward(const layer& l) {
+size_t ManagedConv::rebuild_backward(const layer& l) {
   const size_t per_group = shape_.weight_count();
   if (backs_.empty())
     for (int g = 0; g < groups_; ++g)
@@ -203,7 +203,7 @@ size_t ManagedDilatedConv::rebuild_backward(const layer& l) {
   return backs_.front()->workspace_bytes();  // groups run one after another
 }
 
-void ManagedDilatedConv::backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws,
+void ManagedConv::backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws,
                                         size_t ws_bytes, ThreadPool* pool) const {
   const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
   const size_t per_group = shape_.weight_count();
@@ -213,7 +213,7 @@ void ManagedDilatedConv::backward_image(const layer& l, const float* in, const f
   }
 }
 
-std::string ManagedDilatedConv::describe() const {
+std::string ManagedConv::describe() const {
   const ConvShape& s = shape_;
   std::ostringstream d;
   d << "[convolutional] " << s.in_c * groups_ << " -> " << s.out_c * groups_ << ", " << s.ksize << "x" << s.ksize

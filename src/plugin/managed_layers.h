@@ -95,10 +95,11 @@ class ManagedDeconv final : public ManagedLayer {
 };
 
 // [convolutional] with dilation > 1: huge2's sub-images or the stock
-// dilated im2col (Darknet 2018 has no dilation at all).
-class ManagedDilatedConv final : public ManagedLayer {
+// dilated im2col (Darknet 2018 has no dilation at all); or a plain one
+// (dilation 1) that asked for huge2.
+class ManagedConv final : public ManagedLayer {
  public:
-  ManagedDilatedConv(const layer& l, int index, Algorithm algo, int dilation);
+  ManagedConv(const layer& l, int index, Algorithm algo, int dilation);
   std::string describe() const override;
   // The output size dilation gives (the parser fixes the layer to it first).
   static ConvShape shape_of(const layer& l, int dilation);

@@ -211,11 +211,11 @@ TEST_CASE("plugin: fixes the packaged library's loading of deconvolutional weigh
 TEST_CASE("plugin: huge2 deconvolutional layers equal stock Darknet's", "[plugin]") {
   struct Case {
     std::string name, cfg;
-    int huge2_layers;
+    int deconv_layers, plain_conv_layers;  // [net] huge2=1 takes the plain convolutions too
   };
-  const Case cases[] = {{"dcgan64", kSource + "/cfg/dcgan64-huge2.cfg", 5},
-                        {"dcgan64-k5", kSource + "/cfg/dcgan64-k5-huge2.cfg", 5},
-                        {"deconv-mix", kData + "deconv-mix.cfg", 4}};
+  const Case cases[] = {{"dcgan64", kSource + "/cfg/dcgan64-huge2.cfg", 5, 0},
+                        {"dcgan64-k5", kSource + "/cfg/dcgan64-k5-huge2.cfg", 5, 0},
+                        {"deconv-mix", kData + "deconv-mix.cfg", 4, 1}};
   for (const Case& c : cases) {
     SECTION(c.name) {
       const std::string w = make_weights(c.name, c.cfg, 21);
@@ -226,8 +226,10 @@ TEST_CASE("plugin: huge2 deconvolutional layers equal stock Darknet's", "[plugin
       REQUIRE(stock.exit_code == 0);
       REQUIRE(plugin.exit_code == 0);
       INFO(plugin.log);
-      CHECK(count_of(plugin.log, "huge2 plugin: layer ") == c.huge2_layers);
-      CHECK(plugin.log.find(std::to_string(c.huge2_layers) + " deconvolutional and 0 dilated") != std::string::npos);
+      CHECK(count_of(plugin.log, "huge2 plugin: layer ") == c.deconv_layers + c.plain_conv_layers);
+      CHECK(plugin.log.find(std::to_string(c.deconv_layers) + " deconvolutional and 0 dilated convolutional layers run by "
+                            "huge2's operators, and " + std::to_string(c.plain_conv_layers) + " plain") !=
+            std::string::npos);
       require_close(plugin.layers, stock.layers, 1e-4);
     }
   }
@@ -312,8 +314,6 @@ TEST_CASE("plugin: malformed keys stop with a message naming file, line and laye
       {"bad-net-huge2.cfg", "huge2=", "[net]: huge2=2 must be 0 or 1"},
       {"bad-dilation-zero.cfg", "dilation=", "[convolutional] (layer 0): dilation=0 must be at least 1"},
       {"bad-dilation-word.cfg", "dilation=", "[convolutional] (layer 0): dilation=two is not an integer"},
-      {"bad-huge2-undilated.cfg", "huge2=",
-       "[convolutional] (layer 0): huge2=1 applies to [deconvolutional] and dilated [convolutional] layers"},
       {"bad-dilation-shape.cfg", "dilation=", "[convolutional] (layer 0): convolution"},
   };
   for (const Case& c : cases) {
@@ -461,4 +461,19 @@ TEST_CASE("plugin: dilated layers train with huge2=1 as with the stock method (h
   require_same_losses(losses(direct.log), losses(im2col.log), 6);
   CHECK(losses(direct.log).back() < losses(direct.log).front());
   require_close(direct.layers, im2col.layers, 1e-3);
+}
+
+TEST_CASE("plugin: huge2=1 on plain convolutional layers runs huge2's kernels and equals stock Darknet", "[plugin]") {
+  const std::string cfg = kData + "huge2-plain-conv.cfg";
+  const std::string w = make_weights("plain-conv", cfg, 81);
+  make_input("plain-conv", input_count(cfg), 82);
+  const Run stock = run_probe("plain-conv", cfg, w, kWork + "plain-conv.f32", false);
+  const Run plugin = run_probe("plain-conv", cfg, w, kWork + "plain-conv.f32", true);
+  REQUIRE(stock.exit_code == 0);
+  INFO(plugin.log);
+  REQUIRE(plugin.exit_code == 0);
+  CHECK(plugin.log.find("0 deconvolutional and 0 dilated convolutional layers run by huge2's operators, and 3 plain") !=
+        std::string::npos);
+  CHECK(count_of(plugin.log, "huge2 (direct ") == 3);
+  require_close(plugin.layers, stock.layers, 1e-4);
 }
