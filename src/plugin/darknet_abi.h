@@ -49,5 +49,6 @@ using ParseLayerFn = layer (*)(list*, size_params);
 using ParseIndexedLayerFn = layer (*)(list*, size_params, network*);
 using LoadWeightsUptoFn = void (*)(network*, char*, int, int);
 using FreeLayerFn = void (*)(layer);
+using ResizeLayerFn = void (*)(layer*, int, int);
 
 }  // namespace huge2::plugin

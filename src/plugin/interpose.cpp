@@ -15,6 +15,8 @@
 //   load_weights_upto      checks the file's size against the layers first
 //                          (Darknet ignores short and long files); the weights
 //                          changed: re-pack at the next forward
+//   resize_convolutional_layer  (resize_network, random=1) a managed layer is
+//                          planned again for the new size, dilated output kept
 //   free_layer             forgets the layer
 // Layers without the keys keep every byte Darknet gave them (but groups).
 #include <dlfcn.h>
@@ -231,6 +233,23 @@ HUGE2_EXPORT void load_weights_upto(network* net, char* filename, int start, int
     if (net->layers[i].type == DECONVOLUTIONAL && net->layers[i].groups == 0) net->layers[i].groups = 1;
   real(net, filename, start, cutoff);
   Registry::instance().mark_stale(net, start, cutoff);
+}
+
+HUGE2_EXPORT void resize_convolutional_layer(layer* l, int w, int h) {
+  static const auto real = next_definition<ResizeLayerFn>("resize_convolutional_layer");
+  real(l, w, h);  // new input size, output size (undilated) and buffers
+  ManagedLayer* m = Registry::instance().find(l->weights);
+  if (!m) return;
+  if (auto* conv = dynamic_cast<ManagedConv*>(m)) {
+    try {
+      const ConvShape s = ManagedConv::shape_of(*l, conv->dilation());
+      resize_outputs(*l, s.out_h(), s.out_w());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "huge2 plugin: resizing a dilated [convolutional] to %dx%d: %s\n", w, h, e.what());
+      exit_failure();
+    }
+  }
+  m->resize(*l);
 }
 
 HUGE2_EXPORT void free_layer(layer l) {

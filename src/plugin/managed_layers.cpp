@@ -37,13 +37,13 @@ ManagedLayer::ManagedLayer(const layer& l, int index, Algorithm algo)
       darknet_update_(l.update) {}
 
 void ManagedLayer::check_unchanged(const layer& l) const {
-  // resize_network() and friends recompute sizes with Darknet's own
-  // formulas (undilated); running the old plan on them would be wrong.
+  // A size changed other than through resize_convolutional_layer (which
+  // the plugin follows): running the old plan on it would be wrong.
   if (l.h != h_ || l.w != w_ || l.c != c_ || l.out_h != out_h_ || l.out_w != out_w_ || l.n != n_)
     fatal(index_, "layer geometry changed after parsing (" + std::to_string(c_) + "x" + dims(h_, w_) + " -> " +
                       std::to_string(n_) + "x" + dims(out_h_, out_w_) + " became " + std::to_string(l.c) + "x" +
                       dims(l.h, l.w) + " -> " + std::to_string(l.n) + "x" + dims(l.out_h, l.out_w) +
-                      "): resizing a network with huge2 layers is not supported");
+                      "): only [convolutional] layers are resized (resize_network)");
 }
 
 void ManagedLayer::forward(const layer& l, const network& net) {
@@ -76,6 +76,19 @@ void ManagedLayer::forward(const layer& l, const network& net) {
   else
     add_bias(l.output, l.biases, l.batch, l.n, l.out_h * l.out_w);
   activate_array(l.output, l.outputs * l.batch, l.activation);
+}
+
+void ManagedLayer::resize(layer& l) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  try {
+    replan(l);
+  } catch (const std::exception& e) {
+    fatal(index_, std::string("resizing to ") + dims(l.h, l.w) + ": " + e.what());
+  }
+  h_ = l.h, w_ = l.w, c_ = l.c, out_h_ = l.out_h, out_w_ = l.out_w, n_ = l.n;
+  stale_ = false;
+  backward_stale_ = true;
+  l.workspace_size = workspace_bytes_;
 }
 
 void ManagedLayer::backward(const layer& l, const network& net) {
@@ -135,6 +148,16 @@ void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* 
   op_->forward(in, out, ws, ws_bytes, pool);
 }
 
+void ManagedDeconv::replan(const layer& l) {
+  DeconvShape s = shape_;
+  s.in_h = l.h, s.in_w = l.w;
+  s.validate();
+  op_ = std::make_unique<Deconvolution>(s, algo_, l.weights);
+  back_.reset();
+  shape_ = s;
+  workspace_bytes_ = op_->workspace_bytes();
+}
+
 size_t ManagedDeconv::rebuild_backward(const layer& l) {
   if (back_) back_->set_weights(l.weights);
   else back_ = std::make_unique<DeconvolutionBackward>(shape_, algo_, l.weights);
@@ -191,6 +214,17 @@ void ManagedConv::run_image(const layer& l, const float* in, float* out, float* 
                                    ThreadPool* pool) const {
   const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
   for (int g = 0; g < groups_; ++g) ops_[g].forward(in + g * gin, out + g * gout, ws, ws_bytes, pool);
+}
+
+void ManagedConv::replan(const layer& l) {
+  const ConvShape s = shape_of(l, shape_.dilation);
+  const size_t per_group = s.weight_count();
+  std::vector<Convolution> ops;
+  for (int g = 0; g < groups_; ++g) ops.emplace_back(s, algo_, l.weights + g * per_group);
+  ops_ = std::move(ops);
+  backs_.clear();
+  shape_ = s;
+  workspace_bytes_ = ops_.front().workspace_bytes();
 }
 
 size_t ManagedConv::rebuild_backward(const layer& l) {

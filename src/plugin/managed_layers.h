@@ -39,6 +39,10 @@ class ManagedLayer {
   // layer's own (Darknet's shared one is sized for the forward pass).
   void backward(const layer& l, const network& net);
   void mark_stale() { stale_ = backward_stale_ = true; }
+  // After Darknet's resize_*_layer (resize_network, random=1) gave the layer
+  // a new input size and its buffers for the new output: plans the
+  // operators again for it; sets l.workspace_size to the forward's needs.
+  void resize(layer& l);
   size_t workspace_bytes() const { return workspace_bytes_; }
   Algorithm algorithm() const { return algo_; }
   void (*darknet_update() const)(layer, update_args) { return darknet_update_; }
@@ -49,6 +53,8 @@ class ManagedLayer {
   virtual void rebuild(const layer& l) = 0;
   // The linear part for image b, into l.output + b * l.outputs.
   virtual void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const = 0;
+  // The operators planned again for l's (new) input size.
+  virtual void replan(const layer& l) = 0;
   // The backward operators from l.weights: made at the first backward,
   // repacked after an update. Returns the workspace bytes they need.
   virtual size_t rebuild_backward(const layer& l) = 0;
@@ -83,6 +89,7 @@ class ManagedDeconv final : public ManagedLayer {
 
  private:
   void rebuild(const layer& l) override;
+  void replan(const layer& l) override;
   void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const override;
   size_t rebuild_backward(const layer& l) override;
   void backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws, size_t ws_bytes,
@@ -103,9 +110,11 @@ class ManagedConv final : public ManagedLayer {
   std::string describe() const override;
   // The output size dilation gives (the parser fixes the layer to it first).
   static ConvShape shape_of(const layer& l, int dilation);
+  int dilation() const { return shape_.dilation; }
 
  private:
   void rebuild(const layer& l) override;
+  void replan(const layer& l) override;
   void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const override;
   size_t rebuild_backward(const layer& l) override;
   void backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws, size_t ws_bytes,

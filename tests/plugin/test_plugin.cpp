@@ -477,3 +477,62 @@ TEST_CASE("plugin: huge2=1 on plain convolutional layers runs huge2's kernels an
   CHECK(count_of(plugin.log, "huge2 (direct ") == 3);
   require_close(plugin.layers, stock.layers, 1e-4);
 }
+
+namespace {
+// A copy of cfg with [net] width= and height= replaced: what resize_network
+// makes of the network, written down for huge2's engine and for input_count().
+std::string resized_cfg(const std::string& cfg, const std::string& name, int w, int h) {
+  std::istringstream in(read_text(cfg));
+  std::ostringstream out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("width=", 0) == 0) line = "width=" + std::to_string(w);
+    if (line.rfind("height=", 0) == 0) line = "height=" + std::to_string(h);
+    out << line << "\n";
+  }
+  const std::string path = kWork + name + ".cfg";
+  std::ofstream(path) << out.str();
+  return path;
+}
+}  // namespace
+
+TEST_CASE("plugin: resize_network plans huge2's plain convolutions again (equal stock Darknet resized)", "[plugin]") {
+  const std::string cfg = kData + "huge2-plain-conv.cfg";
+  const std::string w = make_weights("resize-plain", cfg, 91);
+  make_input("resize-plain", input_count(resized_cfg(cfg, "resize-plain", 27, 9)), 92);
+  const std::vector<std::string> resize = {"--resize", "27", "9"};
+  const Run stock = run_probe("resize-plain", cfg, w, kWork + "resize-plain.f32", false, resize);
+  const Run plugin = run_probe("resize-plain", cfg, w, kWork + "resize-plain.f32", true, resize);
+  REQUIRE(stock.exit_code == 0);
+  INFO(plugin.log);
+  REQUIRE(plugin.exit_code == 0);
+  REQUIRE(plugin.layers.size() == 4);
+  CHECK(plugin.layers[0].size() == 2u * 8 * 27 * 9);
+  require_close(plugin.layers, stock.layers, 1e-4);
+}
+
+TEST_CASE("plugin: resize_network keeps dilated layers dilated and trains (equal huge2's engine resized)", "[plugin]") {
+  const std::string cfg = kData + "train-dilated.cfg";
+  const std::string w = make_weights("resize-dilated", cfg, 93);
+  const std::string resized = resized_cfg(cfg, "resize-dilated", 32, 14);
+  Dump want = engine_outputs(resized, w, make_input("resize-dilated", input_count(resized), 94));
+  const Run plugin = run_probe("resize-dilated", cfg, w, kWork + "resize-dilated.f32", true, {"--resize", "32", "14"});
+  INFO(plugin.log);
+  REQUIRE(plugin.exit_code == 0);
+  Dump got = plugin.layers;
+  got.resize(std::min(got.size(), size_t(4)));  // the convolutions; [cost] has no output to compare
+  want.resize(std::min(want.size(), size_t(4)));
+  require_close(got, want, 1e-4);
+
+  // Training after the resize: the backward operators follow the new size
+  // (huge2=1 against the stock method, as without resizing).
+  std::string text = read_text(cfg);
+  for (size_t p; (p = text.find("huge2=1")) != std::string::npos;) text.replace(p, 7, "huge2=0");
+  const std::string stock_method = kWork + "resize-dilated-huge2-0.cfg";
+  std::ofstream(stock_method) << text;
+  const std::vector<std::string> opts = {"--resize", "32", "14", "--train", "4"};
+  const Run direct = run_probe("resize-dilated-train", cfg, w, kWork + "resize-dilated.f32", true, opts);
+  const Run im2col = run_probe("resize-dilated-train-0", stock_method, w, kWork + "resize-dilated.f32", true, opts);
+  REQUIRE(direct.exit_code == 0);
+  REQUIRE(im2col.exit_code == 0);
+  require_same_losses(losses(direct.log), losses(im2col.log), 4);
+}
