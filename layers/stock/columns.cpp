@@ -50,4 +50,26 @@ void col2im_add(const DeconvShape& s, const float* col, float* y) {
   }
 }
 
+void col2im_add(const ConvShape& s, const float* col, float* x) {
+  const int oh = s.out_h(), ow = s.out_w(), k = s.ksize, P = s.applied_pad(), d = s.dilation;
+  // One input channel per thread: its k*k column rows write only its plane.
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < s.in_c; ++c) {
+    float* plane = x + size_t(c) * s.in_h * s.in_w;
+    for (int ky = 0; ky < k; ++ky)
+      for (int kx = 0; kx < k; ++kx) {
+        const float* src = col + (size_t(c) * k * k + ky * k + kx) * oh * ow;
+        for (int oy = 0; oy < oh; ++oy) {
+          const int iy = oy * s.stride - P + d * ky;
+          if (iy < 0 || iy >= s.in_h) continue;
+          float* row = plane + size_t(iy) * s.in_w;
+          for (int ox = 0; ox < ow; ++ox) {
+            const int ix = ox * s.stride - P + d * kx;
+            if (ix >= 0 && ix < s.in_w) row[ix] += src[size_t(oy) * ow + ox];
+          }
+        }
+      }
+  }
+}
+
 }  // namespace huge2

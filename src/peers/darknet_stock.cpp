@@ -14,6 +14,7 @@ extern "C" {
 layer make_deconvolutional_layer(int batch, int h, int w, int c, int n, int size, int stride, int padding,
                                  ACTIVATION activation, int batch_normalize, int adam);
 void forward_deconvolutional_layer(const layer l, network net);
+void backward_deconvolutional_layer(layer l, network net);
 }
 
 namespace huge2::peers {
@@ -47,6 +48,24 @@ void StockDarknetDeconv::forward(const float* x) {
   net.batch = impl_->l.batch;
   forward_deconvolutional_layer(impl_->l, net);
 }
+
+void StockDarknetDeconv::backward(const float* x, const float* dy, float* dx) {
+  layer& l = impl_->l;
+  const size_t outputs = size_t(l.outputs) * l.batch, inputs = size_t(l.inputs) * l.batch;
+  std::memcpy(l.delta, dy, sizeof(float) * outputs);
+  std::memset(l.weight_updates, 0, sizeof(float) * l.nweights);
+  std::memset(l.bias_updates, 0, sizeof(float) * l.n);
+  std::memset(dx, 0, sizeof(float) * inputs);  // Darknet adds into net.delta
+  network net{};
+  net.input = const_cast<float*>(x);
+  net.delta = dx;
+  net.workspace = impl_->workspace.data();
+  net.train = 1;
+  net.batch = l.batch;
+  backward_deconvolutional_layer(l, net);
+}
+
+const float* StockDarknetDeconv::weight_updates() const { return impl_->l.weight_updates; }
 
 const float* StockDarknetDeconv::output() const { return impl_->l.output; }
 

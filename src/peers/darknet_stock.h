@@ -22,6 +22,11 @@ class StockDarknetDeconv {
   void forward(const float* x);
   // batch x out_c x out_h x out_w, valid after forward().
   const float* output() const;
+  // Runs backward_deconvolutional_layer (linear activation: its gradient is
+  // 1) with dL/dy = dy: dx (batch x in_c x in_h x in_w) is overwritten, the
+  // weight gradient starts from zero and is read by weight_updates().
+  void backward(const float* x, const float* dy, float* dx);
+  const float* weight_updates() const;
   // Darknet's own workspace for this layer (its k*k*out_c*h*w column buffer).
   size_t workspace_bytes() const;
 

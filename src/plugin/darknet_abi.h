@@ -32,6 +32,10 @@ void forward_batchnorm_layer(layer l, network net);
 void add_bias(float* output, float* biases, int batch, int n, int size);
 void activate_array(float* x, const int n, const ACTIVATION a);
 void backward_deconvolutional_layer(layer l, network net);
+// The backward pass's epilogue, kept Darknet's in managed layers.
+void gradient_array(const float* x, const int n, const ACTIVATION a, float* delta);
+void backward_batchnorm_layer(layer l, network net);
+void backward_bias(float* bias_updates, float* delta, int batch, int n, int size);
 }
 
 namespace huge2::plugin {
@@ -45,5 +49,6 @@ using ParseLayerFn = layer (*)(list*, size_params);
 using ParseIndexedLayerFn = layer (*)(list*, size_params, network*);
 using LoadWeightsUptoFn = void (*)(network*, char*, int, int);
 using FreeLayerFn = void (*)(layer);
+using ResizeLayerFn = void (*)(layer*, int, int);
 
 }  // namespace huge2::plugin

@@ -8,12 +8,15 @@
 //                          weight loader divides by it: SIGFPE); huge2=1
 //                          layers get huge2's forward
 //   parse_convolutional    dilation=d (ignored by the 2018 library): fixes the
-//                          output size, runs huge2 or stock dilated im2col
+//                          output size, runs huge2 or stock dilated im2col;
+//                          a plain one with huge2 (key or [net]) runs huge2
 //   parse_route            refuses layer indexes outside 0..index-1 (Darknet
 //   parse_shortcut         reads whatever lies there), naming file:line
 //   load_weights_upto      checks the file's size against the layers first
 //                          (Darknet ignores short and long files); the weights
 //                          changed: re-pack at the next forward
+//   resize_convolutional_layer  (resize_network, random=1) a managed layer is
+//                          planned again for the new size, dilated output kept
 //   free_layer             forgets the layer
 // Layers without the keys keep every byte Darknet gave them (but groups).
 #include <dlfcn.h>
@@ -28,6 +31,7 @@
 #include <string>
 
 #include "darknet_abi.h"
+#include "exit_failure.h"
 #include "huge2_keys.h"
 #include "managed_layers.h"
 #include "parse_context.h"
@@ -47,7 +51,7 @@ Fn next_definition(const char* name) {
                  "huge2 plugin: %s not found behind the plugin (%s): load libdarknet.so after "
                  "libhuge2_darknet.so\n",
                  name, dlerror());
-    std::exit(EXIT_FAILURE);
+    exit_failure();
   }
   return reinterpret_cast<Fn>(f);
 }
@@ -65,7 +69,7 @@ void resize_outputs(layer& l, int out_h, int out_w) {
     p = static_cast<float*>(std::calloc(count ? count : 1, sizeof(float)));
     if (!p) {
       std::fprintf(stderr, "huge2 plugin: out of memory\n");
-      std::exit(EXIT_FAILURE);
+      exit_failure();
     }
   };
   replace(l.output);
@@ -74,17 +78,16 @@ void resize_outputs(layer& l, int out_h, int out_w) {
   replace(l.x_norm);
 }
 
-// Gives layer `index` to m: huge2's forward, `backward`, an update that
+// Gives layer `index` to m: huge2's forward and backward, an update that
 // re-packs the weights, and m's workspace size, from which the network's
 // shared workspace is sized (for a deconvolution mostly less than the stock
 // column buffer, a little more where phases run side by side on several
-// threads; backward_managed_deconv checks it still fits Darknet's backward).
+// threads; the backward pass keeps a workspace of its own).
 // Reports the layer and counts it in the parse's total.
-void hand_over(layer& l, int index, std::unique_ptr<ManagedLayer> m, void (*backward)(layer, network),
-               int ParseContext::*count, const std::string& extra = "") {
+void hand_over(layer& l, int index, std::unique_ptr<ManagedLayer> m, int ParseContext::*count, const std::string& extra = "") {
   l.workspace_size = m->workspace_bytes();
   l.forward = forward_managed;
-  l.backward = backward;
+  l.backward = backward_managed;
   l.update = update_managed;
   if (plugin_verbose()) std::fprintf(stderr, "huge2 plugin: layer %d %s%s\n", index, m->describe().c_str(), extra.c_str());
   if (ParseContext* ctx = current_parse()) ++(ctx->*count);
@@ -130,13 +133,13 @@ HUGE2_EXPORT network* parse_network_cfg(char* filename) {
   ParseScope scope(filename);
   network* net = real(filename);
   const ParseContext& ctx = scope.context();
-  if (net && plugin_verbose() && ctx.deconv_layers + ctx.dilated_layers > 0) {
+  if (net && plugin_verbose() && ctx.deconv_layers + ctx.dilated_layers + ctx.plain_conv_layers > 0) {
     size_t ws = 0;
     for (int i = 0; i < net->n; ++i) ws = std::max(ws, net->layers[i].workspace_size);
     std::fprintf(stderr,
                  "huge2 plugin: %s: %d deconvolutional and %d dilated convolutional layers run by huge2's "
-                 "operators; network workspace %zu B\n",
-                 filename, ctx.deconv_layers, ctx.dilated_layers, ws);
+                 "operators, and %d plain convolutional; network workspace %zu B\n",
+                 filename, ctx.deconv_layers, ctx.dilated_layers, ctx.plain_conv_layers, ws);
   }
   return net;
 }
@@ -161,7 +164,7 @@ HUGE2_EXPORT layer parse_deconvolutional(list* options, size_params params) {
   } catch (const std::exception& e) {
     opts.fatal("huge2", e.what());
   }
-  hand_over(l, params.index, std::move(m), backward_managed_deconv, &ParseContext::deconv_layers);
+  hand_over(l, params.index, std::move(m), &ParseContext::deconv_layers);
   return l;
 }
 
@@ -171,27 +174,31 @@ HUGE2_EXPORT layer parse_convolutional(list* options, size_params params) {
   const SectionOptions opts(options, "convolutional", params.index);
   const int dilation = keys::effective_dilation(l.size, opts.int_at_least("dilation", 1, 1));
   const std::optional<bool> key = opts.huge2();
-  if (dilation == 1) {
-    if (key.value_or(false))
-      opts.fatal("huge2", "huge2=1 applies to [deconvolutional] and dilated [convolutional] layers; this one has no dilation");
-    return l;  // untouched
+  // A plain convolution is huge2's when asked (its direct kernels, the d = 1
+  // case, as in huge2's engine) and Darknet's own, untouched, otherwise.
+  const bool wanted = huge2_wanted(key);
+  if (dilation == 1 && !wanted) return l;
+  if (l.binary || l.xnor) {
+    if (dilation == 1 && !key.value_or(false)) return l;  // [net] huge2=1 leaves them to Darknet
+    opts.fatal(dilation > 1 ? "dilation" : "huge2",
+               std::string(dilation > 1 ? "dilation" : "huge2=1") + " with binary or xnor weights is not supported");
   }
-  if (l.binary || l.xnor) opts.fatal("dilation", "dilation with binary or xnor weights is not supported");
 
-  const Algorithm algo = huge2_wanted(key) ? Algorithm::huge2 : Algorithm::darknet;
+  const Algorithm algo = wanted ? Algorithm::huge2 : Algorithm::darknet;
   const int stock_h = l.out_h, stock_w = l.out_w;
-  std::unique_ptr<ManagedDilatedConv> m;
+  std::unique_ptr<ManagedConv> m;
   try {
-    const ConvShape s = ManagedDilatedConv::shape_of(l, dilation);
+    const ConvShape s = ManagedConv::shape_of(l, dilation);
     resize_outputs(l, s.out_h(), s.out_w());
-    m = std::make_unique<ManagedDilatedConv>(l, params.index, algo, dilation);
+    m = std::make_unique<ManagedConv>(l, params.index, algo, dilation);
   } catch (const std::exception& e) {
     opts.fatal("dilation", e.what());
   }
   std::string extra;
   if (stock_h != l.out_h || stock_w != l.out_w)
     extra = " (Darknet's undilated size was " + std::to_string(stock_w) + "x" + std::to_string(stock_h) + ")";
-  hand_over(l, params.index, std::move(m), backward_refused, &ParseContext::dilated_layers, extra);
+  hand_over(l, params.index, std::move(m), dilation > 1 ? &ParseContext::dilated_layers : &ParseContext::plain_conv_layers,
+            extra);
   return l;
 }
 
@@ -218,8 +225,7 @@ HUGE2_EXPORT void load_weights_upto(network* net, char* filename, int start, int
     if (!why.empty()) {
       // Darknet has no error channel: a clear stop beats computing garbage.
       std::fprintf(stderr, "huge2 plugin: %s\n", why.c_str());
-      std::fflush(nullptr);
-      std::exit(EXIT_FAILURE);
+      exit_failure();
     }
   }
   // Networks built without parse_deconvolutional (by hand) get the fix too.
@@ -227,6 +233,23 @@ HUGE2_EXPORT void load_weights_upto(network* net, char* filename, int start, int
     if (net->layers[i].type == DECONVOLUTIONAL && net->layers[i].groups == 0) net->layers[i].groups = 1;
   real(net, filename, start, cutoff);
   Registry::instance().mark_stale(net, start, cutoff);
+}
+
+HUGE2_EXPORT void resize_convolutional_layer(layer* l, int w, int h) {
+  static const auto real = next_definition<ResizeLayerFn>("resize_convolutional_layer");
+  real(l, w, h);  // new input size, output size (undilated) and buffers
+  ManagedLayer* m = Registry::instance().find(l->weights);
+  if (!m) return;
+  if (auto* conv = dynamic_cast<ManagedConv*>(m)) {
+    try {
+      const ConvShape s = ManagedConv::shape_of(*l, conv->dilation());
+      resize_outputs(*l, s.out_h(), s.out_w());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "huge2 plugin: resizing a dilated [convolutional] to %dx%d: %s\n", w, h, e.what());
+      exit_failure();
+    }
+  }
+  m->resize(*l);
 }
 
 HUGE2_EXPORT void free_layer(layer l) {

@@ -5,13 +5,14 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "exit_failure.h"
+
 namespace huge2::plugin {
 namespace {
 
 [[noreturn]] void fatal(int index, const std::string& what) {
   std::fprintf(stderr, "huge2 plugin: layer %d: %s\n", index, what.c_str());
-  std::fflush(nullptr);
-  std::exit(EXIT_FAILURE);
+  exit_failure();
 }
 
 // The threads every managed layer runs on: made with the first managed
@@ -36,13 +37,13 @@ ManagedLayer::ManagedLayer(const layer& l, int index, Algorithm algo)
       darknet_update_(l.update) {}
 
 void ManagedLayer::check_unchanged(const layer& l) const {
-  // resize_network() and friends recompute sizes with Darknet's own
-  // formulas (undilated); running the old plan on them would be wrong.
+  // A size changed other than through resize_convolutional_layer (which
+  // the plugin follows): running the old plan on it would be wrong.
   if (l.h != h_ || l.w != w_ || l.c != c_ || l.out_h != out_h_ || l.out_w != out_w_ || l.n != n_)
     fatal(index_, "layer geometry changed after parsing (" + std::to_string(c_) + "x" + dims(h_, w_) + " -> " +
                       std::to_string(n_) + "x" + dims(out_h_, out_w_) + " became " + std::to_string(l.c) + "x" +
                       dims(l.h, l.w) + " -> " + std::to_string(l.n) + "x" + dims(l.out_h, l.out_w) +
-                      "): resizing a network with huge2 layers is not supported");
+                      "): only [convolutional] layers are resized (resize_network)");
 }
 
 void ManagedLayer::forward(const layer& l, const network& net) {
@@ -77,6 +78,50 @@ void ManagedLayer::forward(const layer& l, const network& net) {
   activate_array(l.output, l.outputs * l.batch, l.activation);
 }
 
+void ManagedLayer::resize(layer& l) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  try {
+    replan(l);
+  } catch (const std::exception& e) {
+    fatal(index_, std::string("resizing to ") + dims(l.h, l.w) + ": " + e.what());
+  }
+  h_ = l.h, w_ = l.w, c_ = l.c, out_h_ = l.out_h, out_w_ = l.out_w, n_ = l.n;
+  stale_ = false;
+  backward_stale_ = true;
+  l.workspace_size = workspace_bytes_;
+}
+
+void ManagedLayer::backward(const layer& l, const network& net) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  check_unchanged(l);
+  // Darknet's own order and code for what precedes the convolution's
+  // gradients (backward_convolutional_layer, backward_deconvolutional_layer).
+  gradient_array(l.output, l.outputs * l.batch, l.activation, l.delta);
+  if (l.batch_normalize)
+    backward_batchnorm_layer(l, net);
+  else
+    backward_bias(l.bias_updates, l.delta, l.batch, l.n, l.out_h * l.out_w);
+  try {
+    if (backward_stale_) {
+      backward_workspace_.resize(rebuild_backward(l) / sizeof(float) + 1);
+      backward_stale_ = false;
+    }
+    // The operators overwrite dx; Darknet adds into net.delta (a [shortcut]
+    // or [route] may have put gradient there already).
+    if (net.delta) dx_.resize(size_t(l.inputs));
+    const size_t ws_bytes = backward_workspace_.size() * sizeof(float);
+    for (int b = 0; b < l.batch; ++b) {
+      backward_image(l, net.input + size_t(b) * l.inputs, l.delta + size_t(b) * l.outputs,
+                     net.delta ? dx_.data() : nullptr, backward_workspace_.data(), ws_bytes, &plugin_pool());
+      if (!net.delta) continue;
+      float* delta = net.delta + size_t(b) * l.inputs;
+      for (int i = 0; i < l.inputs; ++i) delta[i] += dx_[i];
+    }
+  } catch (const std::exception& e) {
+    fatal(index_, e.what());
+  }
+}
+
 // --------------------------------------------------------------- ManagedDeconv
 
 ManagedDeconv::ManagedDeconv(const layer& l, int index, Algorithm algo)
@@ -103,6 +148,28 @@ void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* 
   op_->forward(in, out, ws, ws_bytes, pool);
 }
 
+void ManagedDeconv::replan(const layer& l) {
+  DeconvShape s = shape_;
+  s.in_h = l.h, s.in_w = l.w;
+  s.validate();
+  op_ = std::make_unique<Deconvolution>(s, algo_, l.weights);
+  back_.reset();
+  shape_ = s;
+  workspace_bytes_ = op_->workspace_bytes();
+}
+
+size_t ManagedDeconv::rebuild_backward(const layer& l) {
+  if (back_) back_->set_weights(l.weights);
+  else back_ = std::make_unique<DeconvolutionBackward>(shape_, algo_, l.weights);
+  return back_->workspace_bytes();
+}
+
+void ManagedDeconv::backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws,
+                                   size_t ws_bytes, ThreadPool* pool) const {
+  back_->backward_weights(in, dy, l.weight_updates, ws, ws_bytes, pool);
+  if (dx) back_->backward_data(dy, dx, ws, ws_bytes, pool);
+}
+
 std::string ManagedDeconv::describe() const {
   std::ostringstream d;
   d << "[deconvolutional] " << shape_.in_c << " -> " << shape_.out_c << ", " << shape_.ksize << "x" << shape_.ksize
@@ -113,9 +180,9 @@ std::string ManagedDeconv::describe() const {
   return d.str();
 }
 
-// ---------------------------------------------------------- ManagedDilatedConv
+// ---------------------------------------------------------- ManagedConv
 
-ConvShape ManagedDilatedConv::shape_of(const layer& l, int dilation) {
+ConvShape ManagedConv::shape_of(const layer& l, int dilation) {
   ConvShape s;
   const int g = l.groups > 0 ? l.groups : 1;
   s.batch = 1;
@@ -128,13 +195,13 @@ ConvShape ManagedDilatedConv::shape_of(const layer& l, int dilation) {
   return s;
 }
 
-ManagedDilatedConv::ManagedDilatedConv(const layer& l, int index, Algorithm algo, int dilation)
+ManagedConv::ManagedConv(const layer& l, int index, Algorithm algo, int dilation)
     : ManagedLayer(l, index, algo), shape_(shape_of(l, dilation)), groups_(l.groups > 0 ? l.groups : 1) {
   rebuild(l);
   workspace_bytes_ = ops_.front().workspace_bytes();  // groups run one after another
 }
 
-void ManagedDilatedConv::rebuild(const layer& l) {
+void ManagedConv::rebuild(const layer& l) {
   const size_t per_group = shape_.weight_count();
   if (!ops_.empty()) {  // after Darknet's update: repack in the same plans
     for (int g = 0; g < groups_; ++g) ops_[g].set_weights(l.weights + g * per_group);
@@ -143,13 +210,44 @@ void ManagedDilatedConv::rebuild(const layer& l) {
   for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
 }
 
-void ManagedDilatedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes,
+void ManagedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes,
                                    ThreadPool* pool) const {
   const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
   for (int g = 0; g < groups_; ++g) ops_[g].forward(in + g * gin, out + g * gout, ws, ws_bytes, pool);
 }
 
-std::string ManagedDilatedConv::describe() const {
+void ManagedConv::replan(const layer& l) {
+  const ConvShape s = shape_of(l, shape_.dilation);
+  const size_t per_group = s.weight_count();
+  std::vector<Convolution> ops;
+  for (int g = 0; g < groups_; ++g) ops.emplace_back(s, algo_, l.weights + g * per_group);
+  ops_ = std::move(ops);
+  backs_.clear();
+  shape_ = s;
+  workspace_bytes_ = ops_.front().workspace_bytes();
+}
+
+size_t ManagedConv::rebuild_backward(const layer& l) {
+  const size_t per_group = shape_.weight_count();
+  if (backs_.empty())
+    for (int g = 0; g < groups_; ++g)
+      backs_.push_back(std::make_unique<ConvolutionBackward>(shape_, algo_, l.weights + g * per_group));
+  else
+    for (int g = 0; g < groups_; ++g) backs_[g]->set_weights(l.weights + g * per_group);
+  return backs_.front()->workspace_bytes();  // groups run one after another
+}
+
+void ManagedConv::backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws,
+                                        size_t ws_bytes, ThreadPool* pool) const {
+  const size_t gin = size_t(shape_.in_c) * l.h * l.w, gout = size_t(shape_.out_c) * l.out_h * l.out_w;
+  const size_t per_group = shape_.weight_count();
+  for (int g = 0; g < groups_; ++g) {
+    backs_[g]->backward_weights(in + g * gin, dy + g * gout, l.weight_updates + g * per_group, ws, ws_bytes, pool);
+    if (dx) backs_[g]->backward_data(dy + g * gout, dx + g * gin, ws, ws_bytes, pool);
+  }
+}
+
+std::string ManagedConv::describe() const {
   const ConvShape& s = shape_;
   std::ostringstream d;
   d << "[convolutional] " << s.in_c * groups_ << " -> " << s.out_c * groups_ << ", " << s.ksize << "x" << s.ksize
@@ -218,24 +316,6 @@ void update_managed(layer l, update_args a) {
   m->mark_stale();
 }
 
-void backward_managed_deconv(layer l, network net) {
-  const auto* m = dynamic_cast<const ManagedDeconv*>(&managed(l, net));
-  // Darknet's backward pass uses the network's shared workspace at its own
-  // (larger) size; the parser sized that workspace for huge2's forward.
-  size_t allocated = 0;
-  for (int i = 0; i < net.n; ++i) allocated = std::max(allocated, net.layers[i].workspace_size);
-  if (!m || allocated < m->darknet_workspace_bytes())
-    fatal(net.index, "[deconvolutional] huge2=1: Darknet's backward pass needs a " +
-                         std::to_string(m ? m->darknet_workspace_bytes() : 0) +
-                         "-byte workspace and the network's is " + std::to_string(allocated) +
-                         " bytes (sized for huge2's forward); train with huge2=0 on this layer");
-  backward_deconvolutional_layer(l, net);
-}
-
-void backward_refused(layer, network net) {
-  fatal(net.index,
-        "[convolutional] with dilation: Darknet's backward pass ignores dilation, so the plugin runs dilated "
-        "layers for inference only");
-}
+void backward_managed(layer l, network net) { managed(l, net).backward(l, net); }
 
 }  // namespace huge2::plugin

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "operators/convolution.h"
+#include "operators/convolution_backward.h"
 #include "darknet_abi.h"
 #include "operators/deconvolution.h"
+#include "operators/deconvolution_backward.h"
 #include "core/errors.h"
 #include "runtime/thread_pool.h"
 
@@ -30,7 +32,17 @@ class ManagedLayer {
   // Computes l.output for l.batch images from net.input, as Darknet's own
   // forward would, epilogue (bias or batch-norm, activation) included.
   void forward(const layer& l, const network& net);
-  void mark_stale() { stale_ = true; }
+  // Darknet's backward for the layer: the activation's and the bias or
+  // batch-norm gradients by Darknet's own code, then the weight gradient
+  // added to l.weight_updates and the data gradient added to net.delta (when
+  // there is one) by huge2's backward operators, on a workspace of the
+  // layer's own (Darknet's shared one is sized for the forward pass).
+  void backward(const layer& l, const network& net);
+  void mark_stale() { stale_ = backward_stale_ = true; }
+  // After Darknet's resize_*_layer (resize_network, random=1) gave the layer
+  // a new input size and its buffers for the new output: plans the
+  // operators again for it; sets l.workspace_size to the forward's needs.
+  void resize(layer& l);
   size_t workspace_bytes() const { return workspace_bytes_; }
   Algorithm algorithm() const { return algo_; }
   void (*darknet_update() const)(layer, update_args) { return darknet_update_; }
@@ -41,6 +53,15 @@ class ManagedLayer {
   virtual void rebuild(const layer& l) = 0;
   // The linear part for image b, into l.output + b * l.outputs.
   virtual void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const = 0;
+  // The operators planned again for l's (new) input size.
+  virtual void replan(const layer& l) = 0;
+  // The backward operators from l.weights: made at the first backward,
+  // repacked after an update. Returns the workspace bytes they need.
+  virtual size_t rebuild_backward(const layer& l) = 0;
+  // For image b: dw += the weight gradient into l.weight_updates; dx (one
+  // image's input, overwritten) = the data gradient, when dx is not null.
+  virtual void backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws,
+                              size_t ws_bytes, ThreadPool* pool) const = 0;
 
   int index_;
   Algorithm algo_;
@@ -52,8 +73,10 @@ class ManagedLayer {
   int h_, w_, c_, out_h_, out_w_, n_;
   void (*darknet_update_)(layer, update_args);
   bool stale_ = false;
+  bool backward_stale_ = true;      // no backward operators yet
   std::mutex mutex_;                // one forward at a time per layer
   std::vector<float> own_workspace_;  // only when the network's is too small
+  std::vector<float> backward_workspace_, dx_;  // the backward pass's own
 };
 
 // [deconvolutional]: huge2's transposed convolution (phases).
@@ -66,29 +89,41 @@ class ManagedDeconv final : public ManagedLayer {
 
  private:
   void rebuild(const layer& l) override;
+  void replan(const layer& l) override;
   void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const override;
+  size_t rebuild_backward(const layer& l) override;
+  void backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws, size_t ws_bytes,
+                      ThreadPool* pool) const override;
 
   DeconvShape shape_;
   size_t darknet_ws_;
   std::unique_ptr<Deconvolution> op_;
+  std::unique_ptr<DeconvolutionBackward> back_;
 };
 
 // [convolutional] with dilation > 1: huge2's sub-images or the stock
-// dilated im2col (Darknet 2018 has no dilation at all).
-class ManagedDilatedConv final : public ManagedLayer {
+// dilated im2col (Darknet 2018 has no dilation at all); or a plain one
+// (dilation 1) that asked for huge2.
+class ManagedConv final : public ManagedLayer {
  public:
-  ManagedDilatedConv(const layer& l, int index, Algorithm algo, int dilation);
+  ManagedConv(const layer& l, int index, Algorithm algo, int dilation);
   std::string describe() const override;
   // The output size dilation gives (the parser fixes the layer to it first).
   static ConvShape shape_of(const layer& l, int dilation);
+  int dilation() const { return shape_.dilation; }
 
  private:
   void rebuild(const layer& l) override;
+  void replan(const layer& l) override;
   void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const override;
+  size_t rebuild_backward(const layer& l) override;
+  void backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws, size_t ws_bytes,
+                      ThreadPool* pool) const override;
 
   ConvShape shape_;  // one group, one image
   int groups_;
   std::vector<Convolution> ops_;  // one per group
+  std::vector<std::unique_ptr<ConvolutionBackward>> backs_;  // one per group
 };
 
 // Every managed layer of the process, by weights pointer.
@@ -110,7 +145,6 @@ class Registry {
 // The functions the plugin installs in a managed layer's struct.
 void forward_managed(layer l, network net);
 void update_managed(layer l, update_args a);
-void backward_managed_deconv(layer l, network net);
-void backward_refused(layer l, network net);
+void backward_managed(layer l, network net);
 
 }  // namespace huge2::plugin

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "cfg.h"
+#include "exit_failure.h"
 #include "huge2_keys.h"
 
 namespace huge2::plugin {
@@ -79,8 +80,7 @@ std::string SectionOptions::where(const char* key) const {
 
 void SectionOptions::fatal(const char* key, const std::string& what) const {
   std::fprintf(stderr, "huge2 plugin: %s: %s\n", where(key).c_str(), what.c_str());
-  std::fflush(nullptr);
-  std::exit(EXIT_FAILURE);
+  exit_failure();
 }
 
 bool plugin_verbose() {

@@ -15,6 +15,7 @@ struct ParseContext {
   bool net_huge2 = false;  // [net] huge2=1: every eligible layer unless it says huge2=0
   int deconv_layers = 0;   // layers handed to huge2, for the closing line
   int dilated_layers = 0;
+  int plain_conv_layers = 0;  // undilated [convolutional] with huge2 (the d = 1 case)
 };
 
 // The parse in progress on this thread, or null (a parse_* called directly).

@@ -6,6 +6,7 @@
 
 #include "darknet_stock.h"
 #include "operators/deconvolution.h"
+#include "operators/deconvolution_backward.h"
 #include "helpers.h"
 
 using namespace huge2;
@@ -61,5 +62,35 @@ TEST_CASE("stock Darknet: odd geometries and batches match", "[darknet]") {
     s.in_h = pick(1, 12), s.in_w = pick(1, 12), s.in_c = pick(1, 16), s.out_c = pick(1, 16);
     if (s.out_h() < 1 || s.out_w() < 1) continue;
     check_against_stock(s, 1000u + unsigned(i++));
+  }
+}
+
+// Training: huge2's backward pass (both algorithms) against libdarknet's own
+// backward_deconvolutional_layer, the data gradient and the weight gradient.
+TEST_CASE("stock Darknet: backward passes match libdarknet's backward_deconvolutional_layer", "[darknet]") {
+  std::mt19937 rng(4242);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int i = 0; i < 30;) {
+    DeconvShape s;
+    s.batch = pick(1, 3), s.ksize = pick(1, 6), s.stride = pick(1, 4), s.pad = pick(0, s.ksize - 1);
+    s.in_h = pick(1, 12), s.in_w = pick(1, 12), s.in_c = pick(1, 16), s.out_c = pick(1, 16);
+    if (s.out_h() < 1 || s.out_w() < 1) continue;
+    ++i;
+    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+    const auto dy = random_tensor(s.output_count(), rng);
+    peers::StockDarknetDeconv stock(s, w.data(), nullptr);
+    std::vector<float> want_dx(s.input_count());
+    stock.backward(x.data(), dy.data(), want_dx.data());
+    const std::vector<float> want_dw(stock.weight_updates(), stock.weight_updates() + s.weight_count());
+    for (Algorithm a : {Algorithm::huge2, Algorithm::darknet}) {
+      INFO("draw " << i << ", " << algorithm_name(a) << ": " << s.describe());
+      DeconvolutionBackward op(s, a, w.data());
+      std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), dx(s.input_count(), -7.f);
+      std::vector<float> dw(s.weight_count(), 0.f);
+      op.backward_data(dy.data(), dx.data(), ws.data(), ws.size() * sizeof(float));
+      op.backward_weights(x.data(), dy.data(), dw.data(), ws.data(), ws.size() * sizeof(float));
+      CHECK(compare(dx, want_dx) == "");
+      CHECK(compare(dw, want_dw) == "");
+    }
   }
 }

@@ -4,6 +4,8 @@
 // stock cfg and on its huge2 variant in the same binary, and checks that
 // they run, save what Darknet would show, and agree (images within JPEG
 // tolerance, the same detections). Prints the `darknet speed` figures.
+// Then trains (`darknet rnn train`) with huge2's layers and without, and
+// compares the losses.
 // Exit status 77 (CTest: skipped, with the reason) where the program cannot
 // be built, e.g. without a deb-src entry for `apt-get source darknet`.
 //   darknet_cli_test SOURCE_DIR BUILD_DIR HUGE2_EXE
@@ -85,6 +87,47 @@ std::vector<std::string> detections(const std::string& text) {
 }
 
 // A copy of the cfg without its huge2= lines: what stock Darknet's layers run.
+// The cfg `from` without the lines starting with one of `drop`, and with
+// `replace` pairs applied to whole lines.
+void write_variant(const std::string& from, const std::string& to, const std::vector<std::string>& drop,
+                   const std::vector<std::pair<std::string, std::string>>& replace = {}) {
+  std::ifstream in(from);
+  std::ofstream out(to);
+  for (std::string l; std::getline(in, l);) {
+    bool keep = true;
+    for (const auto& d : drop) keep = keep && l.rfind(d, 0) != 0;
+    for (const auto& r : replace)
+      if (l == r.first) l = r.second;
+    if (keep) out << l << "\n";
+  }
+}
+
+// The losses `darknet rnn train` prints: "I: LOSS, AVG avg, ...".
+std::vector<double> rnn_losses(const std::string& text) {
+  std::vector<double> out;
+  static const std::regex line(R"(^\d+: ([-0-9.naif]+), [-0-9.naif]+ avg)");
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    std::smatch m;
+    if (std::regex_search(l, m, line)) out.push_back(std::atof(m[1].str().c_str()));
+  }
+  return out;
+}
+
+// Equal within 1e-3 relative, plus the 1e-6 the "%f" print rounds to.
+bool same_losses(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.empty() || a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!std::isfinite(a[i]) || std::fabs(a[i] - b[i]) > 1e-3 * std::fabs(b[i]) + 1e-6) return false;
+  return true;
+}
+
+std::string joined(const std::vector<double>& v) {
+  std::ostringstream s;
+  for (double x : v) s << x << " ";
+  return s.str();
+}
+
 void write_stock_variant(const std::string& from, const std::string& to) {
   std::ifstream in(from);
   std::ofstream out(to);
@@ -186,6 +229,34 @@ int main(int argc, char** argv) {
   check(fs::exists("detect-stock.jpg") && fs::exists("detect-huge2.jpg") &&
             images_close("detect-stock.jpg", "detect-huge2.jpg", 8, 0.5),
         "detector test: the same boxes drawn");
+
+  // darknet rnn train: 6 iterations of a small net on a text of one repeated
+  // character (the same batches whatever the time-seeded offsets). huge2's
+  // layers (plain, deconvolutional) against stock Darknet's; then the
+  // dilated layer with huge2=1 everywhere against [net] huge2=0 (Darknet's
+  // layers, the dilated one by the stock method with dilation).
+  {
+    const std::string base = (src / "tests" / "data" / "plugin" / "train-cli.cfg").string();
+    std::ofstream("one-char.txt") << std::string(1000, 'a');
+    write_variant(base, "train-huge2.cfg", {"dilation"});
+    write_variant(base, "train-stock.cfg", {"dilation", "huge2"});
+    write_variant(base, "train-dilated-0.cfg", {}, {{"huge2=1", "huge2=0"}});
+    check(run(huge2 + " init-weights " + base + " train.weights --seed 3", "init.log") == 0, "huge2 init-weights train-cli.cfg");
+    std::vector<double> loss[4];
+    const char* cfgs[4] = {"train-stock.cfg", "train-huge2.cfg", "train-dilated-0.cfg", base.c_str()};
+    for (int i = 0; i < 4; ++i) {
+      const std::string log = "train-" + std::to_string(i) + ".log";
+      check(run(darknet + " rnn train " + cfgs[i] + " train.weights -file one-char.txt", log) == 0,
+            std::string("darknet rnn train ") + cfgs[i]);
+      loss[i] = rnn_losses(read_file(log));
+    }
+    check(loss[0].size() == 6 && loss[0].back() < loss[0].front(), "rnn train: stock prints 6 decreasing losses: " + joined(loss[0]));
+    check(same_losses(loss[1], loss[0]), "rnn train: huge2 losses " + joined(loss[1]) + "equal stock's " + joined(loss[0]));
+    check(same_losses(loss[3], loss[2]),
+          "rnn train: dilated huge2=1 losses " + joined(loss[3]) + "equal huge2=0's " + joined(loss[2]));
+    std::printf("      darknet rnn train losses: stock %s| huge2 %s| dilated huge2=0 %s| dilated huge2=1 %s\n",
+                joined(loss[0]).c_str(), joined(loss[1]).c_str(), joined(loss[2]).c_str(), joined(loss[3]).c_str());
+  }
   std::printf("%s (outputs in %s)\n", failures ? "FAILED" : "all passed", work.c_str());
   return failures ? 1 : 0;
 }

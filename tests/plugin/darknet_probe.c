@@ -2,7 +2,8 @@
  * dumps every layer's output, for tests/test_plugin.cpp. Knows nothing of
  * huge2; the test runs it with and without the plugin preloaded.
  *
- *   darknet_probe CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W]
+ *   darknet_probe CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W] [--train N]
+ *                 [--resize W H]
  *
  * --workaround: set groups = 1 on deconvolutional layers before loading the
  *   weights (the stock library otherwise dies with SIGFPE; docs/darknet-compatibility.md).
@@ -11,10 +12,16 @@
  *   of 0 they overflow, and the stock GEMM's beta = 0 multiplies the stale
  *   inf in the shared workspace instead of overwriting it, so every later
  *   pass is NaN, with or without huge2.
+ * --train N: N iterations of train_network_datum on INPUT.f32 against a
+ *   fixed truth (0.5 * sin(i)), printing "loss I VALUE" for each, before the
+ *   dump (the cfg needs a cost layer).
+ * --resize W H: resize_network(net, W, H) right after parsing (INPUT.f32 then
+ *   holds the resized input).
  * INPUT.f32: batch x inputs raw floats. OUT.dump: int32 layer count, then per
  * layer int32 count and that many floats (batch x outputs).
  */
 #include <darknet.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +34,16 @@ static int fail(const char* what, const char* file) {
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W]\n", argv[0]);
+    fprintf(stderr, "usage: %s CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W] [--train N] [--resize W H]\n", argv[0]);
     return 2;
   }
   int workaround = 0;
   char* first = NULL;
+  int train = 0, resize_w = 0, resize_h = 0;
   for (int i = 5; i < argc; ++i) {
     if (!strcmp(argv[i], "--workaround")) workaround = 1;
+    else if (!strcmp(argv[i], "--train") && i + 1 < argc) train = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--resize") && i + 2 < argc) resize_w = atoi(argv[++i]), resize_h = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--first-weights") && i + 1 < argc) first = argv[++i];
     else return fail("unknown option", argv[i]);
   }
@@ -41,6 +51,8 @@ int main(int argc, char** argv) {
   if (workaround)
     for (int i = 0; i < net->n; ++i)
       if (net->layers[i].type == DECONVOLUTIONAL && net->layers[i].groups == 0) net->layers[i].groups = 1;
+
+  if (resize_w > 0) resize_network(net, resize_w, resize_h);
 
   const size_t count = (size_t)net->batch * net->inputs;
   float* x = malloc(sizeof(float) * count);
@@ -53,6 +65,11 @@ int main(int argc, char** argv) {
     network_predict(net, x);
   }
   if (strcmp(argv[2], "-")) load_weights(net, argv[2]);
+  for (int it = 0; it < train; ++it) {
+    memcpy(net->input, x, sizeof(float) * count);
+    for (int i = 0; i < net->truths * net->batch; ++i) net->truth[i] = 0.5f * sinf((float)i);
+    printf("loss %d %.9g\n", it, train_network_datum(net));
+  }
   network_predict(net, x);
 
   f = fopen(argv[4], "wb");

@@ -1,0 +1,28 @@
+// The weight gradient of one kernel tap, for both operators' huge2 backward:
+// a GEMM over exactly the pixels where that tap pairs an in-bounds value of
+// one tensor with an in-bounds value of the other. Summed over the taps this
+// is every product of the forward pass once, no zero products and no
+// k*k-times column buffer (the workspace holds one image's two windows).
+#pragma once
+#include <cstddef>
+
+#include "runtime/thread_pool.h"
+
+namespace huge2 {
+
+// c planes of h x w per image, `batch` images back to back.
+struct PlaneStack {
+  const float* data;
+  int c, h, w;
+};
+
+// Floats of workspace correlate_tap() needs for these two tensors.
+size_t tap_correlation_floats(const PlaneStack& a, const PlaneStack& b);
+
+// out[i][j] (a.c x b.c, overwritten) = sum over the batch and the pixels
+// (u, v) of `a` whose partner (b0y + step*u, b0x + step*v) lies inside `b` of
+// a[i][u][v] * b[j][b0y + step*u][b0x + step*v].
+void correlate_tap(const PlaneStack& a, const PlaneStack& b, int batch, int b0y, int b0x, int step, float* out,
+                   float* workspace, ThreadPool* pool);
+
+}  // namespace huge2

@@ -1,0 +1,185 @@
+// The backward passes (DeconvolutionBackward, ConvolutionBackward), for the
+// ISA this run is for (HUGE2_ISA; CTest runs gradients.avx512f/avx2/scalar),
+// against the naive gradients (reference/gradient_reference.h) on the
+// operator tests' random geometries, both algorithms; and the naive
+// gradients and huge2's against central differences of the naive forward
+// pass on tiny cases (the forward is linear, so the differences are exact up
+// to rounding: this checks the gradient definitions themselves).
+#include <catch2/catch.hpp>
+
+#include "helpers.h"
+#include "operators/convolution_backward.h"
+#include "operators/deconvolution_backward.h"
+#include "reference/gradient_reference.h"
+#include "reference/reference.h"
+
+using namespace huge2;
+using huge2::test::compare;
+using huge2::test::random_tensor;
+
+namespace {
+
+#ifndef HUGE2_GRADIENT_TRIALS
+#define HUGE2_GRADIENT_TRIALS 40
+#endif
+constexpr int kTrials = HUGE2_GRADIENT_TRIALS;
+constexpr int kWork = 1000000;  // the naive reference's multiply-adds per channel pair squared
+
+struct DeconvCase {
+  using Shape = DeconvShape;
+  using Backward = DeconvolutionBackward;
+  static std::optional<Shape> draw(std::mt19937& rng) { return test::random_deconv_shape(rng, kWork); }
+  static void forward(const Shape& s, const float* x, const float* w, float* y) { deconv_reference(s, x, w, y); }
+  static void data(const Shape& s, const float* dy, const float* w, float* dx) {
+    deconv_backward_data_reference(s, dy, w, dx);
+  }
+  static void weights(const Shape& s, const float* x, const float* dy, float* dw) {
+    deconv_backward_weights_reference(s, x, dy, dw);
+  }
+};
+struct ConvCase {
+  using Shape = ConvShape;
+  using Backward = ConvolutionBackward;
+  static std::optional<Shape> draw(std::mt19937& rng) { return test::random_conv_shape(rng, kWork); }
+  static void forward(const Shape& s, const float* x, const float* w, float* y) { conv_reference(s, x, w, y); }
+  static void data(const Shape& s, const float* dy, const float* w, float* dx) {
+    conv_backward_data_reference(s, dy, w, dx);
+  }
+  static void weights(const Shape& s, const float* x, const float* dy, float* dw) {
+    conv_backward_weights_reference(s, x, dy, dw);
+  }
+};
+
+struct Grads {
+  std::vector<float> dx, dw;
+};
+
+// One backward pass: dx into garbage (every element must be written), dw
+// accumulated onto dw0 (the optimiser's running sum).
+template <class Case>
+Grads run_backward(const typename Case::Shape& s, Algorithm algo, const std::vector<float>& w,
+                   const std::vector<float>& x, const std::vector<float>& dy, const std::vector<float>& dw0,
+                   ThreadPool* pool = nullptr) {
+  typename Case::Backward op(s, algo, w.data());
+  std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1, 99.f);
+  Grads g{std::vector<float>(s.input_count(), -7.f), dw0};
+  op.backward_data(dy.data(), g.dx.data(), ws.data(), ws.size() * sizeof(float), pool);
+  op.backward_weights(x.data(), dy.data(), g.dw.data(), ws.data(), ws.size() * sizeof(float), pool);
+  return g;
+}
+
+template <class Case>
+void check_random(unsigned seed) {
+  std::mt19937 rng(seed);
+  ThreadPool pool(2);
+  for (int trial = 0; trial < kTrials;) {
+    const auto shape = Case::draw(rng);
+    if (!shape) continue;
+    ++trial;
+    const auto& s = *shape;
+    const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+    const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
+    Grads want{std::vector<float>(s.input_count()), dw0};
+    Case::data(s, dy.data(), w.data(), want.dx.data());
+    Case::weights(s, x.data(), dy.data(), want.dw.data());
+    for (Algorithm a : {Algorithm::darknet, Algorithm::huge2}) {
+      INFO("trial " << trial << ", " << algorithm_name(a) << ": " << s.describe());
+      const Grads got = run_backward<Case>(s, a, w, x, dy, dw0, trial % 2 ? &pool : nullptr);
+      CHECK(compare(got.dx, want.dx) == "");
+      CHECK(compare(got.dw, want.dw) == "");
+    }
+  }
+}
+
+// L = sum(y * g): dL/dx and dL/dw by central differences of the naive forward.
+template <class Case>
+Grads finite_differences(const typename Case::Shape& s, std::vector<float> w, std::vector<float> x,
+                         const std::vector<float>& g) {
+  const float h = 0.25f;  // exact in float; L is linear in each variable
+  auto loss = [&] {
+    std::vector<float> y(s.output_count());
+    Case::forward(s, x.data(), w.data(), y.data());
+    double l = 0;
+    for (size_t i = 0; i < y.size(); ++i) l += double(y[i]) * g[i];
+    return l;
+  };
+  auto diff = [&](std::vector<float>& v) {
+    std::vector<float> d(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+      const float keep = v[i];
+      v[i] = keep + h;
+      const double up = loss();
+      v[i] = keep - h;
+      d[i] = float((up - loss()) / (2.0 * h));
+      v[i] = keep;
+    }
+    return d;
+  };
+  Grads r;
+  r.dx = diff(x);
+  r.dw = diff(w);
+  return r;
+}
+
+template <class Case>
+void check_finite_differences(const typename Case::Shape& s, unsigned seed) {
+  std::mt19937 rng(seed);
+  const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+  const auto g = random_tensor(s.output_count(), rng);
+  const Grads fd = finite_differences<Case>(s, w, x, g);
+  const std::vector<float> zero(s.weight_count(), 0.f);
+  INFO(s.describe());
+  for (Algorithm a : {Algorithm::reference, Algorithm::darknet, Algorithm::huge2}) {
+    INFO(algorithm_name(a));
+    const Grads got = run_backward<Case>(s, a, w, x, g, zero);
+    CHECK(compare(got.dx, fd.dx, 1e-3) == "");
+    CHECK(compare(got.dw, fd.dw, 1e-3) == "");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("transposed convolution backward equals the naive gradients", "[gradients]") {
+  check_random<DeconvCase>(2020);
+}
+
+TEST_CASE("dilated convolution backward equals the naive gradients", "[gradients]") {
+  check_random<ConvCase>(2021);
+}
+
+TEST_CASE("gradients equal central differences of the forward pass", "[gradients]") {
+  DeconvShape d;
+  d.batch = 2, d.in_c = 3, d.out_c = 2, d.in_h = 3, d.in_w = 4, d.ksize = 4, d.stride = 2, d.pad = 1;
+  check_finite_differences<DeconvCase>(d, 7);
+  d.ksize = 2, d.stride = 3, d.pad = 0;  // stride > size: phases that receive nothing
+  check_finite_differences<DeconvCase>(d, 8);
+  ConvShape c;
+  c.batch = 2, c.in_c = 2, c.out_c = 3, c.in_h = 7, c.in_w = 6, c.ksize = 3, c.stride = 1, c.pad = 1, c.dilation = 2;
+  check_finite_differences<ConvCase>(c, 9);
+  c.stride = 2, c.dilation = 3, c.pad = 2;
+  check_finite_differences<ConvCase>(c, 10);
+}
+
+TEST_CASE("set_weights after an update equals a fresh backward operator", "[gradients]") {
+  std::mt19937 rng(5);
+  ConvShape s;
+  s.batch = 1, s.in_c = 5, s.out_c = 7, s.in_h = 9, s.in_w = 8, s.ksize = 3, s.pad = 1, s.dilation = 2;
+  const auto w0 = random_tensor(s.weight_count(), rng), w1 = random_tensor(s.weight_count(), rng);
+  const auto dy = random_tensor(s.output_count(), rng);
+  ConvolutionBackward updated(s, Algorithm::huge2, w0.data()), fresh(s, Algorithm::huge2, w1.data());
+  updated.set_weights(w1.data());
+  std::vector<float> ws(updated.workspace_bytes() / sizeof(float) + 1), a(s.input_count()), b(s.input_count());
+  updated.backward_data(dy.data(), a.data(), ws.data(), ws.size() * sizeof(float));
+  fresh.backward_data(dy.data(), b.data(), ws.data(), ws.size() * sizeof(float));
+  CHECK(a == b);
+  DeconvShape d;
+  d.in_c = 6, d.out_c = 5, d.in_h = 4, d.in_w = 5, d.ksize = 4, d.stride = 2, d.pad = 1;
+  const auto v0 = random_tensor(d.weight_count(), rng), v1 = random_tensor(d.weight_count(), rng);
+  const auto ddy = random_tensor(d.output_count(), rng);
+  DeconvolutionBackward dup(d, Algorithm::huge2, v0.data()), dfresh(d, Algorithm::huge2, v1.data());
+  dup.set_weights(v1.data());
+  std::vector<float> dws(dup.workspace_bytes() / sizeof(float) + 1), da(d.input_count()), db(d.input_count());
+  dup.backward_data(ddy.data(), da.data(), dws.data(), dws.size() * sizeof(float));
+  dfresh.backward_data(ddy.data(), db.data(), dws.data(), dws.size() * sizeof(float));
+  CHECK(da == db);
+}
