@@ -134,6 +134,58 @@ inline void load_weights(float32x4_t* w, const float* p) {
   }
 }
 
+// The epilogue on the registers: scale, shift and ACT (0: none or one done
+// per element below, 1: relu, 2: leaky, 3: relie), then out to NCHW.
+// Inlined into the kernel: the accumulators must stay registers there.
+template <int ACT, int NB, int R, int C>
+__attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const TileCall& a) {
+  constexpr int M = R * C, B = NB * 4;
+  const float32x4_t zero = vdupq_n_f32(0.f), slope = vdupq_n_f32(ACT == 2 ? .1f : .01f);
+#pragma GCC unroll 8
+  for (int n = 0; n < NB; ++n) {
+    const float32x4_t s = a.scale ? vld1q_f32(a.scale + n * 4) : vdupq_n_f32(1.f);
+    const float32x4_t h = a.shift ? vld1q_f32(a.shift + n * 4) : zero;
+#pragma GCC unroll 64
+    for (int p = 0; p < M; ++p) {
+      float32x4_t v = vfmaq_f32(h, acc[p][n], s);
+      if constexpr (ACT == 1) v = vmaxq_f32(v, zero);
+      if constexpr (ACT >= 2) v = vmaxq_f32(v, vmulq_f32(v, slope));
+      acc[p][n] = v;
+    }
+  }
+  const bool per_element = ACT == 0 && a.act != Activation::linear;
+  if (a.oc_valid == B && !per_element) {
+    // A full block: each lane straight from its register to its place (one
+    // store per value, no staging buffer).
+    const ptrdiff_t os = a.y_oc_stride;
+#pragma GCC unroll 64
+    for (int p = 0; p < M; ++p) {
+      float* yp = a.y + (p / C) * a.y_row_step + (p % C) * a.y_col_step;
+#pragma GCC unroll 8
+      for (int n = 0; n < NB; ++n) {
+        vst1q_lane_f32(yp + (4 * n + 0) * os, acc[p][n], 0);
+        vst1q_lane_f32(yp + (4 * n + 1) * os, acc[p][n], 1);
+        vst1q_lane_f32(yp + (4 * n + 2) * os, acc[p][n], 2);
+        vst1q_lane_f32(yp + (4 * n + 3) * os, acc[p][n], 3);
+      }
+    }
+    return;
+  }
+  // The last, partial block, or an activation of several instructions.
+  alignas(16) float buf[M * B];
+#pragma GCC unroll 64
+  for (int p = 0; p < M; ++p)
+#pragma GCC unroll 8
+    for (int n = 0; n < NB; ++n) vst1q_f32(buf + p * B + n * 4, acc[p][n]);
+  if (per_element)
+    for (int i = 0; i < M * B; ++i) buf[i] = activate(buf[i], a.act);
+  for (int c = 0; c < a.oc_valid; ++c) {
+    float* yc = a.y + c * a.y_oc_stride;
+    for (int r = 0; r < R; ++r)
+      for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] = buf[(r * C + q) * B + c];
+  }
+}
+
 template <class V, int NB, int R, int C, int XS>
 void tile_kernel(const TileCall& a) {
   constexpr int M = R * C, B = NB * 4;
@@ -162,33 +214,11 @@ void tile_kernel(const TileCall& a) {
     }
   }
 
-  // Epilogue in registers: scale, shift, and the activations that are one or
-  // two instructions; the rest run per element on the way out.
-  alignas(16) float buf[M * B];
-  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
-                          a.act == Activation::leaky || a.act == Activation::relie;
-  const float32x4_t zero = vdupq_n_f32(0.f);
-  const float32x4_t slope = vdupq_n_f32(a.act == Activation::leaky ? .1f : .01f);
-#pragma GCC unroll 8
-  for (int n = 0; n < NB; ++n) {
-    const float32x4_t s = a.scale ? vld1q_f32(a.scale + n * 4) : vdupq_n_f32(1.f);
-    const float32x4_t h = a.shift ? vld1q_f32(a.shift + n * 4) : zero;
-#pragma GCC unroll 64
-    for (int p = 0; p < M; ++p) {
-      float32x4_t v = vfmaq_f32(h, acc[p][n], s);
-      if (a.act == Activation::relu) v = vmaxq_f32(v, zero);
-      else if (a.act == Activation::leaky || a.act == Activation::relie) v = vmaxq_f32(v, vmulq_f32(v, slope));
-      vst1q_f32(buf + p * B + n * 4, v);
-    }
-  }
-  if (!vector_act)
-    for (int i = 0; i < M * B; ++i) buf[i] = activate(buf[i], a.act);
-
-  // Out to NCHW: channel-major, the tile's pixels at their interleaved places.
-  for (int c = 0; c < a.oc_valid; ++c) {
-    float* yc = a.y + c * a.y_oc_stride;
-    for (int r = 0; r < R; ++r)
-      for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] = buf[(r * C + q) * B + c];
+  switch (a.act) {  // the activation as a constant: no branch per value
+    case Activation::relu: return finish<1, NB, R, C>(acc, a);
+    case Activation::leaky: return finish<2, NB, R, C>(acc, a);
+    case Activation::relie: return finish<3, NB, R, C>(acc, a);
+    default: return finish<0, NB, R, C>(acc, a);
   }
 }
 
