@@ -60,9 +60,11 @@ per_forward() {  # cpu, algo, driver args without ALGO N
   echo $(( (three - one) / 2 ))
 }
 
-echo "EMULATED instruction counts (qemu-aarch64 $(qemu-aarch64 --version | head -n1 | awk '{print $3}'), per forward,"
-echo "1 thread; a proxy for work, not a measurement on a board)"
-printf "%-12s %-38s %14s %14s %8s %8s %7s\n" cpu layer stock/fwd huge2/fwd stock/MAC huge2/MAC ratio
+if [ ${#suites[@]} -gt 0 ]; then
+  echo "EMULATED instruction counts (qemu-aarch64 $(qemu-aarch64 --version | head -n1 | awk '{print $3}'), per forward,"
+  echo "1 thread; a proxy for work, not a measurement on a board)"
+  printf "%-12s %-38s %14s %14s %8s %8s %7s\n" cpu layer stock/fwd huge2/fwd stock/MAC huge2/MAC ratio
+fi
 layer() {  # label, MACs, driver args without ALGO N
   local label=$1 macs=$2; shift 2
   for cpu in $cpus; do
