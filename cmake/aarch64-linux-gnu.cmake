@@ -2,7 +2,7 @@
 # compiler (g++-aarch64-linux-gnu); tests and Catch's test discovery run
 # under qemu-aarch64 (user mode). scripts/cross-aarch64.sh drives it:
 #   cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake \
-#         -DHUGE2_AARCH64_SYSROOT=$PWD/build-aarch64-sysroot
+#         -DHUGE2_AARCH64_SYSROOT=/var/cache/huge2/aarch64-sysroot
 #
 # Where the arm64 libraries come from:
 #  - HUGE2_AARCH64_SYSROOT: an arm64 Debian tree (the script extracts one with

@@ -8,8 +8,11 @@
 #   e.g. -E 'every bundled cfg' leaves out the slowest test (~7 of the ~8
 #   minutes of emulated tests on 2 idle cores; ~25 s natively)
 #   HUGE2_AARCH64_BUILD    build directory (default build-aarch64)
-#   HUGE2_AARCH64_SYSROOT  arm64 tree (default build-aarch64-sysroot; ~1.2 GB,
-#                          remade when the package list below changes)
+#   HUGE2_AARCH64_SYSROOT  arm64 tree (default /var/cache/huge2/aarch64-sysroot:
+#                          ~1.2 GB, outside the clone so that fresh CI clones
+#                          on this machine reuse it; made when missing, remade
+#                          when the package list below changes)
+#   HUGE2_AARCH64_TARGETS  build only these targets (default: all)
 #   OMP_NUM_THREADS        threads per emulated test process (default 2)
 #
 # Why a tree and not arm64 multiarch packages on the host: Debian 12's
@@ -20,9 +23,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${HUGE2_AARCH64_BUILD:-build-aarch64}
-sysroot=$(realpath -m "${HUGE2_AARCH64_SYSROOT:-build-aarch64-sysroot}")
+sysroot=$(realpath -m "${HUGE2_AARCH64_SYSROOT:-/var/cache/huge2/aarch64-sysroot}")
 jobs=$(nproc 2>/dev/null || echo 2)
 start=$SECONDS
+# This machine exports an x86 core name (Haswell); arm64 OpenBLAS does not know
+# it and falls back to its generic kernels. Let it detect the (emulated) core.
+unset OPENBLAS_CORETYPE
 
 # arm64 packages of the tree: the runtime and what huge2 links (OpenBLAS in
 # its OpenMP flavour, OpenCV codecs for the engine), Catch2 for the tests,
@@ -55,6 +61,7 @@ if [ $install = 1 ]; then
     suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
     echo "cross-aarch64: extracting arm64 $suite into $sysroot: $want"
     $sudo rm -rf "$sysroot"
+    $sudo mkdir -p "$(dirname "$sysroot")"
     list=$(IFS=,; echo "${tree_packages[*]}")
     $sudo mmdebstrap --quiet --mode=root --variant=extract --arch=arm64 --include="$list" \
       "$suite" "$sysroot"
@@ -81,7 +88,9 @@ cmake -S . -B "$build" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/aarch64-linux-gnu.cmak
   -DHUGE2_AARCH64_SYSROOT="$sysroot" \
   -DHUGE2_BENCH=ON -DHUGE2_ONEDNN=OFF -DHUGE2_CUDA=OFF >/dev/null
 echo "== huge2: building $build"
-cmake --build "$build" -j"$jobs"
+targets=()
+for t in ${HUGE2_AARCH64_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" -j"$jobs" "${targets[@]}"
 # Catch's test discovery counts a binary that cannot even start (exit 127
 # from the loader) as one without tests; catch that here, and drop the binary
 # so that the next build lists its tests again.

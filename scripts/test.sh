@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs the whole test
-# suite through CTest twice: a Release build and an ASan+UBSan build.
-# Usage: scripts/test.sh [--no-sanitize]
+# suite through CTest: a Release build, the ARM stage (aarch64 cross build
+# under qemu-aarch64, below) and an ASan+UBSan build.
+# Usage: scripts/test.sh [--no-sanitize] [--no-arm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
+sanitize=1 arm=1
+for a in "$@"; do
+  case $a in
+    --no-sanitize) sanitize=0 ;;
+    --no-arm) arm=0 ;;
+    *) echo "usage: scripts/test.sh [--no-sanitize] [--no-arm]" >&2; exit 2 ;;
+  esac
+done
 
 bash scripts/install-deps.sh
 
@@ -18,7 +27,28 @@ run_suite() {  # build-dir, extra cmake args...
 }
 
 run_suite build
-if [ "${1:-}" != "--no-sanitize" ]; then
+
+# Jetson-class ARM: cross-build for aarch64 (scripts/cross-aarch64.sh; its
+# arm64 tree is cached in /var/cache/huge2, outside the clone) and run under
+# qemu-aarch64 with the NEON kernels (HUGE2_ISA=neon; kernels.scalar sets its
+# own): the kernel tests, the operator tests and every bundled network (huge2
+# against the stock method). Only the three test programs are built, and the rest of the
+# suite is left to the native runs: emulation is 10-50x slower. One OpenMP
+# thread per process, sleeping when idle: CTest already runs two processes at
+# a time on the two cores, and spinning emulated threads would take them from
+# each other. Measured on this machine while two other builds shared its 2
+# cores (load 5-7): build 255 s, tests 1392 s (the bundled networks 1242 s,
+# ~5 min of CPU by ps); idle, an estimated ~9 minutes in all. --no-arm skips it.
+if [ $arm = 1 ]; then
+  arm_start=$SECONDS
+  HUGE2_AARCH64_TARGETS="huge2_kernel_tests huge2_operator_tests huge2_engine_tests" HUGE2_ISA=neon \
+    OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive \
+    bash scripts/cross-aarch64.sh \
+    -R '^(kernels\.(neon|scalar)|(conv|deconv|shapes): .*|network: huge2 and stock algorithms agree on every bundled cfg)$'
+  echo "== huge2: ARM stage (aarch64 build + qemu tests) took $((SECONDS - arm_start)) s"
+fi
+
+if [ $sanitize = 1 ]; then
   # Leaks inside the system libraries (OpenBLAS thread buffers, libdarknet)
   # are theirs; huge2's own leaks are still reported.
   export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"

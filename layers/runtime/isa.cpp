@@ -3,6 +3,11 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#if defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 namespace huge2 {
 
 const char* isa_name(Isa isa) {
@@ -10,14 +15,15 @@ const char* isa_name(Isa isa) {
     case Isa::scalar: return "scalar";
     case Isa::avx2: return "avx2";
     case Isa::avx512f: return "avx512f";
+    case Isa::neon: return "neon";
   }
   return "?";
 }
 
 Isa parse_isa(const std::string& name) {
-  for (Isa i : {Isa::scalar, Isa::avx2, Isa::avx512f})
+  for (Isa i : {Isa::scalar, Isa::avx2, Isa::avx512f, Isa::neon})
     if (name == isa_name(i)) return i;
-  throw std::invalid_argument("unknown instruction set '" + name + "' (known: avx512f, avx2, scalar)");
+  throw std::invalid_argument("unknown instruction set '" + name + "' (known: avx512f, avx2, neon, scalar)");
 }
 
 bool isa_supported(Isa isa) {
@@ -26,15 +32,19 @@ bool isa_supported(Isa isa) {
 #if defined(HUGE2_HAVE_X86_KERNELS)
     case Isa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case Isa::avx512f: return __builtin_cpu_supports("avx512f");
-#else
-    default: return false;
 #endif
+#if defined(HUGE2_HAVE_NEON_KERNELS)
+    // Advanced SIMD is architectural on AArch64 Linux, but the kernel says so
+    // in the auxiliary vector; ask rather than assume.
+    case Isa::neon: return (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0;
+#endif
+    default: return false;
   }
   return false;
 }
 
 Isa best_isa() {
-  for (Isa i : {Isa::avx512f, Isa::avx2})
+  for (Isa i : {Isa::avx512f, Isa::avx2, Isa::neon})
     if (isa_supported(i)) return i;
   return Isa::scalar;
 }

@@ -52,7 +52,7 @@ const char* const kUsage =
     "  --no-xnnpack                  skip XNNPACK\n"
     "  --help                        this text\n"
     "rows: darknet is huge2's stock algorithm on OpenBLAS's SGEMM; huge2 runs huge2's own direct\n"
-    "micro-kernels (ISA from the CPU, or HUGE2_ISA=avx512f|avx2|scalar); fma_peak is a register-only\n"
+    "micro-kernels (ISA from the CPU, or HUGE2_ISA=avx512f|avx2|neon|scalar); fma_peak is a register-only\n"
     "FMA loop of that ISA, the machine's limit, and %peak is each row's share of it; stock_gemm is\n"
     "the stock method's GEMM alone (no col2im / im2col), the floor that removing the column\n"
     "traffic can reach on that SGEMM; stock_darknet is the real libdarknet.so; onednn_* is oneDNN.\n"

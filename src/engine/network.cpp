@@ -268,7 +268,7 @@ std::string Network::summary() const {
     if (l->method().rfind("direct ", 0) == 0) {  // name the ISA once, as the first direct layer reports it
       const std::string m = l->method();
       s << "huge2 layers: direct micro-kernels, " << m.substr(7, m.find(',') - 7) << " (best on this CPU: "
-        << isa_name(best_isa()) << "; HUGE2_ISA=avx512f|avx2|scalar chooses)\n";
+        << isa_name(best_isa()) << "; HUGE2_ISA=avx512f|avx2|neon|scalar chooses)\n";
       break;
     }
   return s.str();

@@ -1,5 +1,5 @@
 // The kernel tests' entry: CTest runs them once per ISA (HUGE2_ISA=avx512f,
-// avx2, scalar). An ISA this CPU lacks is reported as skipped (exit 77), not
+// avx2, neon, scalar). An ISA this CPU lacks is reported as skipped (exit 77), not
 // as passed.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>

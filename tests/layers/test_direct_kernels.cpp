@@ -1,5 +1,5 @@
 // huge2's direct micro-kernels, for the ISA this run is for (HUGE2_ISA, set
-// by CTest once per ISA: avx512f, avx2, scalar; see kernels_main.cpp), against
+// by CTest once per ISA: avx512f, avx2, neon, scalar; see kernels_main.cpp), against
 // the naive definition and against the scalar kernels: random geometries of
 // both operators, both tilings, fused batch-norm + every activation, channel
 // counts that are not multiples of a register block, tiny images, 1 and 2
