@@ -148,18 +148,28 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
   if (!has_weights_) throw ShapeError("direct kernels: this plan was made for the shapes only, without weights");
   const size_t in_img = size_t(p_.in_c) * p_.in_h * p_.in_w;
   const size_t out_img = size_t(p_.out_h) * p_.out_w * p_.out_c;
-  // The planned per-thread ranges, merged when the pool has fewer threads.
-  const int parts = pool ? std::min(threads_, pool->threads()) : 1;
-  auto range = [&](int part) {
-    return std::make_pair(split_[size_t(threads_) * part / parts], split_[size_t(threads_) * (part + 1) / parts]);
+  // The planned per-thread ranges (merged when the pool has fewer threads),
+  // each cut into a few chunks: the pool runs part p's chunks in order on
+  // thread p, and a thread that finishes early takes another part's last
+  // chunks (a worker the OS left waiting then costs no more than its share).
+  const int threads = pool ? pool->threads() : 1, parts = std::min(threads_, threads);
+  constexpr size_t kChunks = 8;
+  auto chunk = [&](int task) {  // task = part + threads * c: items [begin, end)
+    const int part = task % threads, c = task / threads;
+    if (part >= parts) return std::make_pair(size_t(0), size_t(0));
+    const size_t b = split_[size_t(threads_) * part / parts], e = split_[size_t(threads_) * (part + 1) / parts];
+    return std::make_pair(b + (e - b) * c / kChunks, b + (e - b) * (c + 1) / kChunks);
   };
-  if (tiling_ == Tiling::exact) {  // one job for the whole batch: no frame to fill
-    auto share = [&](int part) {
-      const auto [begin, end] = range(part);
-      for (int b = 0; b < p_.batch; ++b) run_items(begin, end, x + b * in_img, y + b * out_img);
-    };
-    if (parts > 1) pool->run(parts, share);
-    else share(0);
+  const int tasks = threads * int(kChunks);
+  if (tiling_ == Tiling::exact) {  // the whole batch in one job: no frame to fill
+    if (parts > 1) {
+      pool->run(tasks, [&](int task) {
+        const auto [begin, end] = chunk(task);
+        for (int b = 0; b < p_.batch; ++b) run_items(begin, end, x + b * in_img, y + b * out_img);
+      });
+    } else {
+      for (int b = 0; b < p_.batch; ++b) run_items(0, items_.size(), x + b * in_img, y + b * out_img);
+    }
     return;
   }
   // Padded: per image, fill the one frame, then run the tiles over it.
@@ -168,8 +178,8 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
     const float* xb = x + b * in_img;
     if (parts > 1) {
       pool->parallel_for(size_t(p_.in_c), [&](size_t c0, size_t c1) { pad_input(xb, ws, int(c0), int(c1)); });
-      pool->run(parts, [&](int part) {
-        const auto [begin, end] = range(part);
+      pool->run(tasks, [&](int task) {
+        const auto [begin, end] = chunk(task);
         run_items(begin, end, origin, y + b * out_img);
       });
     } else {

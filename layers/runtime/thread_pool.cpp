@@ -42,7 +42,8 @@ int default_threads() {
 
 ThreadPool::ThreadPool(int threads, int spin_micros)
     : threads_(std::max(1, threads)),
-      spin_micros_(spin_micros >= 0 ? spin_micros : positive_env("HUGE2_SPIN_US", kDefaultSpinMicros, 1000000)) {
+      spin_micros_(spin_micros >= 0 ? spin_micros : positive_env("HUGE2_SPIN_US", kDefaultSpinMicros, 1000000)),
+      queues_(size_t(threads_)) {
   workers_.reserve(threads_ - 1);
   for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { worker(t); });
 }
@@ -56,14 +57,38 @@ ThreadPool::~ThreadPool() {
   for (std::thread& w : workers_) w.join();
 }
 
-void ThreadPool::run_share(int thread) {
-  for (int i = thread; i < tasks_; i += threads_) {
+// Takes the next task of `home`'s queue: its front for the owner, its back
+// for a thief. False when that queue is empty.
+bool ThreadPool::claim(int home, bool own, int& task) {
+  std::atomic<unsigned long long>& q = queues_[size_t(home)].range;
+  unsigned long long r = q.load(std::memory_order_relaxed);
+  for (;;) {
+    unsigned front = unsigned(r >> 32), back = unsigned(r);
+    if (front >= back) return false;
+    const unsigned k = own ? front++ : --back;
+    if (q.compare_exchange_weak(r, (static_cast<unsigned long long>(front) << 32) | back,
+                                std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      task = home + threads_ * int(k);
+      return true;
+    }
+  }
+}
+
+void ThreadPool::run_tasks(int thread) {
+  auto run_one = [&](int task) {
     try {
-      fn_(ctx_, i);
+      fn_(ctx_, task);
     } catch (...) {
       std::lock_guard<std::mutex> lk(error_mutex_);
       if (!error_) error_ = std::current_exception();
     }
+    finished_.fetch_add(1, std::memory_order_acq_rel);
+  };
+  int task;
+  while (claim(thread, true, task)) run_one(task);
+  for (int v = 1; v < threads_; ++v) {  // then the others', nearest first
+    const int victim = (thread + v) % threads_;
+    while (claim(victim, false, task)) run_one(task);
   }
 }
 
@@ -74,35 +99,47 @@ void ThreadPool::dispatch(int tasks, TaskFn fn, void* ctx) {
     for (int i = 0; i < tasks; ++i) fn(ctx, i);  // serial: exceptions go straight up
     return;
   }
+  // Odd epoch: no worker may enter; wait for those still inside the last
+  // job (they find nothing left to claim and leave).
+  epoch_.fetch_add(1);
+  for (unsigned n = 0; inside_.load() != 0; ++n)
+    if (n < 4096) spin_pause();
+    else std::this_thread::yield();
   fn_ = fn, ctx_ = ctx, tasks_ = tasks, error_ = nullptr;
-  pending_.store(threads_ - 1, std::memory_order_relaxed);
-  // seq_cst on both sides (here epoch_ then sleepers_, in the worker
-  // sleepers_ then epoch_): either the worker sees the new epoch before it
-  // sleeps, or this thread sees it asleep and wakes it.
+  finished_.store(0, std::memory_order_relaxed);
+  for (int t = 0; t < threads_; ++t) {
+    const unsigned count = t < tasks ? unsigned((tasks - 1 - t) / threads_ + 1) : 0u;
+    queues_[size_t(t)].range.store(count, std::memory_order_relaxed);  // front 0, back count
+  }
+  // Even again: the job is published. seq_cst here and in the worker's
+  // sleepers_ then epoch_: either it sees the job before it sleeps, or this
+  // thread sees it asleep and wakes it.
   epoch_.fetch_add(1);
   if (sleepers_.load() > 0) {
     { std::lock_guard<std::mutex> lk(sleep_mutex_); }
     wake_.notify_all();
   }
-  run_share(0);
-  // The shares are balanced by the plan: the others finish about now.
-  for (unsigned n = 0; pending_.load(std::memory_order_acquire) != 0; ++n)
+  run_tasks(0);
+  // Every task is claimed; wait for the ones still running elsewhere.
+  for (unsigned n = 0; finished_.load(std::memory_order_acquire) != tasks; ++n)
     if (n < 4096) spin_pause();
     else std::this_thread::yield();
   if (error_) std::rethrow_exception(error_);
 }
 
 void ThreadPool::worker(int thread) {
-  // Not epoch_.load(): a job may be dispatched before this thread first runs,
-  // and it must still take its share of that job. No job had run at start.
+  // No job had run at start: a job dispatched before this thread first runs
+  // still gets its share (the first published epoch is 2).
   unsigned seen = 0;
   using clock = std::chrono::steady_clock;
   for (;;) {
     // Spin for the next job, reading the clock only every 256 rounds.
     const auto deadline = clock::now() + std::chrono::microseconds(spin_micros_);
+    unsigned e = 0;
     bool got = false;
     for (unsigned n = 1;; ++n) {
-      if (epoch_.load(std::memory_order_acquire) != seen) { got = true; break; }
+      e = epoch_.load(std::memory_order_acquire);
+      if (e != seen && (e & 1) == 0) { got = true; break; }
       if (stop_.load(std::memory_order_relaxed)) return;
       spin_pause();
       if ((n & 255) == 0 && clock::now() >= deadline) break;
@@ -110,13 +147,18 @@ void ThreadPool::worker(int thread) {
     if (!got) {
       std::unique_lock<std::mutex> lk(sleep_mutex_);
       sleepers_.fetch_add(1);
-      wake_.wait(lk, [&] { return epoch_.load() != seen || stop_.load(); });
+      wake_.wait(lk, [&] {
+        const unsigned now = epoch_.load();
+        return (now != seen && (now & 1) == 0) || stop_.load();
+      });
       sleepers_.fetch_sub(1);
-      if (stop_.load() && epoch_.load() == seen) return;
+      continue;  // the spin above takes the job (or sees stop_)
     }
-    seen = epoch_.load(std::memory_order_acquire);
-    run_share(thread);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    seen = e;
+    // Enter the job, unless the caller has started to replace it.
+    inside_.fetch_add(1);
+    if (epoch_.load() == e) run_tasks(thread);
+    inside_.fetch_sub(1);
   }
 }
 

@@ -45,11 +45,16 @@ class ThreadPool {
 
   int threads() const { return threads_; }
 
-  // Runs task(i) for every i in [0, tasks): task i on thread i % threads()
-  // (the caller is thread 0), so a plan's per-thread ranges land where they
-  // were planned. Returns when all are done; rethrows the first exception a
-  // task threw. A call made while the pool is busy (from a task, or from
-  // another thread) runs every task on the calling thread instead.
+  // Runs task(i) for every i in [0, tasks), each exactly once, and returns
+  // when all are done; rethrows the first exception a task threw. Task i's
+  // home is thread i % threads() (the caller is thread 0): each thread runs
+  // its home tasks in increasing order, so a plan's per-thread ranges land
+  // where they were planned; a thread that runs out takes the highest
+  // unstarted task of another. So a worker that the OS has not scheduled
+  // (another process's, or another library's spinning threads on the core)
+  // costs its share of time, not a wait: the others do its work.
+  // A call made while the pool is busy (from a task, or from another thread)
+  // runs every task on the calling thread instead.
   template <class F>
   void run(int tasks, F&& task) {
     using Fn = std::remove_reference_t<F>;
@@ -68,19 +73,31 @@ class ThreadPool {
  private:
   using TaskFn = void (*)(void* ctx, int task);
   void dispatch(int tasks, TaskFn fn, void* ctx);
-  void run_share(int thread);  // tasks thread, thread + threads_, ...
+  void run_tasks(int thread);  // its home tasks, then others' (stealing)
+  bool claim(int home, bool own, int& task);
   void worker(int thread);
 
   const int threads_;
   const int spin_micros_;
   std::vector<std::thread> workers_;
 
-  // The job, published by epoch_ (release) and read after it (acquire).
+  // The job. The caller writes it only while epoch_ is odd and no worker
+  // is inside it (inside_ == 0); workers enter by inside_++ and then check
+  // that epoch_ is still the even value they saw (seq_cst on both sides, so
+  // either the caller sees the worker inside or the worker sees the change).
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
   int tasks_ = 0;
+  // Per home thread: its unstarted tasks are home + threads_ * k for k in
+  // [front, back), packed as front << 32 | back; the owner takes the front,
+  // thieves the back.
+  struct alignas(64) Queue {
+    std::atomic<unsigned long long> range{0};
+  };
+  std::vector<Queue> queues_;
   std::atomic<unsigned> epoch_{0};
-  std::atomic<int> pending_{0};  // workers still on the current job
+  std::atomic<int> inside_{0};   // workers inside the current job
+  std::atomic<int> finished_{0}; // tasks done
   std::atomic<bool> stop_{false};
   std::exception_ptr error_;
   std::mutex error_mutex_;

@@ -9,11 +9,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <thread>
 #include <vector>
@@ -257,7 +259,14 @@ Row time_huge2(const Shape& s, huge2::Algorithm algo, const std::vector<float>& 
   return r;
 }
 
-std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int threads, const Options& o) {
+// Which rows a pass measures. libgomp's idle threads keep spinning after an
+// OpenMP region (OMP_WAIT_POLICY=active: for ever), so a thread pool of
+// another kind measured after one finds a core taken. huge2's own pool and
+// XNNPACK's (no OpenMP) are therefore measured first, for every layer and
+// thread count, before the OpenMP rows (the stock method on OpenBLAS, oneDNN).
+enum class Pass { own_threads, openmp };
+
+std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int threads, const Options& o, Pass pass) {
   const std::vector<float> x = random_floats(L.input_count(), 1);
   const std::vector<float> w = random_floats(L.weight_count(), 2);
   std::vector<Row> rows;
@@ -274,7 +283,18 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     rows.push_back(std::move(r));
   };
 
+  const bool own = pass == Pass::own_threads;
+  if (own) {  // the reference: the stock method, untimed, on one OpenMP thread (no idle workers)
+    huge2::set_num_threads(1);
+    huge2::ThreadPool one(1);
+    (void)(L.transposed ? time_huge2<huge2::Deconvolution>(L.deconv, huge2::Algorithm::darknet, w, x, 1, ref, one)
+                        : time_huge2<huge2::Convolution>(L.conv, huge2::Algorithm::darknet, w, x, 1, ref, one));
+    for (float v : ref) ref_max = std::max(ref_max, double(std::fabs(v)));
+  } else {
+    huge2::set_num_threads(threads);
+  }
   for (huge2::Algorithm a : {huge2::Algorithm::darknet, huge2::Algorithm::huge2}) {
+    if (own != (a == huge2::Algorithm::huge2)) continue;
     progress(huge2::algorithm_name(a));
     // huge2's threads for this row only: no idle worker outlives it.
     huge2::ThreadPool pool(threads);
@@ -286,7 +306,7 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     }
     add(r, out.data());
   }
-  {
+  if (!own) {
     // The stock method's GEMM without its column transform: how fast the
     // stock algorithm would be if col2im / im2col cost nothing.
     progress("stock gemm alone");
@@ -319,7 +339,7 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     rows.push_back(r);
   }
 #ifdef HUGE2_HAVE_DARKNET
-  if (o.stock && L.transposed) {
+  if (!own && o.stock && L.transposed) {
     progress("stock darknet");
     huge2::peers::StockDarknetDeconv stock(L.deconv, w.data(), nullptr);
     Row r{};
@@ -332,7 +352,7 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
   }
 #endif
 #ifdef HUGE2_HAVE_ONEDNN
-  if (o.onednn) {
+  if (!own && o.onednn) {
     using huge2::peers::OneDnnLayout;
     for (OneDnnLayout lay : {OneDnnLayout::nchw, OneDnnLayout::any}) {
       const std::string name = std::string("onednn_") + huge2::peers::layout_name(lay);
@@ -350,7 +370,7 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
   }
 #endif
 #ifdef HUGE2_HAVE_XNNPACK
-  if (o.xnnpack) {
+  if (own && o.xnnpack) {
     progress("xnnpack");
     // NHWC inside: the input is transposed once, untimed; its own pthreadpool.
     auto peer = L.transposed ? std::make_unique<huge2::peers::XnnpackPeer>(L.deconv, w.data(), x.data(), threads)
@@ -364,14 +384,31 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     add(r, y.data());
   }
 #endif
-  double huge2_ms = 0;
-  for (const Row& r : rows)
-    if (r.algorithm == "huge2") huge2_ms = r.ms;
   for (Row& r : rows) {
     r.suite = suite, r.layer = L.name, r.threads = threads;
     r.gflops = L.flops() / (r.ms * 1e6);
-    r.speedup = r.ms / huge2_ms;
   }
+  return rows;
+}
+
+// One layer's rows at one thread count, from both passes, in the table's
+// order (darknet, huge2, then the peers), with the speed-ups against huge2.
+std::vector<Row> merge_passes(std::vector<Row> own, std::vector<Row> openmp) {
+  std::vector<Row> rows;
+  auto take = [&](std::vector<Row>& from, const std::string& algo) {
+    for (Row& r : from)
+      if (r.algorithm == algo) rows.push_back(r);
+  };
+  take(openmp, "darknet");
+  take(own, "huge2");
+  for (Row& r : openmp)
+    if (r.algorithm != "darknet") rows.push_back(r);
+  for (Row& r : own)
+    if (r.algorithm != "huge2") rows.push_back(r);
+  double huge2_ms = 0;
+  for (const Row& r : rows)
+    if (r.algorithm == "huge2") huge2_ms = r.ms;
+  for (Row& r : rows) r.speedup = r.ms / huge2_ms;
   return rows;
 }
 
@@ -490,6 +527,8 @@ int main(int argc, char** argv) {
 #endif
 #ifdef HUGE2_HAVE_XNNPACK
   std::printf("XNNPACK: %s\n", o.xnnpack ? "NHWC (input transposed untimed), its own pthreadpool" : "skipped (--no-xnnpack)");
+  std::printf("order: the rows without OpenMP (huge2's pool, XNNPACK) of every layer first, then the OpenMP rows\n"
+              "(darknet, stock_gemm, oneDNN): libgomp's idle threads keep spinning after a region and take a core\n");
 #else
   std::printf("XNNPACK: not built (libxnnpack-dev not found at configure time, or HUGE2_XNNPACK=OFF)\n");
 #endif
@@ -501,16 +540,21 @@ int main(int argc, char** argv) {
                 huge2::isa_name(huge2::best_isa()), std::getenv("HUGE2_ISA") ? std::getenv("HUGE2_ISA") : "(unset)");
     std::vector<std::pair<int, double>> peaks;
     for (const Row& r : fma_peak(o, isa, peaks)) write_csv(csv, r);
-    for (const Row& r : sgemm_ceiling(o)) write_csv(csv, r);
     const std::vector<std::string> suites =
         o.suite == "all" ? std::vector<std::string>{"dcgan", "dcgan5", "seg", "yolo"}
                          : std::vector<std::string>{o.suite};
+    // Pass 1, every suite: the rows without OpenMP (see Pass).
+    std::map<std::tuple<std::string, std::string, int>, std::vector<Row>> own;
+    for (const std::string& suite : suites)
+      for (const Layer& L : suite_layers(suite, o.batch))
+        for (int t : o.threads) own[{suite, L.name, t}] = measure_layer(suite, L, t, o, Pass::own_threads);
+    for (const Row& r : sgemm_ceiling(o)) write_csv(csv, r);
+    // Pass 2: the OpenMP rows; then each layer's table.
     for (const std::string& suite : suites) {
       std::vector<Row> table;
       for (const Layer& L : suite_layers(suite, o.batch))
         for (int t : o.threads) {
-          huge2::set_num_threads(t);
-          for (Row& r : measure_layer(suite, L, t, o)) {
+          for (Row& r : merge_passes(own[{suite, L.name, t}], measure_layer(suite, L, t, o, Pass::openmp))) {
             for (auto [pt, g] : peaks)
               if (pt == t) r.peak_pct = 100.0 * r.gflops / g;
             write_csv(csv, r);
