@@ -107,7 +107,10 @@ bool OperatorBase<Shape>::forward_direct(const float* x, float* y, float* ws, si
   const char* op = operator_name(shape_);
   check_forward_buffers(op, x, y, ws, ws_bytes, need);
   if (plan_only_) throw ShapeError(std::string(op) + ": built for its shape only, it has no weights to run");
-  if (!direct_) return false;
+  if (!direct_) {
+    if (pool) pool->park();  // the stock method runs on OpenMP's threads: give them the cores
+    return false;
+  }
   direct_->run(x, y, ws, pool);
   return true;
 }

@@ -106,6 +106,7 @@ void ThreadPool::dispatch(int tasks, TaskFn fn, void* ctx) {
     if (n < 4096) spin_pause();
     else std::this_thread::yield();
   fn_ = fn, ctx_ = ctx, tasks_ = tasks, error_ = nullptr;
+  park_.store(false, std::memory_order_relaxed);
   finished_.store(0, std::memory_order_relaxed);
   for (int t = 0; t < threads_; ++t) {
     const unsigned count = t < tasks ? unsigned((tasks - 1 - t) / threads_ + 1) : 0u;
@@ -141,6 +142,7 @@ void ThreadPool::worker(int thread) {
       e = epoch_.load(std::memory_order_acquire);
       if (e != seen && (e & 1) == 0) { got = true; break; }
       if (stop_.load(std::memory_order_relaxed)) return;
+      if (park_.load(std::memory_order_relaxed)) break;
       spin_pause();
       if ((n & 255) == 0 && clock::now() >= deadline) break;
     }

@@ -61,6 +61,11 @@ class ThreadPool {
     dispatch(tasks, [](void* f, int i) { (*static_cast<Fn*>(f))(i); }, const_cast<void*>(static_cast<const void*>(&task)));
   }
 
+  // Sends the idle workers to sleep now instead of at the end of their spin:
+  // for a caller about to run another library's threads (the stock method's
+  // OpenMP and OpenBLAS), which would otherwise share the cores with them.
+  void park() { park_.store(true, std::memory_order_relaxed); }
+
   // Splits [0, n) into at most threads() contiguous, near-equal ranges of at
   // least `grain` items and runs fn(begin, end) on each.
   template <class F>
@@ -99,6 +104,7 @@ class ThreadPool {
   std::atomic<int> inside_{0};   // workers inside the current job
   std::atomic<int> finished_{0}; // tasks done
   std::atomic<bool> stop_{false};
+  std::atomic<bool> park_{false};
   std::exception_ptr error_;
   std::mutex error_mutex_;
 
