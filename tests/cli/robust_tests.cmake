@@ -265,4 +265,4 @@ huge2_cli_test(robust.budget.image 1 "cannot decode image '[^']*big-4096.png': 4
 # layers never run huge2's kernels.
 add_test(NAME robust.env.isa-garbage COMMAND ${CMAKE_COMMAND}
          "-DCMD=${CMAKE_COMMAND}|-E|env|HUGE2_ISA=garbage|${_huge2}|summary|${_r}/tiny.cfg" -DRC=1
-         "-DEXPECT=HUGE2_ISA: unknown instruction set 'garbage' \\(known: avx512f, avx2, scalar\\)" -P ${_cli_check})
+         "-DEXPECT=HUGE2_ISA: unknown instruction set 'garbage' \\(known: avx512f, avx2, neon, scalar\\)" -P ${_cli_check})
