@@ -8,6 +8,10 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#endif
 
 namespace huge2 {
 namespace {
@@ -46,6 +50,24 @@ ThreadPool::ThreadPool(int threads, int spin_micros)
       queues_(size_t(threads_)) {
   workers_.reserve(threads_ - 1);
   for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { worker(t); });
+  keep_workers_off_caller_cpu();
+}
+
+// A new thread starts on its creator's CPU, and while both run the scheduler
+// may leave it there for the whole of a short job series: the caller then
+// does all the work (it steals every chunk) and 2 threads run as 1. Seen as
+// bimodal 1x/2x rows in huge2-bench. The workers are kept off the CPU the
+// caller runs on now (not pinned: any other allowed CPU will do).
+void ThreadPool::keep_workers_off_caller_cpu() {
+#if defined(__linux__)
+  const int cpu = sched_getcpu();
+  cpu_set_t allowed;
+  if (cpu < 0 || sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2 ||
+      !CPU_ISSET(cpu, &allowed))
+    return;
+  CPU_CLR(cpu, &allowed);
+  for (std::thread& w : workers_) pthread_setaffinity_np(w.native_handle(), sizeof allowed, &allowed);
+#endif
 }
 
 ThreadPool::~ThreadPool() {

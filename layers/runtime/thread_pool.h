@@ -81,6 +81,7 @@ class ThreadPool {
   void run_tasks(int thread);  // its home tasks, then others' (stealing)
   bool claim(int home, bool own, int& task);
   void worker(int thread);
+  void keep_workers_off_caller_cpu();
 
   const int threads_;
   const int spin_micros_;

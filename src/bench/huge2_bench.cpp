@@ -290,9 +290,10 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     (void)(L.transposed ? time_huge2<huge2::Deconvolution>(L.deconv, huge2::Algorithm::darknet, w, x, 1, ref, one)
                         : time_huge2<huge2::Convolution>(L.conv, huge2::Algorithm::darknet, w, x, 1, ref, one));
     for (float v : ref) ref_max = std::max(ref_max, double(std::fabs(v)));
-  } else {
-    huge2::set_num_threads(threads);
   }
+  // A huge2 layer that falls back to the stock method (the RGB output layer)
+  // runs it on this many OpenMP threads; the direct kernels start none.
+  huge2::set_num_threads(threads);
   for (huge2::Algorithm a : {huge2::Algorithm::darknet, huge2::Algorithm::huge2}) {
     if (own != (a == huge2::Algorithm::huge2)) continue;
     progress(huge2::algorithm_name(a));
