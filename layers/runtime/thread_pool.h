@@ -113,6 +113,7 @@ class ThreadPool {
   std::mutex sleep_mutex_;          // workers sleep on wake_ under it
   std::condition_variable wake_;
   std::atomic<int> sleepers_{0};
+  int caller_cpu_ = -1;  // where keep_workers_off_caller_cpu() last saw the caller (under busy_)
 };
 
 // pool->parallel_for, or fn(0, n) on the calling thread when pool is null.
