@@ -132,7 +132,7 @@ void ThreadPool::dispatch(int tasks, TaskFn fn, void* ctx) {
     if (n < 4096) spin_pause();
     else std::this_thread::yield();
   keep_workers_off_caller_cpu();
-  fn_ = fn, ctx_ = ctx, tasks_ = tasks, error_ = nullptr;
+  fn_ = fn, ctx_ = ctx, error_ = nullptr;
   park_.store(false, std::memory_order_relaxed);
   finished_.store(0, std::memory_order_relaxed);
   for (int t = 0; t < threads_; ++t) {

@@ -93,7 +93,6 @@ class ThreadPool {
   // either the caller sees the worker inside or the worker sees the change).
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
-  int tasks_ = 0;
   // Per home thread: its unstarted tasks are home + threads_ * k for k in
   // [front, back), packed as front << 32 | back; the owner takes the front,
   // thieves the back.
