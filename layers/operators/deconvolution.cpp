@@ -41,11 +41,10 @@ DirectProblem deconv_phases(const DeconvShape& s) {
 
 const char* operator_name(const DeconvShape&) { return "transposed convolution"; }
 
-// huge2 runs the stock column method for few output channels (uses_column_method()).
-bool runs_direct_kernels(const DeconvShape& s, Algorithm algo) {
-  const bool column_method = s.in_c >= Deconvolution::kColumnMethodChannelRatio * s.out_c && s.out_c < 8;
-  return algo == Algorithm::huge2 && !column_method;
-}
+// Every huge2 transposed convolution runs the direct kernels: few output
+// channels (an RGB output layer) take the pixel tiles, which replaced the
+// stock column method huge2 kept for them before.
+bool runs_direct_kernels(const DeconvShape&, Algorithm algo) { return algo == Algorithm::huge2; }
 
 DirectProblem direct_problem(const DeconvShape& s) { return deconv_phases(s); }
 
@@ -56,7 +55,7 @@ size_t darknet_weight_index(const DeconvShape& s, int ic, int n, int e) {
 std::string Deconvolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
-  return uses_column_method() ? "stock column method (in_c >= 8 x out_c, out_c < 8)" : "stock GEMM + col2im";
+  return "stock GEMM + col2im";
 }
 
 size_t Deconvolution::workspace_bytes() const {

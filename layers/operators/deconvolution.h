@@ -24,12 +24,6 @@ class Deconvolution : public OperatorBase<DeconvShape> {
   // alone); the stock method runs on OpenMP's and OpenBLAS's (set_num_threads).
   void forward(const float* x, float* y, float* workspace, size_t workspace_bytes, ThreadPool* pool = nullptr) const;
 
-  // huge2 runs the stock column method instead of phases when the layer has
-  // far fewer output than input channels (an RGB output layer): a 3-channel
-  // block would fill 3 of the vector's 16 lanes.
-  bool uses_column_method() const { return algo_ == Algorithm::huge2 && !direct_; }
-  static constexpr int kColumnMethodChannelRatio = 8;  // in_c >= 8 * out_c and out_c < 8
-
  private:
   size_t column_bytes() const;  // the stock method's out_c*k*k x h*w buffer
 };

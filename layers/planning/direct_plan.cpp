@@ -26,25 +26,58 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   for (int nb : {2, 1})
     if (nb < k_->max_nb) widths.push_back(nb);
   if (opt.block_vectors) widths = {*opt.block_vectors};
+  if (opt.pixel_channels && (*opt.pixel_channels < 1 || *opt.pixel_channels > kMaxPixelOc ||
+                             k_->pixel_max_rows[*opt.pixel_channels] < 1))
+    throw ShapeError("direct kernels: no " + std::string(isa_name(isa)) + " pixel tiles of " +
+                     std::to_string(*opt.pixel_channels) + " channels");
   double best = -1;
-  int best_nb = widths.front();
-  for (int nb : widths) {
-    make_blocks(nb);
-    for (Tiling t : {Tiling::exact, Tiling::padded}) {
-      if (opt.tiling && t != *opt.tiling) continue;
-      std::vector<Tile> tiles;
-      std::vector<TapSet> sets;
-      double cost = 0;
-      plan_tiles(t, tiles, sets, cost);
-      if (t == Tiling::padded) cost /= cpu_tuning().padded_discount;
-      if (best < 0 || cost < best) {
-        best = cost, best_nb = nb, tiling_ = t;
-        tiles_ = std::move(tiles);
-        tap_sets_ = std::move(sets);
+  int best_nb = widths.front(), best_oc = 0;
+  auto consider = [&](double cost, Tiling t, int nb, int oc, std::vector<Tile>& tiles, std::vector<TapSet>& sets) {
+    if (best >= 0 && cost >= best) return;
+    best = cost, best_nb = nb, best_oc = oc, tiling_ = t;
+    tiles_ = std::move(tiles);
+    tap_sets_ = std::move(sets);
+  };
+  // A forced block width picks its scheme.
+  const bool try_channels = opt.scheme != Scheme::pixels && !opt.pixel_channels;
+  if (try_channels) {
+    for (int nb : widths) {
+      make_blocks(nb);
+      for (Tiling t : {Tiling::exact, Tiling::padded}) {
+        if (opt.tiling && t != *opt.tiling) continue;
+        std::vector<Tile> tiles;
+        std::vector<TapSet> sets;
+        double cost = 0;
+        plan_tiles(t, tiles, sets, cost);
+        if (t == Tiling::padded) cost /= cpu_tuning().padded_discount;
+        consider(cost, t, nb, 0, tiles, sets);
       }
     }
   }
-  make_blocks(best_nb);
+  // Pixel tiles: unit input step, padded frame; blocks of every channel
+  // width up to the most the registers allow (all of out_c in one block when
+  // it fits: the input is then read once).
+  const bool pixels_possible = p_.xstep == 1 && opt.tiling != Tiling::exact && k_->pixel_max_rows[1] >= 1;
+  if ((opt.scheme == Scheme::pixels || opt.pixel_channels) && !pixels_possible)
+    throw ShapeError("direct kernels: pixel tiles need unit input step and the padded frame");
+  if (pixels_possible && opt.scheme != Scheme::channels && !opt.block_vectors) {
+    std::vector<int> ocs;
+    if (opt.pixel_channels) ocs = {*opt.pixel_channels};
+    else
+      for (int oc = std::min(p_.out_c, kMaxPixelOc); oc >= 1 && ocs.size() < 3; --oc)
+        if (k_->pixel_max_rows[oc] >= 1) ocs.push_back(oc);
+    for (int oc : ocs) {
+      make_pixel_blocks(oc);
+      std::vector<Tile> tiles;
+      std::vector<TapSet> sets;
+      double cost = 0;
+      plan_pixel_tiles(tiles, sets, cost);
+      consider(cost / cpu_tuning().padded_discount, Tiling::padded, 0, oc, tiles, sets);
+    }
+  }
+  scheme_ = best_oc > 0 ? Scheme::pixels : Scheme::channels;
+  if (scheme_ == Scheme::pixels) make_pixel_blocks(best_oc);
+  else make_blocks(best_nb);
   // Raster order within each phase: neighbouring tiles share input and output lines.
   std::stable_sort(tiles_.begin(), tiles_.end(), [](const Tile& a, const Tile& b) {
     return std::tie(a.phase, a.u0, a.v0) < std::tie(b.phase, b.u0, b.v0);
@@ -87,7 +120,15 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
 
 std::string DirectPlan::describe() const {
   std::ostringstream d;
-  d << "direct " << isa_name(isa_) << ", " << (tiling_ == Tiling::exact ? "exact" : "padded") << " tiling, "
+  d << "direct " << isa_name(isa_) << ", ";
+  if (scheme_ == Scheme::pixels) {
+    d << "pixel tiles (" << k_->vl << " pixels x " << blocks_.front().valid << " channels), " << p_.phases.size()
+      << (p_.phases.size() == 1 ? " phase, " : " phases, ") << tiles_.size() << " tiles x " << blocks_.size()
+      << (blocks_.size() == 1 ? " channel block, " : " channel blocks, ") << threads_
+      << (threads_ == 1 ? " thread" : " threads");
+    return d.str();
+  }
+  d << (tiling_ == Tiling::exact ? "exact" : "padded") << " tiling, "
     << p_.phases.size() << (p_.phases.size() == 1 ? " phase, " : " phases, ") << tiles_.size() << " tiles x "
     << blocks_.size() << " channel blocks of " << blocks_.front().nb * k_->vl << (interleave_ && p_.phases.size() > 1 ? " (phases interleaved)" : "")
     << ", " << threads_ << (threads_ == 1 ? " thread" : " threads");
@@ -114,7 +155,6 @@ void DirectPlan::pad_input(const float* x, float* ws, int c0, int c1) const {
 // frame), y its output.
 void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float* y) const {
   const size_t out_plane = size_t(p_.out_h) * p_.out_w;
-  const int vl = k_->vl;
   TileCall call{};
   call.in_c = p_.in_c;
   call.ic_stride = plane_;
@@ -126,7 +166,7 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
   for (size_t i = begin; i < end; ++i) {
     const Item& it = items_[i];
     const Block& bl = blocks_[it.block];
-    call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.nb * vl;
+    call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.width;
     call.oc_valid = bl.valid;
     call.scale = scale_.empty() ? nullptr : scale_.data() + bl.ep_off;
     call.shift = shift_.empty() ? nullptr : shift_.data() + bl.ep_off;
@@ -139,7 +179,12 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
       call.ntaps = int(set.idx.size());
       call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block];
       call.y = y + size_t(bl.oc0) * out_plane + t.y_off;
-      t.fn[bl.nb - 1](call);
+      if (scheme_ == Scheme::pixels) {
+        call.cols = t.cols;
+        k_->pixel_lookup(bl.valid, t.rows)(call);  // found at planning
+      } else {
+        t.fn[bl.nb - 1](call);
+      }
     }
   }
 }
@@ -174,6 +219,7 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
   }
   // Padded: per image, fill the one frame, then run the tiles over it.
   const float* origin = ws + pad_top_ * pitch_ + pad_left_;
+  std::fill(ws + padded_plane() * p_.in_c, ws + padded_plane() * p_.in_c + slack(), 0.f);
   for (int b = 0; b < p_.batch; ++b) {
     const float* xb = x + b * in_img;
     if (parts > 1) {

@@ -18,6 +18,14 @@
 //           (O(input)), tiles span whole small images (DCGAN's 4x4 and 8x8
 //           phases) so that each weight block streams through the kernel
 //           fewer times; a tap is still skipped where it misses the whole tile.
+//
+// Two schemes put different things in the vector lanes:
+//   channels: output channels (oneDNN's scheme), tiles of R x C pixels by NB
+//             channel vectors; the default;
+//   pixels:   VL consecutive pixels of a phase row, tiles of R rows by up to
+//             8 output channels, weights broadcast: for few output channels
+//             (an RGB output layer fills 3 of 16 channel lanes), always on
+//             the padded frame, unit input step only. The estimate chooses.
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -36,12 +44,15 @@ namespace huge2 {
 class DirectPlan {
  public:
   enum class Tiling { exact, padded };
+  enum class Scheme { channels, pixels };
 
   // Choices the planner otherwise makes by its cost estimate (for tests and
   // experiments).
   struct Options {
     std::optional<Tiling> tiling;
-    std::optional<int> block_vectors;  // NB: output-channel vectors per tile, 1 .. the ISA's max
+    std::optional<Scheme> scheme;
+    std::optional<int> block_vectors;  // channels: output-channel vectors per tile, 1 .. the ISA's max
+    std::optional<int> pixel_channels; // pixels: output channels per block, 1 .. kMaxPixelOc
     bool exact_threads = false;        // use `threads` even for tiny work
   };
 
@@ -55,7 +66,11 @@ class DirectPlan {
 
   Isa isa() const { return isa_; }
   Tiling tiling() const { return tiling_; }
-  size_t workspace_bytes() const { return tiling_ == Tiling::padded ? sizeof(float) * padded_plane() * p_.in_c : 0; }
+  Scheme scheme() const { return scheme_; }
+  // Pixel tiles read up to VL - 1 floats past the frame's last one: slack.
+  size_t workspace_bytes() const {
+    return tiling_ == Tiling::padded ? sizeof(float) * (padded_plane() * p_.in_c + slack()) : 0;
+  }
   size_t packed_weight_bytes() const { return packed_.size() * sizeof(float); }
   size_t tile_count() const { return tiles_.size(); }
   // e.g. "direct avx512f, exact tiling, 4 phases, 96 tiles, 2 threads"
@@ -81,8 +96,9 @@ class DirectPlan {
   int threads() const { return threads_; }
 
  private:
-  struct Block {  // output channels [oc0, oc0 + valid), nb vectors wide
+  struct Block {  // output channels [oc0, oc0 + valid), nb vectors wide (pixels: nb 1)
     int oc0, nb, valid;
+    int width;      // floats per (tap, input channel) in its packed weights: nb*vl, or valid
     size_t ep_off;  // its scale/shift in the padded epilogue arrays
   };
   struct Tile {
@@ -102,8 +118,12 @@ class DirectPlan {
   };
 
   size_t padded_plane() const { return size_t(pad_h_) * pad_w_; }
+  size_t slack() const { return scheme_ == Scheme::pixels ? size_t(k_->vl) : 0; }
   void make_blocks(int nb);
+  void make_pixel_blocks(int oc);
   void plan_tiles(Tiling t, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
+  void plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
+  double tile_estimate(const Tile& t, const Block& b, double weight_bw) const;
   void pack(const WeightAt& weight, const Epilogue& epilogue);
   void partition();
   void run_items(size_t begin, size_t end, const float* origin, float* y) const;
@@ -115,6 +135,7 @@ class DirectPlan {
   int threads_;
   bool exact_threads_;
   Tiling tiling_ = Tiling::exact;
+  Scheme scheme_ = Scheme::channels;
   int pad_top_ = 0, pad_left_ = 0, pad_h_ = 0, pad_w_ = 0;  // padded tiling's input frame
   ptrdiff_t pitch_ = 0, plane_ = 0;                          // input row and plane, in the chosen frame
   std::vector<Block> blocks_;

@@ -16,12 +16,11 @@ bool DirectPlan::covers(int entries) const {
 
 bool DirectPlan::unpack(int entries, const std::function<void(int, int, int, float)>& put) const {
   if (!has_weights_ || !covers(entries)) return false;
-  const int vl = k_->vl;
   for (size_t ph = 0; ph < p_.phases.size(); ++ph)
     for (size_t b = 0; b < blocks_.size(); ++b) {
       const Block& bl = blocks_[b];
       const float* w = packed_.data() + w_off_[ph * blocks_.size() + b];
-      const int width = bl.nb * vl;
+      const int width = bl.width;
       for (int e : p_.phases[ph].tap_entry)
         for (int ic = 0; ic < p_.in_c; ++ic, w += width)
           for (int j = 0; j < bl.valid; ++j) put(ic, bl.oc0 + j, e, w[j]);
@@ -29,15 +28,15 @@ bool DirectPlan::unpack(int entries, const std::function<void(int, int, int, flo
   return true;
 }
 
-// Packed weights: for each phase and block, [tap][in_c][nb*vl], zero lanes
-// past the last channel. The epilogue's scale and shift padded the same way.
+// Packed weights: for each phase and block, [tap][in_c][width] (channels:
+// nb*vl, zero lanes past the last channel; pixels: the block's channels).
+// The epilogue's scale and shift padded the same way.
 void DirectPlan::set_weights(const WeightAt& weight, const Epilogue& epilogue) {
   epilogue.check(p_.out_c, "direct kernels");
   pack(weight, epilogue);
 }
 
 void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
-  const int vl = k_->vl;
   // The old copy goes first: never two packed copies at once.
   std::vector<float>().swap(packed_);
   w_off_.clear(), scale_.clear(), shift_.clear();
@@ -45,14 +44,14 @@ void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
   for (const DirectPhase& q : p_.phases)
     for (const Block& b : blocks_) {
       w_off_.push_back(total);
-      total += q.tap_entry.size() * p_.in_c * b.nb * vl;
+      total += q.tap_entry.size() * p_.in_c * b.width;
     }
   has_weights_ = bool(weight);
   if (has_weights_) packed_.reserve(total);
   for (const DirectPhase& q : p_.phases)
     for (const Block& b : blocks_) {
       if (!has_weights_) break;  // a plan for the shapes only
-      const int width = b.nb * vl, ntaps = int(q.tap_entry.size());
+      const int width = b.width, ntaps = int(q.tap_entry.size());
       const size_t start = packed_.size();
       packed_.resize(start + size_t(ntaps) * p_.in_c * width, 0.f);
       float* w = packed_.data() + start;
@@ -62,7 +61,7 @@ void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
     }
   act_ = ep.activation;
   if (ep.scale.empty() && ep.shift.empty()) return;
-  const size_t padded = blocks_.back().ep_off + size_t(blocks_.back().nb) * vl;
+  const size_t padded = blocks_.back().ep_off + size_t(blocks_.back().width);
   scale_.assign(padded, 1.f);
   shift_.assign(padded, 0.f);
   for (const Block& b : blocks_)

@@ -7,6 +7,13 @@
 
 namespace huge2 {
 
+// A tile's estimated cycles through block b (the split's weights).
+double DirectPlan::tile_estimate(const Tile& t, const Block& b, double weight_bw) const {
+  const double k = double(tap_sets_[t.taps].idx.size()) * p_.in_c;
+  if (scheme_ == Scheme::pixels) return tile_cycles(k, t.rows, b.valid, k_->vl, weight_bw);
+  return tile_cycles(k, t.rows * t.cols, b.nb, k_->vl, weight_bw);
+}
+
 // Work items: runs of a few tiles of one phase through one channel block.
 // Item order decides what stays in cache: phase by phase when a block's
 // weights for all phases are too big for half of L2 (DCGAN's 1024- and
@@ -18,9 +25,6 @@ namespace huge2 {
 void DirectPlan::partition() {
   // The split weighs compute and stores only (no weight-stream bound, unlike
   // the tiling choice): as it always has; the bound would shift the split.
-  auto tile_cost = [&](const Tile& t, int nb) {
-    return tile_cycles(double(tap_sets_[t.taps].idx.size()) * p_.in_c, t.rows * t.cols, nb, k_->vl, 0.0);
-  };
   std::vector<std::pair<size_t, size_t>> phase_tiles;  // [first, last) of each phase in tiles_
   for (size_t first = 0; first < tiles_.size();) {
     size_t last = first;
@@ -30,12 +34,12 @@ void DirectPlan::partition() {
   }
   double block_weight_bytes = 0;
   for (const DirectPhase& q : p_.phases)
-    block_weight_bytes += 4.0 * q.tap_entry.size() * p_.in_c * blocks_.front().nb * k_->vl;
+    block_weight_bytes += 4.0 * q.tap_entry.size() * p_.in_c * blocks_.front().width;
   interleave_ = block_weight_bytes <= cpu_tuning().interleave_bytes;
   constexpr size_t kRun = 4;  // tiles per item: fine enough to balance
   auto add = [&](int b, size_t from, size_t to) {
     Item it{b, from, to, 0.0};
-    for (size_t j = from; j < to; ++j) it.cost += tile_cost(tiles_[j], blocks_[b].nb);
+    for (size_t j = from; j < to; ++j) it.cost += tile_estimate(tiles_[j], blocks_[b], 0.0);
     items_.push_back(it);
   };
   for (int b = 0; b < int(blocks_.size()); ++b) {

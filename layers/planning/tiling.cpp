@@ -40,8 +40,9 @@ void DirectPlan::make_blocks(int nb) {
   size_t ep_off = 0;
   for (int oc0 = 0; oc0 < p_.out_c; oc0 += widest) {
     const int valid = std::min(widest, p_.out_c - oc0);
-    blocks_.push_back({oc0, (valid + vl - 1) / vl, valid, ep_off});
-    ep_off += size_t(blocks_.back().nb) * vl;
+    const int nb = (valid + vl - 1) / vl;
+    blocks_.push_back({oc0, nb, valid, nb * vl, ep_off});
+    ep_off += size_t(nb) * vl;
   }
 }
 

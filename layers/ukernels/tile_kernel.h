@@ -32,6 +32,7 @@ struct TileCall {
   float* y;               // output of the block's channel 0 at the tile's pixel (0, 0)
   ptrdiff_t y_oc_stride, y_row_step, y_col_step;
   int oc_valid;           // channels of the block that exist (the rest are padding lanes)
+  int cols;               // pixel kernels: lanes (pixels of the row) that exist
   const float* scale;     // NB*VL per-channel factors (padded), or null for 1
   const float* shift;     // NB*VL per-channel offsets (padded), or null for 0
   Activation act;
@@ -43,6 +44,10 @@ using TileFn = void (*)(const TileCall&);
 // vectors want 4 (16 channels x 6 pixels), x86 uses at most 2.
 constexpr int kMaxTileNb = 4;
 
+// Pixel kernels (pixel_kernel_impl.h): output channels per block and rows
+// per tile, at most.
+constexpr int kMaxPixelOc = 8, kMaxPixelRows = 8;
+
 // The micro-kernels of one ISA.
 struct TileKernels {
   Isa isa;
@@ -52,6 +57,10 @@ struct TileKernels {
   int max_pixels[kMaxTileNb + 1];  // by nb (index 1 .. max_nb): largest R*C that fits the registers; 0 beyond
   // The kernel for (nb, xs, rows, cols), or null when the ISA has none.
   TileFn (*lookup)(int nb, int xs, int rows, int cols);
+  // Pixel kernels: rows per tile by output channels (index 1 .. kMaxPixelOc;
+  // 0: none fits), and the kernel for (oc, rows) or null. VL pixels per row.
+  int pixel_max_rows[kMaxPixelOc + 1];
+  TileFn (*pixel_lookup)(int oc, int rows);
   // The machine's limit for these kernels: `iters` rounds of 2 FMAs on each
   // of kPeakChains independent vector registers (no memory traffic), i.e.
   // iters * 2 * kPeakChains * vl * 2 flops. Returns a value that depends on all

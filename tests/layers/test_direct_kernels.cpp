@@ -3,9 +3,11 @@
 // the naive definition and against the scalar kernels: random geometries of
 // both operators, both tilings, fused batch-norm + every activation, channel
 // counts that are not multiples of a register block, tiny images, 1 and 2
-// threads.
+// threads; both schemes (channels in the vector, and pixels in the vector
+// for every block width up to out_c).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -103,12 +105,44 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
           else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
           if (scalar.empty()) {
             DirectPlan::Options o;
-            o.tiling = tiling;
+            o.tiling = tiling, o.scheme = DirectPlan::Scheme::channels;
             scalar = run_plan(DirectPlan(Case::problem(s), at, e, 1, Isa::scalar, o), x, s.output_count());
           }
           REQUIRE(compare(got, scalar, 1e-5) == "");
         }
       }
+  }
+  // Pixel tiles (unit input step): every block width the ISA has up to
+  // out_c, 1 to 3 threads, against the definition and the scalar kernels.
+  if (Case::direct(s) && Case::problem(s).xstep == 1) {
+    const TileKernels& k = tile_kernels(isa);
+    std::vector<float> scalar;
+    for (int oc = 1; oc <= std::min(s.out_c, kMaxPixelOc); ++oc) {
+      if (k.pixel_max_rows[oc] < 1) continue;
+      std::vector<float> one_thread;
+      for (int threads : {1, 2, 3}) {
+        DirectPlan::Options opt;
+        opt.scheme = DirectPlan::Scheme::pixels, opt.pixel_channels = oc, opt.exact_threads = true;
+        const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
+        INFO(plan.describe());
+        REQUIRE(plan.scheme() == DirectPlan::Scheme::pixels);
+        ThreadPool pool(threads);
+        const auto got = run_plan(plan, x, s.output_count(), &pool);
+        REQUIRE(compare(got, want) == "");
+        if (one_thread.empty()) one_thread = got;
+        else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
+        if (scalar.empty()) {
+          DirectPlan::Options o;
+          o.scheme = DirectPlan::Scheme::pixels, o.pixel_channels = 1;
+          scalar = run_plan(DirectPlan(Case::problem(s), at, e, 1, Isa::scalar, o), x, s.output_count());
+        }
+        // The scalar kernels round each product (no FMA): over K = taps x
+        // in_c terms the two differ by ~sqrt(K) roundings; 1e-5 up to 256
+        // terms, growing as sqrt(K) beyond (this test's largest K is 3136).
+        const double k_terms = double(s.in_c) * s.ksize * s.ksize;
+        REQUIRE(compare(got, scalar, 1e-5 * std::max(1.0, std::sqrt(k_terms / 256))) == "");
+      }
+    }
   }
   typename Case::Op op(s, Algorithm::huge2, w.data(), e, 0, isa);
   std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), y(s.output_count(), -7.f);

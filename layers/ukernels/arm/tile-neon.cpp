@@ -28,6 +28,8 @@ struct Vec {
   static reg set1(float f) { return vdupq_n_f32(f); }
   static reg load(const float* p) { return vld1q_f32(p); }
   static void store(float* p, reg v) { vst1q_f32(p, v); }
+  static reg bcast(const float* p) { return vld1q_dup_f32(p); }
+  static void pin(reg& v) { __asm__("" : "+w"(v)); }  // in a register (pixel_kernel_impl.h)
   static reg fma(reg a, reg b, reg c) { return vfmaq_f32(c, a, b); }
   static reg max(reg a, reg b) { return vmaxq_f32(a, b); }
   static reg mul(reg a, reg b) { return vmulq_f32(a, b); }
@@ -36,6 +38,7 @@ struct Vec {
 constexpr Isa kIsa = Isa::neon;
 constexpr int kMaxNb = 4, kMaxRows = 8, kMaxCols = 12;
 constexpr int kMaxPixels[kMaxNb + 1] = {0, 16, 12, 8, 6};
+constexpr int kVectorRegisters = 32;
 
 // Four pixels at p, p+XS, p+2XS, p+3XS. For XS = 2, LD2 reads p[7] too, one
 // float past the fourth pixel: fine inside a row that goes on, but the last

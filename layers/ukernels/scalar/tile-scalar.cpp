@@ -29,6 +29,7 @@ struct Vec {
     for (int i = 0; i < VL; ++i) p[i] = v.v[i];
   }
   static reg bcast(const float* p) { return set1(*p); }
+  static void pin(const reg&) {}  // nothing to keep: plain arrays
   // Multiply and add, rounded twice (no fused instruction is assumed).
   static reg fma(const reg& a, const reg& b, const reg& c) {
     reg r;
@@ -50,6 +51,7 @@ struct Vec {
 constexpr Isa kIsa = Isa::scalar;
 constexpr int kMaxNb = 1, kMaxRows = 4, kMaxCols = 4;
 constexpr int kMaxPixels[3] = {0, 4, 0};
+constexpr int kVectorRegisters = 16;  // a notional budget: these "vectors" are arrays the compiler keeps where it can
 
 #include "ukernels/tile_kernel_impl.h"
 

@@ -19,6 +19,7 @@ struct Vec {
   static reg load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
   static reg bcast(const float* p) { return _mm256_broadcast_ss(p); }
+  static void pin(reg& v) { __asm__("" : "+x"(v)); }  // in a register (pixel_kernel_impl.h)
   static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
   static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
@@ -27,6 +28,7 @@ struct Vec {
 constexpr Isa kIsa = Isa::avx2;
 constexpr int kMaxNb = 2, kMaxRows = 8, kMaxCols = 12;
 constexpr int kMaxPixels[3] = {0, 12, 6};
+constexpr int kVectorRegisters = 16;
 
 #include "ukernels/tile_kernel_impl.h"
 

@@ -19,6 +19,7 @@ struct Vec {
   static reg load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
   static reg bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static void pin(reg& v) { __asm__("" : "+v"(v)); }  // in a register (pixel_kernel_impl.h)
   static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
   static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
@@ -27,6 +28,7 @@ struct Vec {
 constexpr Isa kIsa = Isa::avx512f;
 constexpr int kMaxNb = 2, kMaxRows = 8, kMaxCols = 16;
 constexpr int kMaxPixels[3] = {0, 16, 14};
+constexpr int kVectorRegisters = 32;
 
 #include "ukernels/tile_kernel_impl.h"
 

@@ -1,0 +1,93 @@
+// The pixel micro-kernel ("pixels in the vector"), written once over a
+// vector type V and compiled per ISA like tile_kernel_impl.h (included by
+// tile_table_impl.h inside each ISA file's anonymous namespace; no includes).
+//
+// For layers with few output channels (the RGB output of a generator, a
+// 1..8-channel head) channel vectors are mostly padding lanes: a 3-channel
+// block fills 3 of AVX-512's 16 lanes. Here the lanes run along VL
+// consecutive pixels of one phase row (unit input step: they read VL
+// consecutive input floats) and each of the OC output channels has its own
+// accumulator per row; weights are broadcast.
+//
+//   y[o][r][q] = act(scale[o] * sum_{t, ic} w[t][ic][o] * x[ic][tap_in[t] + r*row_step + q] + shift[o])
+//
+// V provides what tile_kernel_impl.h lists, and pin(reg&): keep a value in
+// a register (an empty asm) so that the compiler does not refold its load.
+//
+// Per (tap, input channel): OC weight broadcasts + R vector loads feed R*OC
+// FMAs. Register budget: R*OC accumulators + OC weights + 1 input vector.
+// The sum runs over input channels then taps (the channel kernel's is taps
+// then channels): the same on any thread count, within rounding of it.
+//
+// Lanes past a.cols (the row's last, partial vector) read the floats after
+// the row and are dropped at the store: the caller's input frame has VL
+// floats of slack after its last one.
+
+template <class V, int OC, int R>
+void pixel_kernel(const TileCall& a) {
+  using reg = typename V::reg;
+  constexpr int VL = V::VL;
+  reg acc[R][OC];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int o = 0; o < OC; ++o) acc[r][o] = V::zero();
+
+  // Input channels outside, taps inside: a tap's rows are its neighbour's
+  // shifted by a pixel or a row, so one channel's few input lines come from
+  // L2 once and serve every tap from L1. (Taps outside, the order of the
+  // channel kernel, streamed them from L2 once per tap: each 64-byte load
+  // feeds only OC FMAs here, and L2 bandwidth was the limit.)
+  for (int ic = 0; ic < a.in_c; ++ic) {
+    const float* xi = a.x + ic * a.ic_stride;
+    const float* wi = a.w + ic * OC;
+    for (int t = 0; t < a.ntaps; ++t) {
+      const float* wt = wi + a.tap_idx[t] * a.w_tap_stride;
+      const float* xt = xi + a.tap_in[t];
+      reg wv[OC];
+#pragma GCC unroll 8
+      for (int o = 0; o < OC; ++o) wv[o] = V::bcast(wt + o);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) {
+        reg xv = V::load(xt + r * a.row_step);
+        // One load per input vector: GCC otherwise folds it into each of the
+        // OC FMAs (OC loads instead of one), which makes the loop load-bound.
+        V::pin(xv);
+#pragma GCC unroll 8
+        for (int o = 0; o < OC; ++o) acc[r][o] = V::fma(wv[o], xv, acc[r][o]);
+      }
+    }
+  }
+
+  // Epilogue in registers (as in tile_kernel_impl.h); a full row of
+  // contiguous output pixels (a convolution, y_col_step 1) is stored as a
+  // vector, a phase row (every s-th pixel) or a partial one lane by lane.
+  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
+                          a.act == Activation::leaky || a.act == Activation::relie;
+  const bool whole = vector_act && a.y_col_step == 1 && a.cols == VL;
+  const reg zero = V::zero();
+  const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
+  alignas(64) float buf[VL];
+#pragma GCC unroll 8
+  for (int o = 0; o < OC; ++o) {
+    const reg s = V::set1(a.scale ? a.scale[o] : 1.f);
+    const reg h = V::set1(a.shift ? a.shift[o] : 0.f);
+    float* yo = a.y + o * a.y_oc_stride;
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      reg v = V::fma(acc[r][o], s, h);
+      if (a.act == Activation::relu) v = V::max(v, zero);
+      else if (a.act == Activation::leaky || a.act == Activation::relie) v = V::max(v, V::mul(v, slope));
+      float* yr = yo + r * a.y_row_step;
+      if (whole) {
+        V::store(yr, v);
+        continue;
+      }
+      V::store(buf, v);
+      if (vector_act)
+        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = buf[q];
+      else
+        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = activate(buf[q], a.act);
+    }
+  }
+}
