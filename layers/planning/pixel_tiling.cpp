@@ -55,7 +55,7 @@ void DirectPlan::plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>&
           if (!k_->pixel_lookup(b.valid, rn))
             throw ShapeError("direct kernels: no " + std::to_string(rn) + "-row pixel kernel for " +
                              std::to_string(b.valid) + " channels");
-        for (const Block& b : blocks_) cost += tile_cycles(double(taps.size()) * p_.in_c, rn, b.valid, vl, 0.0);
+        for (const Block& b : blocks_) cost += pixel_tile_cycles(double(taps.size()) * p_.in_c, rn, cn, b.valid, 0.0);
         tiles.push_back(t);
       }
       u0 += rn;

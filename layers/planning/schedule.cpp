@@ -10,7 +10,7 @@ namespace huge2 {
 // A tile's estimated cycles through block b (the split's weights).
 double DirectPlan::tile_estimate(const Tile& t, const Block& b, double weight_bw) const {
   const double k = double(tap_sets_[t.taps].idx.size()) * p_.in_c;
-  if (scheme_ == Scheme::pixels) return tile_cycles(k, t.rows, b.valid, k_->vl, weight_bw);
+  if (scheme_ == Scheme::pixels) return pixel_tile_cycles(k, t.rows, t.cols, b.valid, weight_bw);
   return tile_cycles(k, t.rows * t.cols, b.nb, k_->vl, weight_bw);
 }
 

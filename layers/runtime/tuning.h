@@ -16,13 +16,14 @@ struct CpuTuning {
   double interleave_bytes;       // phases take turns over rows when a block's weights for all fit
   double tile_overhead_cycles;   // a tile's call, set-up and tap loop
   double store_cycles_per_float; // writing the tile out (strided NCHW stores)
+  double lane_store_cycles_per_float; // pixel tiles: out of a vector lane by lane, through a buffer
   double padded_discount;        // the padded tiling's estimate is divided by this (exact wins ties)
   double copy_cycles_per_float;  // the padded tiling's input copy
   double min_cycles_per_thread;  // a thread must get this much work to pay for waking it
 };
 
 inline const CpuTuning& cpu_tuning() {
-  static constexpr CpuTuning kTuning = {2.0, 768.0 * 1024, 48.0, 16.0, 512.0 * 1024, 30.0, 0.25, 0.9, 0.5, 100000};
+  static constexpr CpuTuning kTuning = {2.0, 768.0 * 1024, 48.0, 16.0, 512.0 * 1024, 30.0, 0.25, 1.0, 0.9, 0.5, 100000};
   return kTuning;
 }
 
