@@ -436,9 +436,9 @@ TEST_CASE("layers: deconvolutional size=4 stride=2 padding=1 equals a naive scat
   }
 }
 
-TEST_CASE("layers: deconvolutional with many more inputs than outputs (huge2's column method)", "[layers]") {
+TEST_CASE("layers: deconvolutional with many more inputs than outputs (huge2's pixel tiles)", "[layers]") {
   std::mt19937 rng(14);
-  DeconvGeom g;  // in_c >= 8 * out_c: huge2 runs the stock column method
+  DeconvGeom g;  // 2 output channels: huge2 may put pixels in the vector (pixel tiles)
   g.batch = 1, g.c = 16, g.h = 4, g.w = 3, g.n = 2, g.k = 4, g.stride = 2, g.pad = 1;
   const auto bias = random_tensor(g.n, rng);
   const auto w = random_tensor(size_t(g.c) * g.n * g.k * g.k, rng);

@@ -74,7 +74,7 @@ TEST_CASE("set_weights: a reloaded deconvolution equals a fresh one, with no new
   DeconvShape s;
   s.batch = 2, s.in_c = 5, s.in_h = 6, s.in_w = 7, s.out_c = 19, s.ksize = 4, s.stride = 2, s.pad = 1;
   check_reload<Deconvolution>(s);
-  s.out_c = 3, s.in_c = 40;  // the stock column method (few output channels)
+  s.out_c = 3, s.in_c = 40;  // few output channels: pixel tiles (the stock column method before)
   check_reload<Deconvolution>(s);
 }
 
