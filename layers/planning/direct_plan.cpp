@@ -26,7 +26,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   for (int nb : {2, 1})
     if (nb < k_->max_nb) widths.push_back(nb);
   if (opt.block_vectors) widths = {*opt.block_vectors};
-  if (opt.pixel_channels && (*opt.pixel_channels < 1 || *opt.pixel_channels > kMaxPixelOc ||
+  if (opt.scheme != Scheme::rows && opt.pixel_channels && (*opt.pixel_channels < 1 || *opt.pixel_channels > kMaxPixelOc ||
                              k_->pixel_max_rows[*opt.pixel_channels] < 1))
     throw ShapeError("direct kernels: no " + std::string(isa_name(isa)) + " pixel tiles of " +
                      std::to_string(*opt.pixel_channels) + " channels");
@@ -39,7 +39,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     tap_sets_ = std::move(sets);
   };
   // A forced block width picks its scheme.
-  const bool try_channels = opt.scheme != Scheme::pixels && !opt.pixel_channels;
+  const bool try_channels = (!opt.scheme || opt.scheme == Scheme::channels) && !opt.pixel_channels;
   if (try_channels) {
     for (int nb : widths) {
       make_blocks(nb);
@@ -60,7 +60,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   const bool pixels_possible = p_.xstep == 1 && opt.tiling != Tiling::exact && k_->pixel_max_rows[1] >= 1;
   if ((opt.scheme == Scheme::pixels || opt.pixel_channels) && !pixels_possible)
     throw ShapeError("direct kernels: pixel tiles need unit input step and the padded frame");
-  if (pixels_possible && opt.scheme != Scheme::channels && !opt.block_vectors) {
+  if (pixels_possible && (!opt.scheme || opt.scheme == Scheme::pixels) && !opt.block_vectors) {
     // Offered by itself only for out_c <= 8: with more blocks each reads the
     // whole input again (erfnet's 16->19 deconvolution into a 512x512 map:
     // 3 blocks of 8 ran 1.09x slower than 2 channel vectors of 16).
@@ -78,9 +78,37 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
       consider(cost / cpu_tuning().padded_discount, Tiling::padded, 0, oc, tiles, sets);
     }
   }
-  scheme_ = best_oc > 0 ? Scheme::pixels : Scheme::channels;
-  if (scheme_ == Scheme::pixels) make_pixel_blocks(best_oc);
-  else make_blocks(best_nb);
+  // Phase-row tiles: stride = kernel transposed convolutions only; the
+  // candidate is planned on the row problem, which replaces p_ if it wins.
+  bool rows = false;
+  const std::optional<DirectProblem> row_problem =
+      opt.tiling == Tiling::exact || opt.block_vectors ? std::nullopt : phase_row_problem(p_);
+  if (opt.scheme == Scheme::rows && !row_problem)
+    throw ShapeError("direct kernels: phase rows need a stride = kernel (2, 4, 8) transposed convolution, pad 0");
+  const int s_level = row_problem ? (p_.sx == 2 ? 0 : p_.sx == 4 ? 1 : 2) : 0;
+  if (row_problem && (!opt.scheme || opt.scheme == Scheme::rows) && k_->row_max_oc[s_level] >= 1) {
+    const int most = k_->row_max_oc[s_level];
+    if (opt.pixel_channels && (*opt.pixel_channels < 1 || *opt.pixel_channels > most))
+      throw ShapeError("direct kernels: no " + std::string(isa_name(isa)) + " phase-row tiles of " +
+                       std::to_string(*opt.pixel_channels) + " channels");
+    const int oc = opt.pixel_channels ? *opt.pixel_channels : std::min(most, p_.out_c);
+    DirectProblem original = std::move(p_);
+    p_ = *row_problem;
+    scheme_ = Scheme::rows;  // for the estimate
+    make_pixel_blocks(oc);
+    std::vector<Tile> tiles;
+    std::vector<TapSet> sets;
+    double cost = 0;
+    plan_row_tiles(tiles, sets, cost);
+    const double was = best;
+    if (opt.scheme == Scheme::rows) best = -1;  // forced
+    consider(cost, Tiling::padded, 0, oc, tiles, sets);
+    rows = best != was;
+    if (!rows) p_ = std::move(original);
+  }
+  scheme_ = rows ? Scheme::rows : best_oc > 0 ? Scheme::pixels : Scheme::channels;
+  if (scheme_ == Scheme::channels) make_blocks(best_nb);
+  else make_pixel_blocks(best_oc);
   // Raster order within each phase: neighbouring tiles share input and output lines.
   std::stable_sort(tiles_.begin(), tiles_.end(), [](const Tile& a, const Tile& b) {
     return std::tie(a.phase, a.u0, a.v0) < std::tie(b.phase, b.u0, b.v0);
@@ -124,6 +152,13 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
 std::string DirectPlan::describe() const {
   std::ostringstream d;
   d << "direct " << isa_name(isa_) << ", ";
+  if (scheme_ == Scheme::rows) {
+    d << "phase rows (stride = kernel " << p_.sx << ": " << k_->vl << " columns x " << p_.sx << " phases x "
+      << blocks_.front().valid << " channels), " << tiles_.size() << " tiles x " << blocks_.size()
+      << (blocks_.size() == 1 ? " channel block, " : " channel blocks, ") << threads_
+      << (threads_ == 1 ? " thread" : " threads");
+    return d.str();
+  }
   if (scheme_ == Scheme::pixels) {
     d << "pixel tiles (" << k_->vl << " pixels x " << blocks_.front().valid << " channels), " << p_.phases.size()
       << (p_.phases.size() == 1 ? " phase, " : " phases, ") << tiles_.size() << " tiles x " << blocks_.size()
@@ -185,6 +220,9 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
       if (scheme_ == Scheme::pixels) {
         call.cols = t.cols;
         k_->pixel_lookup(bl.valid, t.rows)(call);  // found at planning
+      } else if (scheme_ == Scheme::rows) {
+        call.cols = t.cols;
+        k_->row_lookup(p_.sx, bl.valid, t.rows)(call);
       } else {
         t.fn[bl.nb - 1](call);
       }

@@ -25,7 +25,12 @@
 //   pixels:   VL consecutive pixels of a phase row, tiles of R rows by up to
 //             8 output channels, weights broadcast: for few output channels
 //             (an RGB output layer fills 3 of 16 channel lanes), always on
-//             the padded frame, unit input step only. The estimate chooses.
+//             the padded frame, unit input step only;
+//   rows:     stride = kernel transposed convolutions (s = 2, 4, 8, pad 0:
+//             one tap per output pixel): VL input columns in the vector, all
+//             s column phases of a kernel row in one tile, interleaved in
+//             registers into whole output rows (row_kernel_impl.h).
+// The estimate chooses.
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -41,10 +46,15 @@
 
 namespace huge2 {
 
+// The problem of a stride = kernel transposed convolution (s = 2, 4, 8, pad
+// 0) as the phase-row kernels take it: one phase per kernel row, whose taps
+// are the s column phases in order; none for any other problem.
+std::optional<DirectProblem> phase_row_problem(const DirectProblem& p);
+
 class DirectPlan {
  public:
   enum class Tiling { exact, padded };
-  enum class Scheme { channels, pixels };
+  enum class Scheme { channels, pixels, rows };
 
   // Choices the planner otherwise makes by its cost estimate (for tests and
   // experiments).
@@ -52,7 +62,7 @@ class DirectPlan {
     std::optional<Tiling> tiling;
     std::optional<Scheme> scheme;
     std::optional<int> block_vectors;  // channels: output-channel vectors per tile, 1 .. the ISA's max
-    std::optional<int> pixel_channels; // pixels: output channels per block, 1 .. kMaxPixelOc
+    std::optional<int> pixel_channels; // pixels, rows: output channels per block, 1 .. the ISA's max
     bool exact_threads = false;        // use `threads` even for tiny work
   };
 
@@ -118,11 +128,12 @@ class DirectPlan {
   };
 
   size_t padded_plane() const { return size_t(pad_h_) * pad_w_; }
-  size_t slack() const { return scheme_ == Scheme::pixels ? size_t(k_->vl) : 0; }
+  size_t slack() const { return scheme_ == Scheme::channels ? 0 : size_t(k_->vl); }
   void make_blocks(int nb);
   void make_pixel_blocks(int oc);
   void plan_tiles(Tiling t, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   void plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
+  void plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   double tile_estimate(const Tile& t, const Block& b, double weight_bw) const;
   void pack(const WeightAt& weight, const Epilogue& epilogue);
   void partition();

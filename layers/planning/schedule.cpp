@@ -11,6 +11,7 @@ namespace huge2 {
 double DirectPlan::tile_estimate(const Tile& t, const Block& b, double weight_bw) const {
   const double k = double(tap_sets_[t.taps].idx.size()) * p_.in_c;
   if (scheme_ == Scheme::pixels) return pixel_tile_cycles(k, t.rows, t.cols, b.valid, weight_bw);
+  if (scheme_ == Scheme::rows) return row_tile_cycles(double(p_.in_c), t.rows, t.cols, b.valid, p_.sx, k_->vl);
   return tile_cycles(k, t.rows * t.cols, b.nb, k_->vl, weight_bw);
 }
 

@@ -27,4 +27,17 @@ inline double pixel_tile_cycles(double k, int rows, int cols, int oc, double wei
   return std::max(compute, stream) + c.tile_overhead_cycles + double(rows) * cols * oc * c.lane_store_cycles_per_float;
 }
 
+// A phase-row tile: k inputs through `rows` vectors by oc channels by s
+// column phases (R*OC*S FMAs or R + OC*S loads per input); the output goes
+// out as whole vectors after log2(s) rounds of zips per channel and row.
+inline double row_tile_cycles(double k, int rows, int cols, int oc, int s, int vl) {
+  const CpuTuning& c = cpu_tuning();
+  const double compute = k * std::max(rows * oc * s, rows + oc * s) / c.fma_per_cycle;
+  int rounds = 0;
+  for (int i = 1; i < s; i *= 2) ++rounds;
+  const double out = double(rows) * oc * s * (rounds + 1.0) / c.fma_per_cycle +
+                     double(rows) * oc * s * (cols < vl ? cols * c.lane_store_cycles_per_float : 0.0);
+  return compute + c.tile_overhead_cycles + out;
+}
+
 }  // namespace huge2

@@ -59,35 +59,38 @@ void pixel_kernel(const TileCall& a) {
     }
   }
 
-  // Epilogue in registers (as in tile_kernel_impl.h); a full row of
-  // contiguous output pixels (a convolution, y_col_step 1) is stored as a
-  // vector, a phase row (every s-th pixel) or a partial one lane by lane.
+  // Epilogue in registers (as in tile_kernel_impl.h), fully unrolled into a
+  // buffer (a runtime branch or loop among the accumulators made GCC keep
+  // them in memory for the whole tile), then out: a full row of contiguous
+  // output pixels (a convolution, y_col_step 1) as a vector, a phase row
+  // (every s-th pixel) or a partial one lane by lane.
   const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
                           a.act == Activation::leaky || a.act == Activation::relie;
-  const bool whole = vector_act && a.y_col_step == 1 && a.cols == VL;
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
-  alignas(64) float buf[VL];
+  alignas(64) float buf[R][OC][VL];
 #pragma GCC unroll 8
   for (int o = 0; o < OC; ++o) {
     const reg s = V::set1(a.scale ? a.scale[o] : 1.f);
     const reg h = V::set1(a.shift ? a.shift[o] : 0.f);
-    float* yo = a.y + o * a.y_oc_stride;
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
       reg v = V::fma(acc[r][o], s, h);
       if (a.act == Activation::relu) v = V::max(v, zero);
       else if (a.act == Activation::leaky || a.act == Activation::relie) v = V::max(v, V::mul(v, slope));
-      float* yr = yo + r * a.y_row_step;
-      if (whole) {
-        V::store(yr, v);
-        continue;
-      }
-      V::store(buf, v);
-      if (vector_act)
-        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = buf[q];
-      else
-        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = activate(buf[q], a.act);
+      V::store(buf[r][o], v);
     }
   }
+  const bool whole = vector_act && a.y_col_step == 1 && a.cols == VL;
+  for (int o = 0; o < OC; ++o)
+    for (int r = 0; r < R; ++r) {
+      float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
+      const float* b = buf[r][o];
+      if (whole)
+        V::store(yr, V::load(b));
+      else if (vector_act)
+        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = b[q];
+      else
+        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = activate(b[q], a.act);
+    }
 }

@@ -47,6 +47,8 @@ constexpr int kMaxTileNb = 4;
 // Pixel kernels (pixel_kernel_impl.h): output channels per block and rows
 // per tile, at most.
 constexpr int kMaxPixelOc = 8, kMaxPixelRows = 8;
+// Phase-row kernels (row_kernel_impl.h): output channels per block, at most.
+constexpr int kMaxRowOc = 8;
 
 // The micro-kernels of one ISA.
 struct TileKernels {
@@ -61,6 +63,12 @@ struct TileKernels {
   // 0: none fits), and the kernel for (oc, rows) or null. VL pixels per row.
   int pixel_max_rows[kMaxPixelOc + 1];
   TileFn (*pixel_lookup)(int oc, int rows);
+  // Phase-row kernels for stride = kernel s = 2, 4, 8 (index log2 s - 1):
+  // input rows per tile (at most 2), the most channels per block (0: none),
+  // and the kernel for (s, oc <= that, rows <= that) or null.
+  int row_rows[3];
+  int row_max_oc[3];
+  TileFn (*row_lookup)(int s, int oc, int rows);
   // The machine's limit for these kernels: `iters` rounds of 2 FMAs on each
   // of kPeakChains independent vector registers (no memory traffic), i.e.
   // iters * 2 * kPeakChains * vl * 2 flops. Returns a value that depends on all

@@ -7,6 +7,7 @@
 // kMaxRows, kMaxCols, kMaxPixels[kMaxNb + 1], kVectorRegisters.
 
 #include "ukernels/pixel_kernel_impl.h"
+#include "ukernels/row_kernel_impl.h"
 
 // Every (nb, xs, rows, cols) the registers allow, as a constant table.
 constexpr int kSlots = kMaxRows * kMaxCols;
@@ -51,11 +52,11 @@ TileFn lookup(int nb, int xs, int rows, int cols) {
 }
 
 // The pixel kernels: every (oc, rows) whose R*OC accumulators, OC weights
-// and input vector fit the registers with room to spare: GCC 12 keeps the R
-// row addresses partly in vector registers and spilled accumulators beyond
-// this (AVX-512: 3 x 7, 4 x 6, 5 x 5 and 6 x 4 did; none of these does).
+// and input vector fit the registers. (No spill in GCC 12's output since the
+// epilogue is fully unrolled: a runtime loop among the accumulators made it
+// keep some in memory for the whole tile.)
 constexpr int pixel_rows(int oc) {
-  const int rows = (kVectorRegisters - oc - 4) / (oc + 1);
+  const int rows = (kVectorRegisters - oc - 1) / oc;
   return rows < kMaxPixelRows ? rows : kMaxPixelRows;
 }
 struct PixelTable {
@@ -79,6 +80,42 @@ TileFn pixel_lookup(int oc, int rows) {
   return kPixelTable.f[oc - 1][rows - 1];
 }
 
+// The phase-row kernels, for S = 2, 4, 8: two input rows per tile where the
+// accumulators of at least one channel fit (R*OC*S + R inputs + 1 weight,
+// with room for addresses), else one; channels per block as many as then
+// fit, up to 8 (AVX-512: 6, 3, 1 for S = 2, 4, 8).
+constexpr int row_rows(int s) { return (kVectorRegisters - 7) / (2 * s) >= 1 ? 2 : 1; }
+constexpr int row_oc(int s) {
+  const int oc = (kVectorRegisters - 5 - row_rows(s)) / (row_rows(s) * s);
+  return oc < kMaxRowOc ? oc : kMaxRowOc;
+}
+struct RowTable {
+  TileFn f[3][kMaxRowOc][2];  // [log2 S - 1][oc - 1][rows - 1]
+};
+template <class V, int S, int R, int... I>
+constexpr void fill_row_kernels(RowTable& t, int level, std::integer_sequence<int, I...>) {
+  ((t.f[level][I][R - 1] = (I + 1 <= row_oc(S) && R <= row_rows(S)
+                                ? &row_kernel<V, S, (I + 1 <= row_oc(S) ? I + 1 : 1), R>
+                                : nullptr)),
+   ...);
+}
+template <class V>
+constexpr RowTable make_row_table() {
+  RowTable t{};
+  using Seq = std::make_integer_sequence<int, kMaxRowOc>;
+  fill_row_kernels<V, 2, 1>(t, 0, Seq{}), fill_row_kernels<V, 2, 2>(t, 0, Seq{});
+  fill_row_kernels<V, 4, 1>(t, 1, Seq{}), fill_row_kernels<V, 4, 2>(t, 1, Seq{});
+  fill_row_kernels<V, 8, 1>(t, 2, Seq{}), fill_row_kernels<V, 8, 2>(t, 2, Seq{});
+  return t;
+}
+constexpr RowTable kRowTable = make_row_table<Vec>();
+
+TileFn row_lookup(int s, int oc, int rows) {
+  const int level = s == 2 ? 0 : s == 4 ? 1 : s == 8 ? 2 : -1;
+  if (level < 0 || oc < 1 || oc > kMaxRowOc || rows < 1 || rows > 2) return nullptr;
+  return kRowTable.f[level][oc - 1][rows - 1];
+}
+
 float fma_peak_loop(long iters) {
   using reg = typename Vec::reg;
   reg acc[kPeakChains];
@@ -99,9 +136,15 @@ float fma_peak_loop(long iters) {
 static_assert(kMaxNb >= 1 && kMaxNb <= kMaxTileNb, "tile width beyond kMaxTileNb");
 static_assert(pixel_rows(1) >= 1, "no pixel kernel fits the registers");
 constexpr TileKernels make_kernels() {
-  TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, {}, &pixel_lookup, &fma_peak_loop};
+  TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, {}, &pixel_lookup, {}, {}, &row_lookup,
+                &fma_peak_loop};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
   for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[oc] = pixel_rows(oc) > 0 ? pixel_rows(oc) : 0;
+  for (int level = 0; level < 3; ++level) {
+    const int s = 2 << level;
+    k.row_rows[level] = row_rows(s);
+    k.row_max_oc[level] = row_oc(s) > 0 ? row_oc(s) : 0;
+  }
   return k;
 }
 constexpr TileKernels kKernels = make_kernels();

@@ -144,6 +144,35 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
       }
     }
   }
+  // Phase rows (stride = kernel 2, 4, 8, pad 0): every block width the ISA
+  // has up to out_c, 1 to 3 threads, against the definition and the scalar
+  // kernels (the same scheme).
+  if (Case::direct(s) && phase_row_problem(Case::problem(s))) {
+    const TileKernels& k = tile_kernels(isa);
+    const int level = Case::problem(s).sx == 2 ? 0 : Case::problem(s).sx == 4 ? 1 : 2;
+    std::vector<float> scalar;
+    for (int oc = 1; oc <= std::min(s.out_c, k.row_max_oc[level]); ++oc) {
+      std::vector<float> one_thread;
+      for (int threads : {1, 2, 3}) {
+        DirectPlan::Options opt;
+        opt.scheme = DirectPlan::Scheme::rows, opt.pixel_channels = oc, opt.exact_threads = true;
+        const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
+        INFO(plan.describe());
+        REQUIRE(plan.scheme() == DirectPlan::Scheme::rows);
+        ThreadPool pool(threads);
+        const auto got = run_plan(plan, x, s.output_count(), &pool);
+        REQUIRE(compare(got, want) == "");
+        if (one_thread.empty()) one_thread = got;
+        else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
+        if (scalar.empty()) {
+          DirectPlan::Options o;
+          o.scheme = DirectPlan::Scheme::rows, o.pixel_channels = 1;
+          scalar = run_plan(DirectPlan(Case::problem(s), at, e, 1, Isa::scalar, o), x, s.output_count());
+        }
+        REQUIRE(compare(got, scalar, 1e-5) == "");
+      }
+    }
+  }
   typename Case::Op op(s, Algorithm::huge2, w.data(), e, 0, isa);
   std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), y(s.output_count(), -7.f);
   op.forward(x.data(), y.data(), ws.data(), ws.size() * sizeof(float));
@@ -169,6 +198,23 @@ TEST_CASE("direct kernels: random transposed convolutions", "[kernels]") {
     s.in_c = channels[pick(0, 9)], s.out_c = channels[pick(0, 9)];
     if (s.out_h() < 1 || s.out_w() < 1) continue;
     ++tested;
+    INFO("seed " << seed << " trial " << trial << " (" << isa_name(isa) << ")");
+    check_deconv(s, rng, isa);
+  }
+}
+
+TEST_CASE("direct kernels: random stride = kernel transposed convolutions", "[kernels]") {
+  // The YOLOv4-ReID decoder's layers and their kin: k = s = 1..8, pad 0,
+  // few output channels, small and odd input channel counts.
+  const Isa isa = active_isa();
+  const unsigned seed = 9003;
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int trial = 0; trial < kTrials / 2; ++trial) {
+    DeconvShape s;
+    s.batch = pick(1, 2), s.ksize = s.stride = pick(1, 8), s.pad = 0;
+    s.in_h = pick(1, 9), s.in_w = pick(1, 37);
+    s.in_c = pick(1, 40), s.out_c = pick(0, 3) == 0 ? pick(9, 40) : pick(1, 8);
     INFO("seed " << seed << " trial " << trial << " (" << isa_name(isa) << ")");
     check_deconv(s, rng, isa);
   }

@@ -33,6 +33,8 @@ struct Vec {
   static reg fma(reg a, reg b, reg c) { return vfmaq_f32(c, a, b); }
   static reg max(reg a, reg b) { return vmaxq_f32(a, b); }
   static reg mul(reg a, reg b) { return vmulq_f32(a, b); }
+  static reg zip_lo(reg a, reg b) { return vzip1q_f32(a, b); }  // a0 b0 a1 b1
+  static reg zip_hi(reg a, reg b) { return vzip2q_f32(a, b); }  // a2 b2 a3 b3
 };
 
 constexpr Isa kIsa = Isa::neon;

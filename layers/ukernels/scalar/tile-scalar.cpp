@@ -46,6 +46,17 @@ struct Vec {
     for (int i = 0; i < VL; ++i) r.v[i] = a.v[i] * b.v[i];
     return r;
   }
+  // Lanes 0..VL/2-1 (lo) or VL/2..VL-1 (hi) of a and b, interleaved: a0 b0 a1 b1 ...
+  static reg zip_lo(const reg& a, const reg& b) {
+    reg r;
+    for (int i = 0; i < VL / 2; ++i) r.v[2 * i] = a.v[i], r.v[2 * i + 1] = b.v[i];
+    return r;
+  }
+  static reg zip_hi(const reg& a, const reg& b) {
+    reg r;
+    for (int i = 0; i < VL / 2; ++i) r.v[2 * i] = a.v[VL / 2 + i], r.v[2 * i + 1] = b.v[VL / 2 + i];
+    return r;
+  }
 };
 
 constexpr Isa kIsa = Isa::scalar;

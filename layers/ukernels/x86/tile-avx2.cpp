@@ -23,6 +23,13 @@ struct Vec {
   static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
   static reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+  // Lanes 0..3 (lo) or 4..7 (hi) of a and b, interleaved: a0 b0 a1 b1 ...
+  static reg zip_lo(reg a, reg b) {
+    return _mm256_permute2f128_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b), 0x20);
+  }
+  static reg zip_hi(reg a, reg b) {
+    return _mm256_permute2f128_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b), 0x31);
+  }
 };
 
 constexpr Isa kIsa = Isa::avx2;

@@ -23,6 +23,13 @@ struct Vec {
   static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
   static reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
+  // Lanes 0..7 (lo) or 8..15 (hi) of a and b, interleaved: a0 b0 a1 b1 ...
+  static reg zip_lo(reg a, reg b) {
+    return _mm512_permutex2var_ps(a, _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0), b);
+  }
+  static reg zip_hi(reg a, reg b) {
+    return _mm512_permutex2var_ps(a, _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8), b);
+  }
 };
 
 constexpr Isa kIsa = Isa::avx512f;

@@ -1,0 +1,67 @@
+// DirectPlan's phase-row scheme (direct_plan.h, row_kernel_impl.h): the row
+// problem of a stride = kernel transposed convolution and its tiles.
+#include <algorithm>
+
+#include "core/errors.h"
+#include "planning/direct_plan.h"
+#include "planning/tile_cost.h"
+
+namespace huge2 {
+
+std::optional<DirectProblem> phase_row_problem(const DirectProblem& p) {
+  const int s = p.sx;
+  if (p.sy != s || (s != 2 && s != 4 && s != 8) || p.ystep != 1 || p.xstep != 1) return std::nullopt;
+  if (int(p.phases.size()) != s * s) return std::nullopt;
+  // Every phase one tap reading input (u, v) itself, over the whole input.
+  std::vector<int> entry(size_t(s) * s, -1);
+  for (const DirectPhase& q : p.phases) {
+    if (q.tap_y.size() != 1 || q.tap_y[0] != 0 || q.tap_x[0] != 0) return std::nullopt;
+    if (q.rows != p.in_h || q.cols != p.in_w || q.oy0 >= s || q.ox0 >= s) return std::nullopt;
+    entry[size_t(q.oy0) * s + q.ox0] = q.tap_entry[0];
+  }
+  if (std::find(entry.begin(), entry.end(), -1) != entry.end()) return std::nullopt;
+  DirectProblem r = p;
+  r.phases.clear();
+  for (int py = 0; py < s; ++py) {
+    DirectPhase q;
+    q.oy0 = py, q.ox0 = 0, q.rows = p.in_h, q.cols = p.in_w;
+    for (int px = 0; px < s; ++px) {  // the s column phases, in order: the kernel's tap px
+      q.tap_y.push_back(0);
+      q.tap_x.push_back(0);
+      q.tap_entry.push_back(entry[size_t(py) * s + px]);
+    }
+    r.phases.push_back(std::move(q));
+  }
+  return r;
+}
+
+// Tiles of the row problem (p_): per kernel row, the ISA's rows of input by
+// VL input columns (the last vector of a row partial), every tap.
+void DirectPlan::plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
+  const int vl = k_->vl, s = p_.sx, level = s == 2 ? 0 : s == 4 ? 1 : 2;
+  const int rmax = k_->row_rows[level];
+  for (const Block& b : blocks_)
+    for (int r = 1; r <= rmax; ++r)
+      if (!k_->row_lookup(s, b.valid, r))
+        throw ShapeError("direct kernels: no phase-row kernel for " + std::to_string(b.valid) + " channels");
+  cost = 0;
+  for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
+    const DirectPhase& q = p_.phases[ph];
+    std::vector<int> all(q.tap_entry.size());
+    for (int t = 0; t < int(all.size()); ++t) all[t] = t;
+    sets.push_back({{}, all});
+    const int set = int(sets.size()) - 1;
+    for (int u0 = 0; u0 < q.rows; u0 += rmax) {
+      const int rn = std::min(rmax, q.rows - u0);
+      for (int v0 = 0; v0 < q.cols; v0 += vl) {
+        Tile t{};
+        t.phase = ph, t.rows = rn, t.cols = std::min(vl, q.cols - v0), t.taps = set, t.u0 = u0, t.v0 = v0;
+        tiles.push_back(t);
+        for (const Block& b : blocks_) cost += row_tile_cycles(double(p_.in_c), rn, t.cols, b.valid, s, vl);
+      }
+    }
+  }
+  cost += double(p_.in_c) * p_.in_h * p_.in_w * cpu_tuning().copy_cycles_per_float;
+}
+
+}  // namespace huge2

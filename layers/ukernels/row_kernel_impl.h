@@ -1,0 +1,108 @@
+// The phase-row micro-kernel for stride = kernel transposed convolutions
+// (2x2/2, 4x4/4, 8x8/8, pad 0), written once over V and compiled per ISA
+// like tile_kernel_impl.h (included by tile_table_impl.h; no includes).
+//
+// There every output pixel takes exactly one tap: output (s*u + py, s*v + px)
+// = sum_ic w[ic][oc][py][px] * x[ic][u][v]. A tile takes R input rows u and
+// VL consecutive input columns v (one vector load per row and input channel)
+// and computes, for one kernel row py, all s column phases px of OC output
+// channels: R*OC*S accumulators, lanes along v. The S vectors of a row and
+// channel are then interleaved in registers (log2 S rounds of zips) into S*VL
+// contiguous output floats, so the output goes out in whole vectors; the
+// phase tiles wrote every s-th float one by one.
+//
+//   y[o][r][s*q + px] = act(scale[o] * sum_ic w[px][ic][o] * x[ic][r*row_step + q] + shift[o])
+//
+// a.w: packed [px][in_c][OC] (the plan's row problem has the S column phases
+// as the taps of one phase per kernel row, in order); a.cols: the input
+// columns that exist (a row's last, partial vector reads past the row: the
+// plan's frame has slack after it). V provides zip_lo / zip_hi besides what
+// tile_kernel_impl.h and pixel_kernel_impl.h list.
+
+// v[0..S) -> the S vectors of v[j][l] in l-major order (a perfect shuffle
+// per round: out[2i] = zip_lo(v[i], v[i + S/2]), out[2i + 1] = zip_hi(...)).
+template <class V, int S>
+inline void interleave(typename V::reg* v) {
+  using reg = typename V::reg;
+#pragma GCC unroll 4
+  for (int round = 1; round < S; round *= 2) {
+    reg t[S];
+#pragma GCC unroll 8
+    for (int i = 0; i < S / 2; ++i) t[2 * i] = V::zip_lo(v[i], v[i + S / 2]), t[2 * i + 1] = V::zip_hi(v[i], v[i + S / 2]);
+#pragma GCC unroll 8
+    for (int i = 0; i < S; ++i) v[i] = t[i];
+  }
+}
+
+template <class V, int S, int OC, int R>
+void row_kernel(const TileCall& a) {
+  using reg = typename V::reg;
+  constexpr int VL = V::VL;
+  reg acc[R][OC][S];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 8
+    for (int o = 0; o < OC; ++o)
+#pragma GCC unroll 8
+      for (int p = 0; p < S; ++p) acc[r][o][p] = V::zero();
+
+  // Per input channel: the R input vectors, then each of the OC*S weights
+  // broadcast once and used R times (registers: R*OC*S + R + 1).
+  for (int ic = 0; ic < a.in_c; ++ic) {
+    const float* xi = a.x + ic * a.ic_stride;
+    reg xv[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      xv[r] = V::load(xi + r * a.row_step);
+      V::pin(xv[r]);
+    }
+    const float* wi = a.w + ic * OC;
+#pragma GCC unroll 8
+    for (int p = 0; p < S; ++p)
+#pragma GCC unroll 8
+      for (int o = 0; o < OC; ++o) {
+        const reg w = V::bcast(wi + p * a.w_tap_stride + o);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) acc[r][o][p] = V::fma(w, xv[r], acc[r][o][p]);
+      }
+  }
+
+  // Epilogue in registers, fully unrolled into a buffer (a runtime branch or
+  // loop among the accumulators made GCC keep them in memory for the whole
+  // tile), then out: whole vectors, or the row's valid part.
+  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
+                          a.act == Activation::leaky || a.act == Activation::relie;
+  const reg zero = V::zero();
+  const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
+  alignas(64) float buf[R][OC][S * VL];
+#pragma GCC unroll 8
+  for (int o = 0; o < OC; ++o) {
+    const reg s = V::set1(a.scale ? a.scale[o] : 1.f);
+    const reg h = V::set1(a.shift ? a.shift[o] : 0.f);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      reg v[S];
+#pragma GCC unroll 8
+      for (int p = 0; p < S; ++p) {
+        v[p] = V::fma(acc[r][o][p], s, h);
+        if (a.act == Activation::relu) v[p] = V::max(v[p], zero);
+        else if (a.act == Activation::leaky || a.act == Activation::relie) v[p] = V::max(v[p], V::mul(v[p], slope));
+      }
+      interleave<V, S>(v);
+#pragma GCC unroll 8
+      for (int p = 0; p < S; ++p) V::store(&buf[r][o][p * VL], v[p]);
+    }
+  }
+  const int n = a.cols * S;
+  for (int o = 0; o < OC; ++o)
+    for (int r = 0; r < R; ++r) {
+      float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
+      const float* b = buf[r][o];
+      if (vector_act && a.cols == VL)
+        for (int p = 0; p < S; ++p) V::store(yr + p * VL, V::load(b + p * VL));
+      else if (vector_act)
+        for (int i = 0; i < n; ++i) yr[i] = b[i];
+      else
+        for (int i = 0; i < n; ++i) yr[i] = activate(b[i], a.act);
+    }
+}
