@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "core/named.h"
+
 #if defined(__aarch64__) && defined(__linux__)
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
@@ -10,21 +12,15 @@
 
 namespace huge2 {
 
-const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::scalar: return "scalar";
-    case Isa::avx2: return "avx2";
-    case Isa::avx512f: return "avx512f";
-    case Isa::neon: return "neon";
-  }
-  return "?";
-}
+namespace {
+// Best first: the order of "known: ..." in errors and of HUGE2_ISA's help.
+constexpr Named<Isa> kIsaNames[] = {
+    {"avx512f", Isa::avx512f}, {"avx2", Isa::avx2}, {"neon", Isa::neon}, {"scalar", Isa::scalar}};
+}  // namespace
 
-Isa parse_isa(const std::string& name) {
-  for (Isa i : {Isa::scalar, Isa::avx2, Isa::avx512f, Isa::neon})
-    if (name == isa_name(i)) return i;
-  throw std::invalid_argument("unknown instruction set '" + name + "' (known: avx512f, avx2, neon, scalar)");
-}
+const char* isa_name(Isa isa) { return name_of(kIsaNames, isa); }
+
+Isa parse_isa(const std::string& name) { return parse_named(kIsaNames, name, "instruction set"); }
 
 bool isa_supported(Isa isa) {
   switch (isa) {

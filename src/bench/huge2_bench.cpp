@@ -23,7 +23,9 @@
 #include <cblas.h>
 
 #include "operators/convolution.h"
+#include "operators/convolution_backward.h"
 #include "operators/deconvolution.h"
+#include "operators/deconvolution_backward.h"
 #include "stock/gemm.h"
 #include "runtime/isa.h"
 #include "measure.h"
@@ -52,6 +54,10 @@ const char* const kUsage =
     "  --no-stock                    skip the real (slow) Darknet library\n"
     "  --no-onednn                   skip oneDNN\n"
     "  --no-xnnpack                  skip XNNPACK\n"
+    "  --backward                    also the backward pass (training): rows ALGO bwd_data (dL/dx),\n"
+    "                                ALGO bwd_weights (dL/dw) and ALGO bwd (both, one after the other),\n"
+    "                                each checked against huge2's darknet algorithm (max|diff| relative\n"
+    "                                to max(1, the largest gradient value)); XNNPACK has no backward\n"
     "  --help                        this text\n"
     "rows: darknet is huge2's stock algorithm on OpenBLAS's SGEMM; huge2 runs huge2's own direct\n"
     "micro-kernels (ISA from the CPU, or HUGE2_ISA=avx512f|avx2|neon|scalar); fma_peak is a register-only\n"
@@ -70,6 +76,7 @@ struct Options {
   bool stock = true;
   bool onednn = true;
   bool xnnpack = true;
+  bool backward = false;
 };
 
 struct UsageError : std::runtime_error {
@@ -125,6 +132,8 @@ Options parse_options(int argc, char** argv) {
       o.onednn = false;
     } else if (a == "--no-xnnpack" && !inline_value) {
       o.xnnpack = false;
+    } else if (a == "--backward" && !inline_value) {
+      o.backward = true;
     } else {
       throw UsageError("unknown option '" + std::string(argv[i]) + "'");
     }
@@ -259,6 +268,40 @@ Row time_huge2(const Shape& s, huge2::Algorithm algo, const std::vector<float>& 
   return r;
 }
 
+// The backward pass of huge2's operators (Back: DeconvolutionBackward or
+// ConvolutionBackward) with algorithm `algo`: rows "ALGO bwd_data", "ALGO
+// bwd_weights" and "ALGO bwd" (both in turn); dx and dw of the last run.
+template <class Back, class Shape>
+std::vector<Row> time_backward(const Shape& s, huge2::Algorithm algo, const std::vector<float>& w,
+                               const std::vector<float>& x, const std::vector<float>& dy, int repeats,
+                               std::vector<float>& dx, std::vector<float>& dw, huge2::ThreadPool& pool) {
+  Back op(s, algo, w.data(), pool.threads());
+  AlignedBuffer ws(op.workspace_bytes());
+  dx.assign(s.input_count(), 0.f);
+  dw.assign(s.weight_count(), 0.f);
+  auto data = [&] { op.backward_data(dy.data(), dx.data(), ws.data(), ws.bytes(), &pool); };
+  auto weights = [&] {  // accumulates: from zero each time, as a training step does
+    std::fill(dw.begin(), dw.end(), 0.f);
+    op.backward_weights(x.data(), dy.data(), dw.data(), ws.data(), ws.bytes(), &pool);
+  };
+  std::vector<Row> rows(3);
+  const std::string name = huge2::algorithm_name(algo);
+  rows[0].algorithm = name + " bwd_data", rows[0].ms = median_ms(data, repeats);
+  rows[1].algorithm = name + " bwd_weights", rows[1].ms = median_ms(weights, repeats);
+  rows[2].algorithm = name + " bwd", rows[2].ms = median_ms([&] { data(), weights(); }, repeats);
+  for (Row& r : rows) {
+    r.workspace = ws.bytes();
+    if (algo == huge2::Algorithm::huge2) r.note = op.method();
+  }
+  return rows;
+}
+
+// "bwd_data", "bwd_weights", "bwd" or "" (forward) from a row's algorithm.
+std::string row_kind(const std::string& algorithm) {
+  const size_t sp = algorithm.find(' ');
+  return sp == std::string::npos ? "" : algorithm.substr(sp + 1);
+}
+
 // Which rows a pass measures. libgomp's idle threads keep spinning after an
 // OpenMP region (OMP_WAIT_POLICY=active: for ever), so a thread pool of
 // another kind measured after one finds a core taken. huge2's own pool and
@@ -291,6 +334,34 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
                         : time_huge2<huge2::Convolution>(L.conv, huge2::Algorithm::darknet, w, x, 1, ref, one));
     for (float v : ref) ref_max = std::max(ref_max, double(std::fabs(v)));
   }
+  // Backward: dL/dy drawn like x; the references are the darknet algorithm's
+  // gradients (untimed, one thread, in the own-threads pass).
+  const std::vector<float> dy = o.backward ? random_floats(L.transposed ? L.deconv.output_count() : L.conv.output_count(), 5)
+                                           : std::vector<float>{};
+  std::vector<float> ref_dx, ref_dw, got_dx, got_dw;
+  double ref_dx_max = 0, ref_dw_max = 0;
+  auto add_grad = [&](Row r, const float* gx, const float* gw) {
+    const std::string kind = row_kind(r.algorithm);
+    r.diff = 0;
+    if (kind != "bwd_weights") r.diff = max_abs_diff(gx, ref_dx) / std::max(1.0, ref_dx_max);
+    if (kind != "bwd_data") r.diff = std::max(r.diff, max_abs_diff(gw, ref_dw) / std::max(1.0, ref_dw_max));
+    r.flagged = !(r.diff <= 1e-3);  // relative to the larger of 1 and the gradient's largest value; NaN too
+    rows.push_back(std::move(r));
+  };
+  auto backward_refs = [&] {
+    huge2::ThreadPool one(1);
+    (void)(L.transposed ? time_backward<huge2::DeconvolutionBackward>(L.deconv, huge2::Algorithm::darknet, w, x, dy, 1,
+                                                                       ref_dx, ref_dw, one)
+                        : time_backward<huge2::ConvolutionBackward>(L.conv, huge2::Algorithm::darknet, w, x, dy, 1,
+                                                                     ref_dx, ref_dw, one));
+    ref_dx_max = ref_dw_max = 0;
+    for (float v : ref_dx) ref_dx_max = std::max(ref_dx_max, double(std::fabs(v)));
+    for (float v : ref_dw) ref_dw_max = std::max(ref_dw_max, double(std::fabs(v)));
+  };
+  if (o.backward) {
+    huge2::set_num_threads(1);
+    backward_refs();
+  }
   // A huge2 layer that falls back to the stock method (the RGB output layer)
   // runs it on this many OpenMP threads; the direct kernels start none.
   huge2::set_num_threads(threads);
@@ -306,6 +377,14 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
       for (float v : ref) ref_max = std::max(ref_max, double(std::fabs(v)));
     }
     add(r, out.data());
+    if (o.backward) {
+      progress((std::string(huge2::algorithm_name(a)) + " backward").c_str());
+      for (Row& b : L.transposed ? time_backward<huge2::DeconvolutionBackward>(L.deconv, a, w, x, dy, o.repeats, got_dx,
+                                                                              got_dw, pool)
+                                 : time_backward<huge2::ConvolutionBackward>(L.conv, a, w, x, dy, o.repeats, got_dx,
+                                                                            got_dw, pool))
+        add_grad(b, got_dx.data(), got_dw.data());
+    }
   }
   if (!own) {
     // The stock method's GEMM without its column transform: how fast the
@@ -350,6 +429,16 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     r.workspace = stock.workspace_bytes();
     r.note = "libdarknet.so, naive 1-thread GEMM, " + std::to_string(reps) + " timed run(s)";
     add(r, stock.output());
+    if (o.backward) {  // data and weight gradients in one call (backward_deconvolutional_layer)
+      progress("stock darknet backward");
+      Row b{};
+      b.algorithm = "stock_darknet bwd";
+      got_dx.assign(L.deconv.input_count(), 0.f);
+      b.ms = median_ms([&] { stock.backward(x.data(), dy.data(), got_dx.data()); }, reps);
+      b.workspace = stock.workspace_bytes();
+      b.note = r.note;
+      add_grad(b, got_dx.data(), stock.weight_updates());
+    }
   }
 #endif
 #ifdef HUGE2_HAVE_ONEDNN
@@ -367,6 +456,25 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
       r.workspace = peer->scratchpad_bytes();
       r.note = peer->impl_name();
       add(r, peer->output_nchw().data());
+      if (o.backward) {
+        progress((name + " backward").c_str());
+        auto back = L.transposed
+                        ? std::make_unique<huge2::peers::OneDnnBackwardPeer>(L.deconv, lay, w.data(), x.data(), dy.data())
+                        : std::make_unique<huge2::peers::OneDnnBackwardPeer>(L.conv, lay, w.data(), x.data(), dy.data());
+        Row d{}, g{}, both{};
+        d.algorithm = name + " bwd_data", g.algorithm = name + " bwd_weights", both.algorithm = name + " bwd";
+        d.ms = median_ms([&] { back->run_data(); }, o.repeats);
+        g.ms = median_ms([&] { back->run_weights(); }, o.repeats);
+        both.ms = median_ms([&] { back->run_data(), back->run_weights(); }, o.repeats);
+        d.workspace = back->data_scratchpad_bytes(), g.workspace = back->weights_scratchpad_bytes();
+        both.workspace = std::max(d.workspace, g.workspace);
+        d.note = back->data_impl_name(), g.note = back->weights_impl_name();
+        both.note = d.note + " + " + g.note;
+        const std::vector<float> gx = back->diff_src_nchw(), gw = back->diff_weights_user();
+        add_grad(d, gx.data(), gw.data());
+        add_grad(g, gx.data(), gw.data());
+        add_grad(both, gx.data(), gw.data());
+      }
     }
   }
 #endif
@@ -387,7 +495,7 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
 #endif
   for (Row& r : rows) {
     r.suite = suite, r.layer = L.name, r.threads = threads;
-    r.gflops = L.flops() / (r.ms * 1e6);
+    r.gflops = L.flops() * (row_kind(r.algorithm) == "bwd" ? 2 : 1) / (r.ms * 1e6);
   }
   return rows;
 }
@@ -400,29 +508,37 @@ std::vector<Row> merge_passes(std::vector<Row> own, std::vector<Row> openmp) {
     for (Row& r : from)
       if (r.algorithm == algo) rows.push_back(r);
   };
-  take(openmp, "darknet");
-  take(own, "huge2");
-  for (Row& r : openmp)
-    if (r.algorithm != "darknet") rows.push_back(r);
-  for (Row& r : own)
-    if (r.algorithm != "huge2") rows.push_back(r);
-  double huge2_ms = 0;
+  // Forward rows first, then each backward kind; huge2x against huge2's row
+  // of the same kind.
+  for (const std::string kind : {"", "bwd_data", "bwd_weights", "bwd"}) {
+    const std::string suffix = kind.empty() ? "" : " " + kind;
+    take(openmp, "darknet" + suffix);
+    take(own, "huge2" + suffix);
+    for (Row& r : openmp)
+      if (row_kind(r.algorithm) == kind && r.algorithm != "darknet" + suffix) rows.push_back(r);
+    for (Row& r : own)
+      if (row_kind(r.algorithm) == kind && r.algorithm != "huge2" + suffix) rows.push_back(r);
+  }
+  std::map<std::string, double> huge2_ms;
   for (const Row& r : rows)
-    if (r.algorithm == "huge2") huge2_ms = r.ms;
-  for (Row& r : rows) r.speedup = r.ms / huge2_ms;
+    if (r.algorithm.rfind("huge2", 0) == 0) huge2_ms[row_kind(r.algorithm)] = r.ms;
+  for (Row& r : rows) {
+    auto it = huge2_ms.find(row_kind(r.algorithm));
+    r.speedup = it == huge2_ms.end() ? std::nan("") : r.ms / it->second;
+  }
   return rows;
 }
 
 void print_table(const std::string& suite, const std::vector<Row>& rows) {
   std::printf("\n== suite %s ==\n", suite.c_str());
-  std::printf("%-36s %3s %-14s %10s %8s %6s %12s %7s %10s  %s\n", "layer", "thr", "algorithm", "median ms",
+  std::printf("%-36s %3s %-24s %10s %8s %6s %12s %7s %10s  %s\n", "layer", "thr", "algorithm", "median ms",
               "GFLOP/s", "%peak", "workspace B", "huge2x", "max|diff|", "note");
   std::string last;
   for (const Row& r : rows) {
     const std::string key = r.layer + std::to_string(r.threads);
     if (!last.empty() && key != last) std::printf("\n");
     last = key;
-    std::printf("%-36s %3d %-14s %10.3f %8.1f %6.1f %12zu %7.2f %10.2e  %s%s\n", r.layer.c_str(), r.threads,
+    std::printf("%-36s %3d %-24s %10.3f %8.1f %6.1f %12zu %7.2f %10.2e  %s%s\n", r.layer.c_str(), r.threads,
                 r.algorithm.c_str(), r.ms, r.gflops, r.peak_pct, r.workspace, r.speedup, r.diff,
                 r.flagged ? "WRONG (diff > 1e-3*max|ref|) " : "", r.note.c_str());
   }

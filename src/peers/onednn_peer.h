@@ -45,4 +45,36 @@ class OneDnnPeer {
   std::unique_ptr<Impl> impl_;
 };
 
+// The same layers' backward primitives (training): the data gradient
+// (deconvolution_backward_data / convolution_backward_data) and the weight
+// gradient (..._backward_weights, no bias), each hinted by its forward
+// training primitive. Inputs are reordered into the primitives' layouts once
+// at construction, so run_data() and run_weights() time the primitives alone.
+class OneDnnBackwardPeer {
+ public:
+  // weights as the forward peer takes them; x the layer input, dy = dL/dy
+  // (NCHW, batch x out_c x out_h x out_w).
+  OneDnnBackwardPeer(const DeconvShape& s, OneDnnLayout layout, const float* weights, const float* x,
+                     const float* dy);
+  OneDnnBackwardPeer(const ConvShape& s, OneDnnLayout layout, const float* weights, const float* x, const float* dy);
+  ~OneDnnBackwardPeer();
+  OneDnnBackwardPeer(const OneDnnBackwardPeer&) = delete;
+  OneDnnBackwardPeer& operator=(const OneDnnBackwardPeer&) = delete;
+
+  void run_data();     // dL/dx
+  void run_weights();  // dL/dw
+  // The last results: dL/dx as NCHW; dL/dw in the weight order the
+  // constructor took (Darknet's).
+  std::vector<float> diff_src_nchw();
+  std::vector<float> diff_weights_user();
+  size_t data_scratchpad_bytes() const;
+  size_t weights_scratchpad_bytes() const;
+  std::string data_impl_name() const;
+  std::string weights_impl_name() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace huge2::peers
