@@ -7,6 +7,7 @@
 
 #include "core/activation.h"
 #include "batchnorm.h"
+#include "channel_softmax.h"
 #include "layer_common.h"
 #include "weights_file.h"
 
@@ -87,8 +88,8 @@ class SoftmaxLayer : public Layer {
         // (a 512x512x19 class map is ~10 ms on one core, most of a small
         // segmentation net's time), the same arithmetic per pixel on any.
         constexpr size_t kGrain = 4096;
-        parallel_for(a.pool, spatial, [&](size_t p0, size_t p1) { softmax_over_channels(x, y, spatial, p0, p1); },
-                     kGrain);
+        parallel_for(a.pool, spatial,
+                     [&](size_t p0, size_t p1) { channel_softmax(x, y, in_.c, spatial, p0, p1, temperature_); }, kGrain);
       } else {
         const size_t n = image / groups_;
         for (int g = 0; g < groups_; ++g) softmax(x + g * n, y + g * n, n, 1);
@@ -97,36 +98,6 @@ class SoftmaxLayer : public Layer {
   }
 
  private:
-  // Pixels [p0, p1) over channels, walking each channel plane contiguously (a
-  // per-pixel loop would stride a whole plane between reads), in blocks
-  // whose channels stay in L1 between the three passes.
-  void softmax_over_channels(const float* x, float* y, size_t spatial, size_t p0, size_t p1) const {
-    constexpr size_t kBlock = 256;
-    float largest[kBlock], sum[kBlock];
-    for (size_t b0 = p0; b0 < p1; b0 += kBlock) {
-      const size_t n = std::min(kBlock, p1 - b0);
-      std::fill(largest, largest + n, -INFINITY);
-      std::fill(sum, sum + n, 0.f);
-      for (int c = 0; c < in_.c; ++c) {
-        const float* xc = x + c * spatial + b0;
-        for (size_t p = 0; p < n; ++p) largest[p] = largest[p] < xc[p] ? xc[p] : largest[p];  // std::max, vectorised
-      }
-      for (int c = 0; c < in_.c; ++c) {
-        const float* xc = x + c * spatial + b0;
-        float* yc = y + c * spatial + b0;
-        for (size_t p = 0; p < n; ++p) {
-          const float e = std::exp((xc[p] - largest[p]) / temperature_);
-          yc[p] = e;
-          sum[p] += e;
-        }
-      }
-      for (int c = 0; c < in_.c; ++c) {
-        float* yc = y + c * spatial + b0;
-        for (size_t p = 0; p < n; ++p) yc[p] /= sum[p];
-      }
-    }
-  }
-
   void softmax(const float* x, float* y, size_t n, size_t stride) const {
     float largest = -INFINITY;
     for (size_t i = 0; i < n; ++i) largest = std::max(largest, x[i * stride]);
