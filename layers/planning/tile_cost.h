@@ -36,7 +36,7 @@ inline double row_tile_cycles(double k, int rows, int cols, int oc, int s, int v
   int rounds = 0;
   for (int i = 1; i < s; i *= 2) ++rounds;
   const double out = double(rows) * oc * s * (rounds + 1.0) / c.fma_per_cycle +
-                     double(rows) * oc * s * (cols < vl ? cols * c.lane_store_cycles_per_float : 0.0);
+                     double(rows) * oc * (cols * s % vl) * c.lane_store_cycles_per_float;
   return compute + c.tile_overhead_cycles + out;
 }
 

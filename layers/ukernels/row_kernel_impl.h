@@ -74,6 +74,9 @@ void row_kernel(const TileCall& a) {
                           a.act == Activation::leaky || a.act == Activation::relie;
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
+  // Whole rows with a vector activation go straight out; the rest through
+  // the buffer.
+  const bool direct = vector_act && a.cols == VL;
   alignas(64) float buf[R][OC][S * VL];
 #pragma GCC unroll 8
   for (int o = 0; o < OC; ++o) {
@@ -89,19 +92,22 @@ void row_kernel(const TileCall& a) {
         else if (a.act == Activation::leaky || a.act == Activation::relie) v[p] = V::max(v[p], V::mul(v[p], slope));
       }
       interleave<V, S>(v);
+      float* out = direct ? a.y + o * a.y_oc_stride + r * a.y_row_step : &buf[r][o][0];
 #pragma GCC unroll 8
-      for (int p = 0; p < S; ++p) V::store(&buf[r][o][p * VL], v[p]);
+      for (int p = 0; p < S; ++p) V::store(out + p * VL, v[p]);
     }
   }
-  const int n = a.cols * S;
+  if (direct) return;
+  // The row's cols*S output floats: whole vectors as far as they go (all of
+  // them unless cols*S is not a multiple of VL), the rest one by one.
+  const int n = a.cols * S, whole = vector_act ? n / VL * VL : 0;
   for (int o = 0; o < OC; ++o)
     for (int r = 0; r < R; ++r) {
       float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
       const float* b = buf[r][o];
-      if (vector_act && a.cols == VL)
-        for (int p = 0; p < S; ++p) V::store(yr + p * VL, V::load(b + p * VL));
-      else if (vector_act)
-        for (int i = 0; i < n; ++i) yr[i] = b[i];
+      for (int i = 0; i < whole; i += VL) V::store(yr + i, V::load(b + i));
+      if (vector_act)
+        for (int i = whole; i < n; ++i) yr[i] = b[i];
       else
         for (int i = 0; i < n; ++i) yr[i] = activate(b[i], a.act);
     }
