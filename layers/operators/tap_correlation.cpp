@@ -33,26 +33,29 @@ void correlate_tap(const PlaneStack& a, const PlaneStack& b, int batch, int b0y,
   float* ga = ws;                           // a.c x npix
   float* gb = ws + size_t(a.c) * npix;      // b.c x npix
   const size_t a_img = size_t(a.c) * a.h * a.w, b_img = size_t(b.c) * b.h * b.w;
+  // The GEMMs run on OpenBLAS's OpenMP threads: the gathers between them
+  // stay on this thread and the pool's workers sleep. (Gathering on the pool
+  // made the two runtimes trade the cores 16 times per 4x4 kernel: 2 threads
+  // took 1.4-2.2x as long as 1.)
+  if (pool) pool->park();
   for (int n = 0; n < batch; ++n) {
     const float* ab = a.data + n * a_img;
     const float* bb = b.data + n * b_img;
-    // Gather the two windows (rows of a are contiguous, b is strided), one
-    // plane per task, then one GEMM per image into out.
-    parallel_for(pool, size_t(a.c) + b.c, [&](size_t p0, size_t p1) {
-      for (size_t p = p0; p < p1; ++p) {
-        const bool in_a = p < size_t(a.c);
-        float* dst = in_a ? ga + p * npix : gb + (p - a.c) * npix;
-        for (int u = u0; u < u1; ++u) {
-          if (in_a) {
-            const float* src = ab + (p * a.h + u) * a.w;
-            dst = std::copy(src + v0, src + v1, dst);
-          } else {
-            const float* src = bb + ((p - a.c) * b.h + (b0y + step * u)) * b.w + b0x;
-            for (int v = v0; v < v1; ++v) *dst++ = src[step * v];
-          }
+    // Gather the two windows (rows of a are contiguous, b is strided), then
+    // one GEMM per image into out.
+    for (size_t p = 0; p < size_t(a.c) + b.c; ++p) {
+      const bool in_a = p < size_t(a.c);
+      float* dst = in_a ? ga + p * npix : gb + (p - a.c) * npix;
+      for (int u = u0; u < u1; ++u) {
+        if (in_a) {
+          const float* src = ab + (p * a.h + u) * a.w;
+          dst = std::copy(src + v0, src + v1, dst);
+        } else {
+          const float* src = bb + ((p - a.c) * b.h + (b0y + step * u)) * b.w + b0x;
+          for (int v = v0; v < v1; ++v) *dst++ = src[step * v];
         }
       }
-    });
+    }
     sgemm(false, true, a.c, b.c, npix, 1.f, ga, npix, gb, npix, n == 0 ? 0.f : 1.f, out, b.c);
   }
 }
