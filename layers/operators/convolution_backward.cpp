@@ -93,8 +93,9 @@ size_t ConvolutionBackward::workspace_bytes() const {
   const ConvShape& s = shape_;
   if (algo_ == Algorithm::reference) return 0;
   if (algo_ == Algorithm::darknet) return is_plain_1x1(s) ? 0 : column_bytes();
-  const size_t weights = sizeof(float) * tap_correlation_floats({nullptr, s.out_c, s.out_h(), s.out_w()},
-                                                                {nullptr, s.in_c, s.in_h, s.in_w});
+  const size_t weights = sizeof(float) * (tap_correlation_floats({nullptr, s.out_c, s.out_h(), s.out_w()},
+                                                                 {nullptr, s.in_c, s.in_h, s.in_w}) +
+                                          size_t(s.ksize) * s.ksize * s.out_c * s.in_c);  // every tap's result
   return std::max(weights, data_->workspace_bytes());
 }
 
@@ -142,15 +143,14 @@ void ConvolutionBackward::backward_weights(const float* x, const float* dy, floa
   }
   // huge2: tap (ky, kx) pairs dy pixel (oy, ox) with x (oy*s - P + d*ky, ox*s - P + d*kx).
   const PlaneStack a{dy, s.out_c, s.out_h(), s.out_w()}, bt{x, s.in_c, s.in_h, s.in_w};
-  float* tap = ws + tap_correlation_floats(a, bt) - size_t(s.out_c) * s.in_c;
+  const size_t m = size_t(s.out_c) * s.in_c;
+  float* taps = ws + tap_correlation_floats(a, bt);  // kk results of out_c x in_c, one per tap
   const int P = s.applied_pad();
   for (int ky = 0; ky < s.ksize; ++ky)
-    for (int kx = 0; kx < s.ksize; ++kx) {
-      correlate_tap(a, bt, s.batch, s.dilation * ky - P, s.dilation * kx - P, s.stride, tap, ws, pool);
-      const int e = ky * s.ksize + kx;
-      for (int n = 0; n < s.out_c; ++n)
-        for (int c = 0; c < s.in_c; ++c) dw[(size_t(n) * s.in_c + c) * kk + e] += tap[size_t(n) * s.in_c + c];
-    }
+    for (int kx = 0; kx < s.ksize; ++kx)
+      correlate_tap(a, bt, s.batch, s.dilation * ky - P, s.dilation * kx - P, s.stride,
+                    taps + (ky * s.ksize + kx) * m, ws, pool);
+  add_taps(taps, kk, m, dw, pool);
 }
 
 }  // namespace huge2

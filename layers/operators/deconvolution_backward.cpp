@@ -41,8 +41,9 @@ size_t DeconvolutionBackward::workspace_bytes() const {
   if (algo_ == Algorithm::darknet)  // im2col(dy): out_c*k*k x in_h*in_w
     weights = sizeof(float) * size_t(s.out_c) * s.ksize * s.ksize * s.in_h * s.in_w;
   else if (algo_ == Algorithm::huge2)
-    weights = sizeof(float) * tap_correlation_floats({nullptr, s.in_c, s.in_h, s.in_w},
-                                                     {nullptr, s.out_c, s.out_h(), s.out_w()});
+    weights = sizeof(float) * (tap_correlation_floats({nullptr, s.in_c, s.in_h, s.in_w},
+                                                      {nullptr, s.out_c, s.out_h(), s.out_w()}) +
+                               size_t(s.ksize) * s.ksize * s.in_c * s.out_c);  // every tap's result
   return std::max(weights, data_.workspace_bytes());
 }
 
@@ -75,14 +76,12 @@ void DeconvolutionBackward::backward_weights(const float* x, const float* dy, fl
   }
   // huge2: tap (ky, kx) pairs x pixel (iy, ix) with dy (iy*s + ky - p, ix*s + kx - p).
   const PlaneStack a{x, s.in_c, s.in_h, s.in_w}, bt{dy, s.out_c, s.out_h(), s.out_w()};
-  float* tap = ws + tap_correlation_floats(a, bt) - size_t(s.in_c) * s.out_c;  // the a.c x b.c result
+  const size_t m = size_t(s.in_c) * s.out_c;
+  float* taps = ws + tap_correlation_floats(a, bt);  // kk results of in_c x out_c, one per tap
   for (int ky = 0; ky < s.ksize; ++ky)
-    for (int kx = 0; kx < s.ksize; ++kx) {
-      correlate_tap(a, bt, s.batch, ky - s.pad, kx - s.pad, s.stride, tap, ws, pool);
-      const int e = ky * s.ksize + kx;
-      for (int c = 0; c < s.in_c; ++c)
-        for (int n = 0; n < s.out_c; ++n) dw[(size_t(c) * s.out_c + n) * kk + e] += tap[size_t(c) * s.out_c + n];
-    }
+    for (int kx = 0; kx < s.ksize; ++kx)
+      correlate_tap(a, bt, s.batch, ky - s.pad, kx - s.pad, s.stride, taps + (ky * s.ksize + kx) * m, ws, pool);
+  add_taps(taps, kk, m, dw, pool);
 }
 
 }  // namespace huge2

@@ -17,7 +17,15 @@ void partner_range(int n, int bn, int b0, int step, int& lo, int& hi) {
 }  // namespace
 
 size_t tap_correlation_floats(const PlaneStack& a, const PlaneStack& b) {
-  return (size_t(a.c) + b.c) * a.h * a.w + size_t(a.c) * b.c;
+  return (size_t(a.c) + b.c) * a.h * a.w;
+}
+
+void add_taps(const float* per_tap, int taps, size_t m_count, float* dw, ThreadPool* pool) {
+  constexpr size_t kGrain = 4096;
+  parallel_for(pool, m_count, [&](size_t m0, size_t m1) {
+    for (size_t m = m0; m < m1; ++m)
+      for (int e = 0; e < taps; ++e) dw[m * taps + e] += per_tap[e * m_count + m];
+  }, kGrain);
 }
 
 void correlate_tap(const PlaneStack& a, const PlaneStack& b, int batch, int b0y, int b0x, int step, float* out,

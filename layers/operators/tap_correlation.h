@@ -16,8 +16,17 @@ struct PlaneStack {
   int c, h, w;
 };
 
-// Floats of workspace correlate_tap() needs for these two tensors.
+// Floats of workspace correlate_tap() needs for these two tensors (its
+// result excluded).
 size_t tap_correlation_floats(const PlaneStack& a, const PlaneStack& b);
+
+// dw[m*taps + e] += per_tap[e*m_count + m] for every m < m_count and tap e:
+// the taps' results, each a.c x b.c and written contiguously by
+// correlate_tap, added into Darknet's [a.c][b.c][k*k] weight layout in one
+// sequential pass over dw (adding each tap's result with stride k*k as it
+// came touched a new cache line per float, k*k times over: the 1024->512
+// DCGAN layer's weight gradient spent ~3/4 of its time there).
+void add_taps(const float* per_tap, int taps, size_t m_count, float* dw, ThreadPool* pool);
 
 // out[i][j] (a.c x b.c, overwritten) = sum over the batch and the pixels
 // (u, v) of `a` whose partner (b0y + step*u, b0x + step*v) lies inside `b` of
