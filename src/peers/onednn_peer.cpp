@@ -50,6 +50,18 @@ dnnl::primitive_attr user_scratchpad() {
   return a;
 }
 
+// A copy of m (a handle) as a plain NCHW tensor of `dims` (a reorder: a copy
+// when m is already plain).
+std::vector<float> to_nchw(memory m, const memory::dims& dims, const dnnl::engine& eng, dnnl::stream& strm) {
+  size_t n = 1;
+  for (auto d : dims) n *= size_t(d);
+  std::vector<float> out(n);
+  memory plain({dims, dt::f32, tag::nchw}, eng, out.data());
+  dnnl::reorder(m, plain).execute(strm, m, plain);
+  strm.wait();
+  return out;
+}
+
 }  // namespace
 
 OneDnnPeer::OneDnnPeer(const DeconvShape& s, OneDnnLayout layout, const float* weights, const float* input)
@@ -97,16 +109,7 @@ void OneDnnPeer::run() {
   m.strm.wait();
 }
 
-std::vector<float> OneDnnPeer::output_nchw() {
-  Impl& m = *impl_;
-  size_t n = 1;
-  for (auto d : m.dst_dims) n *= size_t(d);
-  std::vector<float> out(n);
-  memory plain({m.dst_dims, dt::f32, tag::nchw}, m.eng, out.data());
-  dnnl::reorder(m.dst, plain).execute(m.strm, m.dst, plain);  // a copy when dst is already nchw
-  m.strm.wait();
-  return out;
-}
+std::vector<float> OneDnnPeer::output_nchw() { return to_nchw(impl_->dst, impl_->dst_dims, impl_->eng, impl_->strm); }
 
 size_t OneDnnPeer::scratchpad_bytes() const { return impl_->scratch.get_desc().get_size(); }
 
@@ -218,14 +221,7 @@ void OneDnnBackwardPeer::run_weights() {
 }
 
 std::vector<float> OneDnnBackwardPeer::diff_src_nchw() {
-  Impl& m = *impl_;
-  size_t n = 1;
-  for (auto d : m.src_dims) n *= size_t(d);
-  std::vector<float> out(n);
-  memory plain({m.src_dims, dt::f32, tag::nchw}, m.eng, out.data());
-  dnnl::reorder(m.diff_src, plain).execute(m.strm, m.diff_src, plain);
-  m.strm.wait();
-  return out;
+  return to_nchw(impl_->diff_src, impl_->src_dims, impl_->eng, impl_->strm);
 }
 
 std::vector<float> OneDnnBackwardPeer::diff_weights_user() {

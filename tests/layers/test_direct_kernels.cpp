@@ -75,6 +75,41 @@ struct ConvCase {
   static bool direct(const Shape& s) { return s.stride <= 2; }  // beyond: stock im2col
 };
 
+// A scheme forced with blocks of 1 .. most channels, at 1, 2 and 3 threads:
+// against the definition, bit-identical across threads, and against the
+// scalar kernels of the same scheme. The scalar kernels round each product
+// (no FMA): over K = taps x in_c terms the two differ by ~sqrt(K) roundings;
+// 1e-5 up to 256 terms, growing as sqrt(K) beyond (the largest K here is 3136).
+template <class Shape>
+void check_scheme(DirectPlan::Scheme scheme, int most, const DirectProblem& problem, const WeightAt& at,
+                  const Epilogue& e, const std::vector<float>& x, const std::vector<float>& want, const Shape& s,
+                  Isa isa) {
+  std::vector<float> scalar;
+  const double k_terms = double(s.in_c) * s.ksize * s.ksize;
+  for (int oc = 1; oc <= most; ++oc) {
+    if (scheme == DirectPlan::Scheme::pixels && tile_kernels(isa).pixel_max_rows[oc] < 1) continue;
+    std::vector<float> one_thread;
+    for (int threads : {1, 2, 3}) {
+      DirectPlan::Options opt;
+      opt.scheme = scheme, opt.pixel_channels = oc, opt.exact_threads = true;
+      const DirectPlan plan(problem, at, e, threads, isa, opt);
+      INFO(plan.describe());
+      REQUIRE(plan.scheme() == scheme);
+      ThreadPool pool(threads);
+      const auto got = run_plan(plan, x, s.output_count(), &pool);
+      REQUIRE(compare(got, want) == "");
+      if (one_thread.empty()) one_thread = got;
+      else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
+      if (scalar.empty()) {
+        DirectPlan::Options o;
+        o.scheme = scheme, o.pixel_channels = 1;
+        scalar = run_plan(DirectPlan(problem, at, e, 1, Isa::scalar, o), x, s.output_count());
+      }
+      REQUIRE(compare(got, scalar, 1e-5 * std::max(1.0, std::sqrt(k_terms / 256))) == "");
+    }
+  }
+}
+
 // Every way huge2 can run this layer on this ISA (both tilings, 1 and 2
 // threads, and the operator with its own choices) against the definition
 // (naive convolution, then the epilogue as a separate pass) and the scalar kernels.
@@ -112,65 +147,20 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
         }
       }
   }
-  // Pixel tiles (unit input step): every block width the ISA has up to
-  // out_c, 1 to 3 threads, against the definition and the scalar kernels.
+  // Pixel tiles (unit input step) and phase rows (stride = kernel 2, 4, 8,
+  // pad 0): every block width the ISA has up to out_c.
   if (Case::direct(s) && Case::problem(s).xstep == 1) {
     const TileKernels& k = tile_kernels(isa);
-    std::vector<float> scalar;
-    for (int oc = 1; oc <= std::min(s.out_c, kMaxPixelOc); ++oc) {
-      if (k.pixel_max_rows[oc] < 1) continue;
-      std::vector<float> one_thread;
-      for (int threads : {1, 2, 3}) {
-        DirectPlan::Options opt;
-        opt.scheme = DirectPlan::Scheme::pixels, opt.pixel_channels = oc, opt.exact_threads = true;
-        const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
-        INFO(plan.describe());
-        REQUIRE(plan.scheme() == DirectPlan::Scheme::pixels);
-        ThreadPool pool(threads);
-        const auto got = run_plan(plan, x, s.output_count(), &pool);
-        REQUIRE(compare(got, want) == "");
-        if (one_thread.empty()) one_thread = got;
-        else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
-        if (scalar.empty()) {
-          DirectPlan::Options o;
-          o.scheme = DirectPlan::Scheme::pixels, o.pixel_channels = 1;
-          scalar = run_plan(DirectPlan(Case::problem(s), at, e, 1, Isa::scalar, o), x, s.output_count());
-        }
-        // The scalar kernels round each product (no FMA): over K = taps x
-        // in_c terms the two differ by ~sqrt(K) roundings; 1e-5 up to 256
-        // terms, growing as sqrt(K) beyond (this test's largest K is 3136).
-        const double k_terms = double(s.in_c) * s.ksize * s.ksize;
-        REQUIRE(compare(got, scalar, 1e-5 * std::max(1.0, std::sqrt(k_terms / 256))) == "");
-      }
-    }
+    int most = 0;
+    for (int oc = 1; oc <= kMaxPixelOc; ++oc)
+      if (k.pixel_max_rows[oc] >= 1) most = oc;
+    check_scheme(DirectPlan::Scheme::pixels, std::min(s.out_c, most), Case::problem(s), at, e, x, want, s, isa);
   }
-  // Phase rows (stride = kernel 2, 4, 8, pad 0): every block width the ISA
-  // has up to out_c, 1 to 3 threads, against the definition and the scalar
-  // kernels (the same scheme).
-  if (Case::direct(s) && phase_row_problem(Case::problem(s))) {
-    const TileKernels& k = tile_kernels(isa);
-    const int level = Case::problem(s).sx == 2 ? 0 : Case::problem(s).sx == 4 ? 1 : 2;
-    std::vector<float> scalar;
-    for (int oc = 1; oc <= std::min(s.out_c, k.row_max_oc[level]); ++oc) {
-      std::vector<float> one_thread;
-      for (int threads : {1, 2, 3}) {
-        DirectPlan::Options opt;
-        opt.scheme = DirectPlan::Scheme::rows, opt.pixel_channels = oc, opt.exact_threads = true;
-        const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
-        INFO(plan.describe());
-        REQUIRE(plan.scheme() == DirectPlan::Scheme::rows);
-        ThreadPool pool(threads);
-        const auto got = run_plan(plan, x, s.output_count(), &pool);
-        REQUIRE(compare(got, want) == "");
-        if (one_thread.empty()) one_thread = got;
-        else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
-        if (scalar.empty()) {
-          DirectPlan::Options o;
-          o.scheme = DirectPlan::Scheme::rows, o.pixel_channels = 1;
-          scalar = run_plan(DirectPlan(Case::problem(s), at, e, 1, Isa::scalar, o), x, s.output_count());
-        }
-        REQUIRE(compare(got, scalar, 1e-5) == "");
-      }
+  if (Case::direct(s)) {
+    if (const auto rows = phase_row_problem(Case::problem(s))) {
+      const int level = rows->sx == 2 ? 0 : rows->sx == 4 ? 1 : 2;
+      check_scheme(DirectPlan::Scheme::rows, std::min(s.out_c, tile_kernels(isa).row_max_oc[level]),
+                   Case::problem(s), at, e, x, want, s, isa);
     }
   }
   typename Case::Op op(s, Algorithm::huge2, w.data(), e, 0, isa);
