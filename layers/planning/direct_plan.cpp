@@ -32,11 +32,14 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
                      std::to_string(*opt.pixel_channels) + " channels");
   double best = -1;
   int best_nb = widths.front(), best_oc = 0;
-  auto consider = [&](double cost, Tiling t, int nb, int oc, std::vector<Tile>& tiles, std::vector<TapSet>& sets) {
-    if (best >= 0 && cost >= best) return;
+  // Keeps a candidate that beats the best so far (or any, when forced); true if kept.
+  auto consider = [&](double cost, Tiling t, int nb, int oc, std::vector<Tile>& tiles, std::vector<TapSet>& sets,
+                      bool forced = false) {
+    if (!forced && best >= 0 && cost >= best) return false;
     best = cost, best_nb = nb, best_oc = oc, tiling_ = t;
     tiles_ = std::move(tiles);
     tap_sets_ = std::move(sets);
+    return true;
   };
   // A forced block width picks its scheme.
   const bool try_channels = (!opt.scheme || opt.scheme == Scheme::channels) && !opt.pixel_channels;
@@ -100,10 +103,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     std::vector<TapSet> sets;
     double cost = 0;
     plan_row_tiles(tiles, sets, cost);
-    const double was = best;
-    if (opt.scheme == Scheme::rows) best = -1;  // forced
-    consider(cost, Tiling::padded, 0, oc, tiles, sets);
-    rows = best != was;
+    rows = consider(cost, Tiling::padded, 0, oc, tiles, sets, opt.scheme == Scheme::rows);
     if (!rows) p_ = std::move(original);
   }
   scheme_ = rows ? Scheme::rows : best_oc > 0 ? Scheme::pixels : Scheme::channels;

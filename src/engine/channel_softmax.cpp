@@ -13,9 +13,10 @@ namespace {
 
 // e^x for x <= 0: x = n ln2 + r, |r| <= ln2/2, e^r by Cephes' expf
 // polynomial, 2^n by the exponent bits. Measured: at most 0.99 ulp from
-// exp() in double over [-87.3, 0]. NaN stays NaN.
+// exp() in double over [-87.3, 0]. NaN stays NaN (and never reaches the
+// float -> int conversion, which would be undefined for it).
 inline float exp_nonpositive(float x) {
-  const float c = x < -87.33f ? -87.33f : x;        // e^-87.33 ~ 1.2e-38: the smallest normal
+  const float c = x > -87.33f ? x : -87.33f;        // e^-87.33 ~ 1.2e-38: the smallest normal; NaN -> -87.33 (no UB below)
   const int n = int(c * 1.44269504f - 0.5f);        // round to nearest (c <= 0, truncation toward 0)
   const float fn = float(n);
   const float r = (c - fn * 0.693359375f) + fn * 2.12194440e-4f;  // ln2 in two parts (Cody-Waite)
@@ -29,7 +30,7 @@ inline float exp_nonpositive(float x) {
   const int32_t bits = (n + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  return x < -87.33f ? 0.f : p * scale;
+  return x >= -87.33f ? p * scale : x < -87.33f ? 0.f : x;  // NaN stays NaN
 }
 
 }  // namespace
