@@ -29,7 +29,7 @@ void add_taps(const float* per_tap, int taps, size_t m_count, float* dw, ThreadP
 }
 
 void correlate_tap(const PlaneStack& a, const PlaneStack& b, int batch, int b0y, int b0x, int step, float* out,
-                   float* ws, ThreadPool* pool) {
+                   float* ws) {
   int u0, u1, v0, v1;
   partner_range(a.h, b.h, b0y, step, u0, u1);
   partner_range(a.w, b.w, b0x, step, v0, v1);
@@ -41,11 +41,6 @@ void correlate_tap(const PlaneStack& a, const PlaneStack& b, int batch, int b0y,
   float* ga = ws;                           // a.c x npix
   float* gb = ws + size_t(a.c) * npix;      // b.c x npix
   const size_t a_img = size_t(a.c) * a.h * a.w, b_img = size_t(b.c) * b.h * b.w;
-  // The GEMMs run on OpenBLAS's OpenMP threads: the gathers between them
-  // stay on this thread and the pool's workers sleep. (Gathering on the pool
-  // made the two runtimes trade the cores 16 times per 4x4 kernel: 2 threads
-  // took 1.4-2.2x as long as 1.)
-  if (pool) pool->park();
   for (int n = 0; n < batch; ++n) {
     const float* ab = a.data + n * a_img;
     const float* bb = b.data + n * b_img;

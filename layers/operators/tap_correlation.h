@@ -31,7 +31,9 @@ void add_taps(const float* per_tap, int taps, size_t m_count, float* dw, ThreadP
 // out[i][j] (a.c x b.c, overwritten) = sum over the batch and the pixels
 // (u, v) of `a` whose partner (b0y + step*u, b0x + step*v) lies inside `b` of
 // a[i][u][v] * b[j][b0y + step*u][b0x + step*v].
+// The gathers run on the calling thread and the GEMMs on OpenBLAS's OpenMP
+// threads: a caller with a pool parks it first.
 void correlate_tap(const PlaneStack& a, const PlaneStack& b, int batch, int b0y, int b0x, int step, float* out,
-                   float* workspace, ThreadPool* pool);
+                   float* workspace);
 
 }  // namespace huge2

@@ -150,26 +150,24 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
 }
 
 std::string DirectPlan::describe() const {
+  auto count = [](size_t n, const char* one, const char* many) { return std::to_string(n) + (n == 1 ? one : many); };
   std::ostringstream d;
   d << "direct " << isa_name(isa_) << ", ";
-  if (scheme_ == Scheme::rows) {
+  if (scheme_ == Scheme::rows)
     d << "phase rows (stride = kernel " << p_.sx << ": " << k_->vl << " columns x " << p_.sx << " phases x "
-      << blocks_.front().valid << " channels), " << tiles_.size() << " tiles x " << blocks_.size()
-      << (blocks_.size() == 1 ? " channel block, " : " channel blocks, ") << threads_
-      << (threads_ == 1 ? " thread" : " threads");
-    return d.str();
-  }
-  if (scheme_ == Scheme::pixels) {
-    d << "pixel tiles (" << k_->vl << " pixels x " << blocks_.front().valid << " channels), " << p_.phases.size()
-      << (p_.phases.size() == 1 ? " phase, " : " phases, ") << tiles_.size() << " tiles x " << blocks_.size()
-      << (blocks_.size() == 1 ? " channel block, " : " channel blocks, ") << threads_
-      << (threads_ == 1 ? " thread" : " threads");
-    return d.str();
-  }
-  d << (tiling_ == Tiling::exact ? "exact" : "padded") << " tiling, "
-    << p_.phases.size() << (p_.phases.size() == 1 ? " phase, " : " phases, ") << tiles_.size() << " tiles x "
-    << blocks_.size() << " channel blocks of " << blocks_.front().nb * k_->vl << (interleave_ && p_.phases.size() > 1 ? " (phases interleaved)" : "")
-    << ", " << threads_ << (threads_ == 1 ? " thread" : " threads");
+      << blocks_.front().valid << " channels), ";
+  else if (scheme_ == Scheme::pixels)
+    d << "pixel tiles (" << k_->vl << " pixels x " << blocks_.front().valid << " channels), "
+      << count(p_.phases.size(), " phase, ", " phases, ");
+  else
+    d << (tiling_ == Tiling::exact ? "exact" : "padded") << " tiling, " << count(p_.phases.size(), " phase, ", " phases, ");
+  d << tiles_.size() << " tiles x ";
+  if (scheme_ == Scheme::channels)
+    d << blocks_.size() << " channel blocks of " << blocks_.front().nb * k_->vl
+      << (interleave_ && p_.phases.size() > 1 ? " (phases interleaved)" : "");
+  else
+    d << count(blocks_.size(), " channel block", " channel blocks");
+  d << ", " << count(size_t(threads_), " thread", " threads");
   return d.str();
 }
 

@@ -34,6 +34,7 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -133,6 +134,12 @@ class DirectPlan {
   void make_pixel_blocks(int oc);
   void plan_tiles(Tiling t, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   void plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
+  // The tiling helpers shared by the schemes: the index of a phase's tap
+  // list in `sets` (added when new), and the taps of phase q that reach a
+  // tile of rows [u0, u0 + rows) x columns [v0, v0 + cols) at all.
+  using TapSetIndex = std::map<std::pair<int, std::vector<int>>, int>;
+  static int tap_set(TapSetIndex& index, std::vector<TapSet>& sets, int phase, std::vector<int> taps);
+  std::vector<int> taps_reaching(const DirectPhase& q, int u0, int rows, int v0, int cols) const;
   void plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   double tile_estimate(const Tile& t, const Block& b, double weight_bw) const;
   void pack(const WeightAt& weight, const Epilogue& epilogue);

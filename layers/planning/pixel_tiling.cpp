@@ -2,10 +2,10 @@
 // channels, tiles of R phase rows by VL consecutive pixels, on the padded
 // frame, with their estimated cost.
 #include <algorithm>
-#include <map>
 
 #include "core/errors.h"
 #include "planning/direct_plan.h"
+#include "planning/ranges.h"
 #include "planning/tile_cost.h"
 
 namespace huge2 {
@@ -26,39 +26,23 @@ void DirectPlan::plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>&
   const int vl = k_->vl, width = blocks_.front().valid;
   const int rmax = k_->pixel_max_rows[width];
   if (p_.xstep != 1 || rmax < 1) throw ShapeError("direct kernels: no pixel tiles for this problem");
-  std::map<std::pair<int, std::vector<int>>, int> set_of;
+  TapSetIndex set_of;
   cost = 0;
   for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
     const DirectPhase& q = p_.phases[ph];
-    const int ntaps = int(q.tap_y.size());
-    const int row_tiles = (q.rows + rmax - 1) / rmax;
-    for (int i = 0, u0 = 0; i < row_tiles; ++i) {
-      const int rn = q.rows / row_tiles + (i < q.rows % row_tiles ? 1 : 0);
+    for (auto [u0, rn] : split(q.rows, (q.rows + rmax - 1) / rmax)) {
+      for (const Block& b : blocks_)
+        if (!k_->pixel_lookup(b.valid, rn))
+          throw ShapeError("direct kernels: no " + std::to_string(rn) + "-row pixel kernel for " +
+                           std::to_string(b.valid) + " channels");
       for (int v0 = 0; v0 < q.cols; v0 += vl) {
         const int cn = std::min(vl, q.cols - v0);
-        std::vector<int> taps;  // those that reach the tile at all
-        for (int t = 0; t < ntaps; ++t) {
-          bool r = false, c = false;
-          for (int u = u0; u < u0 + rn && !r; ++u) r = q.tap_y[t] + p_.ystep * u >= 0 && q.tap_y[t] + p_.ystep * u < p_.in_h;
-          for (int v = v0; v < v0 + cn && !c; ++v) c = q.tap_x[t] + v >= 0 && q.tap_x[t] + v < p_.in_w;
-          if (r && c) taps.push_back(t);
-        }
-        auto key = std::make_pair(ph, taps);
-        auto it = set_of.find(key);
-        if (it == set_of.end()) {
-          it = set_of.emplace(key, int(sets.size())).first;
-          sets.push_back({{}, taps});
-        }
-        Tile t{};
-        t.phase = ph, t.rows = rn, t.cols = cn, t.taps = it->second, t.u0 = u0, t.v0 = v0;
-        for (const Block& b : blocks_)
-          if (!k_->pixel_lookup(b.valid, rn))
-            throw ShapeError("direct kernels: no " + std::to_string(rn) + "-row pixel kernel for " +
-                             std::to_string(b.valid) + " channels");
+        std::vector<int> taps = taps_reaching(q, u0, rn, v0, cn);
         for (const Block& b : blocks_) cost += pixel_tile_cycles(double(taps.size()) * p_.in_c, rn, cn, b.valid, 0.0);
+        Tile t{};
+        t.phase = ph, t.rows = rn, t.cols = cn, t.taps = tap_set(set_of, sets, ph, std::move(taps)), t.u0 = u0, t.v0 = v0;
         tiles.push_back(t);
       }
-      u0 += rn;
     }
   }
   cost += double(p_.in_c) * (p_.in_h + 4) * (p_.in_w + 4) * cpu_tuning().copy_cycles_per_float;

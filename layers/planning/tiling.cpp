@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "planning/direct_plan.h"
+#include "planning/ranges.h"
 #include "planning/tile_cost.h"
 
 namespace huge2 {
@@ -19,19 +20,27 @@ std::vector<std::pair<int, int>> runs(const std::vector<std::vector<char>>& sig)
   return out;
 }
 
-// Splits n into k near-equal parts.
-std::vector<std::pair<int, int>> split(int n, int k) {
-  std::vector<std::pair<int, int>> out;
-  for (int i = 0, start = 0; i < k; ++i) {
-    const int len = n / k + (i < n % k ? 1 : 0);
-    out.push_back({start, len});
-    start += len;
+}  // namespace
+
+int DirectPlan::tap_set(TapSetIndex& index, std::vector<TapSet>& sets, int phase, std::vector<int> taps) {
+  auto it = index.find({phase, taps});
+  if (it == index.end()) {
+    it = index.emplace(std::make_pair(phase, taps), int(sets.size())).first;
+    sets.push_back({{}, std::move(taps)});
   }
-  return out;
+  return it->second;
 }
 
-
-}  // namespace
+std::vector<int> DirectPlan::taps_reaching(const DirectPhase& q, int u0, int rows, int v0, int cols) const {
+  std::vector<int> taps;
+  for (int t = 0; t < int(q.tap_y.size()); ++t) {
+    bool r = false, c = false;
+    for (int u = u0; u < u0 + rows && !r; ++u) r = q.tap_y[t] + p_.ystep * u >= 0 && q.tap_y[t] + p_.ystep * u < p_.in_h;
+    for (int v = v0; v < v0 + cols && !c; ++v) c = q.tap_x[t] + p_.xstep * v >= 0 && q.tap_x[t] + p_.xstep * v < p_.in_w;
+    if (r && c) taps.push_back(t);
+  }
+  return taps;
+}
 
 // Output channel blocks of nb vectors each, the last one as narrow as it can be.
 void DirectPlan::make_blocks(int nb) {
@@ -49,7 +58,7 @@ void DirectPlan::make_blocks(int nb) {
 void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
   const int nbm = blocks_.front().nb, xs = p_.xstep;
   const int mmax = k_->max_pixels[nbm], rmax = k_->max_rows, cmax = std::min(k_->max_cols, mmax);
-  std::map<std::pair<int, std::vector<int>>, int> set_of;
+  TapSetIndex set_of;
   cost = 0;
   // The weight stream: a phase's block of weights from L2 when it stays
   // there, else from beyond (bytes per cycle).
@@ -60,21 +69,16 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
     return tile_cycles(double(taps) * p_.in_c, m, nbm, k_->vl, bw);
   };
   auto add_tile = [&](int ph, int u0, int r, int v0, int c, std::vector<int> taps) {
-    auto key = std::make_pair(ph, taps);
-    auto it = set_of.find(key);
-    if (it == set_of.end()) {
-      it = set_of.emplace(key, int(sets.size())).first;
-      sets.push_back({{}, taps});
-    }
+    const int ntaps_here = int(taps.size());
     Tile t{};
-    t.phase = ph, t.rows = r, t.cols = c, t.taps = it->second;
+    t.phase = ph, t.rows = r, t.cols = c, t.taps = tap_set(set_of, sets, ph, std::move(taps));
     t.u0 = u0, t.v0 = v0;
     // Every width up to the widest: the last block of channels may be narrower.
     for (int nb = 1; nb <= nbm; ++nb) t.fn[nb - 1] = k_->lookup(nb, xs, r, c);
     if (std::find(t.fn, t.fn + nbm, nullptr) != t.fn + nbm) throw ShapeError("direct kernels: no " + std::to_string(r) + "x" +
                                                      std::to_string(c) + " tile kernel");
     tiles.push_back(t);
-    cost += per_tile(int(taps.size()), r * c);
+    cost += per_tile(ntaps_here, r * c);
   };
   for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
     const DirectPhase& q = p_.phases[ph];
@@ -101,18 +105,8 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
       }
       for (auto [ru, rn] : rsplit)
         for (auto [cv, cn] : csplit) {
-          std::vector<int> taps;
-          if (fixed_taps) {
-            taps = *fixed_taps;
-          } else {  // padded: keep the taps that reach the tile at all
-            for (int t = 0; t < ntaps; ++t) {
-              bool r = false, c = false;
-              for (int u = u0 + ru; u < u0 + ru + rn && !r; ++u) r = row_ok(t, u);
-              for (int v = v0 + cv; v < v0 + cv + cn && !c; ++v) c = col_ok(t, v);
-              if (r && c) taps.push_back(t);
-            }
-          }
-          add_tile(ph, u0 + ru, rn, v0 + cv, cn, std::move(taps));
+          // Padded: keep the taps that reach the tile at all.
+          add_tile(ph, u0 + ru, rn, v0 + cv, cn, fixed_taps ? *fixed_taps : taps_reaching(q, u0 + ru, rn, v0 + cv, cn));
         }
     };
     if (mode == Tiling::padded) {

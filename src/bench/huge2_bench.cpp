@@ -334,12 +334,24 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
                         : time_huge2<huge2::Convolution>(L.conv, huge2::Algorithm::darknet, w, x, 1, ref, one));
     for (float v : ref) ref_max = std::max(ref_max, double(std::fabs(v)));
   }
-  // Backward: dL/dy drawn like x; the references are the darknet algorithm's
-  // gradients (untimed, one thread, in the own-threads pass).
+  // Backward: dL/dy drawn like x. The references are the darknet algorithm's
+  // gradients: untimed on one thread in the own-threads pass, its timed run
+  // in the OpenMP pass (as for the forward rows).
   const std::vector<float> dy = o.backward ? random_floats(L.transposed ? L.deconv.output_count() : L.conv.output_count(), 5)
                                            : std::vector<float>{};
   std::vector<float> ref_dx, ref_dw, got_dx, got_dw;
   double ref_dx_max = 0, ref_dw_max = 0;
+  auto backward_rows = [&](huge2::Algorithm a, int repeats, huge2::ThreadPool& pool) {
+    return L.transposed
+               ? time_backward<huge2::DeconvolutionBackward>(L.deconv, a, w, x, dy, repeats, got_dx, got_dw, pool)
+               : time_backward<huge2::ConvolutionBackward>(L.conv, a, w, x, dy, repeats, got_dx, got_dw, pool);
+  };
+  auto take_grad_refs = [&] {  // from got_dx, got_dw
+    ref_dx = got_dx, ref_dw = got_dw;
+    ref_dx_max = ref_dw_max = 0;
+    for (float v : ref_dx) ref_dx_max = std::max(ref_dx_max, double(std::fabs(v)));
+    for (float v : ref_dw) ref_dw_max = std::max(ref_dw_max, double(std::fabs(v)));
+  };
   auto add_grad = [&](Row r, const float* gx, const float* gw) {
     const std::string kind = row_kind(r.algorithm);
     r.diff = 0;
@@ -348,19 +360,11 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     r.flagged = !(r.diff <= 1e-3);  // relative to the larger of 1 and the gradient's largest value; NaN too
     rows.push_back(std::move(r));
   };
-  auto backward_refs = [&] {
-    huge2::ThreadPool one(1);
-    (void)(L.transposed ? time_backward<huge2::DeconvolutionBackward>(L.deconv, huge2::Algorithm::darknet, w, x, dy, 1,
-                                                                       ref_dx, ref_dw, one)
-                        : time_backward<huge2::ConvolutionBackward>(L.conv, huge2::Algorithm::darknet, w, x, dy, 1,
-                                                                     ref_dx, ref_dw, one));
-    ref_dx_max = ref_dw_max = 0;
-    for (float v : ref_dx) ref_dx_max = std::max(ref_dx_max, double(std::fabs(v)));
-    for (float v : ref_dw) ref_dw_max = std::max(ref_dw_max, double(std::fabs(v)));
-  };
-  if (o.backward) {
+  if (own && o.backward) {
     huge2::set_num_threads(1);
-    backward_refs();
+    huge2::ThreadPool one(1);
+    (void)backward_rows(huge2::Algorithm::darknet, 1, one);
+    take_grad_refs();
   }
   // A huge2 layer that falls back to the stock method (the RGB output layer)
   // runs it on this many OpenMP threads; the direct kernels start none.
@@ -379,11 +383,9 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     add(r, out.data());
     if (o.backward) {
       progress((std::string(huge2::algorithm_name(a)) + " backward").c_str());
-      for (Row& b : L.transposed ? time_backward<huge2::DeconvolutionBackward>(L.deconv, a, w, x, dy, o.repeats, got_dx,
-                                                                              got_dw, pool)
-                                 : time_backward<huge2::ConvolutionBackward>(L.conv, a, w, x, dy, o.repeats, got_dx,
-                                                                            got_dw, pool))
-        add_grad(b, got_dx.data(), got_dw.data());
+      std::vector<Row> timed = backward_rows(a, o.repeats, pool);
+      if (a == huge2::Algorithm::darknet) take_grad_refs();
+      for (Row& b : timed) add_grad(b, got_dx.data(), got_dw.data());
     }
   }
   if (!own) {
