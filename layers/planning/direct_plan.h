@@ -141,7 +141,7 @@ class DirectPlan {
   static int tap_set(TapSetIndex& index, std::vector<TapSet>& sets, int phase, std::vector<int> taps);
   std::vector<int> taps_reaching(const DirectPhase& q, int u0, int rows, int v0, int cols) const;
   void plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
-  double tile_estimate(const Tile& t, const Block& b, double weight_bw) const;
+  double tile_estimate(const Tile& t, const Block& b) const;
   void pack(const WeightAt& weight, const Epilogue& epilogue);
   void partition();
   void run_items(size_t begin, size_t end, const float* origin, float* y) const;

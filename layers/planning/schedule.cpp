@@ -8,11 +8,11 @@
 namespace huge2 {
 
 // A tile's estimated cycles through block b (the split's weights).
-double DirectPlan::tile_estimate(const Tile& t, const Block& b, double weight_bw) const {
+double DirectPlan::tile_estimate(const Tile& t, const Block& b) const {
   const double k = double(tap_sets_[t.taps].idx.size()) * p_.in_c;
-  if (scheme_ == Scheme::pixels) return pixel_tile_cycles(k, t.rows, t.cols, b.valid, weight_bw);
+  if (scheme_ == Scheme::pixels) return pixel_tile_cycles(k, t.rows, t.cols, b.valid);
   if (scheme_ == Scheme::rows) return row_tile_cycles(double(p_.in_c), t.rows, t.cols, b.valid, p_.sx, k_->vl);
-  return tile_cycles(k, t.rows * t.cols, b.nb, k_->vl, weight_bw);
+  return tile_cycles(k, t.rows * t.cols, b.nb, k_->vl, 0.0);  // no weight-stream bound: the split as it always was
 }
 
 // Work items: runs of a few tiles of one phase through one channel block.
@@ -40,7 +40,7 @@ void DirectPlan::partition() {
   constexpr size_t kRun = 4;  // tiles per item: fine enough to balance
   auto add = [&](int b, size_t from, size_t to) {
     Item it{b, from, to, 0.0};
-    for (size_t j = from; j < to; ++j) it.cost += tile_estimate(tiles_[j], blocks_[b], 0.0);
+    for (size_t j = from; j < to; ++j) it.cost += tile_estimate(tiles_[j], blocks_[b]);
     items_.push_back(it);
   };
   for (int b = 0; b < int(blocks_.size()); ++b) {

@@ -20,11 +20,10 @@ inline double tile_cycles(double k, int m, int nb, int vl, double weight_bw) {
 // A pixel tile: k inputs through `rows` vectors of pixels (`cols` of them
 // real) by oc channels: R*OC FMAs or R + OC loads per input; the output goes
 // out lane by lane (a phase row is every s-th output pixel).
-inline double pixel_tile_cycles(double k, int rows, int cols, int oc, double weight_bw) {
+inline double pixel_tile_cycles(double k, int rows, int cols, int oc) {
   const CpuTuning& c = cpu_tuning();
   const double compute = k * std::max(rows * oc, rows + oc) / c.fma_per_cycle;
-  const double stream = weight_bw > 0 ? k * oc * 4.0 / weight_bw : 0.0;
-  return std::max(compute, stream) + c.tile_overhead_cycles + double(rows) * cols * oc * c.lane_store_cycles_per_float;
+  return compute + c.tile_overhead_cycles + double(rows) * cols * oc * c.lane_store_cycles_per_float;
 }
 
 // A phase-row tile: k inputs through `rows` vectors by oc channels by s
