@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/errors.h"
-#include "operators/tap_correlation.h"
 #include "reference/gradient_reference.h"
 #include "stock/columns.h"
 #include "stock/gemm.h"
@@ -59,6 +58,15 @@ DirectProblem conv_data_gradient_problem(const ConvShape& s) {
   return p;
 }
 
+CorrelationProblem conv_weight_problem(const ConvShape& s) {
+  // tap (ky, kx) pairs dy pixel (oy, ox) with x (oy*s - P + d*ky, ox*s - P + d*kx).
+  CorrelationProblem p;
+  p.batch = s.batch, p.m = s.out_c, p.h = s.out_h(), p.w = s.out_w();
+  p.c = s.in_c, p.src_h = s.in_h, p.src_w = s.in_w;
+  p.ksize = s.ksize, p.step = s.stride, p.dilation = s.dilation, p.offset = s.applied_pad();
+  return p;
+}
+
 ConvolutionBackward::ConvolutionBackward(const ConvShape& shape, Algorithm algo, const float* weights, int threads)
     : shape_(shape), algo_(algo) {
   if (algo_ == Algorithm::cudnn) throw ShapeError("convolution backward: cudnn is a GPU algorithm");
@@ -70,8 +78,9 @@ ConvolutionBackward::ConvolutionBackward(const ConvShape& shape, Algorithm algo,
   }
   const ConvShape& s = shape_;
   auto at = [&](int n, int c, int e) { return weights[(size_t(n) * s.in_c + c) * s.ksize * s.ksize + e]; };
-  data_ = std::make_unique<DirectPlan>(conv_data_gradient_problem(s), at, Epilogue{},
-                                       threads > 0 ? threads : default_threads(), active_isa());
+  const int t = threads > 0 ? threads : default_threads();
+  data_ = std::make_unique<DirectPlan>(conv_data_gradient_problem(s), at, Epilogue{}, t, active_isa());
+  weights_grad_ = std::make_unique<CorrelationPlan>(conv_weight_problem(s), t, active_isa());
 }
 
 ConvolutionBackward::~ConvolutionBackward() = default;
@@ -93,14 +102,11 @@ size_t ConvolutionBackward::workspace_bytes() const {
   const ConvShape& s = shape_;
   if (algo_ == Algorithm::reference) return 0;
   if (algo_ == Algorithm::darknet) return is_plain_1x1(s) ? 0 : column_bytes();
-  const size_t weights = sizeof(float) * (tap_correlation_floats({nullptr, s.out_c, s.out_h(), s.out_w()},
-                                                                 {nullptr, s.in_c, s.in_h, s.in_w}) +
-                                          size_t(s.ksize) * s.ksize * s.out_c * s.in_c);  // every tap's result
-  return std::max(weights, data_->workspace_bytes());
+  return std::max(sizeof(float) * weights_grad_->workspace_floats(), data_->workspace_bytes());
 }
 
 std::string ConvolutionBackward::method() const {
-  if (data_) return "data: " + data_->describe() + "; weights: per-tap correlation";
+  if (data_) return "data: " + data_->describe() + "; weights: " + weights_grad_->describe();
   return algo_ == Algorithm::darknet ? "im2col / col2im + GEMM (with dilation)" : "naive definition";
 }
 
@@ -141,21 +147,7 @@ void ConvolutionBackward::backward_weights(const float* x, const float* dy, floa
     }
     return;
   }
-  // huge2: tap (ky, kx) pairs dy pixel (oy, ox) with x (oy*s - P + d*ky, ox*s - P + d*kx).
-  const PlaneStack a{dy, s.out_c, s.out_h(), s.out_w()}, bt{x, s.in_c, s.in_h, s.in_w};
-  const size_t m = size_t(s.out_c) * s.in_c;
-  float* taps = ws + tap_correlation_floats(a, bt);  // kk results of out_c x in_c, one per tap
-  const int P = s.applied_pad();
-  // The GEMMs run on OpenBLAS's OpenMP threads and the gathers between them
-  // on this thread: the pool's workers sleep meanwhile. (Gathering on the
-  // pool made the two runtimes trade the cores per tap: 2 threads took
-  // 1.4-2.2x as long as 1.)
-  if (pool) pool->park();
-  for (int ky = 0; ky < s.ksize; ++ky)
-    for (int kx = 0; kx < s.ksize; ++kx)
-      correlate_tap(a, bt, s.batch, s.dilation * ky - P, s.dilation * kx - P, s.stride,
-                    taps + (ky * s.ksize + kx) * m, ws);
-  add_taps(taps, kk, m, dw, pool);
+  weights_grad_->run(dy, x, dw, ws, pool);
 }
 
 }  // namespace huge2

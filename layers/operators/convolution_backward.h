@@ -2,8 +2,8 @@
 // operator. huge2: the data gradient is the transposed dilated convolution
 // of dy, run on the direct kernels as stride phases of dx (an input pixel
 // residue mod stride takes a fixed set of taps; dilation only moves where
-// each tap reads); the weight gradient is one correlation per tap
-// (tap_correlation.h). darknet: Darknet's method with the dilation it
+// each tap reads); the weight gradient is a GEMM over dy's pixels whose x
+// panels are gathered as the kernels need them (planning/correlation_plan.h). darknet: Darknet's method with the dilation it
 // ignores put back: im2col / col2im + GEMM. reference: the naive gradients.
 #pragma once
 #include <memory>
@@ -12,6 +12,7 @@
 
 #include "core/algorithm.h"
 #include "core/shapes.h"
+#include "planning/correlation_plan.h"
 #include "planning/direct_plan.h"
 #include "runtime/thread_pool.h"
 
@@ -43,6 +44,7 @@ class ConvolutionBackward {
   Algorithm algo_;
   std::vector<float> weights_;         // darknet, reference: as given
   std::unique_ptr<DirectPlan> data_;   // huge2: dy -> dx phases, weights packed
+  std::unique_ptr<CorrelationPlan> weights_grad_;  // huge2: dw
 };
 
 // dx of a (dilated, strided) convolution as direct sub-problems reading dy:
@@ -50,5 +52,7 @@ class ConvolutionBackward {
 // belongs to the phase when iy + P - d*ky is a multiple of the stride and
 // then reads dy row (iy + P - d*ky) / stride.
 DirectProblem conv_data_gradient_problem(const ConvShape& s);
+// dw of a convolution as a correlation: a = dy, src = x.
+CorrelationProblem conv_weight_problem(const ConvShape& s);
 
 }  // namespace huge2

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/errors.h"
-#include "operators/tap_correlation.h"
 #include "reference/gradient_reference.h"
 #include "stock/columns.h"
 #include "stock/gemm.h"
@@ -31,25 +30,38 @@ ConvShape DeconvolutionBackward::data_shape(const DeconvShape& s) {
   return c;  // its out_h() = ((in-1)*s + k - 2p + 2p - k)/s + 1 = in_h
 }
 
+CorrelationProblem DeconvolutionBackward::weight_problem(const DeconvShape& s) {
+  // tap (ky, kx) pairs x pixel (iy, ix) with dy (iy*s + ky - p, ix*s + kx - p).
+  CorrelationProblem p;
+  p.batch = s.batch, p.m = s.in_c, p.h = s.in_h, p.w = s.in_w;
+  p.c = s.out_c, p.src_h = s.out_h(), p.src_w = s.out_w();
+  p.ksize = s.ksize, p.step = s.stride, p.dilation = 1, p.offset = s.pad;
+  return p;
+}
+
 DeconvolutionBackward::DeconvolutionBackward(const DeconvShape& shape, Algorithm algo, const float* weights,
                                              int threads)
-    : shape_(shape), algo_(algo), data_(data_shape(shape), algo, weights, Epilogue{}, threads) {}
+    : shape_(shape), algo_(algo), data_(data_shape(shape), algo, weights, Epilogue{}, threads) {
+  if (algo_ == Algorithm::huge2)
+    weights_ = std::make_unique<CorrelationPlan>(weight_problem(shape_), threads > 0 ? threads : default_threads(),
+                                                 active_isa());
+}
+
+DeconvolutionBackward::~DeconvolutionBackward() = default;
 
 size_t DeconvolutionBackward::workspace_bytes() const {
   const DeconvShape& s = shape_;
   size_t weights = 0;
   if (algo_ == Algorithm::darknet)  // im2col(dy): out_c*k*k x in_h*in_w
     weights = sizeof(float) * size_t(s.out_c) * s.ksize * s.ksize * s.in_h * s.in_w;
-  else if (algo_ == Algorithm::huge2)
-    weights = sizeof(float) * (tap_correlation_floats({nullptr, s.in_c, s.in_h, s.in_w},
-                                                      {nullptr, s.out_c, s.out_h(), s.out_w()}) +
-                               size_t(s.ksize) * s.ksize * s.in_c * s.out_c);  // every tap's result
+  else if (weights_)
+    weights = sizeof(float) * weights_->workspace_floats();
   return std::max(weights, data_.workspace_bytes());
 }
 
 std::string DeconvolutionBackward::method() const {
-  const char* w = algo_ == Algorithm::huge2 ? "per-tap correlation" :
-                  algo_ == Algorithm::darknet ? "im2col(dy) + GEMM" : "naive definition";
+  const std::string w = weights_ ? weights_->describe() :
+                        algo_ == Algorithm::darknet ? "im2col(dy) + GEMM" : "naive definition";
   return "data: convolution of dy (" + data_.method() + "); weights: " + w;
 }
 
@@ -74,19 +86,7 @@ void DeconvolutionBackward::backward_weights(const float* x, const float* dy, fl
     }
     return;
   }
-  // huge2: tap (ky, kx) pairs x pixel (iy, ix) with dy (iy*s + ky - p, ix*s + kx - p).
-  const PlaneStack a{x, s.in_c, s.in_h, s.in_w}, bt{dy, s.out_c, s.out_h(), s.out_w()};
-  const size_t m = size_t(s.in_c) * s.out_c;
-  float* taps = ws + tap_correlation_floats(a, bt);  // kk results of in_c x out_c, one per tap
-  // The GEMMs run on OpenBLAS's OpenMP threads and the gathers between them
-  // on this thread: the pool's workers sleep meanwhile. (Gathering on the
-  // pool made the two runtimes trade the cores per tap: 2 threads took
-  // 1.4-2.2x as long as 1.)
-  if (pool) pool->park();
-  for (int ky = 0; ky < s.ksize; ++ky)
-    for (int kx = 0; kx < s.ksize; ++kx)
-      correlate_tap(a, bt, s.batch, ky - s.pad, kx - s.pad, s.stride, taps + (ky * s.ksize + kx) * m, ws);
-  add_taps(taps, kk, m, dw, pool);
+  weights_->run(x, dy, dw, ws, pool);
 }
 
 }  // namespace huge2

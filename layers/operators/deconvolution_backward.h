@@ -5,11 +5,14 @@
 // Convolution with in_c = out_c, out_c = in_c, same size, stride and pad;
 // so it runs on that operator (huge2's direct kernels for stride <= 2).
 // The weight gradient: darknet, im2col(dy) + GEMM as Darknet does; huge2,
-// one correlation per kernel tap over the pixels it touches (tap_correlation.h).
+// a GEMM over the input's pixels whose dy panels are gathered as the
+// kernels need them (planning/correlation_plan.h).
 #pragma once
+#include <memory>
 #include <string>
 
 #include "operators/convolution.h"
+#include "planning/correlation_plan.h"
 
 namespace huge2 {
 
@@ -17,6 +20,7 @@ class DeconvolutionBackward {
  public:
   // weights: [in_c][out_c][k][k], as Deconvolution takes them.
   DeconvolutionBackward(const DeconvShape& shape, Algorithm algo, const float* weights, int threads = 0);
+  ~DeconvolutionBackward();
 
   // After the optimiser's update: repacks in the same plan.
   void set_weights(const float* weights) { data_.set_weights(weights); }
@@ -34,11 +38,14 @@ class DeconvolutionBackward {
 
   // The convolution that maps dy to dx.
   static ConvShape data_shape(const DeconvShape& s);
+  // The weight gradient as a correlation: a = x, src = dy.
+  static CorrelationProblem weight_problem(const DeconvShape& s);
 
  private:
   DeconvShape shape_;
   Algorithm algo_;
   Convolution data_;
+  std::unique_ptr<CorrelationPlan> weights_;  // huge2 only
 };
 
 }  // namespace huge2

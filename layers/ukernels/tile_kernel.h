@@ -12,6 +12,7 @@
 // Taps the planner found outside the input for the whole tile are simply not
 // in the tap list: zero taps are skipped, not multiplied.
 #pragma once
+#include <array>
 #include <cstddef>
 
 #include "core/activation.h"
@@ -39,6 +40,23 @@ struct TileCall {
 };
 
 using TileFn = void (*)(const TileCall&);
+
+// The weight-gradient kernel (gemm_kernel_impl.h): one MR x NR tile of
+//   c[r][j] += sum_{k < kc} a[k*MR + r] * b[k*NR + j]     (r < MR, j < cols)
+// from a packed A block ([k][MR]: the MR values of one k side by side, for
+// broadcasts) and a packed B panel ([k][NR], NR = NV vectors, NV <= gemm_nv). The sum
+// is kept in registers over the whole kc and added to c once.
+struct GemmCall {
+  const float* a;
+  const float* b;
+  int kc;
+  float* c;
+  ptrdiff_t ldc;
+  int cols;  // columns of the tile that exist (<= NR; the panel is zero beyond)
+};
+using GemmFn = void (*)(const GemmCall&);
+constexpr int kMaxGemmMr = 8, kMaxGemmNv = 4;
+constexpr int kMaxGemmColumns = 64;  // NR, at most (4 vectors of 16)
 
 // The most channel vectors (NB) any ISA's tile may hold: NEON's 4-float
 // vectors want 4 (16 channels x 6 pixels), x86 uses at most 2.
@@ -69,6 +87,11 @@ struct TileKernels {
   int row_rows[3];
   int row_max_oc[3];
   TileFn (*row_lookup)(int s, int oc, int rows);
+  // Weight-gradient kernels: the most vectors per panel row (NR = nv * vl),
+  // the most rows per tile, and the kernel for rows 1 .. gemm_mr and
+  // vectors 1 .. gemm_nv.
+  int gemm_nv, gemm_mr;
+  GemmFn (*gemm_lookup)(int mr, int nv);
   // The machine's limit for these kernels: `iters` rounds of 2 FMAs on each
   // of kPeakChains independent vector registers (no memory traffic), i.e.
   // iters * 2 * kPeakChains * vl * 2 flops. Returns a value that depends on all

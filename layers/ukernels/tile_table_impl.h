@@ -8,6 +8,7 @@
 
 #include "ukernels/pixel_kernel_impl.h"
 #include "ukernels/row_kernel_impl.h"
+#include "ukernels/gemm_kernel_impl.h"
 
 // Every (nb, xs, rows, cols) the registers allow, as a constant table.
 constexpr int kSlots = kMaxRows * kMaxCols;
@@ -116,6 +117,30 @@ TileFn row_lookup(int s, int oc, int rows) {
   return kRowTable.f[level][oc - 1][rows - 1];
 }
 
+// The weight-gradient kernels: two vectors per panel row (NEON's 4-float
+// vectors: four), and as many rows as the accumulators leave registers for,
+// up to kMaxGemmMr (AVX-512: 8 x 32, AVX2: 6 x 16, NEON: 6 x 16).
+constexpr int kGemmNv = Vec::VL >= 8 ? 2 : 4;
+constexpr int kGemmMr = (kVectorRegisters - kGemmNv - 1) / kGemmNv < kMaxGemmMr
+                            ? (kVectorRegisters - kGemmNv - 1) / kGemmNv
+                            : kMaxGemmMr;
+template <int NV, int... I>
+constexpr std::array<GemmFn, kMaxGemmMr> make_gemm_row(std::integer_sequence<int, I...>) {
+  return {{(I + 1 <= kGemmMr ? &gemm_kernel<Vec, (I + 1 <= kGemmMr ? I + 1 : 1), NV> : nullptr)...}};
+}
+template <int... NV>
+constexpr std::array<std::array<GemmFn, kMaxGemmMr>, kMaxGemmNv> make_gemm_table(std::integer_sequence<int, NV...>) {
+  return {{(NV + 1 <= kGemmNv ? make_gemm_row<(NV + 1 <= kGemmNv ? NV + 1 : 1)>(
+                                    std::make_integer_sequence<int, kMaxGemmMr>{})
+                              : std::array<GemmFn, kMaxGemmMr>{})...}};
+}
+constexpr std::array<std::array<GemmFn, kMaxGemmMr>, kMaxGemmNv> kGemmTable =
+    make_gemm_table(std::make_integer_sequence<int, kMaxGemmNv>{});
+
+GemmFn gemm_lookup(int mr, int nv) {
+  return mr >= 1 && mr <= kGemmMr && nv >= 1 && nv <= kGemmNv ? kGemmTable[nv - 1][mr - 1] : nullptr;
+}
+
 float fma_peak_loop(long iters) {
   using reg = typename Vec::reg;
   reg acc[kPeakChains];
@@ -135,9 +160,11 @@ float fma_peak_loop(long iters) {
 
 static_assert(kMaxNb >= 1 && kMaxNb <= kMaxTileNb, "tile width beyond kMaxTileNb");
 static_assert(pixel_rows(1) >= 1, "no pixel kernel fits the registers");
+static_assert(kGemmMr >= 1, "no weight-gradient kernel fits the registers");
+static_assert(kGemmNv <= kMaxGemmNv && kGemmNv * Vec::VL <= kMaxGemmColumns, "weight-gradient panel too wide");
 constexpr TileKernels make_kernels() {
   TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, {}, &pixel_lookup, {}, {}, &row_lookup,
-                &fma_peak_loop};
+                kGemmNv, kGemmMr, &gemm_lookup, &fma_peak_loop};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
   for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[oc] = pixel_rows(oc) > 0 ? pixel_rows(oc) : 0;
   for (int level = 0; level < 3; ++level) {
