@@ -5,6 +5,7 @@
 #include "stock/columns.h"
 #include "stock/gemm.h"
 #include "core/phase_geometry.h"
+#include "planning/conv_gemm.h"
 #include "planning/direct_plan.h"
 #include "reference/reference.h"
 
@@ -33,7 +34,7 @@ DirectProblem conv_problem(const ConvShape& s) {
 
 const char* operator_name(const ConvShape&) { return "convolution"; }
 
-// Beyond stride 2, stock im2col (falls_back_to_im2col()).
+// Beyond stride 2, one GEMM over im2col panels (runs_panel_gemm()).
 bool runs_direct_kernels(const ConvShape& s, Algorithm algo) { return algo == Algorithm::huge2 && s.stride <= 2; }
 
 DirectProblem direct_problem(const ConvShape& s) { return conv_problem(s); }
@@ -45,13 +46,15 @@ size_t darknet_weight_index(const ConvShape& s, int ic, int n, int e) {
 std::string Convolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
-  return falls_back_to_im2col() ? "stock im2col + GEMM (stride > 2)" : "stock im2col + GEMM";
+  if (runs_panel_gemm()) return ConvGemm(shape_, active_isa()).describe() + " (stride > 2)";
+  return "stock im2col + GEMM";
 }
 
 size_t Convolution::workspace_bytes() const {
   const ConvShape& s = shape_;
   if (direct_) return direct_->workspace_bytes();
   if (algo_ == Algorithm::reference) return 0;
+  if (runs_panel_gemm()) return sizeof(float) * ConvGemm(s, active_isa()).workspace_floats();
   if (s.ksize == 1 && s.stride == 1 && s.pad == 0) return 0;  // the input is its own column matrix
   return sizeof(float) * size_t(s.in_c) * s.ksize * s.ksize * s.out_h() * s.out_w();
 }
@@ -62,6 +65,8 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, 
   const ConvShape& s = shape_;
   if (algo_ == Algorithm::reference) {
     conv_reference(s, x, weights_.data(), y);
+  } else if (runs_panel_gemm()) {
+    ConvGemm(s, active_isa()).run(x, weights_.data(), y, ws, pool);
   } else {
     const int m = s.out_c, n = s.out_h() * s.out_w(), kk = s.in_c * s.ksize * s.ksize;
     const size_t in_img = size_t(s.in_c) * s.in_h * s.in_w, out_img = size_t(m) * n;

@@ -15,12 +15,13 @@ class Convolution : public OperatorBase<ConvShape> {
 
   size_t workspace_bytes() const;
   std::string method() const;
-  // True when huge2 was asked for but the geometry runs the stock path
-  // (stride > 2: the direct kernels step 1 or 2 input pixels per output).
-  bool falls_back_to_im2col() const { return algo_ == Algorithm::huge2 && !direct_; }
+  // True when huge2 was asked for but the direct kernels do not take the
+  // geometry (stride > 2: their tiles step 1 or 2 input pixels per output),
+  // so it runs as one GEMM over im2col panels (planning/conv_gemm.h).
+  bool runs_panel_gemm() const { return algo_ == Algorithm::huge2 && !direct_; }
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
-  // pool: the threads huge2's direct kernels run on (null: the calling thread
+  // pool: the threads huge2's kernels run on (null: the calling thread
   // alone); the stock method runs on OpenMP's and OpenBLAS's (set_num_threads).
   void forward(const float* x, float* y, float* workspace, size_t workspace_bytes, ThreadPool* pool = nullptr) const;
 };

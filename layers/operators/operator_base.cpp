@@ -108,7 +108,10 @@ bool OperatorBase<Shape>::forward_direct(const float* x, float* y, float* ws, si
   check_forward_buffers(op, x, y, ws, ws_bytes, need);
   if (plan_only_) throw ShapeError(std::string(op) + ": built for its shape only, it has no weights to run");
   if (!direct_) {
-    if (pool) pool->park();  // the stock method runs on OpenMP's threads: give them the cores
+    // The stock method runs on OpenMP's threads: give them the cores. (huge2
+    // without direct kernels, a convolution with stride > 2, runs its panel
+    // GEMM on the pool.)
+    if (pool && algo_ != Algorithm::huge2) pool->park();
     return false;
   }
   direct_->run(x, y, ws, pool);

@@ -91,16 +91,16 @@ TEST_CASE("conv: wide dilated layers equal the definition", "[conv]") {
   }
 }
 
-TEST_CASE("conv: huge2 with stride > 2 says it falls back", "[conv]") {
+TEST_CASE("conv: huge2 with stride > 2 says it runs the panel GEMM", "[conv]") {
   ConvShape s;
   s.in_h = s.in_w = 9, s.ksize = 3, s.pad = 1, s.dilation = 2, s.stride = 3;
   std::vector<float> w(s.weight_count(), 1.f);
-  CHECK(Convolution(s, Algorithm::huge2, w.data()).falls_back_to_im2col());
+  CHECK(Convolution(s, Algorithm::huge2, w.data()).runs_panel_gemm());
   s.stride = 2;
-  CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).falls_back_to_im2col());
+  CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).runs_panel_gemm());
   s.stride = 1;
-  CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).falls_back_to_im2col());
-  CHECK_FALSE(Convolution(s, Algorithm::darknet, w.data()).falls_back_to_im2col());
+  CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).runs_panel_gemm());
+  CHECK_FALSE(Convolution(s, Algorithm::darknet, w.data()).runs_panel_gemm());
 }
 TEST_CASE("conv: impossible geometries are refused with the field named", "[conv][errors]") {
   const std::vector<float> w(1000, 1.f);

@@ -50,7 +50,7 @@ class ConvolutionalLayer : public ConvLikeLayer {
   }
   std::string algorithm() const override {
     std::string a = algorithm_name(algo_);
-    if (op().falls_back_to_im2col()) a += "/im2col";  // stride > 2
+    if (op().runs_panel_gemm()) a += "/gemm";  // stride > 2
     return a;
   }
   std::string method() const override { return op().method(); }

@@ -1,0 +1,107 @@
+#include "planning/panel_gemm.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "runtime/tuning.h"
+
+namespace huge2 {
+namespace {
+
+long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+// A K block's slice of packed A stays in L2 while every panel of the block
+// passes over it (half of the L2 the direct plans assume), and a panel
+// (kc x NR floats) stays in L1 while the block's tiles read it.
+constexpr long kMaxKc = 256;
+
+}  // namespace
+
+PanelGemm::PanelGemm(int m, int n, long k, Isa isa)
+    : kernels_(&tile_kernels(isa)), isa_(isa), m_(m), n_(n), k_(k) {
+  if (m < 1 || n < 1 || k < 1) throw std::invalid_argument("panel GEMM: empty matrix");
+  mr_ = kernels_->gemm_mr;
+  nr_ = kernels_->gemm_nv * kernels_->vl;
+  m_blocks_ = int(ceil_div(m, mr_));
+  panels_ = int(ceil_div(n, nr_));
+  const CpuTuning& tune = cpu_tuning();
+  const long m_pad = long(m_blocks_) * mr_;
+  const long kc_target = std::clamp(long(tune.l2_weight_bytes / 2 / sizeof(float)) / m_pad, 16L, kMaxKc);
+  k_blocks_ = int(ceil_div(k, kc_target));
+  kc_ = int(ceil_div(k, k_blocks_));
+  group_max_ = int(std::max(1L, long(tune.l2_weight_bytes / 2) / (long(kc_) * nr_ * long(sizeof(float)))));
+}
+
+int PanelGemm::useful_threads(int threads) const {
+  const CpuTuning& tune = cpu_tuning();
+  const double fma_cycles =
+      double(m_blocks_) * mr_ * panels_ * kernels_->gemm_nv * double(k_) / tune.fma_per_cycle;
+  const double c_cycles = 2.0 * sizeof(float) * double(m_) * n_ * k_blocks_ / tune.far_bytes_per_cycle;
+  const double cycles = std::max(fma_cycles, c_cycles);
+  return int(std::clamp<double>(cycles / tune.min_cycles_per_thread, 1.0, double(std::max(1, threads))));
+}
+
+std::string PanelGemm::describe() const {
+  return std::string(isa_name(isa_)) + " " + std::to_string(mr_) + "x" + std::to_string(nr_) + " tiles, " +
+         std::to_string(k_blocks_) + " K block" + (k_blocks_ > 1 ? "s" : "") + " of " + std::to_string(kc_);
+}
+
+void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, size_t row_stride, float* packed,
+                       ThreadPool* pool) const {
+  const long images = k_ / k_per_image;
+  if (pool && useful_threads(pool->threads()) == 1) pool = nullptr;
+  parallel_for(pool, size_t(m_blocks_), [&](size_t b0, size_t b1) {
+    for (size_t blk = b0; blk < b1; ++blk) {
+      const int m0 = int(blk) * mr_, width = std::min(mr_, m_ - m0);
+      float* dst = packed + blk * mr_ * k_;
+      for (long i = 0; i < images; ++i)
+        for (int r = 0; r < width; ++r) {
+          const float* row = a + i * image_stride + (m0 + r) * row_stride;
+          float* d = dst + size_t(i) * k_per_image * width + r;
+          for (long q = 0; q < k_per_image; ++q) d[q * width] = row[q];
+        }
+    }
+  });
+}
+
+void PanelGemm::run(const float* packed_a, float* panels, float* c, ptrdiff_t ldc, PackPanel pack, const void* ctx,
+                    ThreadPool* pool) const {
+  const int threads = useful_threads(pool ? pool->threads() : 1);
+  if (threads == 1) pool = nullptr;  // too little work to wake a worker for
+  // Panel groups: a K block of a group's B stays in L2 while the row blocks
+  // pass over it; more groups when there are too few row blocks to share
+  // among the threads. Work items: (group, row block), group-major, so that
+  // a thread's run of items keeps one group's panels in L2.
+  const int groups = int(std::max(ceil_div(panels_, group_max_),
+                                   std::min<long>(panels_, ceil_div(2 * threads, m_blocks_))));
+  const int items = groups * m_blocks_;
+  const int slots = std::min(threads, items);
+  for (int kb = 0; kb < k_blocks_; ++kb) {
+    const long k0 = long(kb) * kc_;
+    const int kc = int(std::min<long>(kc_, k_ - k0));
+    parallel_for(pool, size_t(panels_), [&](size_t p0, size_t p1) {
+      for (size_t pn = p0; pn < p1; ++pn)
+        pack(ctx, int(pn), int(pn) * nr_, panel_columns(int(pn)), k0, kc, panels + pn * kc_ * nr_);
+    });
+    auto slot = [&](int t) {
+      for (int item = items * t / slots; item < items * (t + 1) / slots; ++item) {
+        const int group = item / m_blocks_, blk = item % m_blocks_;
+        const int width = std::min(mr_, m_ - blk * mr_);
+        GemmCall g;
+        g.a = packed_a + size_t(blk) * mr_ * k_ + size_t(k0) * width;
+        g.kc = kc;
+        g.ldc = ldc;
+        for (int pn = panels_ * group / groups; pn < panels_ * (group + 1) / groups; ++pn) {
+          g.b = panels + size_t(pn) * kc_ * nr_;
+          g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr_;
+          g.cols = std::min(nr_, n_ - pn * nr_);
+          kernels_->gemm_lookup(width, panel_columns(pn) / kernels_->vl)(g);
+        }
+      }
+    };
+    if (pool && slots > 1) pool->run(slots, slot);
+    else for (int t = 0; t < slots; ++t) slot(t);
+  }
+}
+
+}  // namespace huge2

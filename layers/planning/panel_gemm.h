@@ -1,0 +1,69 @@
+// C[m][n] += sum_k A[m][k] * B[k][n] on gemm_kernel_impl.h's register tiles,
+// for the plans whose B is a gather that is never stored whole: the weight
+// gradients (correlation_plan.h: B = the other tensor at the taps' offsets)
+// and convolutions the direct kernels do not take (conv_gemm.h: B = the
+// im2col matrix). A is packed whole ([row block][K][block width]); B is
+// filled by the caller's pack function one K block at a time, panel by
+// panel ([k][panel width], NR columns or the last panel's, whole vectors),
+// straight into the kernel's layout.
+//
+// Per K block: the panels are packed (in parallel), then each thread sweeps
+// its row blocks of C along a group of panels that fits L2, so C is read
+// and written row by row, in whole lines, once per K block.
+#pragma once
+#include <cstddef>
+#include <string>
+
+#include "runtime/isa.h"
+#include "runtime/thread_pool.h"
+#include "ukernels/tile_kernel.h"
+
+namespace huge2 {
+
+class PanelGemm {
+ public:
+  PanelGemm(int m, int n, long k, Isa isa);
+
+  int rows_per_tile() const { return mr_; }
+  int panel_width() const { return nr_; }
+  int panels() const { return panels_; }
+  int k_blocks() const { return k_blocks_; }
+  int k_block() const { return kc_; }
+  // Panel pn's width: NR, or the last panel's columns rounded up to whole vectors.
+  int panel_columns(int pn) const {
+    const int vl = kernels_->vl, cols = n_ - pn * nr_;
+    return cols >= nr_ ? nr_ : (cols + vl - 1) / vl * vl;
+  }
+  // The threads the work pays for, at most `threads` (a thread must get
+  // min_cycles_per_thread of FMAs, or of C's traffic from beyond L2).
+  int useful_threads(int threads) const;
+  // e.g. "avx512f 8x32 tiles, 1 K block of 16"
+  std::string describe() const;
+
+  size_t packed_a_floats() const { return size_t(m_blocks_) * mr_ * k_; }
+  size_t panel_floats() const { return size_t(panels_) * kc_ * nr_; }
+
+  // Packs A: row r, K index k = i * k_per_image + q (i-th image) at
+  // a[i * image_stride + r * row_stride + q].
+  void pack_a(const float* a, long k_per_image, size_t image_stride, size_t row_stride, float* packed,
+              ThreadPool* pool) const;
+
+  // pack(ctx, pn, n0, width, k0, kc, panel): columns n0 .. n0+width-1 (0
+  // past n) of B's rows k0 .. k0+kc-1, as panel[t * width + j].
+  using PackPanel = void (*)(const void* ctx, int pn, int n0, int width, long k0, int kc, float* panel);
+  // C (row stride ldc) += A * B; `panels` holds panel_floats(). Runs on at
+  // most useful_threads(pool's) threads.
+  void run(const float* packed_a, float* panels, float* c, ptrdiff_t ldc, PackPanel pack, const void* ctx,
+           ThreadPool* pool) const;
+
+ private:
+  const TileKernels* kernels_;
+  Isa isa_;
+  int m_, n_;
+  long k_;
+  int mr_, nr_, m_blocks_, panels_;
+  int kc_, k_blocks_;    // K block length (the last may be shorter) and count
+  int group_max_;        // panels whose K block of B fits half of L2
+};
+
+}  // namespace huge2
