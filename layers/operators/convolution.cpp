@@ -43,6 +43,11 @@ size_t darknet_weight_index(const ConvShape& s, int ic, int n, int e) {
   return (size_t(n) * s.in_c + ic) * s.ksize * s.ksize + e;
 }
 
+WeightView darknet_weights(const ConvShape& s, const float* w) {
+  const ptrdiff_t kk = ptrdiff_t(s.ksize) * s.ksize;
+  return {w, kk, s.in_c * kk, 1};
+}
+
 std::string Convolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";

@@ -89,8 +89,9 @@ void ConvolutionBackward::set_weights(const float* weights) {
   if (!weights) throw ShapeError("convolution backward: weight buffer is null");
   const ConvShape& s = shape_;
   if (!data_) return weights_.assign(weights, weights + s.weight_count());
-  data_->set_weights([&](int n, int c, int e) { return weights[(size_t(n) * s.in_c + c) * s.ksize * s.ksize + e]; },
-                     Epilogue{});
+  // The plan's input channel is the convolution's output channel n: [n][c][k][k].
+  const ptrdiff_t kk = ptrdiff_t(s.ksize) * s.ksize;
+  data_->set_weights(WeightView{weights, s.in_c * kk, kk, 1}, Epilogue{});
 }
 
 size_t ConvolutionBackward::column_bytes() const {

@@ -52,6 +52,11 @@ size_t darknet_weight_index(const DeconvShape& s, int ic, int n, int e) {
   return (size_t(ic) * s.out_c + n) * s.ksize * s.ksize + e;
 }
 
+WeightView darknet_weights(const DeconvShape& s, const float* w) {
+  const ptrdiff_t kk = ptrdiff_t(s.ksize) * s.ksize;
+  return {w, s.out_c * kk, kk, 1};
+}
+
 std::string Deconvolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";

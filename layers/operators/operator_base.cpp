@@ -80,7 +80,7 @@ void OperatorBase<Shape>::set_weights(const float* weights, const Epilogue& epil
   epilogue_ = epilogue;
   if (direct_) {
     const Shape& s = shape_;
-    direct_->set_weights([&](int ic, int n, int e) { return weights[darknet_weight_index(s, ic, n, e)]; }, epilogue_);
+    direct_->set_weights(darknet_weights(s, weights), epilogue_);
   } else {
     weights_.assign(weights, weights + shape_.weight_count());
   }

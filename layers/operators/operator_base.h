@@ -90,6 +90,9 @@ DirectProblem direct_problem(const DeconvShape& s);
 DirectProblem direct_problem(const ConvShape& s);
 size_t darknet_weight_index(const DeconvShape& s, int ic, int n, int e);  // [in_c][out_c][k][k]
 size_t darknet_weight_index(const ConvShape& s, int ic, int n, int e);    // [out_c][in_c][k][k]
+// The same layouts as strides, for repacking without a call per weight.
+WeightView darknet_weights(const DeconvShape& s, const float* w);
+WeightView darknet_weights(const ConvShape& s, const float* w);
 
 extern template class OperatorBase<DeconvShape>;
 extern template class OperatorBase<ConvShape>;

@@ -90,6 +90,7 @@ class DirectPlan {
   // Replaces the weights and epilogue (a reload: .weights, batch-norm) in
   // the same plan: the tiling, tap lists and thread split are not redone.
   void set_weights(const WeightAt& weight, const Epilogue& epilogue);
+  void set_weights(const WeightView& weight, const Epilogue& epilogue);
 
   // Calls put(ic, oc, e, w) for every weight the plan holds; false (and no
   // call) unless every kernel entry 0 .. entries-1 is in some phase, i.e.
@@ -143,6 +144,9 @@ class DirectPlan {
   void plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   double tile_estimate(const Tile& t, const Block& b) const;
   void pack(const WeightAt& weight, const Epilogue& epilogue);
+  template <class Get>
+  void pack_weights(const Get& weight, bool has_weights, const Epilogue& epilogue);  // packing.cpp
+  void finish_epilogue(const Epilogue& epilogue);  // the activation, scale and shift, after the weights
   void partition();
   void run_items(size_t begin, size_t end, const float* origin, float* y) const;
   void pad_input(const float* x, float* ws, int c0, int c1) const;

@@ -36,29 +36,72 @@ void DirectPlan::set_weights(const WeightAt& weight, const Epilogue& epilogue) {
   pack(weight, epilogue);
 }
 
-void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) {
-  // The old copy goes first: never two packed copies at once.
-  std::vector<float>().swap(packed_);
+void DirectPlan::set_weights(const WeightView& weight, const Epilogue& epilogue) {
+  epilogue.check(p_.out_c, "direct kernels");
+  pack_weights(weight, weight.data != nullptr, epilogue);
+}
+
+void DirectPlan::pack(const WeightAt& weight, const Epilogue& ep) { pack_weights(weight, bool(weight), ep); }
+
+template <class Get>
+void DirectPlan::pack_weights(const Get& weight, bool has_weights, const Epilogue& ep) {
   w_off_.clear(), scale_.clear(), shift_.clear();
-  size_t total = 0;  // exactly: no reallocation, no transient second copy
+  size_t total = 0;
   for (const DirectPhase& q : p_.phases)
     for (const Block& b : blocks_) {
       w_off_.push_back(total);
       total += q.tap_entry.size() * p_.in_c * b.width;
     }
-  has_weights_ = bool(weight);
-  if (has_weights_) packed_.reserve(total);
+  has_weights_ = has_weights;
+  if (!has_weights_) {  // a plan for the shapes only
+    std::vector<float>().swap(packed_);
+  } else if (packed_.size() != total) {
+    // The old copy goes first: never two packed copies at once. (A repack
+    // of the same plan, after every training step, overwrites in place: the
+    // padding lanes are still 0.)
+    std::vector<float>().swap(packed_);
+    packed_.assign(total, 0.f);
+  }
+  // Through a small transposing buffer, per block and chunk of input
+  // channels: filled per output channel with all of its entries for the
+  // chunk (Darknet's layouts keep a channel pair's k*k entries contiguous:
+  // each weight line is read once, whole), drained per phase tap as runs of
+  // the block's width into the packed copy (written in order). Its rows are
+  // padded off multiples of 4 KB. (Tap-outermost read the whole kernel once
+  // per tap, a cache line per weight, a quarter of a small decoder's
+  // training step; reading or writing all taps of one weight at once
+  // strides both sides by multiples of 4 KB, into one L1 set.)
+  if (!has_weights_) return finish_epilogue(ep);
+  int entries = 1;
   for (const DirectPhase& q : p_.phases)
-    for (const Block& b : blocks_) {
-      if (!has_weights_) break;  // a plan for the shapes only
-      const int width = b.width, ntaps = int(q.tap_entry.size());
-      const size_t start = packed_.size();
-      packed_.resize(start + size_t(ntaps) * p_.in_c * width, 0.f);
-      float* w = packed_.data() + start;
-      for (int t = 0; t < ntaps; ++t)
-        for (int ic = 0; ic < p_.in_c; ++ic, w += width)
-          for (int j = 0; j < b.valid; ++j) w[j] = weight(ic, b.oc0 + j, q.tap_entry[t]);
+    for (int e : q.tap_entry) entries = std::max(entries, e + 1);
+  int max_width = 1;
+  for (const Block& b : blocks_) max_width = std::max(max_width, b.width);
+  const int chunk = std::clamp(4096 / (entries * max_width), 1, std::max(1, p_.in_c));
+  const size_t row = size_t(chunk) * max_width + 16;  // floats per entry in the buffer
+  std::vector<float> buf(row * entries);
+  for (size_t bi = 0; bi < blocks_.size(); ++bi) {
+    const Block& b = blocks_[bi];
+    for (int ic0 = 0; ic0 < p_.in_c; ic0 += chunk) {
+      const int n = std::min(chunk, p_.in_c - ic0);
+      for (int j = 0; j < b.valid; ++j)
+        for (int c = 0; c < n; ++c)
+          for (int e = 0; e < entries; ++e) buf[e * row + size_t(c) * b.width + j] = weight(ic0 + c, b.oc0 + j, e);
+      for (size_t ph = 0; ph < p_.phases.size(); ++ph) {
+        const DirectPhase& q = p_.phases[ph];
+        float* base = packed_.data() + w_off_[ph * blocks_.size() + bi];
+        for (size_t t = 0; t < q.tap_entry.size(); ++t) {
+          const float* from = buf.data() + q.tap_entry[t] * row;
+          float* w = base + (t * p_.in_c + ic0) * size_t(b.width);
+          for (int c = 0; c < n; ++c, w += b.width, from += b.width) std::copy(from, from + b.valid, w);
+        }
+      }
     }
+  }
+  finish_epilogue(ep);
+}
+
+void DirectPlan::finish_epilogue(const Epilogue& ep) {
   act_ = ep.activation;
   if (ep.scale.empty() && ep.shift.empty()) return;
   const size_t padded = blocks_.back().ep_off + size_t(blocks_.back().width);
