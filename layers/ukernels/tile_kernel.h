@@ -14,7 +14,6 @@
 #pragma once
 #include <array>
 #include <cstddef>
-#include <type_traits>
 
 #include "core/activation.h"
 #include "runtime/isa.h"
@@ -38,7 +37,6 @@ struct TileCall {
   const float* scale;     // NB*VL per-channel factors (padded), or null for 1
   const float* shift;     // NB*VL per-channel offsets (padded), or null for 0
   Activation act;
-  bool prefetch;          // channel kernels: prefetch the weight stream (it comes from memory)
 };
 
 using TileFn = void (*)(const TileCall&);
