@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "planning/window_copy.h"
+
 namespace huge2 {
 namespace {
 
@@ -10,47 +12,11 @@ struct PanelSource {
   const float* x;  // one image
 };
 
-// dst[q * width + i] = row[x0 + step*i + d*q] for i < count, q < L (or
-// len): the rows of one (c, ky) and consecutive kx, for one segment of a row
-// of output pixels; 0 where the input column is outside [0, in_w). With
-// stride = kernel (the ReID layers) the L rows deinterleave one contiguous
-// stretch of the input row.
-template <int L>
-void copy_rows(const float* row, int x0, int count, int step, int d, int len, int in_w, float* dst, int width) {
-  const int n = L ? L : len;
-  // Pixels whose L columns all lie inside the row: [first, last).
-  const int first = x0 >= 0 ? 0 : std::min(count, (-x0 + step - 1) / step);
-  const int reach = in_w - 1 - x0 - d * (n - 1);
-  const int last = reach < 0 ? 0 : std::max(first, std::min(count, reach / step + 1));
-  auto edge = [&](int i) {
-    for (int q = 0; q < n; ++q) {
-      const int xx = x0 + step * i + d * q;
-      dst[size_t(q) * width + i] = xx >= 0 && xx < in_w ? row[xx] : 0.f;
-    }
-  };
-  for (int i = 0; i < first; ++i) edge(i);
-  const float* src = row + x0;
-  for (int i = first; i < last; ++i)
-    for (int q = 0; q < n; ++q) dst[size_t(q) * width + i] = src[step * i + d * q];
-  for (int i = last; i < count; ++i) edge(i);
-}
-
-using CopyRows = void (*)(const float*, int, int, int, int, int, int, float*, int);
-CopyRows copy_rows_for(int len) {
-  switch (len) {
-    case 1: return &copy_rows<1>;
-    case 2: return &copy_rows<2>;
-    case 3: return &copy_rows<3>;
-    case 4: return &copy_rows<4>;
-    case 8: return &copy_rows<8>;
-    default: return &copy_rows<0>;
-  }
-}
-
 // Rows k0 .. k0+kc-1 (k = (c, ky, kx)) of the image's im2col matrix, columns
 // (output pixels) n0 .. n0+width-1, as panel[t * width + j]; padding and
 // columns past the image are 0. The rows of one (c, ky) are copied together,
-// segment of output row by segment.
+// segment of output row by segment (with stride = kernel, the ReID layers,
+// they deinterleave one contiguous stretch of the input row).
 void pack_panel(const void* ctx, int, int n0, int width, long k0, int kc, float* panel) {
   const PanelSource& source = *static_cast<const PanelSource*>(ctx);
   const ConvShape& s = *source.shape;
@@ -61,7 +27,7 @@ void pack_panel(const void* ctx, int, int n0, int width, long k0, int kc, float*
     const long k = k0 + t;
     const int c = int(k / kk), e = int(k % kk), ky = e / s.ksize, kx = e % s.ksize;
     const int len = std::min(s.ksize - kx, kc - t);
-    const CopyRows copy = copy_rows_for(len);
+    const CopyWindow copy = copy_window_for<false>(len);
     const float* plane = source.x + size_t(c) * s.in_h * s.in_w;
     float* dst = panel + size_t(t) * width;
     for (int j = 0; j < valid;) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "planning/window_copy.h"
+
 namespace huge2 {
 namespace {
 
@@ -13,61 +15,10 @@ CorrelationProblem checked(const CorrelationProblem& p) {
   return p;
 }
 
-}  // namespace
-
-namespace {
-
-// One run of a panel's columns (consecutive kx of one (c, ky)) for the pixels
-// v0 .. v0+count-1 of one row: out[i*NR + q] = row[x0 + step*i + d*q], 0
-// outside [0, width). L: the run length when known at compile time (the
-// common full runs: whole kernel rows), else 0 and `len` says.
-template <int L>
-void copy_run(const float* row, int x0, int count, int step, int d, int len, int width, float* out, int nr) {
-  const int n = L ? L : len;
-  // Pixels whose whole run lies inside the row: [first, last).
-  const int first = x0 >= 0 ? 0 : std::min(count, (-x0 + step - 1) / step);
-  const int reach = width - 1 - x0 - d * (n - 1);
-  const int last = reach < 0 ? 0 : std::max(first, std::min(count, reach / step + 1));
-  auto edge = [&](int i) {
-    for (int q = 0; q < n; ++q) {
-      const int xx = x0 + step * i + d * q;
-      out[size_t(i) * nr + q] = xx >= 0 && xx < width ? row[xx] : 0.f;
-    }
-  };
-  for (int i = 0; i < first; ++i) edge(i);
-  const float* src = row + x0 + step * first;
-  float* dst = out + size_t(first) * nr;
-  if (d == 1)
-    for (int i = first; i < last; ++i, src += step, dst += nr)
-      for (int q = 0; q < n; ++q) dst[q] = src[q];
-  else
-    for (int i = first; i < last; ++i, src += step, dst += nr)
-      for (int q = 0; q < n; ++q) dst[q] = src[d * q];
-  for (int i = last; i < count; ++i) edge(i);
-}
-
-using CopyRun = void (*)(const float*, int, int, int, int, int, int, float*, int);
-CopyRun copy_run_for(int len) {
-  switch (len) {
-    case 1: return &copy_run<1>;
-    case 2: return &copy_run<2>;
-    case 3: return &copy_run<3>;
-    case 4: return &copy_run<4>;
-    case 8: return &copy_run<8>;
-    default: return &copy_run<0>;
-  }
-}
-
-}  // namespace
-
-CorrelationPlan::CorrelationPlan(const CorrelationProblem& problem, int threads, Isa isa)
-    : p_(checked(problem)),
-      gemm_(p_.m, p_.c * p_.ksize * p_.ksize, long(p_.batch) * p_.h * p_.w, isa),
-      threads_(gemm_.useful_threads(threads)) {}
-
-std::string CorrelationPlan::describe() const {
-  return "packed GEMM " + gemm_.describe() + ", " + std::to_string(threads_) + " thread" + (threads_ > 1 ? "s" : "");
-}
+struct PanelSource {
+  const CorrelationProblem* problem;
+  const float* src;
+};
 
 // Columns n0 .. n0+width-1 of B for K indices k0 .. k0+kc-1, as [k][width];
 // columns past n and taps in src's padding are 0. Columns of one (c, ky)
@@ -75,13 +26,6 @@ std::string CorrelationPlan::describe() const {
 // consecutive pixels of a row read runs `step` floats apart, so each run is
 // copied row segment by row segment (a strided transpose, no per-float
 // index arithmetic inside the row).
-namespace {
-
-struct PanelSource {
-  const CorrelationProblem* problem;
-  const float* src;
-};
-
 void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* panel) {
   const PanelSource& source = *static_cast<const PanelSource*>(ctx);
   const CorrelationProblem& p = *source.problem;
@@ -92,7 +36,7 @@ void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* pa
     const int n = n0 + j, c = n / kk, e = n % kk, ky = e / p.ksize, kx = e % p.ksize;
     const int len = std::min({p.ksize - kx, nr - j, n_total - n});
     const int oy = d * ky - p.offset, ox = d * kx - p.offset;
-    const CopyRun copy = copy_run_for(len);
+    const CopyWindow copy = copy_window_for<true>(len);
     // Row segments of the K block: pixels of one (image, row u).
     for (int t = 0; t < kc;) {
       const long k = k0 + t, b = k / hw;
@@ -114,6 +58,15 @@ void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* pa
 }
 
 }  // namespace
+
+CorrelationPlan::CorrelationPlan(const CorrelationProblem& problem, int threads, Isa isa)
+    : p_(checked(problem)),
+      gemm_(p_.m, p_.c * p_.ksize * p_.ksize, long(p_.batch) * p_.h * p_.w, isa),
+      threads_(gemm_.useful_threads(threads)) {}
+
+std::string CorrelationPlan::describe() const {
+  return "packed GEMM " + gemm_.describe() + ", " + std::to_string(threads_) + " thread" + (threads_ > 1 ? "s" : "");
+}
 
 void CorrelationPlan::run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const {
   const size_t hw = size_t(p_.h) * p_.w;

@@ -1,0 +1,59 @@
+// The gather both panel GEMMs pack with (correlation_plan.cpp, conv_gemm.cpp):
+// for `count` consecutive pixels i of one row and the n taps q of one run
+// (consecutive kx of one (c, ky)), the input float row[x0 + step*i + d*q],
+// 0 where that column is outside [0, width). Pixels whose whole run lies
+// inside the row take a loop without bounds checks.
+//
+// Where it goes: kPixelRows, out[i*stride + q] (the weight gradient's panel
+// rows are pixels, its columns the run: whole runs of n floats); else
+// out[q*stride + i] (im2col's panel rows are taps, its columns the pixels).
+#pragma once
+#include <algorithm>
+#include <cstddef>
+
+namespace huge2 {
+
+// L: the run length when known at compile time (the common whole kernel
+// rows), else 0 and `len` says.
+template <int L, bool kPixelRows>
+void copy_window(const float* row, int x0, int count, int step, int d, int len, int width, float* out,
+                 int stride) {
+  const int n = L ? L : len;
+  auto at = [stride](int i, int q) { return kPixelRows ? size_t(i) * stride + q : size_t(q) * stride + i; };
+  // Pixels whose whole run lies inside the row: [first, last).
+  const int first = x0 >= 0 ? 0 : std::min(count, (-x0 + step - 1) / step);
+  const int reach = width - 1 - x0 - d * (n - 1);
+  const int last = reach < 0 ? 0 : std::max(first, std::min(count, reach / step + 1));
+  auto edge = [&](int i) {
+    for (int q = 0; q < n; ++q) {
+      const int xx = x0 + step * i + d * q;
+      out[at(i, q)] = xx >= 0 && xx < width ? row[xx] : 0.f;
+    }
+  };
+  for (int i = 0; i < first; ++i) edge(i);
+  const float* src = row + x0;
+  if (d == 1)  // a run is consecutive floats: a small vector move per pixel
+    for (int i = first; i < last; ++i)
+      for (int q = 0; q < n; ++q) out[at(i, q)] = src[step * i + q];
+  else
+    for (int i = first; i < last; ++i)
+      for (int q = 0; q < n; ++q) out[at(i, q)] = src[step * i + d * q];
+  for (int i = last; i < count; ++i) edge(i);
+}
+
+using CopyWindow = void (*)(const float*, int, int, int, int, int, int, float*, int);
+
+// The instance for a run of `len` taps.
+template <bool kPixelRows>
+CopyWindow copy_window_for(int len) {
+  switch (len) {
+    case 1: return &copy_window<1, kPixelRows>;
+    case 2: return &copy_window<2, kPixelRows>;
+    case 3: return &copy_window<3, kPixelRows>;
+    case 4: return &copy_window<4, kPixelRows>;
+    case 8: return &copy_window<8, kPixelRows>;
+    default: return &copy_window<0, kPixelRows>;
+  }
+}
+
+}  // namespace huge2
