@@ -36,6 +36,9 @@ void backward_deconvolutional_layer(layer l, network net);
 void gradient_array(const float* x, const int n, const ACTIVATION a, float* delta);
 void backward_batchnorm_layer(layer l, network net);
 void backward_bias(float* bias_updates, float* delta, int batch, int n, int size);
+// deconvolutional_layer.c's resize, which resize_network never calls. Note
+// the order: height before width (resize_convolutional_layer's is w, h).
+void resize_deconvolutional_layer(layer* l, int h, int w);
 }
 
 namespace huge2::plugin {
@@ -50,5 +53,6 @@ using ParseIndexedLayerFn = layer (*)(list*, size_params, network*);
 using LoadWeightsUptoFn = void (*)(network*, char*, int, int);
 using FreeLayerFn = void (*)(layer);
 using ResizeLayerFn = void (*)(layer*, int, int);
+using ResizeNetworkFn = int (*)(network*, int, int);
 
 }  // namespace huge2::plugin

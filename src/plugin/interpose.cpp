@@ -15,8 +15,11 @@
 //   load_weights_upto      checks the file's size against the layers first
 //                          (Darknet ignores short and long files); the weights
 //                          changed: re-pack at the next forward
-//   resize_convolutional_layer  (resize_network, random=1) a managed layer is
-//                          planned again for the new size, dilated output kept
+//   resize_network         (random=1) resizes [deconvolutional] layers too,
+//                          stock and huge2 alike: the library's loop has no
+//                          case for them and stops the program
+//   resize_convolutional_layer  a managed layer is planned again for the new
+//                          size, dilated output kept
 //   free_layer             forgets the layer
 // Layers without the keys keep every byte Darknet gave them (but groups).
 #include <dlfcn.h>
@@ -29,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "darknet_abi.h"
 #include "exit_failure.h"
@@ -116,6 +120,45 @@ void check_layer_indexes(const SectionOptions& opts, const char* key, const char
     start = comma + 1;
   }
 }
+
+// The deconvolutional layers of the resize_network call running on this
+// thread (Darknet's detector trainer resizes one network per GPU in an OpenMP
+// loop), by weights pointer: they pose as [convolutional] for the library's
+// loop, and resize_convolutional_layer sends them to the deconvolutional
+// resize. RAII: the types are restored when the call returns, also for
+// layers the loop never reached (it stops after an [avgpool]).
+class DeconvsPosingAsConv {
+ public:
+  explicit DeconvsPosingAsConv(network* net) : net_(net), outer_(current_) {
+    for (int i = 0; i < net->n; ++i)
+      if (net->layers[i].type == DECONVOLUTIONAL) {
+        net->layers[i].type = CONVOLUTIONAL;
+        weights_.push_back(net->layers[i].weights);
+      }
+    current_ = this;
+  }
+  ~DeconvsPosingAsConv() {
+    current_ = outer_;
+    for (int i = 0; i < net_->n; ++i)
+      if (posing(net_->layers[i].weights)) net_->layers[i].type = DECONVOLUTIONAL;
+  }
+  DeconvsPosingAsConv(const DeconvsPosingAsConv&) = delete;
+  DeconvsPosingAsConv& operator=(const DeconvsPosingAsConv&) = delete;
+
+  // Whether the layer with these weights is a deconvolutional layer posing.
+  static bool is_posing(const float* weights) { return current_ && current_->posing(weights); }
+
+ private:
+  bool posing(const float* weights) const {
+    return weights && std::find(weights_.begin(), weights_.end(), weights) != weights_.end();
+  }
+
+  network* net_;
+  DeconvsPosingAsConv* outer_;
+  std::vector<const float*> weights_;
+  static thread_local DeconvsPosingAsConv* current_;
+};
+thread_local DeconvsPosingAsConv* DeconvsPosingAsConv::current_ = nullptr;
 
 bool huge2_wanted(const std::optional<bool>& key) {
   const ParseContext* ctx = current_parse();
@@ -235,10 +278,25 @@ HUGE2_EXPORT void load_weights_upto(network* net, char* filename, int start, int
   Registry::instance().mark_stale(net, start, cutoff);
 }
 
+HUGE2_EXPORT int resize_network(network* net, int w, int h) {
+  static const auto real = next_definition<ResizeNetworkFn>("resize_network");
+  if (!net) return real(net, w, h);
+  DeconvsPosingAsConv posing(net);
+  return real(net, w, h);
+}
+
 HUGE2_EXPORT void resize_convolutional_layer(layer* l, int w, int h) {
   static const auto real = next_definition<ResizeLayerFn>("resize_convolutional_layer");
-  real(l, w, h);  // new input size, output size (undilated) and buffers
   ManagedLayer* m = Registry::instance().find(l->weights);
+  if (DeconvsPosingAsConv::is_posing(l->weights)) {
+    l->type = DECONVOLUTIONAL;  // resize_network stores the layer back with this type
+    // Darknet's own: the transposed size, the buffers (and, built with GPU,
+    // their device copies), the stock workspace size.
+    resize_deconvolutional_layer(l, h, w);
+    if (m) m->resize(*l);
+    return;
+  }
+  real(l, w, h);  // new input size, output size (undilated) and buffers
   if (!m) return;
   if (auto* conv = dynamic_cast<ManagedConv*>(m)) {
     try {

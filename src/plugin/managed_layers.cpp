@@ -37,13 +37,13 @@ ManagedLayer::ManagedLayer(const layer& l, int index, Algorithm algo)
       darknet_update_(l.update) {}
 
 void ManagedLayer::check_unchanged(const layer& l) const {
-  // A size changed other than through resize_convolutional_layer (which
-  // the plugin follows): running the old plan on it would be wrong.
+  // A size changed other than through resize_network (which the plugin
+  // follows): running the old plan on it would be wrong.
   if (l.h != h_ || l.w != w_ || l.c != c_ || l.out_h != out_h_ || l.out_w != out_w_ || l.n != n_)
     fatal(index_, "layer geometry changed after parsing (" + std::to_string(c_) + "x" + dims(h_, w_) + " -> " +
                       std::to_string(n_) + "x" + dims(out_h_, out_w_) + " became " + std::to_string(l.c) + "x" +
                       dims(l.h, l.w) + " -> " + std::to_string(l.n) + "x" + dims(l.out_h, l.out_w) +
-                      "): only [convolutional] layers are resized (resize_network)");
+                      "): layers are resized only through resize_network");
 }
 
 void ManagedLayer::forward(const layer& l, const network& net) {

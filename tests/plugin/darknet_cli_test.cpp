@@ -5,7 +5,9 @@
 // they run, save what Darknet would show, and agree (images within JPEG
 // tolerance, the same detections). Prints the `darknet speed` figures.
 // Then trains (`darknet rnn train`) with huge2's layers and without, and
-// compares the losses.
+// compares the losses; and trains a small detector with random=1
+// (`darknet detector train`, resize_network every 10 batches) through two
+// resizes of its deconvolutional neck and dilated layer.
 // Exit status 77 (CTest: skipped, with the reason) where the program cannot
 // be built, e.g. without a deb-src entry for `apt-get source darknet`.
 //   darknet_cli_test SOURCE_DIR BUILD_DIR HUGE2_EXE
@@ -120,6 +122,24 @@ bool same_losses(const std::vector<double>& a, const std::vector<double>& b) {
   for (size_t i = 0; i < a.size(); ++i)
     if (!std::isfinite(a[i]) || std::fabs(a[i] - b[i]) > 1e-3 * std::fabs(b[i]) + 1e-6) return false;
   return true;
+}
+
+// `darknet detector train` prints "Resizing" and the new size, and per batch
+// "I: LOSS, AVG avg, RATE rate, ...".
+struct DetectorLog {
+  std::vector<int> sizes;
+  std::vector<double> loss, avg;
+};
+DetectorLog detector_log(const std::string& text) {
+  DetectorLog d;
+  static const std::regex batch(R"(^(\d+): ([-0-9.naif]+), ([-0-9.naif]+) avg)");
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    std::smatch m;
+    if (l == "Resizing" && std::getline(in, l)) d.sizes.push_back(std::atoi(l.c_str()));
+    else if (std::regex_search(l, m, batch)) d.loss.push_back(std::atof(m[2].str().c_str())), d.avg.push_back(std::atof(m[3].str().c_str()));
+  }
+  return d;
 }
 
 std::string joined(const std::vector<double>& v) {
@@ -256,6 +276,55 @@ int main(int argc, char** argv) {
           "rnn train: dilated huge2=1 losses " + joined(loss[3]) + "equal huge2=0's " + joined(loss[2]));
     std::printf("      darknet rnn train losses: stock %s| huge2 %s| dilated huge2=0 %s| dilated huge2=1 %s\n",
                 joined(loss[0]).c_str(), joined(loss[1]).c_str(), joined(loss[2]).c_str(), joined(loss[3]).c_str());
+  }
+  // darknet detector train with random=1: the last [yolo] asks for a
+  // resize_network to (rand() % 10 + 10) * 32 every 10 batches, from the first.
+  // Stock Darknet stops there at a [deconvolutional] layer ("Cannot resize
+  // this type of layer"); the plugin resizes it and re-plans huge2's layers.
+  // Eight 64x64 images, each with one box; the trainer runs until
+  // max_batches, so the pipe ends it after batch 13 (grep -m1, then SIGPIPE).
+  // Losses are not compared between the two cfgs: the data loader is seeded
+  // with time(0) and YOLO's loss amplifies rounding within a few updates (the
+  // exact comparison is the plugin test's, on a fixed loss).
+  {
+    const std::string base = (src / "tests" / "data" / "plugin" / "train-detector.cfg").string();
+    write_variant(base, "train-detector-0.cfg", {}, {{"huge2=1", "huge2=0"}});
+    fs::create_directories("detector/images");
+    fs::create_directories("detector/labels");
+    std::ofstream list("detector/train.list");
+    for (int n = 0; n < 8; ++n) {
+      const int w = 64, h = 64, x0 = 4 + 7 * n % 29, y0 = 30 - 5 * n % 27, bw = 14 + 3 * n, bh = 30 - 2 * n, cls = n % 4;
+      std::vector<float> px(3 * w * h, 0.15f);
+      for (int c = 0; c < 3; ++c)
+        for (int y = y0; y < y0 + bh; ++y)
+          for (int x = x0; x < x0 + bw; ++x) px[(c * h + y) * w + x] = (cls + c) % 3 == 0 ? 0.2f : 0.9f;
+      const fs::path image = work / "detector" / "images" / ("box" + std::to_string(n) + ".png");
+      huge2::save_image_png(image.string(), px.data(), 3, h, w);
+      std::ofstream(work / "detector" / "labels" / ("box" + std::to_string(n) + ".txt"))
+          << cls << " " << (x0 + bw / 2.0) / w << " " << (y0 + bh / 2.0) / h << " " << double(bw) / w << " " << double(bh) / h << "\n";
+      list << image.string() << "\n";
+    }
+    std::ofstream("detector/det.data") << "classes=4\ntrain=" << (work / "detector" / "train.list").string()
+                                       << "\nnames=names.list\nbackup=" << (work / "detector").string() << "/\n";
+    list.close();
+    for (const std::string& c : {base, std::string("train-detector-0.cfg")}) {
+      const std::string log = c == base ? "detector-train.log" : "detector-train-0.log";
+      const std::string cmd = "env -u DISPLAY -u WAYLAND_DISPLAY stdbuf -oL " + darknet + " detector train detector/det.data " + c +
+                              " 2>" + log + ".err | tee " + log + " | grep -m1 '^13: ' >/dev/null";
+      const int rc = std::system(("bash -c \"" + cmd + "\"").c_str());
+      const DetectorLog d = detector_log(read_file(log));
+      const std::string err = read_file(log + ".err");
+      check(rc == 0 && d.loss.size() >= 13, "darknet detector train " + c + " runs 13 batches (" + std::to_string(d.loss.size()) + ")");
+      check(d.sizes.size() >= 2, "  ... through " + std::to_string(d.sizes.size()) + " resizes of the network");
+      check(err.find("Assertion") == std::string::npos && !std::regex_search(err, std::regex("huge2 plugin: layer [0-9]+: ")),
+            "  ... without an error from Darknet or the plugin");
+      bool finite = !d.loss.empty();
+      for (double x : d.loss) finite = finite && std::isfinite(x);
+      check(finite && d.avg.back() < d.loss.front(), "  ... with finite losses, the average falling");
+      std::string sizes;
+      for (int x : d.sizes) sizes += std::to_string(x) + " ";
+      std::printf("      darknet detector train %s: sizes %s| losses %s\n", c.c_str(), sizes.c_str(), joined(d.loss).c_str());
+    }
   }
   std::printf("%s (outputs in %s)\n", failures ? "FAILED" : "all passed", work.c_str());
   return failures ? 1 : 0;

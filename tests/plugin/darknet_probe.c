@@ -3,7 +3,7 @@
  * huge2; the test runs it with and without the plugin preloaded.
  *
  *   darknet_probe CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W] [--train N]
- *                 [--resize W H]
+ *                 [--resize W H] [--stage W H N]...
  *
  * --workaround: set groups = 1 on deconvolutional layers before loading the
  *   weights (the stock library otherwise dies with SIGFPE; docs/darknet-compatibility.md).
@@ -17,6 +17,11 @@
  *   dump (the cfg needs a cost layer).
  * --resize W H: resize_network(net, W, H) right after parsing (INPUT.f32 then
  *   holds the resized input).
+ * --stage W H N (repeatable, in order, after --train): resize_network(net, W,
+ *   H) of the trained network, as Darknet's detector trainer does with
+ *   random=1, then N training iterations printing "loss S I VALUE" (stage S),
+ *   on a fixed input 0.5 * cos(0.1 * i) and the truth above; the final dump
+ *   is then of that input at the last stage's size.
  * INPUT.f32: batch x inputs raw floats. OUT.dump: int32 layer count, then per
  * layer int32 count and that many floats (batch x outputs).
  */
@@ -34,14 +39,19 @@ static int fail(const char* what, const char* file) {
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W] [--train N] [--resize W H]\n", argv[0]);
+    fprintf(stderr, "usage: %s CFG WEIGHTS|- INPUT.f32 OUT.dump [--workaround] [--first-weights W] [--train N] [--resize W H] [--stage W H N]...\n", argv[0]);
     return 2;
   }
   int workaround = 0;
   char* first = NULL;
   int train = 0, resize_w = 0, resize_h = 0;
+  int stages = 0, stage[8][3];
   for (int i = 5; i < argc; ++i) {
     if (!strcmp(argv[i], "--workaround")) workaround = 1;
+    else if (!strcmp(argv[i], "--stage") && i + 3 < argc && stages < 8) {
+      for (int k = 0; k < 3; ++k) stage[stages][k] = atoi(argv[++i]);
+      ++stages;
+    }
     else if (!strcmp(argv[i], "--train") && i + 1 < argc) train = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--resize") && i + 2 < argc) resize_w = atoi(argv[++i]), resize_h = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--first-weights") && i + 1 < argc) first = argv[++i];
@@ -69,6 +79,17 @@ int main(int argc, char** argv) {
     memcpy(net->input, x, sizeof(float) * count);
     for (int i = 0; i < net->truths * net->batch; ++i) net->truth[i] = 0.5f * sinf((float)i);
     printf("loss %d %.9g\n", it, train_network_datum(net));
+  }
+  for (int s = 0; s < stages; ++s) {
+    resize_network(net, stage[s][0], stage[s][1]);
+    const size_t n = (size_t)net->batch * net->inputs;
+    x = realloc(x, sizeof(float) * n);
+    for (size_t i = 0; i < n; ++i) x[i] = 0.5f * cosf(0.1f * (float)i);
+    for (int it = 0; it < stage[s][2]; ++it) {
+      memcpy(net->input, x, sizeof(float) * n);
+      for (int i = 0; i < net->truths * net->batch; ++i) net->truth[i] = 0.5f * sinf((float)i);
+      printf("loss %d %d %.9g\n", s, it, train_network_datum(net));
+    }
   }
   network_predict(net, x);
 

@@ -404,12 +404,13 @@ TEST_CASE("plugin: [route] and [shortcut] indexes outside the network stop with 
 }
 
 namespace {
-// The "loss I VALUE" lines the probe prints with --train.
+// The "loss I VALUE" lines the probe prints with --train (and "loss S I
+// VALUE" with --stage), in order.
 std::vector<double> losses(const std::string& log) {
   std::vector<double> out;
   std::istringstream in(log);
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("loss ", 0) == 0) out.push_back(std::stod(line.substr(line.find(' ', 5) + 1)));
+    if (line.rfind("loss ", 0) == 0) out.push_back(std::stod(line.substr(line.rfind(' ') + 1)));
   return out;
 }
 
@@ -535,4 +536,74 @@ TEST_CASE("plugin: resize_network keeps dilated layers dilated and trains (equal
   REQUIRE(direct.exit_code == 0);
   REQUIRE(im2col.exit_code == 0);
   require_same_losses(losses(direct.log), losses(im2col.log), 4);
+}
+
+TEST_CASE("plugin: resize_network resizes deconvolutional layers, stock and huge2, which then train alike", "[plugin][train]") {
+  const std::string cfg = kData + "train-deconv.cfg";
+  const std::string w = make_weights("resize-deconv", cfg, 95);
+  make_input("resize-deconv", input_count(cfg), 96);
+  // The library alone stops at the first [deconvolutional] ("Cannot resize
+  // this type of layer"): the reason for the plugin's resize_network.
+  const Run unaided = run_probe("resize-deconv", cfg, w, kWork + "resize-deconv.f32", false,
+                                {"--workaround", "--stage", "7", "4", "1"});
+  CHECK(unaided.exit_code != 0);
+
+  // Forward after resizing: equal huge2's engine on the resized cfg.
+  const std::string resized = resized_cfg(cfg, "resize-deconv-7x4", 7, 4);
+  Dump want = engine_outputs(resized, w, make_input("resize-deconv-7x4", input_count(resized), 97));
+  const Run plugin = run_probe("resize-deconv-7x4", cfg, w, kWork + "resize-deconv-7x4.f32", true, {"--resize", "7", "4"});
+  INFO(plugin.log);
+  REQUIRE(plugin.exit_code == 0);
+  Dump got = plugin.layers;
+  REQUIRE(got.size() == 5);
+  CHECK(got[3].size() == 2u * 5 * (3 * 8) * (3 * 14));  // 4x7 -> 8x14 -> 8x14 -> 8x14 -> 24x42
+  got.resize(4);  // the convolutions; [cost] has no output to compare
+  want.resize(std::min(want.size(), size_t(4)));
+  require_close(got, want, 1e-4);
+
+  // Darknet's detector trainer with random=1: train, resize, train, resize,
+  // train. huge2's layers against Darknet's own ([net] huge2=0: the plugin
+  // only resizes its deconvolutional layers, with Darknet's resize for them).
+  std::string text = read_text(cfg);
+  for (size_t p; (p = text.find("huge2=1")) != std::string::npos;) text.replace(p, 7, "huge2=0");
+  const std::string stock_layers = kWork + "resize-deconv-huge2-0.cfg";
+  std::ofstream(stock_layers) << text;
+  const std::vector<std::string> opts = {"--train", "3", "--stage", "7", "4", "3", "--stage", "9", "8", "3"};
+  const Run huge2 = run_probe("resize-deconv-train", cfg, w, kWork + "resize-deconv.f32", true, opts);
+  const Run darknet = run_probe("resize-deconv-train-0", stock_layers, w, kWork + "resize-deconv.f32", true, opts);
+  INFO(darknet.log);
+  REQUIRE(huge2.exit_code == 0);
+  REQUIRE(darknet.exit_code == 0);
+  CHECK(darknet.log.find("3 deconvolutional") == std::string::npos);  // none of them huge2's
+  require_same_losses(losses(huge2.log), losses(darknet.log), 9);
+  REQUIRE(huge2.layers.size() == 5);
+  CHECK(huge2.layers[3].size() == 2u * 5 * (3 * 16) * (3 * 18));  // the last stage's size, 8x9 -> 48x54
+  require_close(huge2.layers, darknet.layers, 1e-3);
+}
+
+TEST_CASE("plugin: a 1x1 layer adds its data gradient where stock Darknet overwrites a [route]'s", "[plugin][train]") {
+  const std::string cfg = kData + "train-route-1x1.cfg", identity = kData + "train-route-1x1-identity.cfg";
+  const std::string w = make_weights("route-1x1", cfg, 98);  // a [route] has no weights: the same file for both
+  make_input("route-1x1", input_count(cfg), 99);
+  const std::string in = kWork + "route-1x1.f32";
+  const std::vector<std::string> train = {"--train", "6"};
+  const Run huge2 = run_probe("route-1x1", cfg, w, in, true, train);
+  const Run stock_right = run_probe("route-1x1-identity", identity, w, in, false, train);
+  const Run stock_wrong = run_probe("route-1x1", cfg, w, in, false, train);
+  INFO(huge2.log);
+  REQUIRE(huge2.exit_code == 0);
+  REQUIRE(stock_right.exit_code == 0);
+  REQUIRE(stock_wrong.exit_code == 0);
+  CHECK(huge2.log.find("and 4 plain") != std::string::npos);
+  require_same_losses(losses(huge2.log), losses(stock_right.log), 6);
+  REQUIRE(huge2.layers.size() == 7);
+  REQUIRE(stock_right.layers.size() == 8);
+  require_close({huge2.layers[5]}, {stock_right.layers[6]}, 1e-3);  // the trained network's output
+  // Stock Darknet on the cfg itself: the lost gradient shows in the losses.
+  const std::vector<double> wrong = losses(stock_wrong.log), right = losses(stock_right.log);
+  REQUIRE(wrong.size() == 6);
+  CHECK(wrong[0] == right[0]);  // the same forward pass
+  double most = 0;
+  for (size_t i = 1; i < 6; ++i) most = std::max(most, std::fabs(wrong[i] - right[i]) / std::fabs(right[i]));
+  CHECK(most > 0.05);
 }
