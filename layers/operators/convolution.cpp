@@ -7,6 +7,7 @@
 #include "core/phase_geometry.h"
 #include "planning/conv_gemm.h"
 #include "planning/direct_plan.h"
+#include "planning/window_gemv.h"
 #include "reference/reference.h"
 
 namespace huge2 {
@@ -34,8 +35,12 @@ DirectProblem conv_problem(const ConvShape& s) {
 
 const char* operator_name(const ConvShape&) { return "convolution"; }
 
-// Beyond stride 2, one GEMM over im2col panels (runs_panel_gemm()).
-bool runs_direct_kernels(const ConvShape& s, Algorithm algo) { return algo == Algorithm::huge2 && s.stride <= 2; }
+// One window over the whole input: a matrix-vector product on the weights
+// as given (runs_window_gemv()); else beyond stride 2, one GEMM over im2col
+// panels (runs_panel_gemm()).
+bool runs_direct_kernels(const ConvShape& s, Algorithm algo) {
+  return algo == Algorithm::huge2 && s.stride <= 2 && !WindowGemv::applies(s);
+}
 
 DirectProblem direct_problem(const ConvShape& s) { return conv_problem(s); }
 
@@ -48,9 +53,12 @@ WeightView darknet_weights(const ConvShape& s, const float* w) {
   return {w, kk, s.in_c * kk, 1};
 }
 
+bool Convolution::runs_window_gemv() const { return algo_ == Algorithm::huge2 && WindowGemv::applies(shape_); }
+
 std::string Convolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
+  if (runs_window_gemv()) return WindowGemv(shape_, active_isa()).describe();
   if (runs_panel_gemm()) return ConvGemm(shape_, active_isa()).describe() + " (stride > 2)";
   return "stock im2col + GEMM";
 }
@@ -58,7 +66,7 @@ std::string Convolution::method() const {
 size_t Convolution::workspace_bytes() const {
   const ConvShape& s = shape_;
   if (direct_) return direct_->workspace_bytes();
-  if (algo_ == Algorithm::reference) return 0;
+  if (algo_ == Algorithm::reference || runs_window_gemv()) return 0;
   if (runs_panel_gemm()) return sizeof(float) * ConvGemm(s, active_isa()).workspace_floats();
   if (s.ksize == 1 && s.stride == 1 && s.pad == 0) return 0;  // the input is its own column matrix
   return sizeof(float) * size_t(s.in_c) * s.ksize * s.ksize * s.out_h() * s.out_w();
@@ -70,6 +78,8 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, 
   const ConvShape& s = shape_;
   if (algo_ == Algorithm::reference) {
     conv_reference(s, x, weights_.data(), y);
+  } else if (runs_window_gemv()) {
+    WindowGemv(s, active_isa()).forward(x, weights_.data(), y, pool);
   } else if (runs_panel_gemm()) {
     ConvGemm(s, active_isa()).run(x, weights_.data(), y, ws, pool);
   } else {

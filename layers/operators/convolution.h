@@ -18,7 +18,10 @@ class Convolution : public OperatorBase<ConvShape> {
   // True when huge2 was asked for but the direct kernels do not take the
   // geometry (stride > 2: their tiles step 1 or 2 input pixels per output),
   // so it runs as one GEMM over im2col panels (planning/conv_gemm.h).
-  bool runs_panel_gemm() const { return algo_ == Algorithm::huge2 && !direct_; }
+  bool runs_panel_gemm() const { return algo_ == Algorithm::huge2 && !direct_ && !runs_window_gemv(); }
+  // True when huge2 runs it as a matrix-vector product on the weights as
+  // given: the whole input is the one window (planning/window_gemv.h).
+  bool runs_window_gemv() const;
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
   // pool: the threads huge2's kernels run on (null: the calling thread

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "planning/window_gemv.h"
 #include "reference/gradient_reference.h"
 #include "stock/columns.h"
 #include "stock/gemm.h"
@@ -72,14 +73,17 @@ ConvolutionBackward::ConvolutionBackward(const ConvShape& shape, Algorithm algo,
   if (algo_ == Algorithm::cudnn) throw ShapeError("convolution backward: cudnn is a GPU algorithm");
   shape_.validate();
   if (!weights) throw ShapeError("convolution backward: weight buffer is null");
-  if (algo_ != Algorithm::huge2) {
-    weights_.assign(weights, weights + shape_.weight_count());
-    return;
-  }
   const ConvShape& s = shape_;
-  auto at = [&](int n, int c, int e) { return weights[(size_t(n) * s.in_c + c) * s.ksize * s.ksize + e]; };
+  // huge2's data gradient of a one-window convolution reads the weights as
+  // given, like the stock method (planning/window_gemv.h).
+  window_ = algo_ == Algorithm::huge2 && WindowGemv::applies(s);
+  if (algo_ != Algorithm::huge2 || window_) weights_.assign(weights, weights + shape_.weight_count());
+  if (algo_ != Algorithm::huge2) return;
   const int t = threads > 0 ? threads : default_threads();
-  data_ = std::make_unique<DirectPlan>(conv_data_gradient_problem(s), at, Epilogue{}, t, active_isa());
+  if (!window_) {
+    auto at = [&](int n, int c, int e) { return weights[(size_t(n) * s.in_c + c) * s.ksize * s.ksize + e]; };
+    data_ = std::make_unique<DirectPlan>(conv_data_gradient_problem(s), at, Epilogue{}, t, active_isa());
+  }
   weights_grad_ = std::make_unique<CorrelationPlan>(conv_weight_problem(s), t, active_isa());
 }
 
@@ -88,7 +92,7 @@ ConvolutionBackward::~ConvolutionBackward() = default;
 void ConvolutionBackward::set_weights(const float* weights) {
   if (!weights) throw ShapeError("convolution backward: weight buffer is null");
   const ConvShape& s = shape_;
-  if (!data_) return weights_.assign(weights, weights + s.weight_count());
+  if (!data_) return weights_.assign(weights, weights + s.weight_count());  // also a window's
   // The plan's input channel is the convolution's output channel n: [n][c][k][k].
   const ptrdiff_t kk = ptrdiff_t(s.ksize) * s.ksize;
   data_->set_weights(WeightView{weights, s.in_c * kk, kk, 1}, Epilogue{});
@@ -103,10 +107,11 @@ size_t ConvolutionBackward::workspace_bytes() const {
   const ConvShape& s = shape_;
   if (algo_ == Algorithm::reference) return 0;
   if (algo_ == Algorithm::darknet) return is_plain_1x1(s) ? 0 : column_bytes();
-  return std::max(sizeof(float) * weights_grad_->workspace_floats(), data_->workspace_bytes());
+  return std::max(sizeof(float) * weights_grad_->workspace_floats(), data_ ? data_->workspace_bytes() : 0);
 }
 
 std::string ConvolutionBackward::method() const {
+  if (window_) return "data: " + WindowGemv(shape_, active_isa()).describe() + "; weights: " + weights_grad_->describe();
   if (data_) return "data: " + data_->describe() + "; weights: " + weights_grad_->describe();
   return algo_ == Algorithm::darknet ? "im2col / col2im + GEMM (with dilation)" : "naive definition";
 }
@@ -114,9 +119,10 @@ std::string ConvolutionBackward::method() const {
 void ConvolutionBackward::backward_data(const float* dy, float* dx, float* ws, size_t ws_bytes,
                                         ThreadPool* pool) const {
   const ConvShape& s = shape_;
-  const size_t need = data_ ? data_->workspace_bytes() : workspace_bytes();
+  const size_t need = data_ ? data_->workspace_bytes() : window_ ? 0 : workspace_bytes();
   check_buffers(dy, dx, dx, ws, ws_bytes, need);
   if (data_) return data_->run(dy, dx, ws, pool);
+  if (window_) return WindowGemv(s, active_isa()).backward_data(dy, weights_.data(), dx, pool);
   if (algo_ == Algorithm::reference) return conv_backward_data_reference(s, dy, weights_.data(), dx);
   // Darknet's backward_convolutional_layer: col = W^T * dy, then col2im into dx.
   const int kk = s.in_c * s.ksize * s.ksize, ohw = s.out_h() * s.out_w();

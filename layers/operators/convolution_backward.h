@@ -42,7 +42,8 @@ class ConvolutionBackward {
 
   ConvShape shape_;
   Algorithm algo_;
-  std::vector<float> weights_;         // darknet, reference: as given
+  bool window_ = false;                // huge2, one window (planning/window_gemv.h): data gradient on weights_
+  std::vector<float> weights_;         // darknet, reference, huge2's one window: as given
   std::unique_ptr<DirectPlan> data_;   // huge2: dy -> dx phases, weights packed
   std::unique_ptr<CorrelationPlan> weights_grad_;  // huge2: dw
 };

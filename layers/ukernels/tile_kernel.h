@@ -58,6 +58,13 @@ using GemmFn = void (*)(const GemmCall&);
 constexpr int kMaxGemmMr = 8, kMaxGemmNv = 4;
 constexpr int kMaxGemmColumns = 64;  // NR, at most (4 vectors of 16)
 
+// The matrix-vector kernels (gemv_kernel_impl.h), for the convolutions
+// whose one window is the whole input (planning/window_gemv.h):
+//   DotRowsFn:  y[r]  = sum_{k < n} a[r*lda + k] * x[k]       (r < rows)
+//   AxpyRowsFn: y[j] += sum_{r < rows} v[r] * a[r*lda + j]    (j < n)
+using DotRowsFn = void (*)(const float* a, ptrdiff_t lda, const float* x, long n, float* y, int rows);
+using AxpyRowsFn = void (*)(const float* a, ptrdiff_t lda, const float* v, int rows, float* y, long n);
+
 // The most channel vectors (NB) any ISA's tile may hold: NEON's 4-float
 // vectors want 4 (16 channels x 6 pixels), x86 uses at most 2.
 constexpr int kMaxTileNb = 4;
@@ -92,6 +99,9 @@ struct TileKernels {
   // vectors 1 .. gemm_nv.
   int gemm_nv, gemm_mr;
   GemmFn (*gemm_lookup)(int mr, int nv);
+  // Matrix-vector kernels.
+  DotRowsFn dot_rows;
+  AxpyRowsFn axpy_rows;
   // The machine's limit for these kernels: `iters` rounds of 2 FMAs on each
   // of kPeakChains independent vector registers (no memory traffic), i.e.
   // iters * 2 * kPeakChains * vl * 2 flops. Returns a value that depends on all

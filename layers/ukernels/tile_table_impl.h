@@ -9,6 +9,7 @@
 #include "ukernels/pixel_kernel_impl.h"
 #include "ukernels/row_kernel_impl.h"
 #include "ukernels/gemm_kernel_impl.h"
+#include "ukernels/gemv_kernel_impl.h"
 
 // Every (nb, xs, rows, cols) the registers allow, as a constant table.
 constexpr int kSlots = kMaxRows * kMaxCols;
@@ -164,7 +165,7 @@ static_assert(kGemmMr >= 1, "no weight-gradient kernel fits the registers");
 static_assert(kGemmNv <= kMaxGemmNv && kGemmNv * Vec::VL <= kMaxGemmColumns, "weight-gradient panel too wide");
 constexpr TileKernels make_kernels() {
   TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, {}, &pixel_lookup, {}, {}, &row_lookup,
-                kGemmNv, kGemmMr, &gemm_lookup, &fma_peak_loop};
+                kGemmNv, kGemmMr, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
   for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[oc] = pixel_rows(oc) > 0 ? pixel_rows(oc) : 0;
   for (int level = 0; level < 3; ++level) {

@@ -56,8 +56,10 @@ class ManagedLayer {
   // The operators planned again for l's (new) input size.
   virtual void replan(const layer& l) = 0;
   // The backward operators from l.weights: made at the first backward,
-  // repacked after an update. Returns the workspace bytes they need.
-  virtual size_t rebuild_backward(const layer& l) = 0;
+  // repacked after an update when `data` (the data gradient will run; the
+  // weight gradient does not read the weights). Returns the workspace bytes
+  // they need.
+  virtual size_t rebuild_backward(const layer& l, bool data) = 0;
   // For image b: dw += the weight gradient into l.weight_updates; dx (one
   // image's input, overwritten) = the data gradient, when dx is not null.
   virtual void backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws,
@@ -73,7 +75,7 @@ class ManagedLayer {
   int h_, w_, c_, out_h_, out_w_, n_;
   void (*darknet_update_)(layer, update_args);
   bool stale_ = false;
-  bool backward_stale_ = true;      // no backward operators yet
+  bool backward_stale_ = true;      // no backward operators yet, or their weights are old
   std::mutex mutex_;                // one forward at a time per layer
   std::vector<float> own_workspace_;  // only when the network's is too small
   std::vector<float> backward_workspace_, dx_;  // the backward pass's own
@@ -91,7 +93,7 @@ class ManagedDeconv final : public ManagedLayer {
   void rebuild(const layer& l) override;
   void replan(const layer& l) override;
   void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const override;
-  size_t rebuild_backward(const layer& l) override;
+  size_t rebuild_backward(const layer& l, bool data) override;
   void backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws, size_t ws_bytes,
                       ThreadPool* pool) const override;
 
@@ -116,7 +118,7 @@ class ManagedConv final : public ManagedLayer {
   void rebuild(const layer& l) override;
   void replan(const layer& l) override;
   void run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes, ThreadPool* pool) const override;
-  size_t rebuild_backward(const layer& l) override;
+  size_t rebuild_backward(const layer& l, bool data) override;
   void backward_image(const layer& l, const float* in, const float* dy, float* dx, float* ws, size_t ws_bytes,
                       ThreadPool* pool) const override;
 

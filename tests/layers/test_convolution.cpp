@@ -6,6 +6,7 @@
 #include "core/errors.h"
 #include "helpers.h"
 #include "reference/reference.h"
+#include "runtime/thread_pool.h"
 
 using namespace huge2;
 using huge2::test::compare;
@@ -89,6 +90,50 @@ TEST_CASE("conv: wide dilated layers equal the definition", "[conv]") {
     REQUIRE(Convolution(s, Algorithm::huge2, w.data()).method().find("direct") == 0);
     CHECK(compare(run(s, Algorithm::huge2, w, x), want) == "");
   }
+}
+
+TEST_CASE("conv: one window over the whole input runs as a matrix-vector product and equals the definition",
+          "[conv]") {
+  // Sizes around the kernels' blocks: rows by 4 (dot), by 8 (axpy), columns
+  // by one and two vectors, and a tail; strides that the direct kernels take
+  // and that they do not; with and without threads, with an epilogue.
+  std::mt19937 rng(11);
+  ThreadPool pool(2);
+  for (int k : {1, 3, 8})
+    for (int stride : {1, 2, 8})
+      for (int in_c : {1, 5, 37})
+        for (int out_c : {1, 7, 33}) {
+          ConvShape s;
+          s.batch = 2, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = k, s.ksize = k, s.stride = stride;
+          REQUIRE(s.out_h() == 1);
+          INFO(s.describe());
+          const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+          Epilogue ep;
+          ep.scale = random_tensor(size_t(out_c), rng), ep.shift = random_tensor(size_t(out_c), rng);
+          ep.activation = Activation::leaky;
+          Convolution op(s, Algorithm::huge2, w.data(), ep);
+          CHECK(op.runs_window_gemv());
+          CHECK_FALSE(op.runs_panel_gemm());
+          CHECK(op.method().find("one window") == 0);
+          CHECK(op.workspace_bytes() == 0);
+          const Convolution ref(s, Algorithm::reference, w.data(), ep);
+          std::vector<float> want(s.output_count()), got(s.output_count(), -7.f), got2(s.output_count(), -7.f);
+          ref.forward(x.data(), want.data(), nullptr, 0);
+          op.forward(x.data(), got.data(), nullptr, 0);
+          op.forward(x.data(), got2.data(), nullptr, 0, &pool);
+          CHECK(compare(got, want) == "");
+          CHECK(compare(got2, want) == "");
+        }
+  // Padding, dilation or a larger input: more than one window, not this path.
+  ConvShape s;
+  s.in_h = s.in_w = 3, s.ksize = 3, s.stride = 3;
+  std::vector<float> w(s.weight_count(), 1.f);
+  CHECK(Convolution(s, Algorithm::huge2, w.data()).runs_window_gemv());
+  CHECK_FALSE(Convolution(s, Algorithm::darknet, w.data()).runs_window_gemv());
+  s.pad = 1;
+  CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).runs_window_gemv());
+  s.pad = 0, s.in_w = 4;
+  CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).runs_window_gemv());
 }
 
 TEST_CASE("conv: huge2 with stride > 2 says it runs the panel GEMM", "[conv]") {

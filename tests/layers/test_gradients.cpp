@@ -147,6 +147,31 @@ TEST_CASE("dilated convolution backward equals the naive gradients", "[gradients
   check_random<ConvCase>(2021);
 }
 
+TEST_CASE("one-window convolution backward (matrix-vector data gradient) equals the naive gradients",
+          "[gradients]") {
+  std::mt19937 rng(13);
+  ThreadPool pool(2);
+  for (int k : {1, 3, 8})
+    for (int stride : {1, 8})
+      for (int in_c : {1, 37})
+        for (int out_c : {1, 7, 33}) {
+          ConvShape s;
+          s.batch = 2, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = k, s.ksize = k, s.stride = stride;
+          INFO(s.describe());
+          const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+          const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
+          Grads want{std::vector<float>(s.input_count()), dw0};
+          ConvCase::data(s, dy.data(), w.data(), want.dx.data());
+          ConvCase::weights(s, x.data(), dy.data(), want.dw.data());
+          CHECK(ConvolutionBackward(s, Algorithm::huge2, w.data()).method().find("data: one window") == 0);
+          for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+            const Grads got = run_backward<ConvCase>(s, Algorithm::huge2, w, x, dy, dw0, p);
+            CHECK(compare(got.dx, want.dx) == "");
+            CHECK(compare(got.dw, want.dw) == "");
+          }
+        }
+}
+
 TEST_CASE("gradients equal central differences of the forward pass", "[gradients]") {
   DeconvShape d;
   d.batch = 2, d.in_c = 3, d.out_c = 2, d.in_h = 3, d.in_w = 4, d.ksize = 4, d.stride = 2, d.pad = 1;
@@ -182,4 +207,15 @@ TEST_CASE("set_weights after an update equals a fresh backward operator", "[grad
   dup.backward_data(ddy.data(), da.data(), dws.data(), dws.size() * sizeof(float));
   dfresh.backward_data(ddy.data(), db.data(), dws.data(), dws.size() * sizeof(float));
   CHECK(da == db);
+  // One window (the weights as given, not packed).
+  ConvShape g;
+  g.in_c = 6, g.out_c = 9, g.in_h = g.in_w = g.ksize = g.stride = 4;
+  const auto u0 = random_tensor(g.weight_count(), rng), u1 = random_tensor(g.weight_count(), rng);
+  const auto gdy = random_tensor(g.output_count(), rng);
+  ConvolutionBackward gup(g, Algorithm::huge2, u0.data()), gfresh(g, Algorithm::huge2, u1.data());
+  gup.set_weights(u1.data());
+  std::vector<float> gws(gup.workspace_bytes() / sizeof(float) + 1), ga(g.input_count()), gb(g.input_count());
+  gup.backward_data(gdy.data(), ga.data(), gws.data(), gws.size() * sizeof(float));
+  gfresh.backward_data(gdy.data(), gb.data(), gws.data(), gws.size() * sizeof(float));
+  CHECK(ga == gb);
 }
