@@ -77,11 +77,11 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, 
   if (forward_direct(x, y, ws, ws_bytes, need, pool)) return;
   const ConvShape& s = shape_;
   if (algo_ == Algorithm::reference) {
-    conv_reference(s, x, weights_.data(), y);
+    conv_reference(s, x, given_weights(), y);
   } else if (runs_window_gemv()) {
-    WindowGemv(s, active_isa()).forward(x, weights_.data(), y, pool);
+    WindowGemv(s, active_isa()).forward(x, given_weights(), y, pool);
   } else if (runs_panel_gemm()) {
-    ConvGemm(s, active_isa()).run(x, weights_.data(), y, ws, pool);
+    ConvGemm(s, active_isa()).run(x, given_weights(), y, ws, pool);
   } else {
     const int m = s.out_c, n = s.out_h() * s.out_w(), kk = s.in_c * s.ksize * s.ksize;
     const size_t in_img = size_t(s.in_c) * s.in_h * s.in_w, out_img = size_t(m) * n;
@@ -91,7 +91,7 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, 
         im2col(s, col, ws);
         col = ws;
       }
-      sgemm(false, false, m, n, kk, 1.f, weights_.data(), kk, col, n, 0.f, y + b * out_img, n);
+      sgemm(false, false, m, n, kk, 1.f, given_weights(), kk, col, n, 0.f, y + b * out_img, n);
     }
   }
   apply_epilogue(y);

@@ -92,10 +92,18 @@ ConvolutionBackward::~ConvolutionBackward() = default;
 void ConvolutionBackward::set_weights(const float* weights) {
   if (!weights) throw ShapeError("convolution backward: weight buffer is null");
   const ConvShape& s = shape_;
+  borrowed_ = nullptr;
   if (!data_) return weights_.assign(weights, weights + s.weight_count());  // also a window's
   // The plan's input channel is the convolution's output channel n: [n][c][k][k].
   const ptrdiff_t kk = ptrdiff_t(s.ksize) * s.ksize;
   data_->set_weights(WeightView{weights, s.in_c * kk, kk, 1}, Epilogue{});
+}
+
+void ConvolutionBackward::borrow_weights(const float* weights) {
+  if (data_) return set_weights(weights);
+  if (!weights) throw ShapeError("convolution backward: weight buffer is null");
+  std::vector<float>().swap(weights_);
+  borrowed_ = weights;
 }
 
 size_t ConvolutionBackward::column_bytes() const {
@@ -122,18 +130,18 @@ void ConvolutionBackward::backward_data(const float* dy, float* dx, float* ws, s
   const size_t need = data_ ? data_->workspace_bytes() : window_ ? 0 : workspace_bytes();
   check_buffers(dy, dx, dx, ws, ws_bytes, need);
   if (data_) return data_->run(dy, dx, ws, pool);
-  if (window_) return WindowGemv(s, active_isa()).backward_data(dy, weights_.data(), dx, pool);
-  if (algo_ == Algorithm::reference) return conv_backward_data_reference(s, dy, weights_.data(), dx);
+  if (window_) return WindowGemv(s, active_isa()).backward_data(dy, given_weights(), dx, pool);
+  if (algo_ == Algorithm::reference) return conv_backward_data_reference(s, dy, given_weights(), dx);
   // Darknet's backward_convolutional_layer: col = W^T * dy, then col2im into dx.
   const int kk = s.in_c * s.ksize * s.ksize, ohw = s.out_h() * s.out_w();
   const size_t in_img = size_t(s.in_c) * s.in_h * s.in_w, out_img = size_t(s.out_c) * ohw;
   for (int b = 0; b < s.batch; ++b) {
     float* dxb = dx + b * in_img;
     if (is_plain_1x1(s)) {  // the column matrix is dx itself
-      sgemm(true, false, kk, ohw, s.out_c, 1.f, weights_.data(), kk, dy + b * out_img, ohw, 0.f, dxb, ohw);
+      sgemm(true, false, kk, ohw, s.out_c, 1.f, given_weights(), kk, dy + b * out_img, ohw, 0.f, dxb, ohw);
       continue;
     }
-    sgemm(true, false, kk, ohw, s.out_c, 1.f, weights_.data(), kk, dy + b * out_img, ohw, 0.f, ws, ohw);
+    sgemm(true, false, kk, ohw, s.out_c, 1.f, given_weights(), kk, dy + b * out_img, ohw, 0.f, ws, ohw);
     std::fill(dxb, dxb + in_img, 0.f);
     col2im_add(s, ws, dxb);
   }

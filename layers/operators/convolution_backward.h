@@ -26,6 +26,10 @@ class ConvolutionBackward {
 
   // After the optimiser's update: repacks in the same plan.
   void set_weights(const float* weights);
+  // OperatorBase::borrow_weights's contract: the data gradient of the
+  // methods that read the weights as given reads `weights` in place.
+  void borrow_weights(const float* weights);
+  bool packs_weights() const { return data_ != nullptr; }
 
   const ConvShape& shape() const { return shape_; }
   size_t workspace_bytes() const;
@@ -43,7 +47,10 @@ class ConvolutionBackward {
   ConvShape shape_;
   Algorithm algo_;
   bool window_ = false;                // huge2, one window (planning/window_gemv.h): data gradient on weights_
+  const float* given_weights() const { return borrowed_ ? borrowed_ : weights_.data(); }
+
   std::vector<float> weights_;         // darknet, reference, huge2's one window: as given
+  const float* borrowed_ = nullptr;    // borrow_weights(): read in place instead of weights_
   std::unique_ptr<DirectPlan> data_;   // huge2: dy -> dx phases, weights packed
   std::unique_ptr<CorrelationPlan> weights_grad_;  // huge2: dw
 };

@@ -72,13 +72,13 @@ void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes
   if (forward_direct(x, y, ws, ws_bytes, workspace_bytes(), pool)) return;
   const DeconvShape& s = shape_;
   if (algo_ == Algorithm::reference) {
-    deconv_reference(s, x, weights_.data(), y);
+    deconv_reference(s, x, given_weights(), y);
   } else {
     // Stock: col = W^T * X, a (out_c*k*k) x (h*w) buffer, then scatter-add.
     const int m = s.out_c * s.ksize * s.ksize, n = s.in_h * s.in_w;
     const size_t in_img = size_t(s.in_c) * n, out_img = size_t(s.out_c) * s.out_h() * s.out_w();
     for (int b = 0; b < s.batch; ++b) {
-      sgemm(true, false, m, n, s.in_c, 1.f, weights_.data(), m, x + b * in_img, n, 0.f, ws, n);
+      sgemm(true, false, m, n, s.in_c, 1.f, given_weights(), m, x + b * in_img, n, 0.f, ws, n);
       std::fill(y + b * out_img, y + (b + 1) * out_img, 0.f);
       col2im_add(s, ws, y + b * out_img);
     }

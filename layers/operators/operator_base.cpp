@@ -84,6 +84,19 @@ void OperatorBase<Shape>::set_weights(const float* weights, const Epilogue& epil
   } else {
     weights_.assign(weights, weights + shape_.weight_count());
   }
+  borrowed_ = nullptr;
+  plan_only_ = false;
+}
+
+template <class Shape>
+void OperatorBase<Shape>::borrow_weights(const float* weights, const Epilogue& epilogue) {
+  if (direct_) return set_weights(weights, epilogue);
+  const char* op = operator_name(shape_);
+  if (!weights) throw ShapeError(std::string(op) + ": weight buffer is null");
+  epilogue.check(shape_.out_c, op);
+  epilogue_ = epilogue;
+  std::vector<float>().swap(weights_);
+  borrowed_ = weights;
   plan_only_ = false;
 }
 
@@ -96,7 +109,7 @@ template <class Shape>
 bool OperatorBase<Shape>::unpack_weights(float* w) const {
   const Shape& s = shape_;
   if (plan_only_) return false;
-  if (!direct_) return std::copy(weights_.begin(), weights_.end(), w), true;
+  if (!direct_) return std::copy(given_weights(), given_weights() + shape_.weight_count(), w), true;
   return direct_->unpack(s.ksize * s.ksize,
                          [&](int ic, int n, int e, float v) { w[darknet_weight_index(s, ic, n, e)] = v; });
 }

@@ -46,6 +46,18 @@ class OperatorBase {
   // operator becomes a runnable one, a runnable one is repacked; neither is
   // planned again (the plan depends on the shape, not on the weights).
   void set_weights(const float* weights, const Epilogue& epilogue = {});
+  // Like set_weights, but a method that reads the weights as given (the
+  // stock method, the naive definition, huge2's one-window product) keeps
+  // no copy: it reads `weights` at every forward, so the buffer must outlive
+  // the operator (or the next set/borrow) and hold the weights whenever
+  // forward() runs. For a training loop that updates its weights in place
+  // (Darknet's, in the plugin): no 8 MB copy per step of a 128 -> 256 8x8
+  // head. Packed methods pack, as set_weights does.
+  void borrow_weights(const float* weights, const Epilogue& epilogue = {});
+  // Whether the operator reads a caller's buffer (borrow_weights), and
+  // whether it packs the weights (then borrowing is packing).
+  bool borrows_weights() const { return borrowed_ != nullptr; }
+  bool packs_weights() const { return direct_ != nullptr; }
 
   const Shape& shape() const { return shape_; }
   Algorithm algorithm() const { return algo_; }
@@ -71,7 +83,12 @@ class OperatorBase {
   Shape shape_;
   Algorithm algo_;
   Epilogue epilogue_;            // run as a pass by the non-direct methods
+  // The weights as given (reference, darknet, huge2's panel GEMM and one
+  // window): the borrowed buffer, else the operator's copy.
+  const float* given_weights() const { return borrowed_ ? borrowed_ : weights_.data(); }
+
   std::vector<float> weights_;   // reference, darknet, stock fallbacks: as given
+  const float* borrowed_ = nullptr;  // borrow_weights(): read in place instead of weights_
   std::unique_ptr<DirectPlan> direct_;
   bool plan_only_ = false;
 

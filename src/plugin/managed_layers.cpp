@@ -144,9 +144,13 @@ ManagedDeconv::ManagedDeconv(const layer& l, int index, Algorithm algo)
 }
 
 // After Darknet's update: the same plan, repacked (planning again would only redo the same work).
+// The operators borrow Darknet's weights where they read them as given (no
+// copy; Darknet updates l.weights in place and the layer outlives them),
+// and pack them otherwise.
 void ManagedDeconv::rebuild(const layer& l) {
-  if (op_) op_->set_weights(l.weights);
-  else op_ = std::make_unique<Deconvolution>(shape_, algo_, l.weights);
+  if (op_) return op_->borrow_weights(l.weights);
+  op_ = std::make_unique<Deconvolution>(shape_, algo_, l.weights);
+  if (!op_->packs_weights()) op_->borrow_weights(l.weights);  // drop the copy
 }
 
 void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* ws, size_t ws_bytes,
@@ -159,6 +163,7 @@ void ManagedDeconv::replan(const layer& l) {
   s.in_h = l.h, s.in_w = l.w;
   s.validate();
   op_ = std::make_unique<Deconvolution>(s, algo_, l.weights);
+  if (!op_->packs_weights()) op_->borrow_weights(l.weights);
   back_.reset();
   shape_ = s;
   workspace_bytes_ = op_->workspace_bytes();
@@ -209,11 +214,12 @@ ManagedConv::ManagedConv(const layer& l, int index, Algorithm algo, int dilation
 
 void ManagedConv::rebuild(const layer& l) {
   const size_t per_group = shape_.weight_count();
-  if (!ops_.empty()) {  // after Darknet's update: repack in the same plans
-    for (int g = 0; g < groups_; ++g) ops_[g].set_weights(l.weights + g * per_group);
-    return;
-  }
-  for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
+  // After Darknet's update: repack in the same plans (or borrow, see ManagedDeconv::rebuild).
+  const bool fresh = ops_.empty();
+  if (fresh)
+    for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
+  for (int g = 0; g < groups_; ++g)
+    if (!fresh || !ops_[g].packs_weights()) ops_[g].borrow_weights(l.weights + g * per_group);
 }
 
 void ManagedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes,
@@ -226,7 +232,10 @@ void ManagedConv::replan(const layer& l) {
   const ConvShape s = shape_of(l, shape_.dilation);
   const size_t per_group = s.weight_count();
   std::vector<Convolution> ops;
-  for (int g = 0; g < groups_; ++g) ops.emplace_back(s, algo_, l.weights + g * per_group);
+  for (int g = 0; g < groups_; ++g) {
+    ops.emplace_back(s, algo_, l.weights + g * per_group);
+    if (!ops.back().packs_weights()) ops.back().borrow_weights(l.weights + g * per_group);
+  }
   ops_ = std::move(ops);
   backs_.clear();
   shape_ = s;
@@ -235,11 +244,12 @@ void ManagedConv::replan(const layer& l) {
 
 size_t ManagedConv::rebuild_backward(const layer& l, bool data) {
   const size_t per_group = shape_.weight_count();
-  if (backs_.empty())
+  const bool fresh = backs_.empty();
+  if (fresh)
     for (int g = 0; g < groups_; ++g)
       backs_.push_back(std::make_unique<ConvolutionBackward>(shape_, algo_, l.weights + g * per_group));
-  else if (data)
-    for (int g = 0; g < groups_; ++g) backs_[g]->set_weights(l.weights + g * per_group);
+  for (int g = 0; g < groups_; ++g)
+    if (fresh ? !backs_[g]->packs_weights() : data) backs_[g]->borrow_weights(l.weights + g * per_group);
   return backs_.front()->workspace_bytes();  // groups run one after another
 }
 

@@ -85,3 +85,40 @@ TEST_CASE("set_weights: a reloaded convolution equals a fresh one, with no new p
   s.stride = 3;  // stock im2col fallback
   check_reload<Convolution>(s);
 }
+
+TEST_CASE("borrow_weights: methods that read the weights as given follow the caller's buffer without a copy",
+          "[set_weights]") {
+  std::mt19937 rng(17);
+  // One window (huge2's matrix-vector product), a panel GEMM (stride 3), the
+  // stock method and the definition read in place; the direct kernels pack.
+  ConvShape window, panel, direct;
+  window.in_c = 6, window.out_c = 9, window.in_h = window.in_w = window.ksize = window.stride = 4;
+  panel.in_c = 3, panel.out_c = 5, panel.in_h = panel.in_w = 10, panel.ksize = 3, panel.stride = 3;
+  direct.in_c = 4, direct.out_c = 7, direct.in_h = direct.in_w = 6, direct.ksize = 3, direct.pad = 1;
+  const ConvShape shapes[3] = {window, panel, direct};
+  for (int i = 0; i < 3; ++i)
+    for (Algorithm a : {Algorithm::reference, Algorithm::darknet, Algorithm::huge2}) {
+      const ConvShape& s = shapes[i];
+      INFO(s.describe() << ", " << algorithm_name(a));
+      const auto x = random_tensor(s.input_count(), rng);
+      auto w = random_tensor(s.weight_count(), rng);
+      const auto w2 = random_tensor(s.weight_count(), rng);
+      Convolution op(s, a, w.data());
+      op.borrow_weights(w.data());
+      CHECK(op.borrows_weights() == !op.packs_weights());
+      CHECK(op.packs_weights() == (a == Algorithm::huge2 && i == 2));
+      CHECK(run(op, s, x) == run(Convolution(s, a, w.data()), s, x));
+      // An update in place (as Darknet's optimiser does): a borrowing
+      // operator computes with the new weights at once; after borrowing
+      // again, every operator does.
+      std::copy(w2.begin(), w2.end(), w.begin());
+      const auto fresh = run(Convolution(s, a, w2.data()), s, x);
+      if (op.borrows_weights()) CHECK(run(op, s, x) == fresh);
+      op.borrow_weights(w.data());
+      CHECK(run(op, s, x) == fresh);
+      // set_weights copies again.
+      op.set_weights(w2.data());
+      CHECK_FALSE(op.borrows_weights());
+      CHECK(run(op, s, x) == fresh);
+    }
+}
