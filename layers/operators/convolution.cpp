@@ -79,7 +79,7 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, 
   if (algo_ == Algorithm::reference) {
     conv_reference(s, x, given_weights(), y);
   } else if (runs_window_gemv()) {
-    WindowGemv(s, active_isa()).forward(x, given_weights(), y, pool);
+    WindowGemv(s, active_isa()).rows_dot(x, given_weights(), y, pool);
   } else if (runs_panel_gemm()) {
     ConvGemm(s, active_isa()).run(x, given_weights(), y, ws, pool);
   } else {

@@ -119,7 +119,10 @@ size_t ConvolutionBackward::workspace_bytes() const {
 }
 
 std::string ConvolutionBackward::method() const {
-  if (window_) return "data: " + WindowGemv(shape_, active_isa()).describe() + "; weights: " + weights_grad_->describe();
+  if (window_) {
+    const WindowGemv g(shape_, active_isa());
+    return "data: " + g.describe() + "; weights: " + g.describe_rank1();
+  }
   if (data_) return "data: " + data_->describe() + "; weights: " + weights_grad_->describe();
   return algo_ == Algorithm::darknet ? "im2col / col2im + GEMM (with dilation)" : "naive definition";
 }
@@ -130,7 +133,7 @@ void ConvolutionBackward::backward_data(const float* dy, float* dx, float* ws, s
   const size_t need = data_ ? data_->workspace_bytes() : window_ ? 0 : workspace_bytes();
   check_buffers(dy, dx, dx, ws, ws_bytes, need);
   if (data_) return data_->run(dy, dx, ws, pool);
-  if (window_) return WindowGemv(s, active_isa()).backward_data(dy, given_weights(), dx, pool);
+  if (window_) return WindowGemv(s, active_isa()).rows_sum(dy, given_weights(), dx, pool);
   if (algo_ == Algorithm::reference) return conv_backward_data_reference(s, dy, given_weights(), dx);
   // Darknet's backward_convolutional_layer: col = W^T * dy, then col2im into dx.
   const int kk = s.in_c * s.ksize * s.ksize, ohw = s.out_h() * s.out_w();
@@ -162,6 +165,7 @@ void ConvolutionBackward::backward_weights(const float* x, const float* dy, floa
     }
     return;
   }
+  if (window_) return WindowGemv(s, active_isa()).rank1_add(dy, x, dw, pool);  // dw[o][k] += dy[o] * x[k]
   weights_grad_->run(dy, x, dw, ws, pool);
 }
 

@@ -6,6 +6,7 @@
 #include "stock/gemm.h"
 #include "core/phase_geometry.h"
 #include "planning/direct_plan.h"
+#include "planning/window_gemv.h"
 #include "reference/reference.h"
 
 namespace huge2 {
@@ -41,10 +42,16 @@ DirectProblem deconv_phases(const DeconvShape& s) {
 
 const char* operator_name(const DeconvShape&) { return "transposed convolution"; }
 
-// Every huge2 transposed convolution runs the direct kernels: few output
-// channels (an RGB output layer) take the pixel tiles, which replaced the
-// stock column method huge2 kept for them before.
-bool runs_direct_kernels(const DeconvShape&, Algorithm algo) { return algo == Algorithm::huge2; }
+// Every huge2 transposed convolution runs the direct kernels (few output
+// channels, an RGB output layer, take the pixel tiles, which replaced the
+// stock column method huge2 kept for them before), but one of a single
+// padless input pixel: a matrix-vector product on the weights as given
+// (runs_window_gemv(); as fast, and a training step repacks nothing).
+bool runs_direct_kernels(const DeconvShape& s, Algorithm algo) {
+  return algo == Algorithm::huge2 && !WindowGemv::applies(s);
+}
+
+bool Deconvolution::runs_window_gemv() const { return algo_ == Algorithm::huge2 && WindowGemv::applies(shape_); }
 
 DirectProblem direct_problem(const DeconvShape& s) { return deconv_phases(s); }
 
@@ -60,12 +67,13 @@ WeightView darknet_weights(const DeconvShape& s, const float* w) {
 std::string Deconvolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
+  if (runs_window_gemv()) return WindowGemv(shape_, active_isa()).describe();
   return "stock GEMM + col2im";
 }
 
 size_t Deconvolution::workspace_bytes() const {
   if (direct_) return direct_->workspace_bytes();
-  return algo_ == Algorithm::reference ? 0 : column_bytes();
+  return algo_ == Algorithm::reference || runs_window_gemv() ? 0 : column_bytes();
 }
 
 void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, ThreadPool* pool) const {
@@ -73,6 +81,8 @@ void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes
   const DeconvShape& s = shape_;
   if (algo_ == Algorithm::reference) {
     deconv_reference(s, x, given_weights(), y);
+  } else if (runs_window_gemv()) {
+    WindowGemv(s, active_isa()).rows_sum(x, given_weights(), y, pool);
   } else {
     // Stock: col = W^T * X, a (out_c*k*k) x (h*w) buffer, then scatter-add.
     const int m = s.out_c * s.ksize * s.ksize, n = s.in_h * s.in_w;

@@ -18,6 +18,9 @@ class Deconvolution : public OperatorBase<DeconvShape> {
   size_t workspace_bytes() const;
   // What runs: "direct avx512f, exact tiling, ..." or the stock method.
   std::string method() const;
+  // True when huge2 runs it as a matrix-vector product on the weights as
+  // given: one input pixel, no padding (planning/window_gemv.h).
+  bool runs_window_gemv() const;
 
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w (overwritten).
   // pool: the threads huge2's direct kernels run on (null: the calling thread

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "planning/window_gemv.h"
 #include "reference/gradient_reference.h"
 #include "stock/columns.h"
 #include "stock/gemm.h"
@@ -60,8 +61,11 @@ size_t DeconvolutionBackward::workspace_bytes() const {
 }
 
 std::string DeconvolutionBackward::method() const {
-  const std::string w = weights_ ? weights_->describe() :
-                        algo_ == Algorithm::darknet ? "im2col(dy) + GEMM" : "naive definition";
+  const bool window = weights_ && WindowGemv::applies(shape_);
+  const std::string w = window     ? WindowGemv(shape_, active_isa()).describe_rank1()
+                        : weights_ ? weights_->describe()
+                        : algo_ == Algorithm::darknet ? "im2col(dy) + GEMM"
+                                                      : "naive definition";
   return "data: convolution of dy (" + data_.method() + "); weights: " + w;
 }
 
@@ -86,6 +90,8 @@ void DeconvolutionBackward::backward_weights(const float* x, const float* dy, fl
     }
     return;
   }
+  // One padless input pixel: dw[ic][j] += x[ic] * dy[j] (planning/window_gemv.h).
+  if (WindowGemv::applies(s)) return WindowGemv(s, active_isa()).rank1_add(x, dy, dw, pool);
   weights_->run(x, dy, dw, ws, pool);
 }
 

@@ -24,6 +24,9 @@ class DeconvolutionBackward {
 
   // After the optimiser's update: repacks in the same plan.
   void set_weights(const float* weights) { data_.set_weights(weights); }
+  // OperatorBase::borrow_weights's contract, for the data gradient.
+  void borrow_weights(const float* weights) { data_.borrow_weights(weights); }
+  bool packs_weights() const { return data_.packs_weights(); }
 
   const DeconvShape& shape() const { return shape_; }
   // Scratch bytes either backward call needs (the larger of the two).

@@ -12,7 +12,9 @@
 // (the direct kernels' packing of such a layer took 1.6 ms per step for an
 // 8 MB kernel, the panel GEMM packed it on every forward call and ran its
 // one output pixel on a whole vector of columns). The weights are read once
-// per image, at memory speed.
+// per image, at memory speed. The transposed convolution of one input pixel
+// is the same product the other way round (its data gradient is such a
+// convolution).
 #pragma once
 #include <string>
 
@@ -25,21 +27,33 @@ namespace huge2 {
 
 class WindowGemv {
  public:
-  // Whether s has that shape.
+  // A convolution whose one window is the whole input: A = its weights
+  // [out_c][in_c*k*k]; forward = rows_dot, data gradient = rows_sum.
   static bool applies(const ConvShape& s);
+  // A transposed convolution of one input pixel without padding (the
+  // output is one kernel, e.g. DCGAN's latent projection to 4x4): A = its
+  // weights [in_c][out_c*k*k]; forward = rows_sum (its data gradient is the
+  // convolution case).
+  static bool applies(const DeconvShape& s);
 
   WindowGemv(const ConvShape& shape, Isa isa);
+  WindowGemv(const DeconvShape& shape, Isa isa);
   // e.g. "one window: matrix-vector product on the weights as given, avx512f"
   std::string describe() const;
-  // y (batch x out_c, overwritten, no epilogue) from x and w ([out_c][in_c*k*k]).
-  void forward(const float* x, const float* w, float* y, ThreadPool* pool) const;
-  // dx (batch x in_c*k*k, overwritten) from dy (batch x out_c) and w.
-  void backward_data(const float* dy, const float* w, float* dx, ThreadPool* pool) const;
+  // Per image: out[r] = sum_k a[r][k] * in[k] (in: n floats, out: rows floats).
+  void rows_dot(const float* in, const float* a, float* out, ThreadPool* pool) const;
+  // Per image: out[k] = sum_r in[r] * a[r][k] (in: rows floats, out: n floats, overwritten).
+  void rows_sum(const float* in, const float* a, float* out, ThreadPool* pool) const;
+  // The weight gradient, a rank-1 update per image: a[r][k] += u[r] * v[k]
+  // summed over the batch (u: rows floats per image, v: n floats per image),
+  // row by row, each row of a read and written once per image.
+  void rank1_add(const float* u, const float* v, float* a, ThreadPool* pool) const;
+  std::string describe_rank1() const;
 
  private:
-  ConvShape s_;
+  int batch_, rows_;
+  long n_;
   const TileKernels* k_;
-  long n_;  // in_c * k * k: one image, one row of weights
 };
 
 }  // namespace huge2

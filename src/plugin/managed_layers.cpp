@@ -170,8 +170,12 @@ void ManagedDeconv::replan(const layer& l) {
 }
 
 size_t ManagedDeconv::rebuild_backward(const layer& l, bool data) {
-  if (!back_) back_ = std::make_unique<DeconvolutionBackward>(shape_, algo_, l.weights);
-  else if (data) back_->set_weights(l.weights);
+  if (!back_) {
+    back_ = std::make_unique<DeconvolutionBackward>(shape_, algo_, l.weights);
+    if (!back_->packs_weights()) back_->borrow_weights(l.weights);  // drop the copy
+  } else if (data) {
+    back_->borrow_weights(l.weights);
+  }
   return back_->workspace_bytes();
 }
 

@@ -5,6 +5,7 @@
 #include "operators/deconvolution.h"
 #include "core/errors.h"
 #include "helpers.h"
+#include "runtime/thread_pool.h"
 #include "reference/reference.h"
 
 using namespace huge2;
@@ -121,4 +122,39 @@ TEST_CASE("deconv: huge2 needs no k*k*out_c*h*w column buffer", "[deconv]") {
   const size_t ours = Deconvolution(s, Algorithm::huge2, w.data()).workspace_bytes();
   CHECK(stock == size_t(128) * 16 * 256 * 4);
   CHECK(ours < stock);
+}
+
+TEST_CASE("deconv: one padless input pixel runs as a matrix-vector product and equals the definition", "[deconv]") {
+  // DCGAN's latent projection (100 -> 1024, 1x1 -> 4x4) in small: sizes around
+  // the kernels' blocks, any stride (it does not matter for one pixel).
+  std::mt19937 rng(19);
+  ThreadPool pool(2);
+  for (int k : {1, 2, 4, 5})
+    for (int stride : {1, 2})
+      for (int in_c : {1, 9, 100})
+        for (int out_c : {1, 3, 33}) {
+          DeconvShape s;
+          s.batch = 2, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = 1, s.ksize = k, s.stride = stride;
+          INFO(s.describe());
+          const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+          Epilogue ep;
+          ep.scale = random_tensor(size_t(out_c), rng), ep.shift = random_tensor(size_t(out_c), rng);
+          ep.activation = Activation::leaky;
+          const Deconvolution op(s, Algorithm::huge2, w.data(), ep), ref(s, Algorithm::reference, w.data(), ep);
+          CHECK(op.runs_window_gemv());
+          CHECK(op.method().find("one window") == 0);
+          CHECK(op.workspace_bytes() == 0);
+          std::vector<float> want(s.output_count()), got(s.output_count(), -7.f), got2(s.output_count(), -7.f);
+          ref.forward(x.data(), want.data(), nullptr, 0);
+          op.forward(x.data(), got.data(), nullptr, 0);
+          op.forward(x.data(), got2.data(), nullptr, 0, &pool);
+          CHECK(compare(got, want) == "");
+          CHECK(compare(got2, want) == "");
+        }
+  DeconvShape s;
+  s.in_h = s.in_w = 1, s.ksize = 4, s.stride = 2, s.pad = 1;  // padded: a crop of the kernel, the direct kernels
+  std::vector<float> w(s.weight_count(), 1.f);
+  CHECK_FALSE(Deconvolution(s, Algorithm::huge2, w.data()).runs_window_gemv());
+  s.pad = 0, s.in_w = 2;
+  CHECK_FALSE(Deconvolution(s, Algorithm::huge2, w.data()).runs_window_gemv());
 }

@@ -172,6 +172,30 @@ TEST_CASE("one-window convolution backward (matrix-vector data gradient) equals 
         }
 }
 
+TEST_CASE("one-pixel transposed convolution backward (matrix-vector data gradient) equals the naive gradients",
+          "[gradients]") {
+  std::mt19937 rng(23);
+  ThreadPool pool(2);
+  for (int k : {1, 4})
+    for (int in_c : {1, 37})
+      for (int out_c : {1, 7, 33}) {
+        DeconvShape s;
+        s.batch = 2, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = 1, s.ksize = k, s.stride = 2;
+        INFO(s.describe());
+        const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+        const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
+        Grads want{std::vector<float>(s.input_count()), dw0};
+        DeconvCase::data(s, dy.data(), w.data(), want.dx.data());
+        DeconvCase::weights(s, x.data(), dy.data(), want.dw.data());
+        CHECK(DeconvolutionBackward(s, Algorithm::huge2, w.data()).method().find("one window") != std::string::npos);
+        for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+          const Grads got = run_backward<DeconvCase>(s, Algorithm::huge2, w, x, dy, dw0, p);
+          CHECK(compare(got.dx, want.dx) == "");
+          CHECK(compare(got.dw, want.dw) == "");
+        }
+      }
+}
+
 TEST_CASE("gradients equal central differences of the forward pass", "[gradients]") {
   DeconvShape d;
   d.batch = 2, d.in_c = 3, d.out_c = 2, d.in_h = 3, d.in_w = 4, d.ksize = 4, d.stride = 2, d.pad = 1;

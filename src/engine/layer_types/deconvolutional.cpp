@@ -39,7 +39,11 @@ class DeconvolutionalLayer : public ConvLikeLayer {
     d << shape_.out_c << "  " << shape_.ksize << "x" << shape_.ksize << "/" << shape_.stride << " p" << shape_.pad;
     return d.str();
   }
-  std::string algorithm() const override { return algorithm_name(algo_); }
+  std::string algorithm() const override {
+    std::string a = algorithm_name(algo_);
+    if (op_->runs_window_gemv()) a += "/gemv";  // one padless input pixel
+    return a;
+  }
   std::string method() const override { return op_->method(); }
   size_t workspace_bytes() const override { return op_->workspace_bytes(); }
   double flops() const override { return shape_.flops(); }
