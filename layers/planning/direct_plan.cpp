@@ -147,6 +147,9 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   }
   pack(weight, epilogue);
   partition();
+  double kernel_bytes = 0;
+  for (const DirectPhase& q : p_.phases) kernel_bytes += 4.0 * q.tap_entry.size() * p_.in_c * p_.out_c;
+  cold_weights_ = kernel_bytes > cpu_tuning().l2_weight_bytes;
 }
 
 std::string DirectPlan::describe() const {
@@ -199,9 +202,14 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
   call.y_row_step = ptrdiff_t(p_.sy) * p_.out_w;
   call.y_col_step = p_.sx;
   call.act = act_;
+  int last_phase = -1, last_block = -1;
   for (size_t i = begin; i < end; ++i) {
     const Item& it = items_[i];
     const Block& bl = blocks_[it.block];
+    // A phase and block met anew in this run: its weights come from memory.
+    const int phase = it.tile_begin < it.tile_end ? tiles_[it.tile_begin].phase : -1;
+    bool fresh = cold_weights_ && (phase != last_phase || int(it.block) != last_block);
+    last_phase = phase, last_block = int(it.block);
     call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.width;
     call.oc_valid = bl.valid;
     call.scale = scale_.empty() ? nullptr : scale_.data() + bl.ep_off;
@@ -222,6 +230,8 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
         call.cols = t.cols;
         k_->row_lookup(p_.sx, bl.valid, t.rows)(call);
       } else {
+        call.prefetch = fresh;
+        fresh = false;
         t.fn[bl.nb - 1](call);
       }
     }

@@ -156,6 +156,7 @@ class DirectPlan {
   const TileKernels* k_;
   int threads_;
   bool exact_threads_;
+  bool cold_weights_ = false;  // the kernel exceeds L2: each phase and block's first tile prefetches
   Tiling tiling_ = Tiling::exact;
   Scheme scheme_ = Scheme::channels;
   int pad_top_ = 0, pad_left_ = 0, pad_h_ = 0, pad_w_ = 0;  // padded tiling's input frame

@@ -14,6 +14,7 @@
 #pragma once
 #include <array>
 #include <cstddef>
+#include <type_traits>
 
 #include "core/activation.h"
 #include "runtime/isa.h"
@@ -37,6 +38,7 @@ struct TileCall {
   const float* scale;     // NB*VL per-channel factors (padded), or null for 1
   const float* shift;     // NB*VL per-channel offsets (padded), or null for 0
   Activation act;
+  bool prefetch;          // channel kernels: prefetch the weight stream (it comes from memory)
 };
 
 using TileFn = void (*)(const TileCall&);
