@@ -117,12 +117,7 @@ TEST_CASE("conv: one window over the whole input runs as a matrix-vector product
           CHECK(op.method().find("one window") == 0);
           CHECK(op.workspace_bytes() == 0);
           const Convolution ref(s, Algorithm::reference, w.data(), ep);
-          std::vector<float> want(s.output_count()), got(s.output_count(), -7.f), got2(s.output_count(), -7.f);
-          ref.forward(x.data(), want.data(), nullptr, 0);
-          op.forward(x.data(), got.data(), nullptr, 0);
-          op.forward(x.data(), got2.data(), nullptr, 0, &pool);
-          CHECK(compare(got, want) == "");
-          CHECK(compare(got2, want) == "");
+          CHECK(huge2::test::compare_to_reference(op, ref, s, x, &pool) == "");
         }
   // Padding, dilation or a larger input: more than one window, not this path.
   ConvShape s;

@@ -209,37 +209,33 @@ TEST_CASE("gradients equal central differences of the forward pass", "[gradients
   check_finite_differences<ConvCase>(c, 10);
 }
 
-TEST_CASE("set_weights after an update equals a fresh backward operator", "[gradients]") {
-  std::mt19937 rng(5);
-  ConvShape s;
-  s.batch = 1, s.in_c = 5, s.out_c = 7, s.in_h = 9, s.in_w = 8, s.ksize = 3, s.pad = 1, s.dilation = 2;
+namespace {
+// A backward operator given w0 and then set_weights(w1) computes the data
+// gradient of one built with w1, bit for bit.
+template <class Backward, class Shape>
+void check_reload(const Shape& s, std::mt19937& rng) {
+  INFO(s.describe());
   const auto w0 = random_tensor(s.weight_count(), rng), w1 = random_tensor(s.weight_count(), rng);
   const auto dy = random_tensor(s.output_count(), rng);
-  ConvolutionBackward updated(s, Algorithm::huge2, w0.data()), fresh(s, Algorithm::huge2, w1.data());
+  Backward updated(s, Algorithm::huge2, w0.data()), fresh(s, Algorithm::huge2, w1.data());
   updated.set_weights(w1.data());
   std::vector<float> ws(updated.workspace_bytes() / sizeof(float) + 1), a(s.input_count()), b(s.input_count());
   updated.backward_data(dy.data(), a.data(), ws.data(), ws.size() * sizeof(float));
   fresh.backward_data(dy.data(), b.data(), ws.data(), ws.size() * sizeof(float));
   CHECK(a == b);
+}
+}  // namespace
+
+TEST_CASE("set_weights after an update equals a fresh backward operator", "[gradients]") {
+  std::mt19937 rng(5);
+  ConvShape s;
+  s.batch = 1, s.in_c = 5, s.out_c = 7, s.in_h = 9, s.in_w = 8, s.ksize = 3, s.pad = 1, s.dilation = 2;
+  check_reload<ConvolutionBackward>(s, rng);
   DeconvShape d;
   d.in_c = 6, d.out_c = 5, d.in_h = 4, d.in_w = 5, d.ksize = 4, d.stride = 2, d.pad = 1;
-  const auto v0 = random_tensor(d.weight_count(), rng), v1 = random_tensor(d.weight_count(), rng);
-  const auto ddy = random_tensor(d.output_count(), rng);
-  DeconvolutionBackward dup(d, Algorithm::huge2, v0.data()), dfresh(d, Algorithm::huge2, v1.data());
-  dup.set_weights(v1.data());
-  std::vector<float> dws(dup.workspace_bytes() / sizeof(float) + 1), da(d.input_count()), db(d.input_count());
-  dup.backward_data(ddy.data(), da.data(), dws.data(), dws.size() * sizeof(float));
-  dfresh.backward_data(ddy.data(), db.data(), dws.data(), dws.size() * sizeof(float));
-  CHECK(da == db);
+  check_reload<DeconvolutionBackward>(d, rng);
   // One window (the weights as given, not packed).
   ConvShape g;
   g.in_c = 6, g.out_c = 9, g.in_h = g.in_w = g.ksize = g.stride = 4;
-  const auto u0 = random_tensor(g.weight_count(), rng), u1 = random_tensor(g.weight_count(), rng);
-  const auto gdy = random_tensor(g.output_count(), rng);
-  ConvolutionBackward gup(g, Algorithm::huge2, u0.data()), gfresh(g, Algorithm::huge2, u1.data());
-  gup.set_weights(u1.data());
-  std::vector<float> gws(gup.workspace_bytes() / sizeof(float) + 1), ga(g.input_count()), gb(g.input_count());
-  gup.backward_data(gdy.data(), ga.data(), gws.data(), gws.size() * sizeof(float));
-  gfresh.backward_data(gdy.data(), gb.data(), gws.data(), gws.size() * sizeof(float));
-  CHECK(ga == gb);
+  check_reload<ConvolutionBackward>(g, rng);
 }

@@ -414,6 +414,16 @@ std::vector<double> losses(const std::string& log) {
   return out;
 }
 
+// A copy of cfg with every huge2=1 turned into huge2=0 (the stock method, or
+// Darknet's own layers), written as kWork + name.
+std::string huge2_off(const std::string& cfg, const std::string& name) {
+  std::string text = read_text(cfg);
+  for (size_t p; (p = text.find("huge2=1")) != std::string::npos;) text.replace(p, 7, "huge2=0");
+  const std::string path = kWork + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
 void require_same_losses(const std::vector<double>& got, const std::vector<double>& want, size_t iterations) {
   REQUIRE(got.size() == iterations);
   REQUIRE(want.size() == iterations);
@@ -445,10 +455,7 @@ TEST_CASE("plugin: huge2 deconvolutional layers train as stock Darknet does", "[
 
 TEST_CASE("plugin: dilated layers train with huge2=1 as with the stock method (huge2=0)", "[plugin][train]") {
   const std::string cfg = kData + "train-dilated.cfg";
-  std::string text = read_text(cfg);
-  for (size_t p; (p = text.find("huge2=1")) != std::string::npos;) text.replace(p, 7, "huge2=0");
-  const std::string stock_method = kWork + "train-dilated-huge2-0.cfg";
-  std::ofstream(stock_method) << text;
+  const std::string stock_method = huge2_off(cfg, "train-dilated-huge2-0.cfg");
   const std::string w = make_weights("train-dilated", cfg, 71);
   make_input("train-dilated", input_count(cfg), 72);
   const std::vector<std::string> train = {"--train", "6"};
@@ -526,10 +533,7 @@ TEST_CASE("plugin: resize_network keeps dilated layers dilated and trains (equal
 
   // Training after the resize: the backward operators follow the new size
   // (huge2=1 against the stock method, as without resizing).
-  std::string text = read_text(cfg);
-  for (size_t p; (p = text.find("huge2=1")) != std::string::npos;) text.replace(p, 7, "huge2=0");
-  const std::string stock_method = kWork + "resize-dilated-huge2-0.cfg";
-  std::ofstream(stock_method) << text;
+  const std::string stock_method = huge2_off(cfg, "resize-dilated-huge2-0.cfg");
   const std::vector<std::string> opts = {"--resize", "32", "14", "--train", "4"};
   const Run direct = run_probe("resize-dilated-train", cfg, w, kWork + "resize-dilated.f32", true, opts);
   const Run im2col = run_probe("resize-dilated-train-0", stock_method, w, kWork + "resize-dilated.f32", true, opts);
@@ -564,10 +568,7 @@ TEST_CASE("plugin: resize_network resizes deconvolutional layers, stock and huge
   // Darknet's detector trainer with random=1: train, resize, train, resize,
   // train. huge2's layers against Darknet's own ([net] huge2=0: the plugin
   // only resizes its deconvolutional layers, with Darknet's resize for them).
-  std::string text = read_text(cfg);
-  for (size_t p; (p = text.find("huge2=1")) != std::string::npos;) text.replace(p, 7, "huge2=0");
-  const std::string stock_layers = kWork + "resize-deconv-huge2-0.cfg";
-  std::ofstream(stock_layers) << text;
+  const std::string stock_layers = huge2_off(cfg, "resize-deconv-huge2-0.cfg");
   const std::vector<std::string> opts = {"--train", "3", "--stage", "7", "4", "3", "--stage", "9", "8", "3"};
   const Run huge2 = run_probe("resize-deconv-train", cfg, w, kWork + "resize-deconv.f32", true, opts);
   const Run darknet = run_probe("resize-deconv-train-0", stock_layers, w, kWork + "resize-deconv.f32", true, opts);

@@ -95,4 +95,15 @@ std::vector<float> run_operator(const Shape& s, Algorithm algo, const std::vecto
   return y;
 }
 
+// op against the definition (ref, the same operator with Algorithm::reference)
+// on input x, on the calling thread alone and on `pool`; "" when both agree.
+template <class Op, class Shape, class Pool>
+std::string compare_to_reference(const Op& op, const Op& ref, const Shape& s, const std::vector<float>& x, Pool* pool) {
+  std::vector<float> want(s.output_count()), alone(s.output_count(), -7.f), pooled(s.output_count(), -7.f);
+  ref.forward(x.data(), want.data(), nullptr, 0);
+  op.forward(x.data(), alone.data(), nullptr, 0);
+  op.forward(x.data(), pooled.data(), nullptr, 0, pool);
+  return compare(alone, want) + compare(pooled, want);
+}
+
 }  // namespace huge2::test
