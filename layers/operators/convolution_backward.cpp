@@ -77,7 +77,7 @@ ConvolutionBackward::ConvolutionBackward(const ConvShape& shape, Algorithm algo,
   // huge2's data gradient of a one-window convolution reads the weights as
   // given, like the stock method (planning/window_gemv.h).
   window_ = algo_ == Algorithm::huge2 && WindowGemv::applies(s);
-  if (algo_ != Algorithm::huge2 || window_) weights_.assign(weights, weights + shape_.weight_count());
+  if (algo_ != Algorithm::huge2 || window_) weights_.copy(weights, shape_.weight_count());
   if (algo_ != Algorithm::huge2) return;
   const int t = threads > 0 ? threads : default_threads();
   if (!window_) {
@@ -92,8 +92,7 @@ ConvolutionBackward::~ConvolutionBackward() = default;
 void ConvolutionBackward::set_weights(const float* weights) {
   if (!weights) throw ShapeError("convolution backward: weight buffer is null");
   const ConvShape& s = shape_;
-  borrowed_ = nullptr;
-  if (!data_) return weights_.assign(weights, weights + s.weight_count());  // also a window's
+  if (!data_) return weights_.copy(weights, s.weight_count());  // also a window's
   // The plan's input channel is the convolution's output channel n: [n][c][k][k].
   const ptrdiff_t kk = ptrdiff_t(s.ksize) * s.ksize;
   data_->set_weights(WeightView{weights, s.in_c * kk, kk, 1}, Epilogue{});
@@ -102,8 +101,7 @@ void ConvolutionBackward::set_weights(const float* weights) {
 void ConvolutionBackward::borrow_weights(const float* weights) {
   if (data_) return set_weights(weights);
   if (!weights) throw ShapeError("convolution backward: weight buffer is null");
-  std::vector<float>().swap(weights_);
-  borrowed_ = weights;
+  weights_.borrow(weights);
 }
 
 size_t ConvolutionBackward::column_bytes() const {

@@ -12,6 +12,7 @@
 
 #include "core/algorithm.h"
 #include "core/shapes.h"
+#include "operators/given_weights.h"
 #include "planning/correlation_plan.h"
 #include "planning/direct_plan.h"
 #include "runtime/thread_pool.h"
@@ -47,10 +48,9 @@ class ConvolutionBackward {
   ConvShape shape_;
   Algorithm algo_;
   bool window_ = false;                // huge2, one window (planning/window_gemv.h): data gradient on weights_
-  const float* given_weights() const { return borrowed_ ? borrowed_ : weights_.data(); }
+  const float* given_weights() const { return weights_.data(); }
 
-  std::vector<float> weights_;         // darknet, reference, huge2's one window: as given
-  const float* borrowed_ = nullptr;    // borrow_weights(): read in place instead of weights_
+  GivenWeights weights_;               // darknet, reference, huge2's one window
   std::unique_ptr<DirectPlan> data_;   // huge2: dy -> dx phases, weights packed
   std::unique_ptr<CorrelationPlan> weights_grad_;  // huge2: dw
 };

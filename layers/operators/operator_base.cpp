@@ -52,7 +52,7 @@ void OperatorBase<Shape>::build(const float* weights, int threads, Isa isa) {
   epilogue_.check(shape_.out_c, operator_name(shape_));
   const Shape& s = shape_;
   if (!runs_direct_kernels(s, algo_)) {
-    if (weights) weights_.assign(weights, weights + s.weight_count());
+    if (weights) weights_.copy(weights, s.weight_count());
     return;
   }
   WeightAt at;
@@ -82,9 +82,8 @@ void OperatorBase<Shape>::set_weights(const float* weights, const Epilogue& epil
     const Shape& s = shape_;
     direct_->set_weights(darknet_weights(s, weights), epilogue_);
   } else {
-    weights_.assign(weights, weights + shape_.weight_count());
+    weights_.copy(weights, shape_.weight_count());
   }
-  borrowed_ = nullptr;
   plan_only_ = false;
 }
 
@@ -95,14 +94,13 @@ void OperatorBase<Shape>::borrow_weights(const float* weights, const Epilogue& e
   if (!weights) throw ShapeError(std::string(op) + ": weight buffer is null");
   epilogue.check(shape_.out_c, op);
   epilogue_ = epilogue;
-  std::vector<float>().swap(weights_);
-  borrowed_ = weights;
+  weights_.borrow(weights);
   plan_only_ = false;
 }
 
 template <class Shape>
 size_t OperatorBase<Shape>::packed_weight_bytes() const {
-  return direct_ ? direct_->packed_weight_bytes() : weights_.size() * sizeof(float);
+  return direct_ ? direct_->packed_weight_bytes() : weights_.owned_bytes();
 }
 
 template <class Shape>

@@ -15,6 +15,7 @@
 #include "core/epilogue.h"
 #include "runtime/isa.h"
 #include "core/shapes.h"
+#include "operators/given_weights.h"
 
 namespace huge2 {
 
@@ -56,7 +57,7 @@ class OperatorBase {
   void borrow_weights(const float* weights, const Epilogue& epilogue = {});
   // Whether the operator reads a caller's buffer (borrow_weights), and
   // whether it packs the weights (then borrowing is packing).
-  bool borrows_weights() const { return borrowed_ != nullptr; }
+  bool borrows_weights() const { return weights_.borrowed(); }
   bool packs_weights() const { return direct_ != nullptr; }
 
   const Shape& shape() const { return shape_; }
@@ -83,12 +84,9 @@ class OperatorBase {
   Shape shape_;
   Algorithm algo_;
   Epilogue epilogue_;            // run as a pass by the non-direct methods
-  // The weights as given (reference, darknet, huge2's panel GEMM and one
-  // window): the borrowed buffer, else the operator's copy.
-  const float* given_weights() const { return borrowed_ ? borrowed_ : weights_.data(); }
+  const float* given_weights() const { return weights_.data(); }
 
-  std::vector<float> weights_;   // reference, darknet, stock fallbacks: as given
-  const float* borrowed_ = nullptr;  // borrow_weights(): read in place instead of weights_
+  GivenWeights weights_;  // reference, darknet, huge2's panel GEMM and one window
   std::unique_ptr<DirectPlan> direct_;
   bool plan_only_ = false;
 

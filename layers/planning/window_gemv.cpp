@@ -11,10 +11,10 @@ namespace {
 // (floats of weights streamed).
 constexpr size_t kMinFloatsPerThread = 1 << 16;
 
-// How many threads share `total` floats of weights, at most the pool's.
-int useful_threads(const ThreadPool* pool, size_t total) {
-  const int t = pool ? pool->threads() : 1;
-  return int(std::clamp<size_t>(total / kMinFloatsPerThread, 1, size_t(t)));
+// The grain, in items of `floats_per_item` weights each, that gives every
+// thread at least kMinFloatsPerThread of them (parallel_for's `grain`).
+size_t grain_for(size_t floats_per_item) {
+  return std::max<size_t>(1, (kMinFloatsPerThread + floats_per_item - 1) / floats_per_item);
 }
 
 }  // namespace
@@ -40,47 +40,37 @@ std::string WindowGemv::describe() const {
 }
 
 void WindowGemv::rows_dot(const float* in, const float* a, float* out, ThreadPool* pool) const {
-  const int parts = std::min(useful_threads(pool, size_t(rows_) * n_), rows_);
   for (int b = 0; b < batch_; ++b) {
     const float* ib = in + size_t(b) * n_;
     float* ob = out + size_t(b) * rows_;
-    auto part = [&](int i) {
-      const int r0 = int(long(rows_) * i / parts), r1 = int(long(rows_) * (i + 1) / parts);
-      k_->dot_rows(a + size_t(r0) * n_, n_, ib, n_, ob + r0, r1 - r0);
-    };
-    if (parts > 1) pool->run(parts, part);
-    else part(0);
+    parallel_for(pool, size_t(rows_), [&](size_t r0, size_t r1) {
+      k_->dot_rows(a + r0 * n_, n_, ib, n_, ob + r0, int(r1 - r0));
+    }, grain_for(size_t(n_)));
   }
 }
 
 void WindowGemv::rows_sum(const float* in, const float* a, float* out, ThreadPool* pool) const {
   // Columns in whole cache lines per thread: the threads never share one of out's lines.
-  const long lines = (n_ + 15) / 16;
-  const int parts = int(std::min<long>(useful_threads(pool, size_t(rows_) * n_), lines));
+  constexpr long kLine = 16;
+  const size_t lines = size_t((n_ + kLine - 1) / kLine);
   for (int b = 0; b < batch_; ++b) {
     const float* ib = in + size_t(b) * rows_;
     float* ob = out + size_t(b) * n_;
-    auto part = [&](int i) {
-      const long j0 = std::min(n_, lines * i / parts * 16), j1 = std::min(n_, lines * (i + 1) / parts * 16);
+    parallel_for(pool, lines, [&](size_t l0, size_t l1) {
+      const long j0 = std::min(n_, long(l0) * kLine), j1 = std::min(n_, long(l1) * kLine);
       std::fill(ob + j0, ob + j1, 0.f);
       k_->axpy_rows(a + j0, n_, ib, rows_, ob + j0, j1 - j0);
-    };
-    if (parts > 1) pool->run(parts, part);
-    else part(0);
+    }, grain_for(size_t(rows_) * kLine));
   }
 }
 
 void WindowGemv::rank1_add(const float* u, const float* v, float* a, ThreadPool* pool) const {
-  const int parts = std::min(useful_threads(pool, size_t(rows_) * n_), rows_);
   for (int b = 0; b < batch_; ++b) {
     const float* ub = u + size_t(b) * rows_;
     const float* vb = v + size_t(b) * n_;
-    auto part = [&](int i) {
-      const int r0 = int(long(rows_) * i / parts), r1 = int(long(rows_) * (i + 1) / parts);
-      for (int r = r0; r < r1; ++r) k_->axpy_rows(vb, 0, ub + r, 1, a + size_t(r) * n_, n_);
-    };
-    if (parts > 1) pool->run(parts, part);
-    else part(0);
+    parallel_for(pool, size_t(rows_), [&](size_t r0, size_t r1) {
+      for (size_t r = r0; r < r1; ++r) k_->axpy_rows(vb, 0, ub + r, 1, a + r * n_, n_);
+    }, grain_for(size_t(n_)));
   }
 }
 

@@ -26,6 +26,15 @@ ThreadPool& plugin_pool() {
   return pool;
 }
 
+// A freshly built operator copied Darknet's weights or packed them: one that
+// reads them as given drops its copy and reads l.weights in place (Darknet
+// updates it in place, and the layer outlives its operators); one that packs
+// keeps what it just packed (borrowing would pack again).
+template <class Op>
+void read_in_place(Op& op, const float* weights) {
+  if (!op.packs_weights()) op.borrow_weights(weights);
+}
+
 // Width first, as Darknet's own layer table prints sizes.
 std::string dims(int h, int w) { return std::to_string(w) + "x" + std::to_string(h); }
 
@@ -144,13 +153,10 @@ ManagedDeconv::ManagedDeconv(const layer& l, int index, Algorithm algo)
 }
 
 // After Darknet's update: the same plan, repacked (planning again would only redo the same work).
-// The operators borrow Darknet's weights where they read them as given (no
-// copy; Darknet updates l.weights in place and the layer outlives them),
-// and pack them otherwise.
 void ManagedDeconv::rebuild(const layer& l) {
   if (op_) return op_->borrow_weights(l.weights);
   op_ = std::make_unique<Deconvolution>(shape_, algo_, l.weights);
-  if (!op_->packs_weights()) op_->borrow_weights(l.weights);  // drop the copy
+  read_in_place(*op_, l.weights);
 }
 
 void ManagedDeconv::run_image(const layer&, const float* in, float* out, float* ws, size_t ws_bytes,
@@ -163,7 +169,7 @@ void ManagedDeconv::replan(const layer& l) {
   s.in_h = l.h, s.in_w = l.w;
   s.validate();
   op_ = std::make_unique<Deconvolution>(s, algo_, l.weights);
-  if (!op_->packs_weights()) op_->borrow_weights(l.weights);
+  read_in_place(*op_, l.weights);
   back_.reset();
   shape_ = s;
   workspace_bytes_ = op_->workspace_bytes();
@@ -172,7 +178,7 @@ void ManagedDeconv::replan(const layer& l) {
 size_t ManagedDeconv::rebuild_backward(const layer& l, bool data) {
   if (!back_) {
     back_ = std::make_unique<DeconvolutionBackward>(shape_, algo_, l.weights);
-    if (!back_->packs_weights()) back_->borrow_weights(l.weights);  // drop the copy
+    read_in_place(*back_, l.weights);
   } else if (data) {
     back_->borrow_weights(l.weights);
   }
@@ -218,12 +224,14 @@ ManagedConv::ManagedConv(const layer& l, int index, Algorithm algo, int dilation
 
 void ManagedConv::rebuild(const layer& l) {
   const size_t per_group = shape_.weight_count();
-  // After Darknet's update: repack in the same plans (or borrow, see ManagedDeconv::rebuild).
-  const bool fresh = ops_.empty();
-  if (fresh)
-    for (int g = 0; g < groups_; ++g) ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
-  for (int g = 0; g < groups_; ++g)
-    if (!fresh || !ops_[g].packs_weights()) ops_[g].borrow_weights(l.weights + g * per_group);
+  if (!ops_.empty()) {  // after Darknet's update: repack in the same plans (or read in place)
+    for (int g = 0; g < groups_; ++g) ops_[g].borrow_weights(l.weights + g * per_group);
+    return;
+  }
+  for (int g = 0; g < groups_; ++g) {
+    ops_.emplace_back(shape_, algo_, l.weights + g * per_group);
+    read_in_place(ops_.back(), l.weights + g * per_group);
+  }
 }
 
 void ManagedConv::run_image(const layer& l, const float* in, float* out, float* ws, size_t ws_bytes,
@@ -238,7 +246,7 @@ void ManagedConv::replan(const layer& l) {
   std::vector<Convolution> ops;
   for (int g = 0; g < groups_; ++g) {
     ops.emplace_back(s, algo_, l.weights + g * per_group);
-    if (!ops.back().packs_weights()) ops.back().borrow_weights(l.weights + g * per_group);
+    read_in_place(ops.back(), l.weights + g * per_group);
   }
   ops_ = std::move(ops);
   backs_.clear();
@@ -248,12 +256,14 @@ void ManagedConv::replan(const layer& l) {
 
 size_t ManagedConv::rebuild_backward(const layer& l, bool data) {
   const size_t per_group = shape_.weight_count();
-  const bool fresh = backs_.empty();
-  if (fresh)
-    for (int g = 0; g < groups_; ++g)
+  if (backs_.empty()) {
+    for (int g = 0; g < groups_; ++g) {
       backs_.push_back(std::make_unique<ConvolutionBackward>(shape_, algo_, l.weights + g * per_group));
-  for (int g = 0; g < groups_; ++g)
-    if (fresh ? !backs_[g]->packs_weights() : data) backs_[g]->borrow_weights(l.weights + g * per_group);
+      read_in_place(*backs_.back(), l.weights + g * per_group);
+    }
+  } else if (data) {
+    for (int g = 0; g < groups_; ++g) backs_[g]->borrow_weights(l.weights + g * per_group);
+  }
   return backs_.front()->workspace_bytes();  // groups run one after another
 }
 
