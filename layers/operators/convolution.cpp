@@ -8,6 +8,7 @@
 #include "planning/conv_gemm.h"
 #include "planning/direct_plan.h"
 #include "planning/window_gemv.h"
+#include "ukernels/tile_kernel.h"
 #include "reference/reference.h"
 
 namespace huge2 {
@@ -36,10 +37,11 @@ DirectProblem conv_problem(const ConvShape& s) {
 const char* operator_name(const ConvShape&) { return "convolution"; }
 
 // One window over the whole input: a matrix-vector product on the weights
-// as given (runs_window_gemv()); else beyond stride 2, one GEMM over im2col
-// panels (runs_panel_gemm()).
+// as given (runs_window_gemv()); else strides 3, 5, 6, 7 and beyond 8 (no
+// tile kernels of that input step), one GEMM over im2col panels
+// (runs_panel_gemm()).
 bool runs_direct_kernels(const ConvShape& s, Algorithm algo) {
-  return algo == Algorithm::huge2 && s.stride <= 2 && !WindowGemv::applies(s);
+  return algo == Algorithm::huge2 && tile_input_step_supported(s.stride) && !WindowGemv::applies(s);
 }
 
 DirectProblem direct_problem(const ConvShape& s) { return conv_problem(s); }
@@ -59,7 +61,7 @@ std::string Convolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
   if (runs_window_gemv()) return WindowGemv(shape_, active_isa()).describe();
-  if (runs_panel_gemm()) return ConvGemm(shape_, active_isa()).describe() + " (stride > 2)";
+  if (runs_panel_gemm()) return ConvGemm(shape_, active_isa()).describe() + " (stride " + std::to_string(shape_.stride) + ")";
   return "stock im2col + GEMM";
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "planning/lane_correlation.h"
 #include "planning/window_copy.h"
 
 namespace huge2 {
@@ -62,13 +63,23 @@ void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* pa
 CorrelationPlan::CorrelationPlan(const CorrelationProblem& problem, int threads, Isa isa)
     : p_(checked(problem)),
       gemm_(p_.m, p_.c * p_.ksize * p_.ksize, long(p_.batch) * p_.h * p_.w, isa),
-      threads_(gemm_.useful_threads(threads)) {}
+      threads_(gemm_.useful_threads(threads)) {
+  if (LaneCorrelation::applies(p_, isa)) lanes_ = std::make_unique<LaneCorrelation>(p_, threads, isa);
+}
+
+CorrelationPlan::~CorrelationPlan() = default;
+
+size_t CorrelationPlan::workspace_floats() const {
+  return lanes_ ? lanes_->workspace_floats() : gemm_.packed_a_floats() + gemm_.panel_floats();
+}
 
 std::string CorrelationPlan::describe() const {
+  if (lanes_) return lanes_->describe();
   return "packed GEMM " + gemm_.describe() + ", " + std::to_string(threads_) + " thread" + (threads_ > 1 ? "s" : "");
 }
 
 void CorrelationPlan::run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const {
+  if (lanes_) return lanes_->run(a, src, dw, ws, pool);
   const size_t hw = size_t(p_.h) * p_.w;
   gemm_.pack_a(a, long(hw), size_t(p_.m) * hw, hw, ws, pool);
   const PanelSource source{&p_, src};

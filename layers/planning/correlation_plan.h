@@ -16,13 +16,20 @@
 // Zero products: only where a tap falls in src's padding (the gather writes
 // 0 there); a stride-s transposed convolution's inserted zeros never appear,
 // because K runs over the input's pixels, not the output's.
+//
+// Where a's channels fit one block of vectors and every tap falls inside
+// src, the plan runs as lane tiles instead (lane_correlation.h), which read
+// src in place.
 #pragma once
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "planning/panel_gemm.h"
 
 namespace huge2 {
+
+class LaneCorrelation;
 
 struct CorrelationProblem {
   int batch = 1;
@@ -35,8 +42,9 @@ class CorrelationPlan {
  public:
   // threads: at most this many run (fewer when the work is small).
   CorrelationPlan(const CorrelationProblem& problem, int threads, Isa isa);
+  ~CorrelationPlan();
 
-  size_t workspace_floats() const { return gemm_.packed_a_floats() + gemm_.panel_floats(); }
+  size_t workspace_floats() const;
   // e.g. "packed GEMM avx512f 8x32 tiles, 1 K block of 256, 2 threads"
   std::string describe() const;
   // dw += the gradient (see above); `ws` holds workspace_floats().
@@ -46,6 +54,7 @@ class CorrelationPlan {
   CorrelationProblem p_;
   PanelGemm gemm_;
   int threads_;
+  std::unique_ptr<LaneCorrelation> lanes_;  // when it applies: runs instead of gemm_
 };
 
 }  // namespace huge2

@@ -13,7 +13,8 @@ namespace huge2 {
 DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
                        Isa isa, const Options& opt)
     : p_(problem), isa_(isa), k_(&tile_kernels(isa)), threads_(std::max(1, threads)), exact_threads_(opt.exact_threads) {
-  if (p_.xstep < 1 || p_.xstep > 2) throw ShapeError("direct kernels: input step " + std::to_string(p_.xstep));
+  if (!tile_input_step_supported(p_.xstep))
+    throw ShapeError("direct kernels: input step " + std::to_string(p_.xstep));
   if (opt.block_vectors && (*opt.block_vectors < 1 || *opt.block_vectors > k_->max_nb))
     throw ShapeError("direct kernels: " + std::to_string(*opt.block_vectors) + " vectors per channel block (" +
                      isa_name(isa) + " has 1 to " + std::to_string(k_->max_nb) + ")");
@@ -145,6 +146,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     const DirectPhase& ph = p_.phases[t.phase];
     for (int i : set.idx) set.in_off.push_back(ptrdiff_t(ph.tap_y[i]) * pitch_ + ph.tap_x[i]);
   }
+  channel_major_ = scheme_ == Scheme::channels && p_.xstep > 2;
   pack(weight, epilogue);
   partition();
   double kernel_bytes = 0;
@@ -211,6 +213,7 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
     bool fresh = cold_weights_ && (phase != last_phase || int(it.block) != last_block);
     last_phase = phase, last_block = int(it.block);
     call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.width;
+    call.w_ic_stride = 0;
     call.oc_valid = bl.valid;
     call.scale = scale_.empty() ? nullptr : scale_.data() + bl.ep_off;
     call.shift = shift_.empty() ? nullptr : shift_.data() + bl.ep_off;
@@ -222,6 +225,7 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
       call.tap_idx = set.idx.data();
       call.ntaps = int(set.idx.size());
       call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block];
+      if (channel_major_) call.w_ic_stride = ptrdiff_t(p_.phases[t.phase].tap_entry.size()) * bl.width;
       call.y = y + size_t(bl.oc0) * out_plane + t.y_off;
       if (scheme_ == Scheme::pixels) {
         call.cols = t.cols;

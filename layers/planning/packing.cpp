@@ -19,16 +19,19 @@ bool DirectPlan::unpack(int entries, const std::function<void(int, int, int, flo
   for (size_t ph = 0; ph < p_.phases.size(); ++ph)
     for (size_t b = 0; b < blocks_.size(); ++b) {
       const Block& bl = blocks_[b];
-      const float* w = packed_.data() + w_off_[ph * blocks_.size() + b];
-      const int width = bl.width;
-      for (int e : p_.phases[ph].tap_entry)
-        for (int ic = 0; ic < p_.in_c; ++ic, w += width)
-          for (int j = 0; j < bl.valid; ++j) put(ic, bl.oc0 + j, e, w[j]);
+      const float* base = packed_.data() + w_off_[ph * blocks_.size() + b];
+      const std::vector<int>& entry = p_.phases[ph].tap_entry;
+      for (size_t t = 0; t < entry.size(); ++t)
+        for (int ic = 0; ic < p_.in_c; ++ic) {
+          const float* w = base + packed_at(t, ic, entry.size(), bl.width);
+          for (int j = 0; j < bl.valid; ++j) put(ic, bl.oc0 + j, entry[t], w[j]);
+        }
     }
   return true;
 }
 
-// Packed weights: for each phase and block, [tap][in_c][width] (channels:
+// Packed weights: for each phase and block, [tap][in_c][width] (or
+// [in_c][tap][width]: packed_at) (channels:
 // nb*vl, zero lanes past the last channel; pixels: the block's channels).
 // The epilogue's scale and shift padded the same way.
 void DirectPlan::set_weights(const WeightAt& weight, const Epilogue& epilogue) {
@@ -97,6 +100,11 @@ void DirectPlan::pack_weights(const Get& weight, bool has_weights, const Epilogu
         float* base = packed_.data() + w_off_[ph * blocks_.size() + bi];
         for (size_t t = 0; t < q.tap_entry.size(); ++t) {
           const float* from = buf.data() + q.tap_entry[t] * row;
+          if (channel_major_) {  // one run per channel
+            for (int c = 0; c < n; ++c, from += b.width)
+              std::copy(from, from + b.valid, base + packed_at(t, ic0 + c, q.tap_entry.size(), b.width));
+            continue;
+          }
           float* w = base + (t * p_.in_c + ic0) * size_t(b.width);
           if (b.valid == b.width) {  // the chunk's rows are contiguous on both sides: one copy
             std::copy(from, from + size_t(n) * b.width, w);

@@ -57,7 +57,7 @@ void DirectPlan::make_blocks(int nb) {
 
 void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
   const int nbm = blocks_.front().nb, xs = p_.xstep;
-  const int mmax = k_->max_pixels[nbm], rmax = k_->max_rows, cmax = std::min(k_->max_cols, mmax);
+  const int mmax = k_->max_pixels[nbm], rmax = tile_max_rows(k_->max_rows, xs), cmax = std::min(k_->max_cols, mmax);
   TapSetIndex set_of;
   cost = 0;
   // The weight stream: a phase's block of weights from L2 when it stays

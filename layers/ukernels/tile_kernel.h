@@ -21,6 +21,13 @@
 
 namespace huge2 {
 
+// Input steps (XS) the channel tiles take: 1 and 2 (strides 1, 2, and the
+// transposed convolutions' phases), and 4 and 8 in one-row tiles only.
+constexpr int kWideStepRows = 1;
+inline bool tile_input_step_supported(int xs) { return xs == 1 || xs == 2 || xs == 4 || xs == 8; }
+// The most rows a channel tile of input step xs may have on ISA tables of max_rows.
+inline int tile_max_rows(int max_rows, int xs) { return xs <= 2 ? max_rows : kWideStepRows; }
+
 struct TileCall {
   const float* x;         // input of channel 0 at the tile's pixel (0, 0), before tap offsets
   const ptrdiff_t* tap_in; // per tap: input offset in floats (may be negative)
@@ -31,6 +38,7 @@ struct TileCall {
   ptrdiff_t row_step;     // input floats between the tile's pixel rows
   const float* w;         // packed weights of this channel block: [tap][in_c][NB*VL]
   ptrdiff_t w_tap_stride; // = in_c * NB * VL
+  ptrdiff_t w_ic_stride;  // input steps 4, 8: weights are [in_c][tap][NB*VL], this far apart
   float* y;               // output of the block's channel 0 at the tile's pixel (0, 0)
   ptrdiff_t y_oc_stride, y_row_step, y_col_step;
   int oc_valid;           // channels of the block that exist (the rest are padding lanes)
@@ -84,7 +92,8 @@ struct TileKernels {
   int max_nb;             // channel vectors per tile: 1 .. max_nb (<= kMaxTileNb)
   int max_rows, max_cols; // tile rows / columns
   int max_pixels[kMaxTileNb + 1];  // by nb (index 1 .. max_nb): largest R*C that fits the registers; 0 beyond
-  // The kernel for (nb, xs, rows, cols), or null when the ISA has none.
+  // The kernel for (nb, xs, rows, cols), or null when the ISA has none
+  // (xs: see tile_input_step_supported, tile_max_rows).
   TileFn (*lookup)(int nb, int xs, int rows, int cols);
   // Pixel kernels: rows per tile by output channels (index 1 .. kMaxPixelOc;
   // 0: none fits), and the kernel for (oc, rows) or null. VL pixels per row.

@@ -23,6 +23,31 @@ void tile_kernel(const TileCall& a) {
 #pragma GCC unroll 8
     for (int n = 0; n < NB; ++n) acc[p][n] = V::zero();
 
+  // Input steps 4 and 8: channels outside, taps inside, on weights packed
+  // [in_c][tap][NB*VL] (w_ic_stride apart). A tile's taps of one channel
+  // read one small window (8 rows x 96 floats for 12 pixels at step 8) that
+  // stays in L1; tap by tap over all channels, the planes 4 KB multiples
+  // apart (84 KB for 192x112) fell into one L1 set, and the 8x8/8 data
+  // gradient fetched every line from L2.
+  if constexpr (XS > 2) {
+    const float* wc = a.w;
+    const float* xc = a.x;
+    for (int ic = 0; ic < a.in_c; ++ic, wc += a.w_ic_stride, xc += a.ic_stride)
+      for (int t = 0; t < a.ntaps; ++t) {
+        const float* w = wc + a.tap_idx[t] * B;
+        reg wv[NB];
+#pragma GCC unroll 8
+        for (int n = 0; n < NB; ++n) wv[n] = V::load(w + n * VL);
+        const float* xp = xc + a.tap_in[t];
+#pragma GCC unroll 32
+        for (int c = 0; c < C; ++c) {
+          static_assert(R == 1, "wide input steps have one-row tiles");
+          const reg b = V::bcast(xp + c * XS);
+#pragma GCC unroll 8
+          for (int n = 0; n < NB; ++n) acc[c][n] = V::fma(wv[n], b, acc[c][n]);
+        }
+      }
+  } else
   for (int t = 0; t < a.ntaps; ++t) {
     const float* wt = a.w + a.tap_idx[t] * a.w_tap_stride;
     const float* xr[R];

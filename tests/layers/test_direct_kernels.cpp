@@ -72,7 +72,7 @@ struct ConvCase {
   static size_t weight_index(const Shape& s, int ic, int n, int k) {  // [out_c][in_c][k][k]
     return (size_t(n) * s.in_c + ic) * s.ksize * s.ksize + k;
   }
-  static bool direct(const Shape& s) { return s.stride <= 2; }  // beyond: stock im2col
+  static bool direct(const Shape& s) { return tile_input_step_supported(s.stride); }  // else the panel GEMM
 };
 
 // A scheme forced with blocks of 1 .. most channels, at 1, 2 and 3 threads:
@@ -220,6 +220,7 @@ TEST_CASE("direct kernels: random (dilated, strided) convolutions", "[kernels]")
     ConvShape s;
     s.batch = pick(1, 3), s.ksize = pick(1, 7), s.stride = pick(1, 4), s.pad = pick(0, std::min(3, s.ksize - 1));
     s.dilation = pick(0, 2) == 0 ? pick(1, 16) : pick(1, 3);
+    if (trial % 7 == 3) s.stride = 8;  // one-row tiles of input step 8
     s.in_h = pick(1, 40), s.in_w = pick(1, 40);
     s.in_c = channels[pick(0, 9)], s.out_c = channels[pick(0, 9)];
     const int span = s.dilation * (s.ksize - 1) + 1;
@@ -258,4 +259,13 @@ TEST_CASE("direct kernels: the shapes of the bundled networks and tiny images", 
   conv(1, 17, 5, 1, 1, 1, 1, 0, 1);      // 1x1 image
   conv(1, 4, 4, 2, 3, 3, 1, 1, 1);       // 2x3 image, taps mostly outside
   conv(1, 9, 33, 7, 7, 7, 1, 3, 1);      // 7x7
+  // Input steps 4 and 8 (one-row tiles, weights channel-major): the ReID
+  // data gradients (dy in, 30 channels out), output rows of one, two and
+  // more tiles with tails, taps at the borders, dilation.
+  conv(1, 20, 30, 24, 48, 4, 4, 0, 1);
+  conv(1, 20, 30, 16, 96, 8, 8, 0, 1);
+  conv(2, 7, 17, 9, 130, 4, 4, 1, 1);
+  conv(1, 5, 33, 20, 71, 8, 8, 3, 1);
+  conv(1, 6, 9, 13, 45, 3, 4, 2, 2);
+  conv(1, 3, 40, 5, 5, 5, 8, 2, 1);      // one output column
 }

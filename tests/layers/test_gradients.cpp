@@ -7,11 +7,15 @@
 // to rounding: this checks the gradient definitions themselves).
 #include <catch2/catch.hpp>
 
+#include <type_traits>
+
 #include "helpers.h"
 #include "operators/convolution_backward.h"
 #include "operators/deconvolution_backward.h"
 #include "reference/gradient_reference.h"
 #include "reference/reference.h"
+#include "runtime/isa.h"
+#include "ukernels/tile_kernel.h"
 
 using namespace huge2;
 using huge2::test::compare;
@@ -194,6 +198,47 @@ TEST_CASE("one-pixel transposed convolution backward (matrix-vector data gradien
           CHECK(compare(got.dw, want.dw) == "");
         }
       }
+}
+
+// The weight gradient's lane tiles (planning/lane_correlation.h): pad 0,
+// a's channels in one block of vectors (counts around the vector widths),
+// kernels of whole and split rows; transposed (a = x, the ReID 4x4/4 and
+// 8x8/8 kind) and plain convolutions (a = dy), dilated too.
+template <class Case>
+void check_lane_tiles(const typename Case::Shape& s, std::mt19937& rng, ThreadPool& pool) {
+  INFO(s.describe());
+  const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+  const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
+  Grads want{std::vector<float>(s.input_count()), dw0};
+  Case::data(s, dy.data(), w.data(), want.dx.data());
+  Case::weights(s, x.data(), dy.data(), want.dw.data());
+  const int m = std::is_same_v<Case, DeconvCase> ? s.in_c : s.out_c;
+  const TileKernels& k = tile_kernels(active_isa());
+  const std::string method = typename Case::Backward(s, Algorithm::huge2, w.data()).method();
+  INFO(method);
+  CHECK((method.find("weights: lane tiles") != std::string::npos) == (m <= k.max_nb * k.vl));
+  for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+    const Grads got = run_backward<Case>(s, Algorithm::huge2, w, x, dy, dw0, p);
+    CHECK(compare(got.dx, want.dx) == "");
+    CHECK(compare(got.dw, want.dw) == "");
+  }
+}
+
+TEST_CASE("weight gradients in lane tiles (pad 0, few channels) equal the naive gradients", "[gradients]") {
+  std::mt19937 rng(31);
+  ThreadPool pool(2);
+  for (int m : {1, 4, 8, 9, 16, 17, 30, 32, 33})
+    for (int k : {3, 4, 8}) {
+      DeconvShape d;
+      d.batch = m % 2 + 1, d.in_c = m, d.out_c = 5, d.in_h = 3, d.in_w = 7, d.ksize = k, d.stride = k;
+      check_lane_tiles<DeconvCase>(d, rng, pool);
+      d.stride = 2;  // taps overlap
+      check_lane_tiles<DeconvCase>(d, rng, pool);
+      ConvShape c;
+      c.batch = 2 - m % 2, c.in_c = 3, c.out_c = m, c.in_h = 2 * k + 3, c.in_w = 3 * k + 1, c.ksize = k;
+      c.stride = k == 8 ? 1 : 2, c.dilation = k == 3 ? 2 : 1;
+      check_lane_tiles<ConvCase>(c, rng, pool);
+    }
 }
 
 TEST_CASE("gradients equal central differences of the forward pass", "[gradients]") {

@@ -87,7 +87,9 @@ inline void fma_tail(float32x4_t (*acc)[NB], const float32x4_t* w, float32x4_t x
 // One row of C pixels (at xr, step XS) into acc[0 .. C-1].
 template <int NB, int C, int XS>
 inline void fma_row(float32x4_t (*acc)[NB], const float32x4_t* w, const float* xr) {
-  constexpr int G = C / 4, REM = C % 4;
+  // Input steps 4 and 8: every pixel a single float (an LD4 would read 12
+  // floats past the group, beyond the row's end for the last one).
+  constexpr int G = XS > 2 ? 0 : C / 4, REM = XS > 2 ? C : C % 4;
 #pragma GCC unroll 4
   for (int g = 0; g < G; ++g) {
     // Only the very last group may need the short load (REM pixels follow otherwise).
@@ -113,7 +115,7 @@ inline void fma_row(float32x4_t (*acc)[NB], const float32x4_t* w, const float* x
       for (int n = 0; n < NB; ++n) acc[4 * G + 2][n] = vfmaq_n_f32(acc[4 * G + 2][n], w[n], x1);
     }
   } else {  // single floats: LDR S + FMLA by element, still no broadcast
-#pragma GCC unroll 4
+#pragma GCC unroll 16
     for (int j = 0; j < REM; ++j) {
       const float x1 = xe[j * XS];
 #pragma GCC unroll 8
@@ -201,6 +203,19 @@ void tile_kernel(const TileCall& a) {
     for (int n = 0; n < NB; ++n) acc[p][n] = vdupq_n_f32(0.f);
 
   const ptrdiff_t row_step = a.row_step, ic_stride = a.ic_stride;
+  // Input steps 4 and 8: channels outside, taps inside, on the weights the
+  // plan packed [in_c][tap][NB*4] (tile_kernel_impl.h says why).
+  if constexpr (XS > 2) {
+    static_assert(R == 1, "wide input steps have one-row tiles");
+    const float* wc = a.w;
+    const float* xc = a.x;
+    for (int ic = 0; ic < a.in_c; ++ic, wc += a.w_ic_stride, xc += ic_stride)
+      for (int t = 0; t < a.ntaps; ++t) {
+        float32x4_t w[NB];
+        load_weights<NB>(w, wc + a.tap_idx[t] * B);
+        fma_row<NB, C, XS>(acc, w, xc + a.tap_in[t]);
+      }
+  } else
   for (int t = 0; t < a.ntaps; ++t) {
     const float* wt = a.w + a.tap_idx[t] * a.w_tap_stride;
     const float* x = a.x + a.tap_in[t];

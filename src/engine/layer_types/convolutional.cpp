@@ -50,7 +50,7 @@ class ConvolutionalLayer : public ConvLikeLayer {
   }
   std::string algorithm() const override {
     std::string a = algorithm_name(algo_);
-    if (op().runs_panel_gemm()) a += "/gemm";  // stride > 2
+    if (op().runs_panel_gemm()) a += "/gemm";  // strides the tile kernels do not take
     if (op().runs_window_gemv()) a += "/gemv";  // one window over the whole input
     return a;
   }
