@@ -1,17 +1,22 @@
-// A weight gradient (correlation_plan.h's problem) with a's few channels in
-// the vector lanes, on the direct tile kernels, for the problems whose taps
-// all fall inside src (offset 0: pad-0 layers, such as the ReID tracker's
-// 4x4/4 and 8x8/8 transposed convolutions, 30 input channels):
+// A weight gradient (correlation_plan.h's problem) with a's channels in the
+// vector lanes, on the direct tile kernels, for the problems whose taps all
+// fall inside src (offset 0: pad-0 layers, such as the ReID tracker's 4x4/4
+// and 8x8/8 transposed convolutions or YOLO's 2x2/2 necks):
 //
 //   dw[m][(c*k + ky)*k + kx] += sum over b, u, v of a[b][m][u][v] * src[b][c][step*u + d*ky][step*v + d*kx]
 //
-// read as a direct convolution: its "output pixels" are a block of (ky, kx),
-// its "taps" the rows (b, u) of a and its "input channels" the columns v,
-// so a tile broadcasts src in place (row step d*src_w, input step d, channel
-// step `step`) against a's channels packed [b][u][v][m] (a transposed once
-// per call, O(a)), and keeps its block of dw in registers over all pixels.
-// The panel GEMM instead gathers src into panels for every K block, which
-// with m = 30 rows cost as much as its multiply-adds.
+// read as a direct convolution: its "output pixels" are a block of dw's
+// (c, ky, kx), its "taps" the rows (b, u) of a and its "input channels" the
+// columns v, so a tile broadcasts src in place (input step d, channel step
+// `step`) against a's channels packed [block][b][u][v][lanes] (a transposed
+// once per call, O(a)) and keeps its block of dw in registers over all
+// pixels. A tile's pixel rows are kernel rows ky (k >= 3: rows d*src_w
+// apart) or, for 1x1 and 2x2 kernels, channels c (rows a src plane apart),
+// so that a tile still holds enough (c, ky, kx) to keep the FMAs busy.
+//
+// The panel GEMM instead gathers src into panels for every K block, runs of
+// k floats at a time: with 30 rows of a (ReID) or runs of 2 floats (2x2
+// kernels) that gather cost a third of its time.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -25,29 +30,38 @@ namespace huge2 {
 
 class LaneCorrelation {
  public:
-  // True when the tile kernels of `isa` take the problem this way: offset 0,
-  // every tap inside src, m in one channel block (at most max_nb vectors),
-  // a kernel of at least 3x3 (smaller blocks of dw leave the tiles too few
-  // pixels), dilation a supported input step.
+  // True when this plan takes the problem: offset 0, every tap inside src,
+  // dilation a supported input step, and either a kernel of 1x1 or 2x2 or
+  // a's channels in one block of the ISA's widest tile (a 3x3 and larger
+  // kernel with many channels is a GEMM the panel gather costs little in).
   static bool applies(const CorrelationProblem& p, Isa isa);
 
   // threads: at most this many run (fewer when the work is small).
   LaneCorrelation(const CorrelationProblem& p, int threads, Isa isa);
 
   size_t workspace_floats() const { return size_t(p_.batch) * p_.h * p_.w * lanes_; }
-  // e.g. "lane tiles avx512f (30 channels in 2 vectors, 2x4 taps per tile), 2 threads"
+  // e.g. "lane tiles avx512f (30 channels: 1 block of 2 vectors; 2 kernel rows x 4 columns per tile), 2 threads"
   std::string describe() const;
   // dw += the gradient; `ws` holds workspace_floats().
   void run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const;
 
  private:
+  struct Block {  // a's channels [m0, m0 + valid), nb vectors; its packed a at pack_off
+    int m0, nb, valid;
+    size_t pack_off;
+  };
   struct Tile {
-    int c, ky0, rows, kx0, cols;
+    int block;
+    ptrdiff_t src_off;  // from a src image's origin to the tile's first (c, ky, kx)
+    size_t dw_off;      // its first (c, ky, kx) in dw's row
+    int rows, cols;
     TileFn fn;
   };
   CorrelationProblem p_;
   const TileKernels* k_;
-  int nb_, lanes_, threads_;
+  bool channel_rows_;      // tile rows are channels (else kernel rows)
+  int lanes_, threads_;
+  std::vector<Block> blocks_;
   std::vector<Tile> tiles_;
   std::vector<ptrdiff_t> tap_in_;  // per row (b, u) of a: its src offset
   std::vector<int> tap_idx_;       // per row (b, u): its index in the packed a

@@ -47,6 +47,7 @@ struct TileCall {
   const float* shift;     // NB*VL per-channel offsets (padded), or null for 0
   Activation act;
   bool prefetch;          // channel kernels: prefetch the weight stream (it comes from memory)
+  bool accumulate;        // channel kernels: y += the sums (scale, shift and act must be identity)
 };
 
 using TileFn = void (*)(const TileCall&);

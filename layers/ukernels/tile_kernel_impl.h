@@ -108,6 +108,14 @@ void tile_kernel(const TileCall& a) {
     for (int i = 0; i < M * B; ++i) buf[i] = activate(buf[i], a.act);
 
   // Out to NCHW: channel-major, the tile's pixels at their interleaved places.
+  if (a.accumulate) {
+    for (int c = 0; c < a.oc_valid; ++c) {
+      float* yc = a.y + c * a.y_oc_stride;
+      for (int r = 0; r < R; ++r)
+        for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] += buf[(r * C + q) * B + c];
+    }
+    return;
+  }
   for (int c = 0; c < a.oc_valid; ++c) {
     float* yc = a.y + c * a.y_oc_stride;
     for (int r = 0; r < R; ++r)

@@ -201,9 +201,10 @@ TEST_CASE("one-pixel transposed convolution backward (matrix-vector data gradien
 }
 
 // The weight gradient's lane tiles (planning/lane_correlation.h): pad 0,
-// a's channels in one block of vectors (counts around the vector widths),
-// kernels of whole and split rows; transposed (a = x, the ReID 4x4/4 and
-// 8x8/8 kind) and plain convolutions (a = dy), dilated too.
+// a's channel counts around the vector widths (one block for kernels of 3x3
+// and more, whole and split rows; several blocks and tiles across channels
+// for 1x1 and 2x2); transposed (a = x, the ReID 4x4/4 and 8x8/8 and YOLO
+// 2x2/2 kind) and plain convolutions (a = dy), dilated too.
 template <class Case>
 void check_lane_tiles(const typename Case::Shape& s, std::mt19937& rng, ThreadPool& pool) {
   INFO(s.describe());
@@ -216,7 +217,7 @@ void check_lane_tiles(const typename Case::Shape& s, std::mt19937& rng, ThreadPo
   const TileKernels& k = tile_kernels(active_isa());
   const std::string method = typename Case::Backward(s, Algorithm::huge2, w.data()).method();
   INFO(method);
-  CHECK((method.find("weights: lane tiles") != std::string::npos) == (m <= k.max_nb * k.vl));
+  CHECK((method.find("weights: lane tiles") != std::string::npos) == (s.ksize <= 2 || m <= k.max_nb * k.vl));
   for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
     const Grads got = run_backward<Case>(s, Algorithm::huge2, w, x, dy, dw0, p);
     CHECK(compare(got.dx, want.dx) == "");
@@ -227,16 +228,17 @@ void check_lane_tiles(const typename Case::Shape& s, std::mt19937& rng, ThreadPo
 TEST_CASE("weight gradients in lane tiles (pad 0, few channels) equal the naive gradients", "[gradients]") {
   std::mt19937 rng(31);
   ThreadPool pool(2);
-  for (int m : {1, 4, 8, 9, 16, 17, 30, 32, 33})
-    for (int k : {3, 4, 8}) {
+  for (int m : {1, 4, 8, 9, 16, 17, 30, 32, 33, 70})
+    for (int k : {1, 2, 3, 4, 8}) {
       DeconvShape d;
-      d.batch = m % 2 + 1, d.in_c = m, d.out_c = 5, d.in_h = 3, d.in_w = 7, d.ksize = k, d.stride = k;
+      d.batch = m % 2 + 1, d.in_c = m, d.out_c = k <= 2 ? 19 : 5, d.in_h = 3, d.in_w = 7, d.ksize = k, d.stride = k;
       check_lane_tiles<DeconvCase>(d, rng, pool);
       d.stride = 2;  // taps overlap
       check_lane_tiles<DeconvCase>(d, rng, pool);
       ConvShape c;
       c.batch = 2 - m % 2, c.in_c = 3, c.out_c = m, c.in_h = 2 * k + 3, c.in_w = 3 * k + 1, c.ksize = k;
-      c.stride = k == 8 ? 1 : 2, c.dilation = k == 3 ? 2 : 1;
+      c.stride = k == 8 ? 1 : 2, c.dilation = k == 3 || k == 2 ? 2 : 1;
+      if (k <= 2) c.in_c = 17;
       check_lane_tiles<ConvCase>(c, rng, pool);
     }
 }

@@ -161,7 +161,7 @@ __attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const 
     }
   }
   const bool per_element = ACT == 0 && a.act != Activation::linear;
-  if (a.oc_valid == B && !per_element) {
+  if (a.oc_valid == B && !per_element && !a.accumulate) {
     // A full block: each lane straight from its register to its place (one
     // store per value, no staging buffer).
     const ptrdiff_t os = a.y_oc_stride;
@@ -189,7 +189,10 @@ __attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const 
   for (int c = 0; c < a.oc_valid; ++c) {
     float* yc = a.y + c * a.y_oc_stride;
     for (int r = 0; r < R; ++r)
-      for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] = buf[(r * C + q) * B + c];
+      for (int q = 0; q < C; ++q) {
+        float& out = yc[r * a.y_row_step + q * a.y_col_step];
+        out = a.accumulate ? out + buf[(r * C + q) * B + c] : buf[(r * C + q) * B + c];
+      }
   }
 }
 
