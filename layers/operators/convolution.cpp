@@ -37,7 +37,7 @@ DirectProblem conv_problem(const ConvShape& s) {
 const char* operator_name(const ConvShape&) { return "convolution"; }
 
 // One window over the whole input: a matrix-vector product on the weights
-// as given (runs_window_gemv()); else strides 3, 5, 6, 7 and beyond 8 (no
+// as given (runs_window_gemv()); else strides 5, 6, 7 and beyond 8 (no
 // tile kernels of that input step), one GEMM over im2col panels
 // (runs_panel_gemm()).
 bool runs_direct_kernels(const ConvShape& s, Algorithm algo) {

@@ -16,7 +16,7 @@ class Convolution : public OperatorBase<ConvShape> {
   size_t workspace_bytes() const;
   std::string method() const;
   // True when huge2 was asked for but the direct kernels do not take the
-  // geometry (strides 3, 5, 6, 7, > 8: their tiles step 1, 2, 4 or 8 input
+  // geometry (strides 5, 6, 7, > 8: their tiles step 1, 2, 3, 4 or 8 input
   // pixels per output),
   // so it runs as one GEMM over im2col panels (planning/conv_gemm.h).
   bool runs_panel_gemm() const { return algo_ == Algorithm::huge2 && !direct_ && !runs_window_gemv(); }

@@ -120,7 +120,7 @@ bool OperatorBase<Shape>::forward_direct(const float* x, float* y, float* ws, si
   if (plan_only_) throw ShapeError(std::string(op) + ": built for its shape only, it has no weights to run");
   if (!direct_) {
     // The stock method runs on OpenMP's threads: give them the cores. (huge2
-    // without direct kernels, a convolution with stride 3 or > 4, runs its panel
+    // without direct kernels, a convolution with stride 5, 6, 7 or > 8, runs its panel
     // GEMM on the pool.)
     if (pool && algo_ != Algorithm::huge2) pool->park();
     return false;

@@ -172,7 +172,7 @@ class DirectPlan {
   std::vector<size_t> split_;   // thread i runs items [split_[i], split_[i+1])
   bool interleave_ = false;     // items alternate between phases (see partition())
   bool has_weights_ = false;    // false: a plan for the shapes only
-  // Input steps 4 and 8: weights packed [in_c][tap][width] per phase and
+  // Input steps 3, 4 and 8: weights packed [in_c][tap][width] per phase and
   // block, for the kernels' channel-outer loop (tile_kernel_impl.h).
   bool channel_major_ = false;
   // Where weight (tap t, input channel ic) of a phase with `taps` taps starts

@@ -23,7 +23,7 @@ void tile_kernel(const TileCall& a) {
 #pragma GCC unroll 8
     for (int n = 0; n < NB; ++n) acc[p][n] = V::zero();
 
-  // Input steps 4 and 8: channels outside, taps inside, on weights packed
+  // Input steps 3, 4 and 8: channels outside, taps inside, on weights packed
   // [in_c][tap][NB*VL] (w_ic_stride apart). A tile's taps of one channel
   // read one small window (8 rows x 96 floats for 12 pixels at step 8) that
   // stays in L1; tap by tap over all channels, the planes 4 KB multiples

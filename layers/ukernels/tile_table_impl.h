@@ -47,12 +47,14 @@ constexpr KernelTable make_table() {
 
 constexpr KernelTable kTable = make_table<Vec>();
 
-// Input steps 4 and 8 (stride-4 and -8 convolutions, such as the ReID
-// tracker's data gradients): one-row tiles only (kWideStepRows), of every
-// width the registers allow; more rows would double the table for layers
-// whose rows are wide anyway.
+// Input steps 3, 4 and 8 (stride-3, -4 and -8 convolutions, such as the
+// ReID tracker's data gradients): one-row tiles only (kWideStepRows), of
+// every width the registers allow; more rows would double the table for
+// layers whose rows are wide anyway.
+constexpr int kWideSteps[3] = {3, 4, 8};
+constexpr int wide_step_index(int xs) { return xs == 3 ? 0 : xs == 4 ? 1 : xs == 8 ? 2 : -1; }
 struct WideStepTable {
-  TileFn f[kMaxNb][2][kMaxCols];  // [nb - 1][xs == 8][cols - 1]
+  TileFn f[kMaxNb][3][kMaxCols];  // [nb - 1][wide_step_index(xs)][cols - 1]
 };
 template <class V, int NB, int XS, int... I>
 constexpr void fill_wide_row(TileFn* row, std::integer_sequence<int, I...>) {
@@ -63,15 +65,17 @@ constexpr void fill_wide_row(TileFn* row, std::integer_sequence<int, I...>) {
 template <class V, int... NB>
 constexpr WideStepTable make_wide_table(std::integer_sequence<int, NB...>) {
   WideStepTable t{};
-  (fill_wide_row<V, NB + 1, 4>(t.f[NB][0], std::make_integer_sequence<int, kMaxCols>{}), ...);
-  (fill_wide_row<V, NB + 1, 8>(t.f[NB][1], std::make_integer_sequence<int, kMaxCols>{}), ...);
+  (fill_wide_row<V, NB + 1, kWideSteps[0]>(t.f[NB][0], std::make_integer_sequence<int, kMaxCols>{}), ...);
+  (fill_wide_row<V, NB + 1, kWideSteps[1]>(t.f[NB][1], std::make_integer_sequence<int, kMaxCols>{}), ...);
+  (fill_wide_row<V, NB + 1, kWideSteps[2]>(t.f[NB][2], std::make_integer_sequence<int, kMaxCols>{}), ...);
   return t;
 }
 constexpr WideStepTable kWideTable = make_wide_table<Vec>(std::make_integer_sequence<int, kMaxNb>{});
 
 TileFn lookup(int nb, int xs, int rows, int cols) {
   if (nb < 1 || nb > kMaxNb || rows < 1 || rows > kMaxRows || cols < 1 || cols > kMaxCols) return nullptr;
-  if (xs == 4 || xs == 8) return rows <= kWideStepRows ? kWideTable.f[nb - 1][xs == 8][cols - 1] : nullptr;
+  if (wide_step_index(xs) >= 0)
+    return rows <= kWideStepRows ? kWideTable.f[nb - 1][wide_step_index(xs)][cols - 1] : nullptr;
   if (xs < 1 || xs > 2) return nullptr;
   return kTable.f[nb - 1][xs - 1][(rows - 1) * kMaxCols + (cols - 1)];
 }

@@ -131,15 +131,20 @@ TEST_CASE("conv: one window over the whole input runs as a matrix-vector product
   CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).runs_window_gemv());
 }
 
-TEST_CASE("conv: huge2 with stride > 2 says it runs the panel GEMM", "[conv]") {
+TEST_CASE("conv: huge2 with a stride the tile kernels do not step says it runs the panel GEMM", "[conv]") {
   ConvShape s;
-  s.in_h = s.in_w = 9, s.ksize = 3, s.pad = 1, s.dilation = 2, s.stride = 3;
+  s.in_h = s.in_w = 19, s.ksize = 3, s.pad = 1, s.dilation = 2;
   std::vector<float> w(s.weight_count(), 1.f);
-  CHECK(Convolution(s, Algorithm::huge2, w.data()).runs_panel_gemm());
-  s.stride = 2;
-  CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).runs_panel_gemm());
-  s.stride = 1;
-  CHECK_FALSE(Convolution(s, Algorithm::huge2, w.data()).runs_panel_gemm());
+  for (int stride : {5, 6, 7, 9}) {
+    s.stride = stride;
+    CHECK(Convolution(s, Algorithm::huge2, w.data()).runs_panel_gemm());
+  }
+  for (int stride : {1, 2, 3, 4, 8}) {
+    s.stride = stride;
+    const Convolution op(s, Algorithm::huge2, w.data());
+    CHECK_FALSE(op.runs_panel_gemm());
+    CHECK(op.method().find("direct") == 0);
+  }
   CHECK_FALSE(Convolution(s, Algorithm::darknet, w.data()).runs_panel_gemm());
 }
 TEST_CASE("conv: impossible geometries are refused with the field named", "[conv][errors]") {

@@ -87,7 +87,7 @@ inline void fma_tail(float32x4_t (*acc)[NB], const float32x4_t* w, float32x4_t x
 // One row of C pixels (at xr, step XS) into acc[0 .. C-1].
 template <int NB, int C, int XS>
 inline void fma_row(float32x4_t (*acc)[NB], const float32x4_t* w, const float* xr) {
-  // Input steps 4 and 8: every pixel a single float (an LD4 would read 12
+  // Input steps 3, 4 and 8: every pixel a single float (an LD4 would read 12
   // floats past the group, beyond the row's end for the last one).
   constexpr int G = XS > 2 ? 0 : C / 4, REM = XS > 2 ? C : C % 4;
 #pragma GCC unroll 4
@@ -206,7 +206,7 @@ void tile_kernel(const TileCall& a) {
     for (int n = 0; n < NB; ++n) acc[p][n] = vdupq_n_f32(0.f);
 
   const ptrdiff_t row_step = a.row_step, ic_stride = a.ic_stride;
-  // Input steps 4 and 8: channels outside, taps inside, on the weights the
+  // Input steps 3, 4 and 8: channels outside, taps inside, on the weights the
   // plan packed [in_c][tap][NB*4] (tile_kernel_impl.h says why).
   if constexpr (XS > 2) {
     static_assert(R == 1, "wide input steps have one-row tiles");
