@@ -12,20 +12,35 @@ namespace {
 // few pixels for a tile); larger ones across their own rows.
 constexpr int kChannelRowsUpTo = 2;
 
+// The rows (or columns) of src the taps reach, from src row -offset: n
+// pixels of a at `step`, k taps `dilation` apart.
+int frame_extent(const CorrelationProblem& p, int n) { return p.step * (n - 1) + p.dilation * (p.ksize - 1) + 1; }
+
+// Whether taps fall outside src (padding, or src shorter than the taps reach).
+bool needs_frame(const CorrelationProblem& p) {
+  return p.offset > 0 || frame_extent(p, p.h) > p.src_h || frame_extent(p, p.w) > p.src_w;
+}
+
 }  // namespace
 
 bool LaneCorrelation::applies(const CorrelationProblem& p, Isa isa) {
   const TileKernels& k = tile_kernels(isa);
   const int nb = (p.m + k.vl - 1) / k.vl;
-  auto inside = [&](int n, int src) { return p.step * (n - 1) + p.dilation * (p.ksize - 1) < src; };
-  return p.offset == 0 && inside(p.h, p.src_h) && inside(p.w, p.src_w) && p.dilation <= 2 &&
-         (p.ksize <= kChannelRowsUpTo || nb <= k.max_nb);
+  if (p.dilation > 2 || (p.ksize > kChannelRowsUpTo && nb > k.max_nb)) return false;
+  if (!needs_frame(p)) return true;
+  // With padding, src is copied into a zero-bordered frame once per call:
+  // only where that copy is small beside the multiply-adds.
+  const double frame = double(p.batch) * p.c * frame_extent(p, p.h) * frame_extent(p, p.w);
+  const double fmas = double(p.batch) * p.h * p.w * p.c * p.ksize * p.ksize * nb;
+  return frame <= fmas;
 }
 
 LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa isa)
-    : p_(p), k_(&tile_kernels(isa)), channel_rows_(p.ksize <= kChannelRowsUpTo) {
+    : p_(p), k_(&tile_kernels(isa)), channel_rows_(p.ksize <= kChannelRowsUpTo), framed_(needs_frame(p)) {
   const int vl = k_->vl, widest = k_->max_nb * vl, kk = p.ksize * p.ksize;
   const size_t pixels = size_t(p.batch) * p.h * p.w;
+  fh_ = framed_ ? frame_extent(p, p.h) : p.src_h;
+  fw_ = framed_ ? frame_extent(p, p.w) : p.src_w;
   lanes_ = 0;
   for (int m0 = 0; m0 < p.m; m0 += widest) {
     const int valid = std::min(widest, p.m - m0), nb = (valid + vl - 1) / vl;
@@ -40,12 +55,12 @@ LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa i
   const int rows = std::max(1, std::min({row_count, k_->max_rows, most / cols}));
   const auto row_groups = split(row_count, (row_count + rows - 1) / rows);
   const auto col_groups = split(p.ksize, (p.ksize + cols - 1) / cols);
-  const ptrdiff_t plane = ptrdiff_t(p.src_h) * p.src_w, d = p.dilation;
+  const ptrdiff_t plane = ptrdiff_t(fh_) * fw_, d = p.dilation;
   // Channel-major, blocks innermost: a tile's src lines are still in cache
   // for the next block's tile, and all of packed a stays in L2.
   auto add = [&](int c, int ky, int rn, int kx0, int cn) {
     for (int b = 0; b < int(blocks_.size()); ++b)
-      tiles_.push_back({b, c * plane + d * (ky * p.src_w + kx0), (size_t(c) * p.ksize + ky) * p.ksize + kx0, rn, cn,
+      tiles_.push_back({b, c * plane + d * (ky * fw_ + kx0), (size_t(c) * p.ksize + ky) * p.ksize + kx0, rn, cn,
                         k_->lookup(blocks_[b].nb, p.dilation, rn, cn)});
   };
   if (channel_rows_) {
@@ -60,7 +75,7 @@ LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa i
   const size_t src_image = size_t(p.c) * plane;
   for (int b = 0; b < p.batch; ++b)
     for (int u = 0; u < p.h; ++u) {
-      tap_in_.push_back(ptrdiff_t(b * src_image) + ptrdiff_t(p.step) * u * p.src_w);
+      tap_in_.push_back(ptrdiff_t(b * src_image) + ptrdiff_t(p.step) * u * fw_);
       tap_idx_.push_back(b * p.h + u);
     }
   // A thread must get min_cycles_per_thread of FMAs.
@@ -82,6 +97,24 @@ void LaneCorrelation::run(const float* a, const float* src, float* dw, float* ws
   const CorrelationProblem& p = p_;
   const size_t hw = size_t(p.h) * p.w, rows_of_a = size_t(p.batch) * p.h;
   const int vl = k_->vl;
+  if (framed_) {  // src into its zero-bordered frame: frame row i is src row i - offset
+    float* frame = ws + packed_floats();
+    const size_t planes = size_t(p.batch) * p.c, frame_plane = size_t(fh_) * fw_;
+    parallel_for(pool, planes, [&](size_t q0, size_t q1) {
+      for (size_t q = q0; q < q1; ++q) {
+        const float* from = src + q * p.src_h * p.src_w;
+        for (int i = 0; i < fh_; ++i) {
+          float* row = frame + q * frame_plane + size_t(i) * fw_;
+          const int sy = i - p.offset;
+          std::fill(row, row + fw_, 0.f);
+          if (sy < 0 || sy >= p.src_h) continue;
+          const int x0 = std::max(0, p.offset), x1 = std::min(fw_, p.src_w + p.offset);
+          if (x1 > x0) std::copy(from + size_t(sy) * p.src_w + (x0 - p.offset), from + size_t(sy) * p.src_w + (x1 - p.offset), row + x0);
+        }
+      }
+    }, std::max<size_t>(1, planes / size_t(threads_)));
+    src = frame;
+  }
   // a transposed, per block: [b][u][v][nb * vl], zero lanes past m.
   parallel_for(pool, rows_of_a, [&](size_t r0, size_t r1) {
     for (const Block& bl : blocks_) {
@@ -106,7 +139,7 @@ void LaneCorrelation::run(const float* a, const float* src, float* dw, float* ws
   call.ntaps = int(rows_of_a);
   call.in_c = p.w;
   call.ic_stride = p.step;
-  call.row_step = channel_rows_ ? ptrdiff_t(p.src_h) * p.src_w : ptrdiff_t(p.dilation) * p.src_w;
+  call.row_step = channel_rows_ ? ptrdiff_t(fh_) * fw_ : ptrdiff_t(p.dilation) * fw_;
   call.act = Activation::linear;
   call.y_oc_stride = ptrdiff_t(n_total), call.y_row_step = ptrdiff_t(dw_row), call.y_col_step = 1;
   call.accumulate = true;

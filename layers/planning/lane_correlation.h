@@ -1,7 +1,7 @@
 // A weight gradient (correlation_plan.h's problem) with a's channels in the
-// vector lanes, on the direct tile kernels, for the problems whose taps all
-// fall inside src (offset 0: pad-0 layers, such as the ReID tracker's 4x4/4
-// and 8x8/8 transposed convolutions or YOLO's 2x2/2 necks):
+// vector lanes, on the direct tile kernels (the ReID tracker's 4x4/4 and
+// 8x8/8 transposed convolutions, YOLO's 2x2/2 necks, 1x1 convolutions, and
+// layers with few channels on a's side):
 //
 //   dw[m][(c*k + ky)*k + kx] += sum over b, u, v of a[b][m][u][v] * src[b][c][step*u + d*ky][step*v + d*kx]
 //
@@ -13,6 +13,9 @@
 // pixels. A tile's pixel rows are kernel rows ky (k >= 3: rows d*src_w
 // apart) or, for 1x1 and 2x2 kernels, channels c (rows a src plane apart),
 // so that a tile still holds enough (c, ky, kx) to keep the FMAs busy.
+//
+// Taps that reach outside src (padding) read a zero-bordered copy of src,
+// made once per call, where that copy is small beside the multiply-adds.
 //
 // The panel GEMM instead gathers src into panels for every K block, runs of
 // k floats at a time: with 30 rows of a (ReID) or runs of 2 floats (2x2
@@ -30,16 +33,19 @@ namespace huge2 {
 
 class LaneCorrelation {
  public:
-  // True when this plan takes the problem: offset 0, every tap inside src,
-  // dilation a supported input step, and either a kernel of 1x1 or 2x2 or
-  // a's channels in one block of the ISA's widest tile (a 3x3 and larger
-  // kernel with many channels is a GEMM the panel gather costs little in).
+  // True when this plan takes the problem: dilation a supported input
+  // step; either a kernel of 1x1 or 2x2 or a's channels in one block of the
+  // ISA's widest tile (a 3x3 and larger kernel with many channels is a GEMM
+  // the panel gather costs little in); and, where taps reach outside src,
+  // a frame of no more floats than multiply-adds.
   static bool applies(const CorrelationProblem& p, Isa isa);
 
   // threads: at most this many run (fewer when the work is small).
   LaneCorrelation(const CorrelationProblem& p, int threads, Isa isa);
 
-  size_t workspace_floats() const { return size_t(p_.batch) * p_.h * p_.w * lanes_; }
+  size_t workspace_floats() const {
+    return packed_floats() + (framed_ ? size_t(p_.batch) * p_.c * fh_ * fw_ : 0);
+  }
   // e.g. "lane tiles avx512f (30 channels: 1 block of 2 vectors; 2 kernel rows x 4 columns per tile), 2 threads"
   std::string describe() const;
   // dw += the gradient; `ws` holds workspace_floats().
@@ -57,9 +63,13 @@ class LaneCorrelation {
     int rows, cols;
     TileFn fn;
   };
+  size_t packed_floats() const { return size_t(p_.batch) * p_.h * p_.w * lanes_; }
+
   CorrelationProblem p_;
   const TileKernels* k_;
   bool channel_rows_;      // tile rows are channels (else kernel rows)
+  bool framed_;            // taps reach outside src: src goes into a zero-bordered frame first
+  int fh_ = 0, fw_ = 0;    // the frame (src itself when not framed)
   int lanes_, threads_;
   std::vector<Block> blocks_;
   std::vector<Tile> tiles_;

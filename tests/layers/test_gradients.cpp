@@ -206,7 +206,7 @@ TEST_CASE("one-pixel transposed convolution backward (matrix-vector data gradien
 // for 1x1 and 2x2); transposed (a = x, the ReID 4x4/4 and 8x8/8 and YOLO
 // 2x2/2 kind) and plain convolutions (a = dy), dilated too.
 template <class Case>
-void check_lane_tiles(const typename Case::Shape& s, std::mt19937& rng, ThreadPool& pool) {
+void check_lane_tiles(const typename Case::Shape& s, std::mt19937& rng, ThreadPool& pool, bool padded = false) {
   INFO(s.describe());
   const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
   const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
@@ -217,7 +217,9 @@ void check_lane_tiles(const typename Case::Shape& s, std::mt19937& rng, ThreadPo
   const TileKernels& k = tile_kernels(active_isa());
   const std::string method = typename Case::Backward(s, Algorithm::huge2, w.data()).method();
   INFO(method);
-  CHECK((method.find("weights: lane tiles") != std::string::npos) == (s.ksize <= 2 || m <= k.max_nb * k.vl));
+  const bool lanes = method.find("weights: lane tiles") != std::string::npos;
+  if (padded) CHECK(lanes == (m <= k.max_nb * k.vl));  // the shapes below pay for their frame
+  else CHECK(lanes == (s.ksize <= 2 || m <= k.max_nb * k.vl));
   for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
     const Grads got = run_backward<Case>(s, Algorithm::huge2, w, x, dy, dw0, p);
     CHECK(compare(got.dx, want.dx) == "");
@@ -241,6 +243,23 @@ TEST_CASE("weight gradients in lane tiles (pad 0, few channels) equal the naive 
       if (k <= 2) c.in_c = 17;
       check_lane_tiles<ConvCase>(c, rng, pool);
     }
+  // Taps in the padding: src copied into a zero-bordered frame first (the
+  // 3x3/3 autoencoder layer, a DCGAN-style 4x4/2 layer, a decoder's 3x3/2
+  // convolutions, a dilated one, a frame wider than src on one side only).
+  for (int m : {3, 16, 30}) {
+    DeconvShape d;
+    d.batch = 2, d.in_c = m, d.out_c = 16, d.in_h = d.in_w = 10, d.ksize = 3, d.stride = 3, d.pad = 1;
+    check_lane_tiles<DeconvCase>(d, rng, pool, true);
+    d.in_h = 8, d.in_w = 5, d.ksize = 4, d.stride = 2, d.pad = 1, d.out_c = 7;
+    check_lane_tiles<DeconvCase>(d, rng, pool, true);
+    ConvShape c;
+    c.batch = 1, c.in_c = 8, c.out_c = m, c.in_h = 17, c.in_w = 16, c.ksize = 3, c.stride = 2, c.pad = 1;
+    check_lane_tiles<ConvCase>(c, rng, pool, true);
+    c.stride = 1, c.dilation = 2, c.pad = 2;
+    check_lane_tiles<ConvCase>(c, rng, pool, true);
+    c.stride = 2, c.dilation = 1, c.pad = 0, c.in_w = 18;  // no frame: the taps never reach the last column
+    check_lane_tiles<ConvCase>(c, rng, pool, true);
+  }
 }
 
 TEST_CASE("gradients equal central differences of the forward pass", "[gradients]") {
