@@ -61,7 +61,8 @@ std::string Convolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
   if (runs_window_gemv()) return WindowGemv(shape_, active_isa()).describe();
-  if (runs_panel_gemm()) return ConvGemm(shape_, active_isa()).describe() + " (stride " + std::to_string(shape_.stride) + ")";
+  if (runs_panel_gemm())
+    return ConvGemm(shape_, active_isa()).describe() + " (stride " + std::to_string(shape_.stride) + ")";
   return "stock im2col + GEMM";
 }
 

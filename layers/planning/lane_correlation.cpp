@@ -11,11 +11,6 @@ namespace {
 // Kernels up to this size tile across channels (a 2x2 kernel row is too
 // few pixels for a tile); larger ones across their own rows.
 constexpr int kChannelRowsUpTo = 2;
-// Rows of dw this short (c*k*k: an RGB layer's 3 x 4 x 4 = 48) leave the
-// panel GEMM a narrow last panel for every row block of a: lane tiles then
-// win whatever a's channel count (DCGAN's 128->3 weight gradient, 1 thread:
-// 0.097-0.106 -> 0.089-0.090 ms).
-constexpr int kShortRowsUpTo = 64;
 
 // The rows (or columns) of src the taps reach, from src row -offset: n
 // pixels of a at `step`, k taps `dilation` apart.
@@ -31,8 +26,10 @@ bool needs_frame(const CorrelationProblem& p) {
 bool LaneCorrelation::applies(const CorrelationProblem& p, Isa isa) {
   const TileKernels& k = tile_kernels(isa);
   const int nb = (p.m + k.vl - 1) / k.vl;
-  const bool short_rows = p.c * p.ksize * p.ksize <= kShortRowsUpTo;
-  if (p.dilation > 2 || (p.ksize > kChannelRowsUpTo && nb > k.max_nb && !short_rows)) return false;
+  // (A 3x3 or larger kernel with a's channels in several blocks: the panel
+  // GEMM. Even DCGAN's 128->3 layer, whose dw rows are 48 floats, was only
+  // 10% faster in lane tiles at 1 thread and 15% slower at 2.)
+  if (p.dilation > 2 || (p.ksize > kChannelRowsUpTo && nb > k.max_nb)) return false;
   if (!needs_frame(p)) return true;
   // With padding, src is copied into a zero-bordered frame once per call:
   // only where that copy is small beside the multiply-adds.
@@ -84,9 +81,12 @@ LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa i
       tap_in_.push_back(ptrdiff_t(b * src_image) + ptrdiff_t(p.step) * u * fw_);
       tap_idx_.push_back(b * p.h + u);
     }
-  // A thread must get min_cycles_per_thread of FMAs.
-  const double cycles = double(pixels) * p.c * kk * (lanes_ / vl) / cpu_tuning().fma_per_cycle;
-  threads_ = std::max(1, std::min({threads, int(tiles_.size()), int(cycles / cpu_tuning().min_cycles_per_thread)}));
+  // A thread must get min_cycles_per_thread of work: the FMAs, and the
+  // copies (a transposed, the frame) that run on the same threads.
+  const CpuTuning& tune = cpu_tuning();
+  const double copies = double(packed_floats()) + (framed_ ? double(p.batch) * p.c * plane : 0.0);
+  const double cycles = double(pixels) * p.c * kk * (lanes_ / vl) / tune.fma_per_cycle + copies * tune.copy_cycles_per_float;
+  threads_ = std::max(1, std::min({threads, int(tiles_.size()), int(cycles / tune.min_cycles_per_thread)}));
 }
 
 std::string LaneCorrelation::describe() const {
@@ -114,8 +114,9 @@ void LaneCorrelation::run(const float* a, const float* src, float* dw, float* ws
           const int sy = i - p.offset;
           std::fill(row, row + fw_, 0.f);
           if (sy < 0 || sy >= p.src_h) continue;
-          const int x0 = std::max(0, p.offset), x1 = std::min(fw_, p.src_w + p.offset);
-          if (x1 > x0) std::copy(from + size_t(sy) * p.src_w + (x0 - p.offset), from + size_t(sy) * p.src_w + (x1 - p.offset), row + x0);
+          // src column 0 is frame column `offset`; the frame may end before src does
+          const int n = std::min(fw_ - p.offset, p.src_w);
+          if (n > 0) std::copy(from + size_t(sy) * p.src_w, from + size_t(sy) * p.src_w + n, row + p.offset);
         }
       }
     }, std::max<size_t>(1, planes / size_t(threads_)));

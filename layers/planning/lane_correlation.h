@@ -35,10 +35,9 @@ class LaneCorrelation {
  public:
   // True when this plan takes the problem: dilation a supported input
   // step; a kernel of 1x1 or 2x2, or a's channels in one block of the
-  // ISA's widest tile, or rows of dw of at most 64 floats (a 3x3 and larger
-  // kernel with many channels on both sides is a GEMM the panel gather
-  // costs little in); and, where taps reach outside src, a frame of no more
-  // floats than multiply-adds.
+  // ISA's widest tile (a 3x3 and larger kernel with many channels is a GEMM
+  // the panel gather costs little in); and, where taps reach outside src,
+  // a frame of no more floats than multiply-adds.
   static bool applies(const CorrelationProblem& p, Isa isa);
 
   // threads: at most this many run (fewer when the work is small).
