@@ -3,10 +3,11 @@
 // convolution of dy with the same weights: Darknet's [in_c][out_c][k][k]
 // deconvolution weights are, unchanged, the [out][in][k][k] weights of a
 // Convolution with in_c = out_c, out_c = in_c, same size, stride and pad;
-// so it runs on that operator (huge2's direct kernels for stride <= 2).
+// so it runs on that operator (huge2's direct kernels for strides 1-4 and 8).
 // The weight gradient: darknet, im2col(dy) + GEMM as Darknet does; huge2,
 // a GEMM over the input's pixels whose dy panels are gathered as the
-// kernels need them (planning/correlation_plan.h).
+// kernels need them, or lane tiles that read dy in place
+// (planning/correlation_plan.h).
 #pragma once
 #include <memory>
 #include <string>

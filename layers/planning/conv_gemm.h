@@ -1,15 +1,14 @@
-// A convolution the direct kernels do not take (stride > 2: their tiles
-// step 1 or 2 input pixels per output), as one GEMM over its im2col matrix,
-// which is never stored whole:
+// A convolution the direct kernels do not take (strides 5, 6, 7 and beyond
+// 8: their tiles step 1, 2, 3, 4 or 8 input pixels per output), as one GEMM
+// over its im2col matrix, which is never stored whole:
 //
 //   y[b][o][p] = sum over k = (c, ky, kx) of w[o][k] * x[b][c][oy*s - P + d*ky][ox*s - P + d*kx]
 //
 // run as a PanelGemm (panel_gemm.h): A = the weights, packed per call
 // (out_c x in_c*k*k floats, small beside the work), B = im2col gathered into
-// panels of NR output pixels one K block at a time. The transposed
-// convolutions' data gradients with stride 4 and 8 (the ReID tracker's
-// 4x4/4 and 8x8/8 layers) are such convolutions; before this they ran the
-// stock im2col (the whole column matrix, then OpenBLAS with M = in_c = 30).
+// panels of NR output pixels one K block at a time. (The ReID tracker's
+// 4x4/4 and 8x8/8 data gradients ran here until the tiles took steps 4 and
+// 8: the gather of dy cost as much as the products.)
 #pragma once
 #include <cstddef>
 #include <string>

@@ -17,9 +17,9 @@
 // 0 there); a stride-s transposed convolution's inserted zeros never appear,
 // because K runs over the input's pixels, not the output's.
 //
-// Where a's channels fit one block of vectors and every tap falls inside
-// src, the plan runs as lane tiles instead (lane_correlation.h), which read
-// src in place.
+// Where the panel gather would dominate (few channels of a; 1x1 and 2x2
+// kernels: runs of one or two floats), the plan runs as lane tiles instead
+// (lane_correlation.h: LaneCorrelation::applies), which read src in place.
 #pragma once
 #include <cstddef>
 #include <memory>

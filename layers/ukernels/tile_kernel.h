@@ -38,7 +38,7 @@ struct TileCall {
   ptrdiff_t row_step;     // input floats between the tile's pixel rows
   const float* w;         // packed weights of this channel block: [tap][in_c][NB*VL]
   ptrdiff_t w_tap_stride; // = in_c * NB * VL
-  ptrdiff_t w_ic_stride;  // input steps 4, 8: weights are [in_c][tap][NB*VL], this far apart
+  ptrdiff_t w_ic_stride;  // input steps 3, 4, 8: weights are [in_c][tap][NB*VL], this far apart
   float* y;               // output of the block's channel 0 at the tile's pixel (0, 0)
   ptrdiff_t y_oc_stride, y_row_step, y_col_step;
   int oc_valid;           // channels of the block that exist (the rest are padding lanes)
