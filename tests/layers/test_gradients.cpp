@@ -151,6 +151,27 @@ TEST_CASE("dilated convolution backward equals the naive gradients", "[gradients
   check_random<ConvCase>(2021);
 }
 
+// huge2's backward of s against the naive gradients, on the calling thread
+// and on the pool; check_method(method) asserts which path huge2 says it runs.
+template <class Case, class CheckMethod>
+void check_huge2_gradients(const typename Case::Shape& s, std::mt19937& rng, ThreadPool& pool,
+                           const CheckMethod& check_method) {
+  INFO(s.describe());
+  const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+  const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
+  Grads want{std::vector<float>(s.input_count()), dw0};
+  Case::data(s, dy.data(), w.data(), want.dx.data());
+  Case::weights(s, x.data(), dy.data(), want.dw.data());
+  const std::string method = typename Case::Backward(s, Algorithm::huge2, w.data()).method();
+  INFO(method);
+  check_method(method);
+  for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
+    const Grads got = run_backward<Case>(s, Algorithm::huge2, w, x, dy, dw0, p);
+    CHECK(compare(got.dx, want.dx) == "");
+    CHECK(compare(got.dw, want.dw) == "");
+  }
+}
+
 TEST_CASE("one-window convolution backward (matrix-vector data gradient) equals the naive gradients",
           "[gradients]") {
   std::mt19937 rng(13);
@@ -161,18 +182,9 @@ TEST_CASE("one-window convolution backward (matrix-vector data gradient) equals 
         for (int out_c : {1, 7, 33}) {
           ConvShape s;
           s.batch = 2, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = k, s.ksize = k, s.stride = stride;
-          INFO(s.describe());
-          const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-          const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
-          Grads want{std::vector<float>(s.input_count()), dw0};
-          ConvCase::data(s, dy.data(), w.data(), want.dx.data());
-          ConvCase::weights(s, x.data(), dy.data(), want.dw.data());
-          CHECK(ConvolutionBackward(s, Algorithm::huge2, w.data()).method().find("data: one window") == 0);
-          for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
-            const Grads got = run_backward<ConvCase>(s, Algorithm::huge2, w, x, dy, dw0, p);
-            CHECK(compare(got.dx, want.dx) == "");
-            CHECK(compare(got.dw, want.dw) == "");
-          }
+          check_huge2_gradients<ConvCase>(s, rng, pool, [](const std::string& method) {
+            CHECK(method.find("data: one window") == 0);
+          });
         }
 }
 
@@ -185,18 +197,9 @@ TEST_CASE("one-pixel transposed convolution backward (matrix-vector data gradien
       for (int out_c : {1, 7, 33}) {
         DeconvShape s;
         s.batch = 2, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = 1, s.ksize = k, s.stride = 2;
-        INFO(s.describe());
-        const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-        const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
-        Grads want{std::vector<float>(s.input_count()), dw0};
-        DeconvCase::data(s, dy.data(), w.data(), want.dx.data());
-        DeconvCase::weights(s, x.data(), dy.data(), want.dw.data());
-        CHECK(DeconvolutionBackward(s, Algorithm::huge2, w.data()).method().find("one window") != std::string::npos);
-        for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
-          const Grads got = run_backward<DeconvCase>(s, Algorithm::huge2, w, x, dy, dw0, p);
-          CHECK(compare(got.dx, want.dx) == "");
-          CHECK(compare(got.dw, want.dw) == "");
-        }
+        check_huge2_gradients<DeconvCase>(s, rng, pool, [](const std::string& method) {
+          CHECK(method.find("one window") != std::string::npos);
+        });
       }
 }
 
@@ -207,24 +210,13 @@ TEST_CASE("one-pixel transposed convolution backward (matrix-vector data gradien
 // 2x2/2 kind) and plain convolutions (a = dy), dilated too.
 template <class Case>
 void check_lane_tiles(const typename Case::Shape& s, std::mt19937& rng, ThreadPool& pool, bool padded = false) {
-  INFO(s.describe());
-  const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-  const auto dy = random_tensor(s.output_count(), rng), dw0 = random_tensor(s.weight_count(), rng);
-  Grads want{std::vector<float>(s.input_count()), dw0};
-  Case::data(s, dy.data(), w.data(), want.dx.data());
-  Case::weights(s, x.data(), dy.data(), want.dw.data());
   const int m = std::is_same_v<Case, DeconvCase> ? s.in_c : s.out_c;
   const TileKernels& k = tile_kernels(active_isa());
-  const std::string method = typename Case::Backward(s, Algorithm::huge2, w.data()).method();
-  INFO(method);
-  const bool lanes = method.find("weights: lane tiles") != std::string::npos;
-  if (padded) CHECK(lanes == (m <= k.max_nb * k.vl));  // the shapes below pay for their frame
-  else CHECK(lanes == (s.ksize <= 2 || m <= k.max_nb * k.vl));
-  for (ThreadPool* p : {static_cast<ThreadPool*>(nullptr), &pool}) {
-    const Grads got = run_backward<Case>(s, Algorithm::huge2, w, x, dy, dw0, p);
-    CHECK(compare(got.dx, want.dx) == "");
-    CHECK(compare(got.dw, want.dw) == "");
-  }
+  check_huge2_gradients<Case>(s, rng, pool, [&](const std::string& method) {
+    const bool lanes = method.find("weights: lane tiles") != std::string::npos;
+    if (padded) CHECK(lanes == (m <= k.max_nb * k.vl));  // the shapes below pay for their frame
+    else CHECK(lanes == (s.ksize <= 2 || m <= k.max_nb * k.vl));
+  });
 }
 
 TEST_CASE("weight gradients in lane tiles (pad 0, few channels) equal the naive gradients", "[gradients]") {
