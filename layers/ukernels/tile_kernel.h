@@ -22,9 +22,13 @@
 namespace huge2 {
 
 // Input steps (XS) the channel tiles take: 1 and 2 (strides 1, 2, and the
-// transposed convolutions' phases), and 3, 4 and 8 in one-row tiles only.
+// transposed convolutions' phases), and the wide steps 3, 4 and 8 in
+// one-row tiles only.
 constexpr int kWideStepRows = 1;
-inline bool tile_input_step_supported(int xs) { return (xs >= 1 && xs <= 4) || xs == 8; }
+constexpr int kWideSteps[3] = {3, 4, 8};
+// The index of xs in kWideSteps, or -1.
+constexpr int wide_step_index(int xs) { return xs == 3 ? 0 : xs == 4 ? 1 : xs == 8 ? 2 : -1; }
+inline bool tile_input_step_supported(int xs) { return xs == 1 || xs == 2 || wide_step_index(xs) >= 0; }
 // The most rows a channel tile of input step xs may have on ISA tables of max_rows.
 inline int tile_max_rows(int max_rows, int xs) { return xs <= 2 ? max_rows : kWideStepRows; }
 

@@ -47,14 +47,13 @@ constexpr KernelTable make_table() {
 
 constexpr KernelTable kTable = make_table<Vec>();
 
-// Input steps 3, 4 and 8 (stride-3, -4 and -8 convolutions, such as the
-// ReID tracker's data gradients): one-row tiles only (kWideStepRows), of
-// every width the registers allow; more rows would double the table for
-// layers whose rows are wide anyway.
-constexpr int kWideSteps[3] = {3, 4, 8};
-constexpr int wide_step_index(int xs) { return xs == 3 ? 0 : xs == 4 ? 1 : xs == 8 ? 2 : -1; }
+// The wide input steps (tile_kernel.h's kWideSteps: stride-3, -4 and -8
+// convolutions, such as the ReID tracker's data gradients): one-row tiles
+// only (kWideStepRows), of every width the registers allow; more rows would
+// double the table for layers whose rows are wide anyway.
+static_assert(std::size(kWideSteps) == 3, "one fill_wide_row line below per wide step");
 struct WideStepTable {
-  TileFn f[kMaxNb][3][kMaxCols];  // [nb - 1][wide_step_index(xs)][cols - 1]
+  TileFn f[kMaxNb][std::size(kWideSteps)][kMaxCols];  // [nb - 1][wide_step_index(xs)][cols - 1]
 };
 template <class V, int NB, int XS, int... I>
 constexpr void fill_wide_row(TileFn* row, std::integer_sequence<int, I...>) {
