@@ -147,6 +147,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     for (int i : set.idx) set.in_off.push_back(ptrdiff_t(ph.tap_y[i]) * pitch_ + ph.tap_x[i]);
   }
   channel_major_ = scheme_ == Scheme::channels && p_.xstep > 2;
+  choose_k_chunk(opt.k_chunk);
   pack(weight, epilogue);
   partition();
   double kernel_bytes = 0;
@@ -172,6 +173,7 @@ std::string DirectPlan::describe() const {
       << (interleave_ && p_.phases.size() > 1 ? " (phases interleaved)" : "");
   else
     d << count(blocks_.size(), " channel block", " channel blocks");
+  if (k_chunk_ < p_.in_c) d << ", input channels in chunks of " << k_chunk_;
   d << ", " << count(size_t(threads_), " thread", " threads");
   return d.str();
 }
@@ -193,52 +195,68 @@ void DirectPlan::pad_input(const float* x, float* ws, int c0, int c1) const {
 }
 
 // Work items [begin, end) of one image: origin is its input (in the tiling's
-// frame), y its output.
+// frame), y its output. A split K runs chunk by chunk over each run of items
+// of one channel block (a segment), so that the chunk's weights serve all of
+// the segment's tiles from L2; every tile still sums its chunks in order, on
+// whichever thread runs it.
 void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float* y) const {
   const size_t out_plane = size_t(p_.out_h) * p_.out_w;
   TileCall call{};
-  call.in_c = p_.in_c;
   call.ic_stride = plane_;
   call.row_step = p_.ystep * pitch_;
   call.y_oc_stride = ptrdiff_t(out_plane);
   call.y_row_step = ptrdiff_t(p_.sy) * p_.out_w;
   call.y_col_step = p_.sx;
-  call.act = act_;
   int last_phase = -1, last_block = -1;
-  for (size_t i = begin; i < end; ++i) {
-    const Item& it = items_[i];
-    const Block& bl = blocks_[it.block];
-    // A phase and block met anew in this run: its weights come from memory.
-    const int phase = it.tile_begin < it.tile_end ? tiles_[it.tile_begin].phase : -1;
-    bool fresh = cold_weights_ && (phase != last_phase || int(it.block) != last_block);
-    last_phase = phase, last_block = int(it.block);
+  for (size_t s = begin; s < end;) {
+    size_t e = s + 1, tiles = items_[s].tile_end - items_[s].tile_begin;
+    while (e < end && items_[e].block == items_[s].block && tiles < kSegmentTiles)
+      tiles += items_[e].tile_end - items_[e].tile_begin, ++e;
+    const Block& bl = blocks_[items_[s].block];
     call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.width;
-    call.w_ic_stride = 0;
     call.oc_valid = bl.valid;
-    call.scale = scale_.empty() ? nullptr : scale_.data() + bl.ep_off;
-    call.shift = shift_.empty() ? nullptr : shift_.data() + bl.ep_off;
-    for (size_t j = it.tile_begin; j < it.tile_end; ++j) {
-      const Tile& t = tiles_[j];
-      const TapSet& set = tap_sets_[t.taps];
-      call.x = origin + t.in_off;
-      call.tap_in = set.in_off.data();
-      call.tap_idx = set.idx.data();
-      call.ntaps = int(set.idx.size());
-      call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block];
-      if (channel_major_) call.w_ic_stride = ptrdiff_t(p_.phases[t.phase].tap_entry.size()) * bl.width;
-      call.y = y + size_t(bl.oc0) * out_plane + t.y_off;
-      if (scheme_ == Scheme::pixels) {
-        call.cols = t.cols;
-        k_->pixel_lookup(bl.valid, t.rows)(call);  // found at planning
-      } else if (scheme_ == Scheme::rows) {
-        call.cols = t.cols;
-        k_->row_lookup(p_.sx, bl.valid, t.rows)(call);
-      } else {
-        call.prefetch = fresh;
-        fresh = false;
-        t.fn[bl.nb - 1](call);
+    for (int c0 = 0; c0 < p_.in_c; c0 += k_chunk_) {
+      const int c1 = std::min(p_.in_c, c0 + k_chunk_);
+      const bool last = c1 == p_.in_c;
+      call.in_c = c1 - c0;
+      call.accumulate = c0 > 0;
+      // The epilogue once, on the last chunk's way out.
+      call.act = last ? act_ : Activation::linear;
+      call.scale = last && !scale_.empty() ? scale_.data() + bl.ep_off : nullptr;
+      call.shift = last && !shift_.empty() ? shift_.data() + bl.ep_off : nullptr;
+      if (k_chunk_ < p_.in_c) last_phase = -1;  // each segment and chunk streams its weights anew
+      for (size_t i = s; i < e; ++i) {
+        const Item& it = items_[i];
+        // A phase and block met anew: its weights come from memory.
+        const int phase = it.tile_begin < it.tile_end ? tiles_[it.tile_begin].phase : -1;
+        bool fresh = cold_weights_ && (phase != last_phase || it.block != last_block);
+        last_phase = phase, last_block = it.block;
+        for (size_t j = it.tile_begin; j < it.tile_end; ++j) {
+          const Tile& t = tiles_[j];
+          const TapSet& set = tap_sets_[t.taps];
+          call.x = origin + t.in_off + ptrdiff_t(c0) * plane_;
+          call.tap_in = set.in_off.data();
+          call.tap_idx = set.idx.data();
+          call.ntaps = int(set.idx.size());
+          call.w_ic_stride = channel_major_ ? ptrdiff_t(p_.phases[t.phase].tap_entry.size()) * bl.width : 0;
+          call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block] +
+                   size_t(c0) * (channel_major_ ? size_t(call.w_ic_stride) : size_t(bl.width));
+          call.y = y + size_t(bl.oc0) * out_plane + t.y_off;
+          if (scheme_ == Scheme::pixels) {
+            call.cols = t.cols;
+            k_->pixel_lookup(bl.valid, t.rows)(call);  // found at planning
+          } else if (scheme_ == Scheme::rows) {
+            call.cols = t.cols;
+            k_->row_lookup(p_.sx, bl.valid, t.rows)(call);
+          } else {
+            call.prefetch = fresh;
+            fresh = false;
+            t.fn[bl.nb - 1](call);
+          }
+        }
       }
     }
+    s = e;
   }
 }
 

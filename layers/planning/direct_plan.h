@@ -65,6 +65,7 @@ class DirectPlan {
     std::optional<int> block_vectors;  // channels: output-channel vectors per tile, 1 .. the ISA's max
     std::optional<int> pixel_channels; // pixels, rows: output channels per block, 1 .. the ISA's max
     bool exact_threads = false;        // use `threads` even for tiny work
+    std::optional<int> k_chunk;        // channels: input channels per chunk of a split K, 1 .. in_c
   };
 
   // threads: how many threads run() is planned for (the partition into
@@ -84,6 +85,8 @@ class DirectPlan {
   }
   size_t packed_weight_bytes() const { return packed_.size() * sizeof(float); }
   size_t tile_count() const { return tiles_.size(); }
+  // Input channels per chunk: in_c unless the sums are split (see k_chunk_).
+  int k_chunk() const { return k_chunk_; }
   // e.g. "direct avx512f, exact tiling, 4 phases, 96 tiles, 2 threads"
   std::string describe() const;
 
@@ -148,6 +151,11 @@ class DirectPlan {
   void pack_weights(const Get& weight, bool has_weights, const Epilogue& epilogue);  // packing.cpp
   void finish_epilogue(const Epilogue& epilogue);  // the activation, scale and shift, after the weights
   void partition();
+  void choose_k_chunk(std::optional<int> forced);  // schedule.cpp
+  // A split K's segments: at most this many tiles run through one chunk
+  // before the next chunk (their output, re-read per chunk, stays in L2);
+  // and a split needs at least kMinChunkTiles tiles per phase to share it.
+  static constexpr size_t kSegmentTiles = 64, kMinChunkTiles = 32;
   void run_items(size_t begin, size_t end, const float* origin, float* y) const;
   void pad_input(const float* x, float* ws, int c0, int c1) const;
 
@@ -175,6 +183,13 @@ class DirectPlan {
   // Input steps 3, 4 and 8: weights packed [in_c][tap][width] per phase and
   // block, for the kernels' channel-outer loop (tile_kernel_impl.h).
   bool channel_major_ = false;
+  // Channel tiles: the sums over input channels run in chunks of k_chunk_
+  // (all in_c unless a phase and block's weights exceed
+  // CpuTuning::chunk_weight_bytes and enough tiles share them): each chunk's
+  // weights stay in L2 while a run of tiles streams through them, and the
+  // kernels add the later chunks to the output (TileCall::accumulate). The
+  // segmentation nets' 512-channel 3x3 layers streamed 590 KB per tile.
+  int k_chunk_ = 0;
   // Where weight (tap t, input channel ic) of a phase with `taps` taps starts
   // in its phase and block's packed weights.
   size_t packed_at(size_t t, int ic, size_t taps, int width) const {

@@ -1,7 +1,11 @@
 // DirectPlan's thread split: work items in a cache-friendly order, cut
-// into one contiguous run per thread by estimated cost.
+// into one contiguous run per thread by estimated cost; and the input-channel
+// chunks of a split K.
 #include <algorithm>
+#include <cmath>
+#include <string>
 
+#include "core/errors.h"
 #include "planning/direct_plan.h"
 #include "planning/tile_cost.h"
 
@@ -77,6 +81,27 @@ void DirectPlan::partition() {
     if (acc >= total * double(split_.size()) / threads_) split_.push_back(i + 1);
   }
   while (int(split_.size()) <= threads_) split_.push_back(items_.size());
+}
+
+// Input-channel chunks for channel tiles whose weights per phase and block
+// exceed L2's share (CpuTuning::chunk_weight_bytes), when each chunk then
+// serves enough tiles to pay for re-reading the output once per chunk.
+void DirectPlan::choose_k_chunk(std::optional<int> forced) {
+  k_chunk_ = p_.in_c;
+  if (scheme_ != Scheme::channels) return;
+  if (forced) {
+    if (*forced < 1 || *forced > p_.in_c)
+      throw ShapeError("direct kernels: input-channel chunks of " + std::to_string(*forced) + " for " +
+                       std::to_string(p_.in_c) + " input channels");
+    k_chunk_ = *forced;
+    return;
+  }
+  double bytes = 0;
+  for (const DirectPhase& q : p_.phases) bytes = std::max(bytes, 4.0 * q.tap_entry.size() * p_.in_c * blocks_.front().width);
+  const size_t tiles_per_phase = tiles_.size() / std::max<size_t>(1, p_.phases.size());
+  if (bytes <= cpu_tuning().chunk_weight_bytes || tiles_per_phase < kMinChunkTiles) return;
+  const int chunks = int(std::ceil(bytes / cpu_tuning().chunk_weight_bytes));
+  k_chunk_ = (p_.in_c + chunks - 1) / chunks;
 }
 
 }  // namespace huge2

@@ -25,10 +25,16 @@ struct CpuTuning {
   double padded_discount;        // the padded tiling's estimate is divided by this (exact wins ties)
   double copy_cycles_per_float;  // the padded tiling's input copy
   double min_cycles_per_thread;  // a thread must get this much work to pay for waking it
+  double chunk_weight_bytes;     // channel tiles: a phase and block's weights above this size are
+                                 // cut into input-channel chunks, each streamed over many tiles
+                                 // (3x3 d2 64x64 into 512 channels, 32 per block, one run: 512 input
+                                 // channels unsplit, 590 KB per block, 179-189 GFLOP/s; in chunks of
+                                 // 256 or 128, 295 or 147 KB, 218-226; 1024 -> 256 at 32x32: 119
+                                 // unsplit, 150-165 in chunks of 512 to 128)
 };
 
 inline const CpuTuning& cpu_tuning() {
-  static constexpr CpuTuning kTuning = {2.0, 768.0 * 1024, 48.0, 4.0, 512.0 * 1024, 30.0, 1.0, 1.0, 0.9, 0.5, 100000};
+  static constexpr CpuTuning kTuning = {2.0, 768.0 * 1024, 48.0, 4.0, 512.0 * 1024, 30.0, 1.0, 1.0, 0.9, 0.5, 100000, 320.0 * 1024};
   return kTuning;
 }
 

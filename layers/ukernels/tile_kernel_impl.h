@@ -18,10 +18,27 @@ void tile_kernel(const TileCall& a) {
   using reg = typename V::reg;
   constexpr int VL = V::VL, M = R * C, B = NB * VL;
   reg acc[M][NB];
+  if (a.accumulate) {
+    // The sums start from y (a later input-channel chunk of a split K, a
+    // weight gradient's dw +=): the epilogue then sees y + the sums.
+    alignas(64) float start[M * B];
+    if (a.oc_valid < B)
+      for (int i = 0; i < M * B; ++i) start[i] = 0.f;
+    for (int c = 0; c < a.oc_valid; ++c) {
+      const float* yc = a.y + c * a.y_oc_stride;
+      for (int r = 0; r < R; ++r)
+        for (int q = 0; q < C; ++q) start[(r * C + q) * B + c] = yc[r * a.y_row_step + q * a.y_col_step];
+    }
 #pragma GCC unroll 64
-  for (int p = 0; p < M; ++p)
+    for (int p = 0; p < M; ++p)
 #pragma GCC unroll 8
-    for (int n = 0; n < NB; ++n) acc[p][n] = V::zero();
+      for (int n = 0; n < NB; ++n) acc[p][n] = V::load(start + p * B + n * VL);
+  } else {
+#pragma GCC unroll 64
+    for (int p = 0; p < M; ++p)
+#pragma GCC unroll 8
+      for (int n = 0; n < NB; ++n) acc[p][n] = V::zero();
+  }
 
   // Input steps 3, 4 and 8: channels outside, taps inside, on weights packed
   // [in_c][tap][NB*VL] (w_ic_stride apart). A tile's taps of one channel
@@ -108,14 +125,6 @@ void tile_kernel(const TileCall& a) {
     for (int i = 0; i < M * B; ++i) buf[i] = activate(buf[i], a.act);
 
   // Out to NCHW: channel-major, the tile's pixels at their interleaved places.
-  if (a.accumulate) {
-    for (int c = 0; c < a.oc_valid; ++c) {
-      float* yc = a.y + c * a.y_oc_stride;
-      for (int r = 0; r < R; ++r)
-        for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] += buf[(r * C + q) * B + c];
-    }
-    return;
-  }
   for (int c = 0; c < a.oc_valid; ++c) {
     float* yc = a.y + c * a.y_oc_stride;
     for (int r = 0; r < R; ++r)

@@ -161,7 +161,7 @@ __attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const 
     }
   }
   const bool per_element = ACT == 0 && a.act != Activation::linear;
-  if (a.oc_valid == B && !per_element && !a.accumulate) {
+  if (a.oc_valid == B && !per_element) {
     // A full block: each lane straight from its register to its place (one
     // store per value, no staging buffer).
     const ptrdiff_t os = a.y_oc_stride;
@@ -189,10 +189,7 @@ __attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const 
   for (int c = 0; c < a.oc_valid; ++c) {
     float* yc = a.y + c * a.y_oc_stride;
     for (int r = 0; r < R; ++r)
-      for (int q = 0; q < C; ++q) {
-        float& out = yc[r * a.y_row_step + q * a.y_col_step];
-        out = a.accumulate ? out + buf[(r * C + q) * B + c] : buf[(r * C + q) * B + c];
-      }
+      for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] = buf[(r * C + q) * B + c];
   }
 }
 
@@ -200,10 +197,27 @@ template <class V, int NB, int R, int C, int XS>
 void tile_kernel(const TileCall& a) {
   constexpr int M = R * C, B = NB * 4;
   float32x4_t acc[M][NB];
+  if (a.accumulate) {
+    // The sums start from y (a later input-channel chunk of a split K, a
+    // weight gradient's dw +=): the epilogue then sees y + the sums.
+    alignas(16) float start[M * B];
+    if (a.oc_valid < B)
+      for (int i = 0; i < M * B; ++i) start[i] = 0.f;
+    for (int c = 0; c < a.oc_valid; ++c) {
+      const float* yc = a.y + c * a.y_oc_stride;
+      for (int r = 0; r < R; ++r)
+        for (int q = 0; q < C; ++q) start[(r * C + q) * B + c] = yc[r * a.y_row_step + q * a.y_col_step];
+    }
 #pragma GCC unroll 64
-  for (int p = 0; p < M; ++p)
+    for (int p = 0; p < M; ++p)
 #pragma GCC unroll 8
-    for (int n = 0; n < NB; ++n) acc[p][n] = vdupq_n_f32(0.f);
+      for (int n = 0; n < NB; ++n) acc[p][n] = vld1q_f32(start + p * B + n * 4);
+  } else {
+#pragma GCC unroll 64
+    for (int p = 0; p < M; ++p)
+#pragma GCC unroll 8
+      for (int n = 0; n < NB; ++n) acc[p][n] = vdupq_n_f32(0.f);
+  }
 
   const ptrdiff_t row_step = a.row_step, ic_stride = a.ic_stride;
   // Input steps 3, 4 and 8: channels outside, taps inside, on the weights the
