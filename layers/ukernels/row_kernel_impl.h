@@ -16,7 +16,8 @@
 // a.w: packed [px][in_c][OC] (the plan's row problem has the S column phases
 // as the taps of one phase per kernel row, in order); a.cols: the input
 // columns that exist (a row's last, partial vector reads past the row: the
-// plan's frame has slack after it). V provides zip_lo / zip_hi besides what
+// plan's frame has slack after it). V provides zip_lo / zip_hi and
+// store_first(p, v, n) (lanes 0 .. n-1, 0 < n < VL) besides what
 // tile_kernel_impl.h and pixel_kernel_impl.h list.
 
 // v[0..S) -> the S vectors of v[j][l] in l-major order (a perfect shuffle
@@ -74,9 +75,14 @@ void row_kernel(const TileCall& a) {
                           a.act == Activation::leaky || a.act == Activation::relie;
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
-  // Whole rows with a vector activation go straight out; the rest through
-  // the buffer.
-  const bool direct = vector_act && a.cols == VL;
+  // A vector activation goes straight out: whole vectors, and a row's last,
+  // partial one (a row of cols < VL input columns: cols*S floats) through
+  // V::store_first. (Through a buffer, the 28- and 14-column rows of the
+  // ReID 4x4/4 and 8x8/8 layers cost ~25% more time than 32- and 16-column
+  // rows with more work.) Other activations go through the buffer, one
+  // float at a time.
+  const bool direct = vector_act;
+  const int n = a.cols * S;
   alignas(64) float buf[R][OC][S * VL];
 #pragma GCC unroll 8
   for (int o = 0; o < OC; ++o) {
@@ -92,23 +98,27 @@ void row_kernel(const TileCall& a) {
         else if (a.act == Activation::leaky || a.act == Activation::relie) v[p] = V::max(v[p], V::mul(v[p], slope));
       }
       interleave<V, S>(v);
-      float* out = direct ? a.y + o * a.y_oc_stride + r * a.y_row_step : &buf[r][o][0];
+      if (!direct) {
 #pragma GCC unroll 8
-      for (int p = 0; p < S; ++p) V::store(out + p * VL, v[p]);
+        for (int p = 0; p < S; ++p) V::store(&buf[r][o][p * VL], v[p]);
+        continue;
+      }
+      float* out = a.y + o * a.y_oc_stride + r * a.y_row_step;
+      if (a.cols == VL) {
+#pragma GCC unroll 8
+        for (int p = 0; p < S; ++p) V::store(out + p * VL, v[p]);
+      } else {
+#pragma GCC unroll 8
+        for (int p = 0; p < S; ++p)
+          if ((p + 1) * VL <= n) V::store(out + p * VL, v[p]);
+          else if (p * VL < n) V::store_first(out + p * VL, v[p], n - p * VL);
+      }
     }
   }
   if (direct) return;
-  // The row's cols*S output floats: whole vectors as far as they go (all of
-  // them unless cols*S is not a multiple of VL), the rest one by one.
-  const int n = a.cols * S, whole = vector_act ? n / VL * VL : 0;
   for (int o = 0; o < OC; ++o)
     for (int r = 0; r < R; ++r) {
       float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
-      const float* b = buf[r][o];
-      for (int i = 0; i < whole; i += VL) V::store(yr + i, V::load(b + i));
-      if (vector_act)
-        for (int i = whole; i < n; ++i) yr[i] = b[i];
-      else
-        for (int i = 0; i < n; ++i) yr[i] = activate(b[i], a.act);
+      for (int i = 0; i < n; ++i) yr[i] = activate(buf[r][o][i], a.act);
     }
 }

@@ -28,6 +28,11 @@ struct Vec {
   static reg set1(float f) { return vdupq_n_f32(f); }
   static reg load(const float* p) { return vld1q_f32(p); }
   static void store(float* p, reg v) { vst1q_f32(p, v); }
+  static void store_first(float* p, reg v, int n) {
+    vst1q_lane_f32(p, v, 0);
+    if (n > 1) vst1q_lane_f32(p + 1, v, 1);
+    if (n > 2) vst1q_lane_f32(p + 2, v, 2);
+  }
   static reg bcast(const float* p) { return vld1q_dup_f32(p); }
   static void pin(reg& v) { __asm__("" : "+w"(v)); }  // in a register (pixel_kernel_impl.h)
   static reg fma(reg a, reg b, reg c) { return vfmaq_f32(c, a, b); }

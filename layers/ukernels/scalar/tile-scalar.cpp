@@ -28,6 +28,9 @@ struct Vec {
   static void store(float* p, const reg& v) {
     for (int i = 0; i < VL; ++i) p[i] = v.v[i];
   }
+  static void store_first(float* p, const reg& v, int n) {
+    for (int i = 0; i < n; ++i) p[i] = v.v[i];
+  }
   static reg bcast(const float* p) { return set1(*p); }
   static void pin(const reg&) {}  // nothing to keep: plain arrays
   // Multiply and add, rounded twice (no fused instruction is assumed).

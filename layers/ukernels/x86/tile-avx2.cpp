@@ -18,6 +18,9 @@ struct Vec {
   static reg set1(float f) { return _mm256_set1_ps(f); }
   static reg load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, reg v) { _mm256_storeu_ps(p, v); }
+  static void store_first(float* p, reg v, int n) {
+    _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), v);
+  }
   static reg bcast(const float* p) { return _mm256_broadcast_ss(p); }
   static void pin(reg& v) { __asm__("" : "+x"(v)); }  // in a register (pixel_kernel_impl.h)
   static reg fma(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }

@@ -18,6 +18,7 @@ struct Vec {
   static reg set1(float f) { return _mm512_set1_ps(f); }
   static reg load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, reg v) { _mm512_storeu_ps(p, v); }
+  static void store_first(float* p, reg v, int n) { _mm512_mask_storeu_ps(p, __mmask16((1u << n) - 1), v); }
   static reg bcast(const float* p) { return _mm512_set1_ps(*p); }
   static void pin(reg& v) { __asm__("" : "+v"(v)); }  // in a register (pixel_kernel_impl.h)
   static reg fma(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
