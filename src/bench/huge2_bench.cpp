@@ -47,8 +47,10 @@ const char* const kUsage =
     "usage: huge2-bench [options]\n"
     "  --suite dcgan|dcgan5|seg|yolo|all  layers to measure (default all)\n"
     "  --threads LIST                comma-separated thread counts (default 1,2)\n"
-    "  --repeats N                   timed runs per measurement, after 1 warm-up (default 5);\n"
-    "                                the real stock Darknet gets max(1, N/2): its GEMM is naive\n"
+    "  --repeats N                   timed runs per measurement, at least (default 5): runs go on\n"
+    "                                until they took 20 ms together, after warm-up runs of 4 ms or\n"
+    "                                at least one; the real stock Darknet gets max(1, N/2): its GEMM\n"
+    "                                is naive\n"
     "  --batch N                     images per run (default 1)\n"
     "  --csv FILE                    rows go here (default huge2-bench.csv)\n"
     "  --no-stock                    skip the real (slow) Darknet library\n"
@@ -176,9 +178,13 @@ std::vector<float> random_floats(size_t n, unsigned seed) {
 void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(250)); }
 
 // huge2::median_ms after letting the pools settle.
+// Every measurement times at least this long (and --repeats runs): the
+// smallest layers (a few microseconds) get enough samples for a stable median.
+constexpr double kMinTimedMs = 20;
+
 double median_ms(const std::function<void()>& f, int repeats) {
   settle();
-  return huge2::median_ms(f, repeats);
+  return huge2::median_ms(f, repeats, kMinTimedMs);
 }
 
 struct Layer {
@@ -433,7 +439,7 @@ std::vector<Row> measure_layer(const std::string& suite, const Layer& L, int thr
     const int reps = std::max(1, o.repeats / 2);
     r.ms = median_ms([&] { stock.forward(x.data()); }, reps);
     r.workspace = stock.workspace_bytes();
-    r.note = "libdarknet.so, naive 1-thread GEMM, " + std::to_string(reps) + " timed run(s)";
+    r.note = "libdarknet.so, naive 1-thread GEMM, at least " + std::to_string(reps) + " timed run(s)";
     add(r, stock.output());
     if (o.backward) {  // data and weight gradients in one call (backward_deconvolutional_layer)
       progress("stock darknet backward");
@@ -624,8 +630,9 @@ int main(int argc, char** argv) {
   csv << "suite,layer,threads,algorithm,median_ms,gflops,percent_of_fma_peak,workspace_bytes,speedup_huge2_vs_this,"
          "max_abs_diff\n";
 
-  std::printf("huge2-bench: batch %d, %d timed runs after 1 warm-up (median); huge2x = that row's time / huge2's\n",
-              o.batch, o.repeats);
+  std::printf("huge2-bench: batch %d, median of at least %d timed runs and %.0f ms of them, after at least 1 warm-up "
+              "run and %.0f ms; huge2x = that row's time / huge2's\n",
+              o.batch, o.repeats, kMinTimedMs, kMinTimedMs / 5);
   // What decides the threading: huge2's loops are OpenMP, its GEMMs OpenBLAS;
   // with a pthreads OpenBLAS the two pools compete for the cores.
   const char* wait = std::getenv("OMP_WAIT_POLICY");
@@ -636,7 +643,7 @@ int main(int argc, char** argv) {
 #ifdef HUGE2_HAVE_DARKNET
   if (o.stock)
     std::printf("stock Darknet (libdarknet.so): transposed layers only (the 2018 original has no dilation); "
-                "%d timed runs\n", std::max(1, o.repeats / 2));
+                "at least %d timed runs\n", std::max(1, o.repeats / 2));
   else
     std::printf("stock Darknet: skipped (--no-stock)\n");
 #else

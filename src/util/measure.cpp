@@ -15,13 +15,18 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-double median_ms(const std::function<void()>& f, int repeats) {
-  f();  // warm-up
+double median_ms(const std::function<void()>& f, int repeats, double min_total_ms) {
+  const auto w0 = std::chrono::steady_clock::now();
+  do f();  // warm-up
+  while (ms_since(w0) < min_total_ms / 5);
   std::vector<double> t;
-  for (int r = 0; r < repeats; ++r) {
+  double total = 0;
+  constexpr size_t kMostSamples = 1 << 20;
+  while ((int(t.size()) < repeats || total < min_total_ms) && t.size() < kMostSamples) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
     t.push_back(ms_since(t0));
+    total += t.back();
   }
   return median(t);
 }

@@ -15,7 +15,11 @@ double median(std::vector<double> v);
 double ms_since(std::chrono::steady_clock::time_point t0);
 
 // One warm-up call of f, then the median of `repeats` timed calls, in ms.
-double median_ms(const std::function<void()>& f, int repeats);
+// With min_total_ms > 0: warm-up calls for at least a fifth of that time,
+// then timed calls until there are `repeats` of them and they took at
+// least min_total_ms together (a 5 us layer gets thousands of samples, not
+// a handful taken while the caches, the clock and a woken thread settle).
+double median_ms(const std::function<void()>& f, int repeats, double min_total_ms = 0);
 
 // The largest |a[i] - b[i]|, in double. Equal values (infinities included)
 // count 0; a NaN on one side, or Inf against -Inf, is returned as NaN.
