@@ -82,15 +82,14 @@ void pixel_kernel(const TileCall& a) {
     }
   }
   const bool whole = vector_act && a.y_col_step == 1 && a.cols == VL;
+  if (!vector_act) activate_span(&buf[0][0][0], R * OC * VL, a.act);
   for (int o = 0; o < OC; ++o)
     for (int r = 0; r < R; ++r) {
       float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
       const float* b = buf[r][o];
       if (whole)
         V::store(yr, V::load(b));
-      else if (vector_act)
-        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = b[q];
       else
-        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = activate(b[q], a.act);
+        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = b[q];
     }
 }

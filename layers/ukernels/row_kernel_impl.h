@@ -116,9 +116,10 @@ void row_kernel(const TileCall& a) {
     }
   }
   if (direct) return;
+  activate_span(&buf[0][0][0], R * OC * S * VL, a.act);
   for (int o = 0; o < OC; ++o)
     for (int r = 0; r < R; ++r) {
       float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
-      for (int i = 0; i < n; ++i) yr[i] = activate(buf[r][o][i], a.act);
+      for (int i = 0; i < n; ++i) yr[i] = buf[r][o][i];
     }
 }

@@ -123,6 +123,9 @@ struct TileKernels {
   // iters * 2 * kPeakChains * vl * 2 flops. Returns a value that depends on all
   // of them, so that none can be optimised away.
   float (*fma_peak_loop)(long iters);
+  // The epilogue's activations that are not one vector instruction, over
+  // v[0 .. n) in place (activation_impl.h; exposed for its accuracy test).
+  void (*activate_span)(float* v, int n, Activation act);
 };
 constexpr int kPeakChains = 12;  // enough to cover FMA latency x pipes; fits AVX2's 16 registers
 

@@ -1,7 +1,8 @@
 // The direct micro-kernel, written once over a vector type V and compiled
 // per ISA: included only by the ukernels/tile-<isa>.cpp files, inside their
 // anonymous namespace, so that nothing compiled with one ISA's flags can be
-// shared with (and run by) another file. No includes here for that reason.
+// shared with (and run by) another file. No includes here for that reason
+// but the other kernel bodies (activation_impl.h, tile_table_impl.h).
 //
 // V provides: reg, VL, zero(), set1(f), load(p), store(p, v), bcast(p),
 // fma(a, b, c) = a*b + c, max(a, b), mul(a, b).
@@ -9,6 +10,8 @@
 // Register budget (AVX-512, 32 registers): R*C*NB accumulators + NB weight
 // vectors + 1 broadcast; the table below only instantiates tiles that fit.
 // Per (tap, input channel): NB vector loads + R*C broadcasts for R*C*NB FMAs.
+
+#include "ukernels/activation_impl.h"
 
 // How far ahead the kernels prefetch their weight stream (floats: 2 KB).
 constexpr int kWeightPrefetchFloats = 512;
@@ -122,7 +125,7 @@ void tile_kernel(const TileCall& a) {
     }
   }
   if (!vector_act)
-    for (int i = 0; i < M * B; ++i) buf[i] = activate(buf[i], a.act);
+    activate_span(buf, M * B, a.act);
 
   // Out to NCHW: channel-major, the tile's pixels at their interleaved places.
   for (int c = 0; c < a.oc_valid; ++c) {

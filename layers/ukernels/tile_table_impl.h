@@ -191,7 +191,8 @@ static_assert(kGemmMr >= 1, "no weight-gradient kernel fits the registers");
 static_assert(kGemmNv <= kMaxGemmNv && kGemmNv * Vec::VL <= kMaxGemmColumns, "weight-gradient panel too wide");
 constexpr TileKernels make_kernels() {
   TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, {}, &pixel_lookup, {}, {}, &row_lookup,
-                kGemmNv, kGemmMr, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop};
+                kGemmNv, kGemmMr, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop,
+                &activate_span};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
   for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[oc] = pixel_rows(oc) > 0 ? pixel_rows(oc) : 0;
   for (int level = 0; level < 3; ++level) {

@@ -42,6 +42,8 @@ struct Vec {
   static reg zip_hi(reg a, reg b) { return vzip2q_f32(a, b); }  // a2 b2 a3 b3
 };
 
+#include "ukernels/activation_impl.h"
+
 constexpr Isa kIsa = Isa::neon;
 constexpr int kMaxNb = 4, kMaxRows = 8, kMaxCols = 12;
 constexpr int kMaxPixels[kMaxNb + 1] = {0, 16, 12, 8, 6};
@@ -190,7 +192,7 @@ __attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const 
 #pragma GCC unroll 8
     for (int n = 0; n < NB; ++n) vst1q_f32(buf + p * B + n * 4, acc[p][n]);
   if (per_element)
-    for (int i = 0; i < M * B; ++i) buf[i] = activate(buf[i], a.act);
+    activate_span(buf, M * B, a.act);
   for (int c = 0; c < a.oc_valid; ++c) {
     float* yc = a.y + c * a.y_oc_stride;
     for (int r = 0; r < R; ++r)
