@@ -97,7 +97,7 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, 
       sgemm(false, false, m, n, kk, 1.f, given_weights(), kk, col, n, 0.f, y + b * out_img, n);
     }
   }
-  apply_epilogue(y);
+  apply_epilogue(y, pool);
 }
 
 }  // namespace huge2

@@ -93,7 +93,7 @@ void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes
       col2im_add(s, ws, y + b * out_img);
     }
   }
-  apply_epilogue(y);
+  apply_epilogue(y, pool);
 }
 
 size_t Deconvolution::column_bytes() const {

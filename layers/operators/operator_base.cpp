@@ -130,9 +130,15 @@ bool OperatorBase<Shape>::forward_direct(const float* x, float* y, float* ws, si
 }
 
 template <class Shape>
-void OperatorBase<Shape>::apply_epilogue(float* y) const {
+void OperatorBase<Shape>::apply_epilogue(float* y, ThreadPool* pool) const {
   const Shape& s = shape_;
-  apply_epilogue_pass(epilogue_, y, s.batch, s.out_c, size_t(s.out_h()) * s.out_w());
+  const size_t spatial = size_t(s.out_h()) * s.out_w();
+  if (algo_ != Algorithm::huge2) return apply_epilogue_pass(epilogue_, y, s.batch, s.out_c, spatial);
+  if (epilogue_.is_identity()) return;
+  // No OpenMP region inside huge2's own methods (its idle threads would spin
+  // against the pool's); planes in ranges of at least 64 K floats per thread.
+  const size_t planes = size_t(s.batch) * s.out_c, grain = std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(1, spatial));
+  parallel_for(pool, planes, [&](size_t q0, size_t q1) { epilogue_.apply(y, q0, q1, s.out_c, spatial); }, grain);
 }
 
 template class OperatorBase<DeconvShape>;

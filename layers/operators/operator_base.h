@@ -77,9 +77,10 @@ class OperatorBase {
   // the direct kernels when they run this operator; true when y is done.
   bool forward_direct(const float* x, float* y, float* workspace, size_t workspace_bytes, size_t need,
                       ThreadPool* pool) const;
-  // The epilogue as one pass over y (the non-direct methods: OpenMP, as
-  // the rest of the stock method).
-  void apply_epilogue(float* y) const;
+  // The epilogue as one pass over y, for the methods whose kernels do not
+  // fuse it: huge2's own (one window, panel GEMM) on `pool`, the stock
+  // method and the reference on OpenMP, as the rest of the stock method.
+  void apply_epilogue(float* y, ThreadPool* pool) const;
 
   Shape shape_;
   Algorithm algo_;

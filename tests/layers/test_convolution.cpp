@@ -2,6 +2,8 @@
 // against the naive definition over hundreds of random geometries.
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include "operators/convolution.h"
 #include "core/errors.h"
 #include "helpers.h"
@@ -147,6 +149,36 @@ TEST_CASE("conv: huge2 with a stride the tile kernels do not step says it runs t
   }
   CHECK_FALSE(Convolution(s, Algorithm::darknet, w.data()).runs_panel_gemm());
 }
+TEST_CASE("conv: huge2's panel GEMM and one-window paths apply the epilogue on the pool's threads", "[conv]") {
+  // Their epilogue is a pass after the product, split by planes over the
+  // pool (no OpenMP region): large enough outputs that 2 and 3 threads each
+  // get planes, every activation class, against the definition.
+  std::mt19937 rng(12);
+  ConvShape panel;  // stride 5: the panel GEMM; 1600 pixels x 96 planes
+  panel.in_c = 5, panel.out_c = 96, panel.in_h = panel.in_w = 200, panel.ksize = 3, panel.pad = 1, panel.stride = 5;
+  ConvShape window;  // one window: 1 pixel x 140000 planes (batch)
+  window.batch = 1400, window.in_c = 3, window.out_c = 100, window.in_h = window.in_w = window.ksize = 2;
+  for (const ConvShape& s : {panel, window})
+    for (Activation act : {Activation::linear, Activation::leaky, Activation::logistic}) {
+      const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
+      Epilogue e;
+      e.activation = act;
+      for (int c = 0; c < s.out_c; ++c) e.scale.push_back(0.5f + 0.01f * c), e.shift.push_back(0.3f - 0.007f * c);
+      std::vector<float> want(s.output_count());
+      conv_reference(s, x.data(), w.data(), want.data());
+      e.apply(want.data(), 0, size_t(s.batch) * s.out_c, s.out_c, size_t(s.out_h()) * s.out_w());
+      for (int threads : {1, 2, 3}) {
+        const Convolution op(s, Algorithm::huge2, w.data(), e, threads);
+        INFO(s.describe() << ", " << activation_name(act) << ", " << threads << " threads: " << op.method());
+        REQUIRE((op.runs_panel_gemm() || op.runs_window_gemv()));
+        std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1), y(s.output_count(), -7.f);
+        ThreadPool pool(threads);
+        op.forward(x.data(), y.data(), ws.data(), ws.size() * sizeof(float), &pool);
+        CHECK(compare(y, want) == "");
+      }
+    }
+}
+
 TEST_CASE("conv: impossible geometries are refused with the field named", "[conv][errors]") {
   const std::vector<float> w(1000, 1.f);
   auto refused = [&](ConvShape s, const char* needle) {
