@@ -51,7 +51,7 @@ struct TileCall {
   const float* shift;     // NB*VL per-channel offsets (padded), or null for 0
   Activation act;
   bool prefetch;          // channel kernels: prefetch the weight stream (it comes from memory)
-  bool accumulate;        // channel kernels: the sums start from y's values (the epilogue sees y + sums)
+  bool accumulate;        // channel kernels: y = epilogue(y + the sums)
 };
 
 using TileFn = void (*)(const TileCall&);

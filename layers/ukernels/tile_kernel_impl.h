@@ -21,9 +21,13 @@ void tile_kernel(const TileCall& a) {
   using reg = typename V::reg;
   constexpr int VL = V::VL, M = R * C, B = NB * VL;
   reg acc[M][NB];
-  if (a.accumulate) {
-    // The sums start from y (a later input-channel chunk of a split K, a
-    // weight gradient's dw +=): the epilogue then sees y + the sums.
+  // accumulate: y = epilogue(y + sums). With an epilogue (the last chunk of
+  // a split K) the sums start from y; without one (the earlier chunks, a
+  // weight gradient's dw +=) they are added to y on the way out, which
+  // reads and writes each value once (seeding cost the lane tiles' short
+  // sums a second pass).
+  const bool seed = a.accumulate && (a.scale || a.shift || a.act != Activation::linear);
+  if (seed) {
     alignas(64) float start[M * B];
     if (a.oc_valid < B)
       for (int i = 0; i < M * B; ++i) start[i] = 0.f;
@@ -128,6 +132,14 @@ void tile_kernel(const TileCall& a) {
     activate_span(buf, M * B, a.act);
 
   // Out to NCHW: channel-major, the tile's pixels at their interleaved places.
+  if (a.accumulate && !seed) {
+    for (int c = 0; c < a.oc_valid; ++c) {
+      float* yc = a.y + c * a.y_oc_stride;
+      for (int r = 0; r < R; ++r)
+        for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] += buf[(r * C + q) * B + c];
+    }
+    return;
+  }
   for (int c = 0; c < a.oc_valid; ++c) {
     float* yc = a.y + c * a.y_oc_stride;
     for (int r = 0; r < R; ++r)

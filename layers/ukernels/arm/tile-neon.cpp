@@ -168,7 +168,8 @@ __attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const 
     }
   }
   const bool per_element = ACT == 0 && a.act != Activation::linear;
-  if (a.oc_valid == B && !per_element) {
+  const bool add = a.accumulate && !a.scale && !a.shift && a.act == Activation::linear;
+  if (a.oc_valid == B && !per_element && !add) {
     // A full block: each lane straight from its register to its place (one
     // store per value, no staging buffer).
     const ptrdiff_t os = a.y_oc_stride;
@@ -196,7 +197,10 @@ __attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const 
   for (int c = 0; c < a.oc_valid; ++c) {
     float* yc = a.y + c * a.y_oc_stride;
     for (int r = 0; r < R; ++r)
-      for (int q = 0; q < C; ++q) yc[r * a.y_row_step + q * a.y_col_step] = buf[(r * C + q) * B + c];
+      for (int q = 0; q < C; ++q) {
+        float& out = yc[r * a.y_row_step + q * a.y_col_step];
+        out = add ? out + buf[(r * C + q) * B + c] : buf[(r * C + q) * B + c];
+      }
   }
 }
 
@@ -204,9 +208,10 @@ template <class V, int NB, int R, int C, int XS>
 void tile_kernel(const TileCall& a) {
   constexpr int M = R * C, B = NB * 4;
   float32x4_t acc[M][NB];
-  if (a.accumulate) {
-    // The sums start from y (a later input-channel chunk of a split K, a
-    // weight gradient's dw +=): the epilogue then sees y + the sums.
+  // accumulate: y = epilogue(y + sums); seeded from y only with an epilogue
+  // (tile_kernel_impl.h says why), else added on the way out (finish).
+  const bool seed = a.accumulate && (a.scale || a.shift || a.act != Activation::linear);
+  if (seed) {
     alignas(16) float start[M * B];
     if (a.oc_valid < B)
       for (int i = 0; i < M * B; ++i) start[i] = 0.f;
