@@ -12,7 +12,7 @@
 #                        wherever nvcc / cuDNN are found (HUGE2_CUDA=AUTO). The
 #                        choice stays in $(BUILD)'s cache until given again.
 BUILD ?= build
-JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+JOBS  ?= $(shell env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 2)
 GPU   ?=
 CUDNN ?=
 ARGS  ?=

@@ -51,7 +51,7 @@ else
       cmake -S . -B "$build" >/dev/null
     fi
     say "building the plugin ($plugin)"
-    cmake --build "$build" --target huge2_darknet -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+    cmake --build "$build" --target huge2_darknet -j"$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 2)" >/dev/null
   fi
 fi
 
@@ -76,7 +76,7 @@ pids=()
 spawn() {
   "$@" &
   pids+=($!)
-  if [ ${#pids[@]} -ge "$(nproc 2>/dev/null || echo 2)" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
+  if [ ${#pids[@]} -ge "$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 2)" ]; then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
 }
 drain() { for p in "${pids[@]}"; do wait "$p"; done; pids=(); }
 

@@ -24,7 +24,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${HUGE2_AARCH64_BUILD:-build-aarch64}
 sysroot=$(realpath -m "${HUGE2_AARCH64_SYSROOT:-/var/cache/huge2/aarch64-sysroot}")
-jobs=$(nproc 2>/dev/null || echo 2)
+# Not plain nproc: it answers OMP_NUM_THREADS, and scripts/test.sh calls
+# this script with OMP_NUM_THREADS=1 (for the tests' own threads), which made
+# the cross build and the qemu tests run one at a time.
+jobs=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 2)
 start=$SECONDS
 # This machine exports an x86 core name (Haswell); arm64 OpenBLAS does not know
 # it and falls back to its generic kernels. Let it detect the (emulated) core.

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 # workers sleep shortly after each layer whatever that variable says.
 bash scripts/install-deps.sh
 cmake -S . -B build -DHUGE2_BENCH=ON >/dev/null
-cmake --build build -j"$(nproc 2>/dev/null || echo 2)"
+cmake --build build -j"$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 2)"
 
 bin=build/src
 out=build/main-job

@@ -5,7 +5,7 @@
 # Usage: scripts/test.sh [--no-sanitize] [--no-arm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jobs=$(nproc 2>/dev/null || echo 2)
+jobs=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc 2>/dev/null || echo 2)  # nproc answers OMP_NUM_THREADS
 sanitize=1 arm=1
 for a in "$@"; do
   case $a in
