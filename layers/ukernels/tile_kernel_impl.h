@@ -2,7 +2,8 @@
 // per ISA: included only by the ukernels/tile-<isa>.cpp files, inside their
 // anonymous namespace, so that nothing compiled with one ISA's flags can be
 // shared with (and run by) another file. No includes here for that reason
-// but the other kernel bodies (activation_impl.h, tile_table_impl.h).
+// but the other kernel bodies (accumulate_impl.h, activation_impl.h,
+// tile_table_impl.h).
 //
 // V provides: reg, VL, zero(), set1(f), load(p), store(p, v), bcast(p),
 // fma(a, b, c) = a*b + c, max(a, b), mul(a, b).
@@ -11,6 +12,7 @@
 // vectors + 1 broadcast; the table below only instantiates tiles that fit.
 // Per (tap, input channel): NB vector loads + R*C broadcasts for R*C*NB FMAs.
 
+#include "ukernels/accumulate_impl.h"
 #include "ukernels/activation_impl.h"
 
 // How far ahead the kernels prefetch their weight stream (floats: 2 KB).
@@ -21,31 +23,7 @@ void tile_kernel(const TileCall& a) {
   using reg = typename V::reg;
   constexpr int VL = V::VL, M = R * C, B = NB * VL;
   reg acc[M][NB];
-  // accumulate: y = epilogue(y + sums). With an epilogue (the last chunk of
-  // a split K) the sums start from y; without one (the earlier chunks, a
-  // weight gradient's dw +=) they are added to y on the way out, which
-  // reads and writes each value once (seeding cost the lane tiles' short
-  // sums a second pass).
-  const bool seed = a.accumulate && (a.scale || a.shift || a.act != Activation::linear);
-  if (seed) {
-    alignas(64) float start[M * B];
-    if (a.oc_valid < B)
-      for (int i = 0; i < M * B; ++i) start[i] = 0.f;
-    for (int c = 0; c < a.oc_valid; ++c) {
-      const float* yc = a.y + c * a.y_oc_stride;
-      for (int r = 0; r < R; ++r)
-        for (int q = 0; q < C; ++q) start[(r * C + q) * B + c] = yc[r * a.y_row_step + q * a.y_col_step];
-    }
-#pragma GCC unroll 64
-    for (int p = 0; p < M; ++p)
-#pragma GCC unroll 8
-      for (int n = 0; n < NB; ++n) acc[p][n] = V::load(start + p * B + n * VL);
-  } else {
-#pragma GCC unroll 64
-    for (int p = 0; p < M; ++p)
-#pragma GCC unroll 8
-      for (int n = 0; n < NB; ++n) acc[p][n] = V::zero();
-  }
+  start_accumulators<V, NB, R, C>(acc, a);
 
   // Input steps 3, 4 and 8: channels outside, taps inside, on weights packed
   // [in_c][tap][NB*VL] (w_ic_stride apart). A tile's taps of one channel
@@ -132,7 +110,7 @@ void tile_kernel(const TileCall& a) {
     activate_span(buf, M * B, a.act);
 
   // Out to NCHW: channel-major, the tile's pixels at their interleaved places.
-  if (a.accumulate && !seed) {
+  if (a.accumulate && !seeds_from_output(a)) {  // dw += sums
     for (int c = 0; c < a.oc_valid; ++c) {
       float* yc = a.y + c * a.y_oc_stride;
       for (int r = 0; r < R; ++r)

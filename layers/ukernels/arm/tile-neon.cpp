@@ -42,6 +42,7 @@ struct Vec {
   static reg zip_hi(reg a, reg b) { return vzip2q_f32(a, b); }  // a2 b2 a3 b3
 };
 
+#include "ukernels/accumulate_impl.h"
 #include "ukernels/activation_impl.h"
 
 constexpr Isa kIsa = Isa::neon;
@@ -168,7 +169,7 @@ __attribute__((always_inline)) inline void finish(float32x4_t (*acc)[NB], const 
     }
   }
   const bool per_element = ACT == 0 && a.act != Activation::linear;
-  const bool add = a.accumulate && !a.scale && !a.shift && a.act == Activation::linear;
+  const bool add = a.accumulate && !seeds_from_output(a);  // dw += sums (accumulate_impl.h)
   if (a.oc_valid == B && !per_element && !add) {
     // A full block: each lane straight from its register to its place (one
     // store per value, no staging buffer).
@@ -208,28 +209,7 @@ template <class V, int NB, int R, int C, int XS>
 void tile_kernel(const TileCall& a) {
   constexpr int M = R * C, B = NB * 4;
   float32x4_t acc[M][NB];
-  // accumulate: y = epilogue(y + sums); seeded from y only with an epilogue
-  // (tile_kernel_impl.h says why), else added on the way out (finish).
-  const bool seed = a.accumulate && (a.scale || a.shift || a.act != Activation::linear);
-  if (seed) {
-    alignas(16) float start[M * B];
-    if (a.oc_valid < B)
-      for (int i = 0; i < M * B; ++i) start[i] = 0.f;
-    for (int c = 0; c < a.oc_valid; ++c) {
-      const float* yc = a.y + c * a.y_oc_stride;
-      for (int r = 0; r < R; ++r)
-        for (int q = 0; q < C; ++q) start[(r * C + q) * B + c] = yc[r * a.y_row_step + q * a.y_col_step];
-    }
-#pragma GCC unroll 64
-    for (int p = 0; p < M; ++p)
-#pragma GCC unroll 8
-      for (int n = 0; n < NB; ++n) acc[p][n] = vld1q_f32(start + p * B + n * 4);
-  } else {
-#pragma GCC unroll 64
-    for (int p = 0; p < M; ++p)
-#pragma GCC unroll 8
-      for (int n = 0; n < NB; ++n) acc[p][n] = vdupq_n_f32(0.f);
-  }
+  start_accumulators<V, NB, R, C>(acc, a);  // accumulate_impl.h
 
   const ptrdiff_t row_step = a.row_step, ic_stride = a.ic_stride;
   // Input steps 3, 4 and 8: channels outside, taps inside, on the weights the
