@@ -114,7 +114,7 @@ TEST_CASE("cfg: comments and blank lines are skipped but counted", "[cfg]") {
   CHECK(s.get_int("width", 0) == 3);
 }
 
-TEST_CASE("cfg: a comment after a value is part of the value; numbers read their leading part, as in Darknet",
+TEST_CASE("cfg: a comment after a value is part of the value, and numbers read their leading part, as in Darknet",
           "[cfg]") {
   const Section s = section_of("size=3 # kernel\nactivation=leaky;x\nbatch=128  # 64\n");
   CHECK(s.get_string("size", "") == "3#kernel");
@@ -261,7 +261,7 @@ TEST_CASE("cfg: get_int_list splits on commas, every element an int", "[cfg]") {
   }
 }
 
-TEST_CASE("cfg: getters mark options used, has() does not; unused() keeps file order", "[cfg]") {
+TEST_CASE("cfg: getters mark options used, has() does not, and unused() keeps file order", "[cfg]") {
   const Section s = section_of("filters=8\nsize=4\nstride=2\nactivation=relu\nlayers=1,2\nlr=0.1\n");
   CHECK(keys(s.unused()) == std::vector<std::string>{"filters", "size", "stride", "activation", "layers", "lr"});
   CHECK(s.has("size"));

@@ -89,11 +89,11 @@ TEST_CASE("set_weights: a reloaded convolution equals a fresh one, with no new p
 TEST_CASE("borrow_weights: methods that read the weights as given follow the caller's buffer without a copy",
           "[set_weights]") {
   std::mt19937 rng(17);
-  // One window (huge2's matrix-vector product), a panel GEMM (stride 3), the
+  // One window (huge2's matrix-vector product), a panel GEMM (stride 5), the
   // stock method and the definition read in place; the direct kernels pack.
   ConvShape window, panel, direct;
   window.in_c = 6, window.out_c = 9, window.in_h = window.in_w = window.ksize = window.stride = 4;
-  panel.in_c = 3, panel.out_c = 5, panel.in_h = panel.in_w = 10, panel.ksize = 3, panel.stride = 3;
+  panel.in_c = 3, panel.out_c = 5, panel.in_h = panel.in_w = 10, panel.ksize = 3, panel.stride = 5;
   direct.in_c = 4, direct.out_c = 7, direct.in_h = direct.in_w = 6, direct.ksize = 3, direct.pad = 1;
   const ConvShape shapes[3] = {window, panel, direct};
   for (int i = 0; i < 3; ++i)

@@ -35,7 +35,7 @@ TEST_CASE("thread pool: run() executes every task once, on the pool's threads", 
   }
 }
 
-TEST_CASE("thread pool: parallel_for covers [0, n) exactly once in contiguous ranges", "[thread_pool]") {
+TEST_CASE("thread pool: parallel_for covers 0 .. n-1 exactly once in contiguous ranges", "[thread_pool]") {
   for (int threads = 1; threads <= 8; ++threads) {
     ThreadPool pool(threads);
     for (size_t n : {size_t(1), size_t(2), size_t(5), size_t(9), size_t(31), size_t(1001)})
@@ -84,7 +84,7 @@ TEST_CASE("thread pool: destroyed while idle, spinning or asleep", "[thread_pool
   { ThreadPool never_used(4); }
 }
 
-TEST_CASE("thread pool: a task's exception reaches the caller; nested calls run serially", "[thread_pool]") {
+TEST_CASE("thread pool: a task's exception reaches the caller, and nested calls run serially", "[thread_pool]") {
   ThreadPool pool(3);
   REQUIRE_THROWS_WITH(pool.run(6, [](int i) { if (i == 4) throw std::runtime_error("task 4"); }), "task 4");
   std::atomic<int> n{0};
