@@ -153,6 +153,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   double kernel_bytes = 0;
   for (const DirectPhase& q : p_.phases) kernel_bytes += 4.0 * q.tap_entry.size() * p_.in_c * p_.out_c;
   cold_weights_ = kernel_bytes > cpu_tuning().l2_weight_bytes;
+  choose_image_order(opt.images_inside, kernel_bytes);
 }
 
 std::string DirectPlan::describe() const {
@@ -174,6 +175,7 @@ std::string DirectPlan::describe() const {
   else
     d << count(blocks_.size(), " channel block", " channel blocks");
   if (k_chunk_ < p_.in_c) d << ", input channels in chunks of " << k_chunk_;
+  if (images_inside_) d << ", the batch inside each block";
   d << ", " << count(size_t(threads_), " thread", " threads");
   return d.str();
 }
@@ -194,12 +196,16 @@ void DirectPlan::pad_input(const float* x, float* ws, int c0, int c1) const {
   }
 }
 
-// Work items [begin, end) of one image: origin is its input (in the tiling's
-// frame), y its output. A split K runs chunk by chunk over each run of items
-// of one channel block (a segment), so that the chunk's weights serve all of
-// the segment's tiles from L2; every tile still sums its chunks in order, on
-// whichever thread runs it.
-void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float* y) const {
+// Work items [begin, end) of `images` images: origin is the first image's
+// input (in the tiling's frame), y its output; each next image's lie in_img
+// and out_img floats further on. The items run in segments (runs of up to
+// kSegmentTiles tiles of one channel block), and each segment takes every
+// image in turn: the block's weights serve the whole batch from L2 instead
+// of streaming from memory once per image. A split K runs chunk by chunk
+// over each segment, so that the chunk's weights serve all of its tiles;
+// every tile still sums its chunks in order, on whichever thread runs it.
+void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float* y, int images, size_t in_img,
+                           size_t out_img) const {
   const size_t out_plane = size_t(p_.out_h) * p_.out_w;
   TileCall call{};
   call.ic_stride = plane_;
@@ -207,10 +213,14 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
   call.y_oc_stride = ptrdiff_t(out_plane);
   call.y_row_step = ptrdiff_t(p_.sy) * p_.out_w;
   call.y_col_step = p_.sx;
+  // A split K re-reads a segment's outputs once per chunk: fewer tiles per
+  // segment the more images share it, so that they stay in L2.
+  const bool split = k_chunk_ < p_.in_c;
+  const size_t segment_tiles = split ? std::max<size_t>(1, kSegmentTiles / size_t(images)) : kSegmentTiles;
   int last_phase = -1, last_block = -1;
   for (size_t s = begin; s < end;) {
     size_t e = s + 1, tiles = items_[s].tile_end - items_[s].tile_begin;
-    while (e < end && items_[e].block == items_[s].block && tiles < kSegmentTiles)
+    while (e < end && items_[e].block == items_[s].block && tiles < segment_tiles)
       tiles += items_[e].tile_end - items_[e].tile_begin, ++e;
     const Block& bl = blocks_[items_[s].block];
     call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.width;
@@ -224,34 +234,42 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
       call.act = last ? act_ : Activation::linear;
       call.scale = last && !scale_.empty() ? scale_.data() + bl.ep_off : nullptr;
       call.shift = last && !shift_.empty() ? shift_.data() + bl.ep_off : nullptr;
-      if (k_chunk_ < p_.in_c) last_phase = -1;  // each segment and chunk streams its weights anew
-      for (size_t i = s; i < e; ++i) {
-        const Item& it = items_[i];
-        // A phase and block met anew: its weights come from memory.
-        const int phase = it.tile_begin < it.tile_end ? tiles_[it.tile_begin].phase : -1;
-        bool fresh = cold_weights_ && (phase != last_phase || it.block != last_block);
-        last_phase = phase, last_block = it.block;
-        for (size_t j = it.tile_begin; j < it.tile_end; ++j) {
-          const Tile& t = tiles_[j];
-          const TapSet& set = tap_sets_[t.taps];
-          call.x = origin + t.in_off + ptrdiff_t(c0) * plane_;
-          call.tap_in = set.in_off.data();
-          call.tap_idx = set.idx.data();
-          call.ntaps = int(set.idx.size());
-          call.w_ic_stride = channel_major_ ? ptrdiff_t(p_.phases[t.phase].tap_entry.size()) * bl.width : 0;
-          call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block] +
-                   size_t(c0) * (channel_major_ ? size_t(call.w_ic_stride) : size_t(bl.width));
-          call.y = y + size_t(bl.oc0) * out_plane + t.y_off;
-          if (scheme_ == Scheme::pixels) {
-            call.cols = t.cols;
-            k_->pixel_lookup(bl.valid, t.rows)(call);  // found at planning
-          } else if (scheme_ == Scheme::rows) {
-            call.cols = t.cols;
-            k_->row_lookup(p_.sx, bl.valid, t.rows)(call);
-          } else {
-            call.prefetch = fresh;
-            fresh = false;
-            t.fn[bl.nb - 1](call);
+      if (split) last_phase = -1;  // each segment and chunk streams its weights anew
+      for (int b = 0; b < images; ++b) {
+        const float* xb = origin + b * in_img;
+        float* yb = y + b * out_img;
+        for (size_t i = s; i < e; ++i) {
+          const Item& it = items_[i];
+          // A phase and block met anew: the first image's tiles find its
+          // weights in memory (the later images' in L2).
+          bool fresh = false;
+          if (b == 0) {
+            const int phase = it.tile_begin < it.tile_end ? tiles_[it.tile_begin].phase : -1;
+            fresh = cold_weights_ && (phase != last_phase || it.block != last_block);
+            last_phase = phase, last_block = it.block;
+          }
+          for (size_t j = it.tile_begin; j < it.tile_end; ++j) {
+            const Tile& t = tiles_[j];
+            const TapSet& set = tap_sets_[t.taps];
+            call.x = xb + t.in_off + ptrdiff_t(c0) * plane_;
+            call.tap_in = set.in_off.data();
+            call.tap_idx = set.idx.data();
+            call.ntaps = int(set.idx.size());
+            call.w_ic_stride = channel_major_ ? ptrdiff_t(p_.phases[t.phase].tap_entry.size()) * bl.width : 0;
+            call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block] +
+                     size_t(c0) * (channel_major_ ? size_t(call.w_ic_stride) : size_t(bl.width));
+            call.y = yb + size_t(bl.oc0) * out_plane + t.y_off;
+            if (scheme_ == Scheme::pixels) {
+              call.cols = t.cols;
+              k_->pixel_lookup(bl.valid, t.rows)(call);  // found at planning
+            } else if (scheme_ == Scheme::rows) {
+              call.cols = t.cols;
+              k_->row_lookup(p_.sx, bl.valid, t.rows)(call);
+            } else {
+              call.prefetch = fresh;
+              fresh = false;
+              t.fn[bl.nb - 1](call);
+            }
           }
         }
       }
@@ -278,13 +296,19 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
   };
   const int tasks = threads * int(kChunks);
   if (tiling_ == Tiling::exact) {  // the whole batch in one job: no frame to fill
+    // The images inside each segment (one pass over the weights), or one
+    // after the other (one pass per image).
+    auto items = [&](size_t begin, size_t end) {
+      if (images_inside_) return run_items(begin, end, x, y, p_.batch, in_img, out_img);
+      for (int b = 0; b < p_.batch; ++b) run_items(begin, end, x + b * in_img, y + b * out_img, 1, 0, 0);
+    };
     if (parts > 1) {
       pool->run(tasks, [&](int task) {
         const auto [begin, end] = chunk(task);
-        for (int b = 0; b < p_.batch; ++b) run_items(begin, end, x + b * in_img, y + b * out_img);
+        items(begin, end);
       });
     } else {
-      for (int b = 0; b < p_.batch; ++b) run_items(0, items_.size(), x + b * in_img, y + b * out_img);
+      items(0, items_.size());
     }
     return;
   }
@@ -297,11 +321,11 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
       pool->parallel_for(size_t(p_.in_c), [&](size_t c0, size_t c1) { pad_input(xb, ws, int(c0), int(c1)); });
       pool->run(tasks, [&](int task) {
         const auto [begin, end] = chunk(task);
-        run_items(begin, end, origin, y + b * out_img);
+        run_items(begin, end, origin, y + b * out_img, 1, 0, 0);
       });
     } else {
       pad_input(xb, ws, 0, p_.in_c);
-      run_items(0, items_.size(), origin, y + b * out_img);
+      run_items(0, items_.size(), origin, y + b * out_img, 1, 0, 0);
     }
   }
 }

@@ -66,6 +66,7 @@ class DirectPlan {
     std::optional<int> pixel_channels; // pixels, rows: output channels per block, 1 .. the ISA's max
     bool exact_threads = false;        // use `threads` even for tiny work
     std::optional<int> k_chunk;        // channels: input channels per chunk of a split K, 1 .. in_c
+    std::optional<bool> images_inside; // exact tiling: the batch inside each block (see images_inside_)
   };
 
   // threads: how many threads run() is planned for (the partition into
@@ -87,6 +88,7 @@ class DirectPlan {
   size_t tile_count() const { return tiles_.size(); }
   // Input channels per chunk: in_c unless the sums are split (see k_chunk_).
   int k_chunk() const { return k_chunk_; }
+  bool images_inside() const { return images_inside_; }
   // e.g. "direct avx512f, exact tiling, 4 phases, 96 tiles, 2 threads"
   std::string describe() const;
 
@@ -152,11 +154,13 @@ class DirectPlan {
   void finish_epilogue(const Epilogue& epilogue);  // the activation, scale and shift, after the weights
   void partition();
   void choose_k_chunk(std::optional<int> forced);  // schedule.cpp
+  void choose_image_order(std::optional<bool> forced, double kernel_bytes);  // schedule.cpp
   // A split K's segments: at most this many tiles run through one chunk
   // before the next chunk (their output, re-read per chunk, stays in L2);
   // and a split needs at least kMinChunkTiles tiles per phase to share it.
   static constexpr size_t kSegmentTiles = 64, kMinChunkTiles = 32;
-  void run_items(size_t begin, size_t end, const float* origin, float* y) const;
+  void run_items(size_t begin, size_t end, const float* origin, float* y, int images, size_t in_img,
+                 size_t out_img) const;
   void pad_input(const float* x, float* ws, int c0, int c1) const;
 
   DirectProblem p_;
@@ -190,6 +194,12 @@ class DirectPlan {
   // kernels add the later chunks to the output (TileCall::accumulate). The
   // segmentation nets' 512-channel 3x3 layers streamed 590 KB per tile.
   int k_chunk_ = 0;
+  // A batch runs image by image through all the tiles, or, when the kernel
+  // is too large to stay cached from one image to the next
+  // (CpuTuning::batch_weight_bytes; exact tiling only), every image through
+  // each segment in turn: the weights leave memory once a batch, not once an
+  // image.
+  bool images_inside_ = false;
   // Where weight (tap t, input channel ic) of a phase with `taps` taps starts
   // in its phase and block's packed weights.
   size_t packed_at(size_t t, int ic, size_t taps, int width) const {

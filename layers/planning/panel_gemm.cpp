@@ -93,6 +93,7 @@ void PanelGemm::run(const float* packed_a, float* panels, float* c, ptrdiff_t ld
         g.ldc = ldc;
         for (int pn = panels_ * group / groups; pn < panels_ * (group + 1) / groups; ++pn) {
           g.b = panels + size_t(pn) * kc_ * nr_;
+          g.ldb = panel_columns(pn);
           g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr_;
           g.cols = std::min(nr_, n_ - pn * nr_);
           kernels_->gemm_lookup(width, panel_columns(pn) / kernels_->vl)(g);

@@ -104,4 +104,11 @@ void DirectPlan::choose_k_chunk(std::optional<int> forced) {
   k_chunk_ = (p_.in_c + chunks - 1) / chunks;
 }
 
+void DirectPlan::choose_image_order(std::optional<bool> forced, double kernel_bytes) {
+  if (forced && *forced && tiling_ != Tiling::exact)
+    throw ShapeError("direct kernels: the batch inside each block needs the exact tiling (one frame per image)");
+  images_inside_ = p_.batch > 1 && tiling_ == Tiling::exact &&
+                   (forced ? *forced : kernel_bytes > cpu_tuning().batch_weight_bytes);
+}
+
 }  // namespace huge2

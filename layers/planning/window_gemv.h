@@ -12,7 +12,8 @@
 // (the direct kernels' packing of such a layer took 1.6 ms per step for an
 // 8 MB kernel, the panel GEMM packed it on every forward call and ran its
 // one output pixel on a whole vector of columns). The weights are read once
-// per image, at memory speed. The transposed convolution of one input pixel
+// per batch, at memory speed: each block of them serves every image while it
+// sits in L2. The transposed convolution of one input pixel
 // is the same product the other way round (its data gradient is such a
 // convolution).
 #pragma once
@@ -39,18 +40,23 @@ class WindowGemv {
   WindowGemv(const ConvShape& shape, Isa isa);
   WindowGemv(const DeconvShape& shape, Isa isa);
   // e.g. "one window: matrix-vector product on the weights as given, avx512f"
+  // ("a GEMM over the batch" for a transposed one at a batch)
   std::string describe() const;
-  // Per image: out[r] = sum_k a[r][k] * in[k] (in: n floats, out: rows floats).
+  // Per image: out[r] = sum_k a[r][k] * in[k] (in: n floats, out: rows floats per image).
   void rows_dot(const float* in, const float* a, float* out, ThreadPool* pool) const;
-  // Per image: out[k] = sum_r in[r] * a[r][k] (in: rows floats, out: n floats, overwritten).
+  // Per image: out[k] = sum_r in[r] * a[r][k] (in: rows floats, out: n floats, overwritten);
+  // a batch runs as one GEMM (M = images) on the gradient's register tiles.
   void rows_sum(const float* in, const float* a, float* out, ThreadPool* pool) const;
   // The weight gradient, a rank-1 update per image: a[r][k] += u[r] * v[k]
-  // summed over the batch (u: rows floats per image, v: n floats per image),
-  // row by row, each row of a read and written once per image.
+  // summed over the batch (u: rows floats per image, v: n floats per image):
+  // a GEMM whose K is the batch, each row of a read and written once.
   void rank1_add(const float* u, const float* v, float* a, ThreadPool* pool) const;
   std::string describe_rank1() const;
 
  private:
+  void rows_sum_images(const float* in, const float* a, float* out, ThreadPool* pool) const;
+
+  bool transposed_ = false;  // the DeconvShape form
   int batch_, rows_;
   long n_;
   const TileKernels* k_;

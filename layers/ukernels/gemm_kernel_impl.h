@@ -25,7 +25,7 @@ void gemm_kernel(const GemmCall& g) {
     for (int n = 0; n < NV; ++n) acc[r][n] = V::zero();
   const float* a = g.a;
   const float* b = g.b;
-  for (int k = 0; k < g.kc; ++k, a += MR, b += NR) {
+  for (int k = 0; k < g.kc; ++k, a += MR, b += g.ldb) {
     reg bv[NV];
 #pragma GCC unroll 4
     for (int n = 0; n < NV; ++n) bv[n] = V::load(b + n * VL);

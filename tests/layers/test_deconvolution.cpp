@@ -153,3 +153,18 @@ TEST_CASE("deconv: one padless input pixel runs as a matrix-vector product and e
   s.pad = 0, s.in_w = 2;
   CHECK_FALSE(Deconvolution(s, Algorithm::huge2, w.data()).runs_window_gemv());
 }
+
+TEST_CASE("deconv: a batch runs inside each block only when the kernel is too large to stay cached", "[deconv]") {
+  // DCGAN's 1024 -> 512 4x4 layer has a 32 MB kernel (CpuTuning::batch_weight_bytes:
+  // 16 MB): at a batch, each segment of tiles takes every image before the
+  // next, so the weights stream from memory once a batch (planning/direct_plan.h).
+  DeconvShape s;
+  s.in_c = 1024, s.out_c = 512, s.in_h = s.in_w = 4, s.ksize = 4, s.stride = 2, s.pad = 1;
+  const std::string inside = "the batch inside each block";
+  s.batch = 8;
+  CHECK(Deconvolution(s, Algorithm::huge2, Deconvolution::PlanOnly{}, 1).method().find(inside) != std::string::npos);
+  s.batch = 1;
+  CHECK(Deconvolution(s, Algorithm::huge2, Deconvolution::PlanOnly{}, 1).method().find(inside) == std::string::npos);
+  s.batch = 8, s.in_c = 512, s.out_c = 256, s.in_h = s.in_w = 8;  // 8 MB: image by image
+  CHECK(Deconvolution(s, Algorithm::huge2, Deconvolution::PlanOnly{}, 1).method().find(inside) == std::string::npos);
+}

@@ -133,7 +133,11 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
         for (int threads : {1, 2, 3}) {
           DirectPlan::Options opt;
           opt.tiling = tiling, opt.block_vectors = nb, opt.exact_threads = true;
+          // A batch image by image at 1 thread, the images inside each block
+          // at 2 and 3 (exact tiling): the same sums, bit for bit.
+          if (tiling == DirectPlan::Tiling::exact) opt.images_inside = threads > 1;
           const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
+          REQUIRE(plan.images_inside() == (s.batch > 1 && opt.images_inside.value_or(false)));
           INFO(plan.describe());
           ThreadPool pool(threads);
           const auto got = run_plan(plan, x, s.output_count(), &pool);
@@ -159,6 +163,7 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
         DirectPlan::Options opt;
         opt.tiling = tiling, opt.scheme = DirectPlan::Scheme::channels, opt.exact_threads = true;
         opt.k_chunk = (s.in_c + 2) / 3;
+        if (tiling == DirectPlan::Tiling::exact) opt.images_inside = threads > 1;
         const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
         INFO(plan.describe());
         REQUIRE(plan.k_chunk() == (s.in_c + 2) / 3);
@@ -332,6 +337,16 @@ TEST_CASE("direct kernels: a layer whose weights per channel block exceed L2's s
     if (one_thread.empty()) one_thread = got;
     else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
   }
+  // The batch inside each block needs one input frame per image: the padded
+  // tiling has one, so forcing it there is refused.
+  {
+    DirectPlan::Options opt;
+    opt.tiling = DirectPlan::Tiling::padded, opt.images_inside = true;
+    ConvShape two = s;
+    two.batch = 2;
+    REQUIRE_THROWS_WITH(DirectPlan(conv_problem(two), at, e, 1, isa, opt),
+                        Catch::Contains("the batch inside each block needs the exact tiling"));
+  }
   // A block under the budget is not split.
   DirectPlan::Options opt;
   opt.block_vectors = k.max_nb;
@@ -339,6 +354,52 @@ TEST_CASE("direct kernels: a layer whose weights per channel block exceed L2's s
   small.in_c = s.in_c / 2;
   const WeightAt small_at = [&](int ic, int n, int kk) { return w[(size_t(n) * s.in_c + ic) * 9 + kk]; };
   REQUIRE(DirectPlan(conv_problem(small), small_at, e, 1, isa, opt).k_chunk() == small.in_c);
+}
+
+TEST_CASE("one window at a batch: the images run together (a GEMM over them) and equal the definition",
+          "[kernels]") {
+  // planning/window_gemv.h: a one-pixel transposed convolution (DCGAN's
+  // latent projection) takes its batch through the GEMM tiles, up to
+  // gemm_mr images per tile (several groups, a partial one), columns in
+  // panels, whole vectors and a tail of fewer than a vector (57 columns: a
+  // panel and a part of one, then the tail, on every ISA); a one-window
+  // convolution takes it in row blocks. 1 and 3 threads, bit for bit alike.
+  const Isa isa = active_isa();
+  std::mt19937 rng(31);
+  for (int batch : {1, 2, 5, 8, 9, 17})
+    for (int in_c : {1, 7, 100})
+      for (int out_c : {1, 3, 33, 57})
+        for (int k : {1, 4}) {
+          DeconvShape d;
+          d.batch = batch, d.in_c = in_c, d.out_c = out_c, d.in_h = d.in_w = 1, d.ksize = k, d.stride = 2;
+          ConvShape c;
+          c.batch = batch, c.in_c = out_c, c.out_c = in_c, c.in_h = c.in_w = c.ksize = k;
+          const auto wd = random_tensor(d.weight_count(), rng), xd = random_tensor(d.input_count(), rng);
+          const auto wc = random_tensor(c.weight_count(), rng), xc = random_tensor(c.input_count(), rng);
+          const Epilogue ed = random_epilogue(d.out_c, rng), ec = random_epilogue(c.out_c, rng);
+          std::vector<float> want_d(d.output_count()), want_c(c.output_count());
+          deconv_reference(d, xd.data(), wd.data(), want_d.data());
+          ed.apply(want_d.data(), 0, size_t(batch) * d.out_c, d.out_c, size_t(d.out_h()) * d.out_w());
+          conv_reference(c, xc.data(), wc.data(), want_c.data());
+          ec.apply(want_c.data(), 0, size_t(batch) * c.out_c, c.out_c, 1);
+          const Deconvolution opd(d, Algorithm::huge2, wd.data(), ed, 0, isa);
+          const Convolution opc(c, Algorithm::huge2, wc.data(), ec, 0, isa);
+          INFO(d.describe() << "; " << c.describe() << " (" << isa_name(isa) << ")");
+          REQUIRE(opd.runs_window_gemv());
+          REQUIRE(opc.runs_window_gemv());
+          std::vector<float> one_d, one_c;
+          for (int threads : {1, 3}) {
+            ThreadPool pool(threads);
+            std::vector<float> yd(d.output_count(), -7.f), yc(c.output_count(), -7.f);
+            opd.forward(xd.data(), yd.data(), nullptr, 0, &pool);
+            opc.forward(xc.data(), yc.data(), nullptr, 0, &pool);
+            REQUIRE(compare(yd, want_d) == "");
+            REQUIRE(compare(yc, want_c) == "");
+            if (one_d.empty()) one_d = yd, one_c = yc;
+            REQUIRE(std::memcmp(yd.data(), one_d.data(), yd.size() * sizeof(float)) == 0);
+            REQUIRE(std::memcmp(yc.data(), one_c.data(), yc.size() * sizeof(float)) == 0);
+          }
+        }
 }
 
 TEST_CASE("direct kernels: the epilogue's exp-based activations over spans match the definition", "[kernels]") {

@@ -176,31 +176,35 @@ TEST_CASE("one-window convolution backward (matrix-vector data gradient) equals 
           "[gradients]") {
   std::mt19937 rng(13);
   ThreadPool pool(2);
-  for (int k : {1, 3, 8})
-    for (int stride : {1, 8})
-      for (int in_c : {1, 37})
-        for (int out_c : {1, 7, 33}) {
-          ConvShape s;
-          s.batch = 2, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = k, s.ksize = k, s.stride = stride;
-          check_huge2_gradients<ConvCase>(s, rng, pool, [](const std::string& method) {
-            CHECK(method.find("data: one window") == 0);
-          });
-        }
+  // Batches of 1, 2 and 9: the weight gradient is a GEMM over the images.
+  for (int batch : {1, 2, 9})
+    for (int k : {1, 3, 8})
+      for (int stride : {1, 8})
+        for (int in_c : {1, 37})
+          for (int out_c : {1, 7, 33}) {
+            ConvShape s;
+            s.batch = batch, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = k, s.ksize = k, s.stride = stride;
+            check_huge2_gradients<ConvCase>(s, rng, pool, [](const std::string& method) {
+              CHECK(method.find("data: one window") == 0);
+            });
+          }
 }
 
 TEST_CASE("one-pixel transposed convolution backward (matrix-vector data gradient) equals the naive gradients",
           "[gradients]") {
   std::mt19937 rng(23);
   ThreadPool pool(2);
-  for (int k : {1, 4})
-    for (int in_c : {1, 37})
-      for (int out_c : {1, 7, 33}) {
-        DeconvShape s;
-        s.batch = 2, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = 1, s.ksize = k, s.stride = 2;
-        check_huge2_gradients<DeconvCase>(s, rng, pool, [](const std::string& method) {
-          CHECK(method.find("one window") != std::string::npos);
-        });
-      }
+  // Batches of 1, 2 and 9: the forward and the weight gradient are GEMMs over the images.
+  for (int batch : {1, 2, 9})
+    for (int k : {1, 4})
+      for (int in_c : {1, 37})
+        for (int out_c : {1, 7, 33}) {
+          DeconvShape s;
+          s.batch = batch, s.in_c = in_c, s.out_c = out_c, s.in_h = s.in_w = 1, s.ksize = k, s.stride = 2;
+          check_huge2_gradients<DeconvCase>(s, rng, pool, [](const std::string& method) {
+            CHECK(method.find("one window") != std::string::npos);
+          });
+        }
 }
 
 // The weight gradient's lane tiles (planning/lane_correlation.h): pad 0,
