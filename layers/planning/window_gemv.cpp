@@ -140,6 +140,12 @@ void WindowGemv::rank1_add(const float* u, const float* v, float* a, ThreadPool*
   // N = columns, B = v as given), so each row of a is read and written once
   // a batch, whatever its size. Rows in blocks of gemm_mr per thread; A is
   // the block's u, packed [image][row] (the kernel's broadcast order).
+  if (batch_ == 1) {  // a rank-1 update: row by row (the tiles' K of 1 ran 10-30% slower)
+    parallel_for(pool, size_t(rows_), [&](size_t r0, size_t r1) {
+      for (size_t r = r0; r < r1; ++r) k_->axpy_rows(v, 0, u + r, 1, a + r * n_, n_);
+    }, grain_for(size_t(n_)));
+    return;
+  }
   const int mr = k_->gemm_mr, vl = k_->vl, nr = k_->gemm_nv * vl;
   const long vec_cols = n_ / vl * vl;
   const size_t blocks = size_t((rows_ + mr - 1) / mr);
