@@ -295,12 +295,12 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
     return std::make_pair(b + (e - b) * c / kChunks, b + (e - b) * (c + 1) / kChunks);
   };
   const int tasks = threads * int(kChunks);
-  if (tiling_ == Tiling::exact) {  // the whole batch in one job: no frame to fill
-    // The images inside each segment (one pass over the weights), or one
-    // after the other (one pass per image).
+  // The images inside each segment (one pass over the weights), or one
+  // after the other (one pass per image); the whole batch in one job.
+  auto whole_batch = [&](const float* origin, size_t image) {
     auto items = [&](size_t begin, size_t end) {
-      if (images_inside_) return run_items(begin, end, x, y, p_.batch, in_img, out_img);
-      for (int b = 0; b < p_.batch; ++b) run_items(begin, end, x + b * in_img, y + b * out_img, 1, 0, 0);
+      if (images_inside_) return run_items(begin, end, origin, y, p_.batch, image, out_img);
+      for (int b = 0; b < p_.batch; ++b) run_items(begin, end, origin + b * image, y + b * out_img, 1, 0, 0);
     };
     if (parts > 1) {
       pool->run(tasks, [&](int task) {
@@ -310,11 +310,23 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
     } else {
       items(0, items_.size());
     }
-    return;
-  }
-  // Padded: per image, fill the one frame, then run the tiles over it.
+  };
+  if (tiling_ == Tiling::exact) return whole_batch(x, in_img);  // no frame to fill
   const float* origin = ws + pad_top_ * pitch_ + pad_left_;
-  std::fill(ws + padded_plane() * p_.in_c, ws + padded_plane() * p_.in_c + slack(), 0.f);
+  const size_t frame = padded_plane() * p_.in_c;
+  if (images_inside_) {  // a frame per image, all filled first
+    std::fill(ws + frame * p_.batch, ws + frame * p_.batch + slack(), 0.f);
+    parallel_for(parts > 1 ? pool : nullptr, size_t(p_.batch) * p_.in_c, [&](size_t i0, size_t i1) {
+      for (size_t i = i0; i < i1;) {
+        const size_t b = i / p_.in_c, c1 = std::min(i1, (b + 1) * p_.in_c);
+        pad_input(x + b * in_img, ws + b * frame, int(i - b * p_.in_c), int(c1 - b * p_.in_c));
+        i = c1;
+      }
+    });
+    return whole_batch(origin, frame);
+  }
+  // Per image, fill the one frame, then run the tiles over it.
+  std::fill(ws + frame, ws + frame + slack(), 0.f);
   for (int b = 0; b < p_.batch; ++b) {
     const float* xb = x + b * in_img;
     if (parts > 1) {

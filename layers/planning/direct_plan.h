@@ -66,7 +66,7 @@ class DirectPlan {
     std::optional<int> pixel_channels; // pixels, rows: output channels per block, 1 .. the ISA's max
     bool exact_threads = false;        // use `threads` even for tiny work
     std::optional<int> k_chunk;        // channels: input channels per chunk of a split K, 1 .. in_c
-    std::optional<bool> images_inside; // exact tiling: the batch inside each block (see images_inside_)
+    std::optional<bool> images_inside; // the batch inside each block (see images_inside_)
   };
 
   // threads: how many threads run() is planned for (the partition into
@@ -82,7 +82,8 @@ class DirectPlan {
   Scheme scheme() const { return scheme_; }
   // Pixel tiles read up to VL - 1 floats past the frame's last one: slack.
   size_t workspace_bytes() const {
-    return tiling_ == Tiling::padded ? sizeof(float) * (padded_plane() * p_.in_c + slack()) : 0;
+    const size_t frames = images_inside_ ? size_t(p_.batch) : 1;
+    return tiling_ == Tiling::padded ? sizeof(float) * (padded_plane() * p_.in_c * frames + slack()) : 0;
   }
   size_t packed_weight_bytes() const { return packed_.size() * sizeof(float); }
   size_t tile_count() const { return tiles_.size(); }
@@ -196,9 +197,10 @@ class DirectPlan {
   int k_chunk_ = 0;
   // A batch runs image by image through all the tiles, or, when the kernel
   // is too large to stay cached from one image to the next
-  // (CpuTuning::batch_weight_bytes; exact tiling only), every image through
-  // each segment in turn: the weights leave memory once a batch, not once an
-  // image.
+  // (CpuTuning::batch_weight_bytes), every image through each segment in
+  // turn: the weights leave memory once a batch, not once an image. The
+  // padded tiling then fills a frame per image first (workspace_bytes()
+  // grows by the batch), when the frames are smaller than the kernel.
   bool images_inside_ = false;
   // Where weight (tap t, input channel ic) of a phase with `taps` taps starts
   // in its phase and block's packed weights.

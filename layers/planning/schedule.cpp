@@ -105,10 +105,12 @@ void DirectPlan::choose_k_chunk(std::optional<int> forced) {
 }
 
 void DirectPlan::choose_image_order(std::optional<bool> forced, double kernel_bytes) {
-  if (forced && *forced && tiling_ != Tiling::exact)
-    throw ShapeError("direct kernels: the batch inside each block needs the exact tiling (one frame per image)");
-  images_inside_ = p_.batch > 1 && tiling_ == Tiling::exact &&
-                   (forced ? *forced : kernel_bytes > cpu_tuning().batch_weight_bytes);
+  // The padded tiling then needs a frame per image: only while those frames
+  // are smaller than the kernel whose passes they save.
+  const double frames = 4.0 * double(padded_plane()) * p_.in_c * p_.batch;
+  images_inside_ = p_.batch > 1 && (forced ? *forced
+                                           : kernel_bytes > cpu_tuning().batch_weight_bytes &&
+                                                 (tiling_ == Tiling::exact || frames <= kernel_bytes));
 }
 
 }  // namespace huge2

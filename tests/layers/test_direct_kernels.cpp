@@ -95,6 +95,7 @@ void check_scheme(DirectPlan::Scheme scheme, int most, const DirectProblem& prob
     for (int threads : {1, 2, 3}) {
       DirectPlan::Options opt;
       opt.scheme = scheme, opt.pixel_channels = oc, opt.exact_threads = true;
+      opt.images_inside = threads == 3;  // a frame per image at 3 threads: the same sums
       const DirectPlan plan(problem, at, e, threads, isa, opt);
       INFO(plan.describe());
       REQUIRE(plan.scheme() == scheme);
@@ -134,10 +135,16 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
           DirectPlan::Options opt;
           opt.tiling = tiling, opt.block_vectors = nb, opt.exact_threads = true;
           // A batch image by image at 1 thread, the images inside each block
-          // at 2 and 3 (exact tiling): the same sums, bit for bit.
-          if (tiling == DirectPlan::Tiling::exact) opt.images_inside = threads > 1;
+          // at 2 and 3 (the padded tiling with a frame per image): the same
+          // sums, bit for bit.
+          opt.images_inside = threads > 1;
           const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
-          REQUIRE(plan.images_inside() == (s.batch > 1 && opt.images_inside.value_or(false)));
+          REQUIRE(plan.images_inside() == (s.batch > 1 && threads > 1));
+          if (tiling == DirectPlan::Tiling::padded && s.batch > 1 && threads == 2) {
+            DirectPlan::Options one_frame = opt;
+            one_frame.images_inside = false;
+            REQUIRE(plan.workspace_bytes() > DirectPlan(Case::problem(s), at, e, 2, isa, one_frame).workspace_bytes());
+          }
           INFO(plan.describe());
           ThreadPool pool(threads);
           const auto got = run_plan(plan, x, s.output_count(), &pool);
@@ -163,7 +170,7 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
         DirectPlan::Options opt;
         opt.tiling = tiling, opt.scheme = DirectPlan::Scheme::channels, opt.exact_threads = true;
         opt.k_chunk = (s.in_c + 2) / 3;
-        if (tiling == DirectPlan::Tiling::exact) opt.images_inside = threads > 1;
+        opt.images_inside = threads > 1;
         const DirectPlan plan(Case::problem(s), at, e, threads, isa, opt);
         INFO(plan.describe());
         REQUIRE(plan.k_chunk() == (s.in_c + 2) / 3);
@@ -336,16 +343,6 @@ TEST_CASE("direct kernels: a layer whose weights per channel block exceed L2's s
     REQUIRE(compare(got, want) == "");
     if (one_thread.empty()) one_thread = got;
     else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
-  }
-  // The batch inside each block needs one input frame per image: the padded
-  // tiling has one, so forcing it there is refused.
-  {
-    DirectPlan::Options opt;
-    opt.tiling = DirectPlan::Tiling::padded, opt.images_inside = true;
-    ConvShape two = s;
-    two.batch = 2;
-    REQUIRE_THROWS_WITH(DirectPlan(conv_problem(two), at, e, 1, isa, opt),
-                        Catch::Contains("the batch inside each block needs the exact tiling"));
   }
   // A block under the budget is not split.
   DirectPlan::Options opt;
