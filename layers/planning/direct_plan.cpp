@@ -286,7 +286,8 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
   // each cut into a few chunks: the pool runs part p's chunks in order on
   // thread p, and a thread that finishes early takes another part's last
   // chunks (a worker the OS left waiting then costs no more than its share).
-  const int threads = pool ? pool->threads() : 1, parts = std::min(threads_, threads);
+  const int threads = pool ? pool->threads() : 1;
+  const int parts = std::min(pool && pool->workers_asleep() ? cold_threads_ : threads_, threads);
   constexpr size_t kChunks = 8;
   auto chunk = [&](int task) {  // task = part + threads * c: items [begin, end)
     const int part = task % threads, c = task / threads;

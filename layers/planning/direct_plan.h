@@ -108,8 +108,10 @@ class DirectPlan {
   // x: batch x in_c x in_h x in_w; y: batch x out_c x out_h x out_w;
   // workspace: workspace_bytes() (may be null when that is 0). The planned
   // ranges run on `pool` (null: all on the calling thread); a pool smaller
-  // than the plan gets the ranges merged. The output does not depend on
-  // the threads: each tile is summed in the same order on any of them.
+  // than the plan gets the ranges merged, and so does a pool whose workers
+  // sleep when the work would not repay waking them (cold_threads_). The
+  // output does not depend on the threads: each tile is summed in the same
+  // order on any of them.
   void run(const float* x, float* y, float* workspace, ThreadPool* pool = nullptr) const;
   int threads() const { return threads_; }
 
@@ -168,6 +170,7 @@ class DirectPlan {
   Isa isa_;
   const TileKernels* k_;
   int threads_;
+  int cold_threads_ = 1;  // the threads the work pays for when the pool's workers must be woken first
   bool exact_threads_;
   bool cold_weights_ = false;  // the kernel exceeds L2: each phase and block's first tile prefetches
   Tiling tiling_ = Tiling::exact;

@@ -73,6 +73,29 @@ TEST_CASE("thread pool: 10,000 tiny dispatches, then sleeping workers wake", "[t
   REQUIRE(sum.load() == 10001L * 6);
 }
 
+TEST_CASE("thread pool: workers_asleep() tells a spinning pool from a sleeping one", "[thread_pool]") {
+  // Direct plans of a few tens of microseconds use a second thread only
+  // while the pool's workers spin (DirectPlan::run, cold_threads_).
+  ThreadPool spinning(2, 10000000);  // 10 s of spin after each job
+  spinning.run(2, [](int) {});
+  CHECK_FALSE(spinning.workers_asleep());
+  ThreadPool sleeping(2, 0);
+  sleeping.run(2, [](int) {});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!sleeping.workers_asleep() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK(sleeping.workers_asleep());
+  spinning.park();  // sent to sleep at once
+  while (!spinning.workers_asleep() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK(spinning.workers_asleep());
+  std::atomic<int> n{0};
+  sleeping.run(2, [&](int) { n.fetch_add(1); });
+  CHECK(n.load() == 2);
+  ThreadPool alone(1);  // no worker at all
+  CHECK_FALSE(alone.workers_asleep());
+}
+
 TEST_CASE("thread pool: destroyed while idle, spinning or asleep", "[thread_pool]") {
   for (int spin : {0, 1000000}) {
     ThreadPool pool(4, spin);
