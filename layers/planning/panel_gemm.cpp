@@ -1,6 +1,7 @@
 #include "planning/panel_gemm.h"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "runtime/tuning.h"
@@ -46,6 +47,43 @@ std::string PanelGemm::describe() const {
          std::to_string(k_blocks_) + " K block" + (k_blocks_ > 1 ? "s" : "") + " of " + std::to_string(kc_);
 }
 
+namespace {
+
+// Four floats as one vector of the compiler's generic vector extension
+// (SSE on x86, NEON on aarch64, whatever the file's flags).
+typedef float Float4 __attribute__((vector_size(16)));
+#if defined(__clang__)
+#define HUGE2_SHUFFLE(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
+#else
+typedef int Int4 __attribute__((vector_size(16)));
+#define HUGE2_SHUFFLE(a, b, i, j, k, l) __builtin_shuffle(a, b, Int4{i, j, k, l})
+#endif
+
+Float4 load4(const float* p) {
+  Float4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+void store4(float* p, Float4 v) { std::memcpy(p, &v, sizeof v); }
+
+// Rows r0 .. r0+3 (row[r] = rows + r * row_stride) of columns q .. q+3 into
+// d[(q + j) * width + r0 + r]: a 4x4 transpose in registers, four vector
+// stores where the plain loop made sixteen scalar ones (A of the 128->3
+// DCGAN layer's weight gradient at batch 8: 1 M floats, a third of the time).
+void transpose4(const float* rows, size_t row_stride, long q, float* d, int width) {
+  const Float4 a = load4(rows + q), b = load4(rows + row_stride + q), c = load4(rows + 2 * row_stride + q),
+               e = load4(rows + 3 * row_stride + q);
+  const Float4 t0 = HUGE2_SHUFFLE(a, b, 0, 4, 1, 5), t1 = HUGE2_SHUFFLE(a, b, 2, 6, 3, 7);
+  const Float4 t2 = HUGE2_SHUFFLE(c, e, 0, 4, 1, 5), t3 = HUGE2_SHUFFLE(c, e, 2, 6, 3, 7);
+  store4(d + (q + 0) * width, HUGE2_SHUFFLE(t0, t2, 0, 1, 4, 5));
+  store4(d + (q + 1) * width, HUGE2_SHUFFLE(t0, t2, 2, 3, 6, 7));
+  store4(d + (q + 2) * width, HUGE2_SHUFFLE(t1, t3, 0, 1, 4, 5));
+  store4(d + (q + 3) * width, HUGE2_SHUFFLE(t1, t3, 2, 3, 6, 7));
+}
+#undef HUGE2_SHUFFLE
+
+}  // namespace
+
 void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, size_t row_stride, float* packed,
                        ThreadPool* pool) const {
   const long images = k_ / k_per_image;
@@ -54,12 +92,19 @@ void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, si
     for (size_t blk = b0; blk < b1; ++blk) {
       const int m0 = int(blk) * mr_, width = std::min(mr_, m_ - m0);
       float* dst = packed + blk * mr_ * k_;
-      for (long i = 0; i < images; ++i)
-        for (int r = 0; r < width; ++r) {
-          const float* row = a + i * image_stride + (m0 + r) * row_stride;
-          float* d = dst + size_t(i) * k_per_image * width + r;
-          for (long q = 0; q < k_per_image; ++q) d[q * width] = row[q];
+      for (long i = 0; i < images; ++i) {
+        const float* rows = a + i * image_stride + size_t(m0) * row_stride;
+        float* d = dst + size_t(i) * k_per_image * width;
+        int r = 0;
+        for (; r + 4 <= width; r += 4) {  // four rows at a time, then the rest one by one
+          long q = 0;
+          for (; q + 4 <= k_per_image; q += 4) transpose4(rows + r * row_stride, row_stride, q, d + r, width);
+          for (int j = 0; j < 4; ++j)
+            for (long t = q; t < k_per_image; ++t) d[t * width + r + j] = rows[(r + j) * row_stride + t];
         }
+        for (; r < width; ++r)
+          for (long q = 0; q < k_per_image; ++q) d[q * width + r] = rows[r * row_stride + q];
+      }
     }
   });
 }
