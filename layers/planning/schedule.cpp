@@ -74,9 +74,15 @@ void DirectPlan::partition() {
   const double work = std::max(total, stream);
   // Planned for workers that are awake (a network's layers run back to
   // back); run() falls back to cold_threads_ when the pool's are asleep.
-  auto useful = [&](double min_cycles) { return std::max(1, std::min(threads_, int(std::min(1e6, work / min_cycles)))); };
-  if (!exact_threads_) cold_threads_ = useful(tuning.min_cycles_per_thread), threads_ = useful(tuning.hot_cycles_per_thread);
-  else cold_threads_ = threads_;
+  auto useful = [&](double min_cycles) {
+    return std::max(1, std::min(threads_, int(std::min(1e6, work / min_cycles))));
+  };
+  if (!exact_threads_) {
+    cold_threads_ = useful(tuning.min_cycles_per_thread);
+    threads_ = useful(tuning.hot_cycles_per_thread);
+  } else {
+    cold_threads_ = threads_;
+  }
   split_.assign(1, 0);
   double acc = 0;
   for (size_t i = 0; i < items_.size() && int(split_.size()) < threads_; ++i) {

@@ -37,8 +37,9 @@ struct CpuTuning {
                                  // unsplit, 150-165 in chunks of 512 to 128)
   double batch_weight_bytes;     // a batch runs image by image unless the kernel exceeds this, then the
                                  // images inside each block: DCGAN's 1024->512 (32 MB) at batch 8,
-                                 // 1 thread, 13.3-15.2 -> 11.3 ms; kernels of 2-8 MB that stay in
-                                 // this 32 MB L3 ran 3-5% slower that way (their inputs then cycle)
+                                 // 1 thread, 13.3-17.0 -> 10.7-12.2 ms; kernels of 2-8 MB that stay
+                                 // in this 32 MB L3 ran 3-16% slower that way (the batch's inputs
+                                 // then cycle through L2 once per block)
 };
 
 inline const CpuTuning& cpu_tuning() {
