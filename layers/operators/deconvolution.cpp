@@ -67,7 +67,7 @@ WeightView darknet_weights(const DeconvShape& s, const float* w) {
 std::string Deconvolution::method() const {
   if (direct_) return direct_->describe();
   if (algo_ == Algorithm::reference) return "naive definition";
-  if (runs_window_gemv()) return WindowGemv(shape_, active_isa()).describe();
+  if (runs_window_gemv()) return WindowGemv(shape_, isa_).describe();
   return "stock GEMM + col2im";
 }
 
@@ -82,7 +82,7 @@ void Deconvolution::forward(const float* x, float* y, float* ws, size_t ws_bytes
   if (algo_ == Algorithm::reference) {
     deconv_reference(s, x, given_weights(), y);
   } else if (runs_window_gemv()) {
-    WindowGemv(s, active_isa()).rows_sum(x, given_weights(), y, pool);
+    WindowGemv(s, isa_).rows_sum(x, given_weights(), y, pool);
   } else {
     // Stock: col = W^T * X, a (out_c*k*k) x (h*w) buffer, then scatter-add.
     const int m = s.out_c * s.ksize * s.ksize, n = s.in_h * s.in_w;

@@ -46,6 +46,7 @@ OperatorBase<Shape>::OperatorBase(const Shape& shape, Algorithm algo, PlanOnly, 
 
 template <class Shape>
 void OperatorBase<Shape>::build(const float* weights, int threads, Isa isa) {
+  isa_ = isa;
   if (algo_ == Algorithm::cudnn)
     throw ShapeError(std::string(operator_name(shape_)) + ": cudnn is a GPU algorithm (cuda/); the CPU runs reference, darknet or huge2");
   shape_.validate();

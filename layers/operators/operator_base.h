@@ -27,7 +27,7 @@ class OperatorBase {
   // weights: Darknet's layout for the operator (see each); the operator
   // copies or packs them. threads: how many threads forward() is planned
   // for (0 = default_threads()); forward() runs on the pool it is given.
-  // isa: for huge2's direct kernels; default active_isa().
+  // isa: for huge2's kernels (direct, one window, panel GEMM); default active_isa().
   OperatorBase(const Shape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue = {},
                int threads = 0);
   OperatorBase(const Shape& shape, Algorithm algo, const float* weights, const Epilogue& epilogue, int threads,
@@ -89,6 +89,7 @@ class OperatorBase {
 
   GivenWeights weights_;  // reference, darknet, huge2's panel GEMM and one window
   std::unique_ptr<DirectPlan> direct_;
+  Isa isa_ = Isa::scalar;  // huge2's kernels: the direct plan's, the one window's and the panel GEMM's
   bool plan_only_ = false;
 
  private:

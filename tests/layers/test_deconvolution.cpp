@@ -2,6 +2,7 @@
 // naive definition over hundreds of random geometries.
 #include <catch2/catch.hpp>
 
+#include "operators/convolution.h"
 #include "operators/deconvolution.h"
 #include "core/errors.h"
 #include "helpers.h"
@@ -167,4 +168,28 @@ TEST_CASE("deconv: a batch runs inside each block only when the kernel is too la
   CHECK(Deconvolution(s, Algorithm::huge2, Deconvolution::PlanOnly{}, 1).method().find(inside) == std::string::npos);
   s.batch = 8, s.in_c = 512, s.out_c = 256, s.in_h = s.in_w = 8;  // 8 MB: image by image
   CHECK(Deconvolution(s, Algorithm::huge2, Deconvolution::PlanOnly{}, 1).method().find(inside) == std::string::npos);
+}
+
+TEST_CASE("operators: the one-window and panel-GEMM paths run the ISA the operator was built for", "[deconv]") {
+  // The direct plan always took the operator's ISA; these paths took
+  // active_isa() whatever the operator was built for.
+  std::mt19937 rng(41);
+  ThreadPool pool(2);
+  DeconvShape d;
+  d.batch = 3, d.in_c = 9, d.out_c = 5, d.in_h = d.in_w = 1, d.ksize = 4, d.stride = 2;
+  ConvShape panel;  // stride 5: no tile kernels of that input step
+  panel.batch = 2, panel.in_c = 3, panel.out_c = 7, panel.in_h = panel.in_w = 11, panel.ksize = 3, panel.stride = 5;
+  const auto wd = random_tensor(d.weight_count(), rng), xd = random_tensor(d.input_count(), rng);
+  const auto wp = random_tensor(panel.weight_count(), rng), xp = random_tensor(panel.input_count(), rng);
+  const Deconvolution op(d, Algorithm::huge2, wd.data(), {}, 0, Isa::scalar), ref(d, Algorithm::reference, wd.data());
+  REQUIRE(op.runs_window_gemv());
+  CHECK(op.method().find("scalar") != std::string::npos);
+  CHECK(huge2::test::compare_to_reference(op, ref, d, xd, &pool) == "");
+  const Convolution pc(panel, Algorithm::huge2, wp.data(), {}, 0, Isa::scalar), pref(panel, Algorithm::reference, wp.data());
+  REQUIRE(pc.runs_panel_gemm());
+  CHECK(pc.method().find("scalar") != std::string::npos);
+  std::vector<float> ws(pc.workspace_bytes() / sizeof(float) + 1), want(panel.output_count()), got(panel.output_count());
+  pref.forward(xp.data(), want.data(), nullptr, 0);
+  pc.forward(xp.data(), got.data(), ws.data(), ws.size() * sizeof(float), &pool);
+  CHECK(huge2::test::compare(got, want) == "");
 }
