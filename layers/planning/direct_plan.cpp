@@ -28,7 +28,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     if (nb < k_->max_nb) widths.push_back(nb);
   if (opt.block_vectors) widths = {*opt.block_vectors};
   if (opt.scheme != Scheme::rows && opt.pixel_channels && (*opt.pixel_channels < 1 || *opt.pixel_channels > kMaxPixelOc ||
-                             k_->pixel_max_rows[*opt.pixel_channels] < 1))
+                             k_->pixel_max_rows[opt.column_phases.value_or(1) - 1][*opt.pixel_channels] < 1))
     throw ShapeError("direct kernels: no " + std::string(isa_name(isa)) + " pixel tiles of " +
                      std::to_string(*opt.pixel_channels) + " channels");
   double best = -1;
@@ -61,42 +61,68 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   // Pixel tiles: unit input step, padded frame; blocks of every channel
   // width up to the most the registers allow (all of out_c in one block when
   // it fits: the input is then read once).
-  const bool pixels_possible = p_.xstep == 1 && opt.tiling != Tiling::exact && k_->pixel_max_rows[1] >= 1;
-  if ((opt.scheme == Scheme::pixels || opt.pixel_channels) && !pixels_possible)
+  const DirectProblem given = p_;  // the candidates below plan on problems of their own
+  const bool pixels_possible = p_.xstep == 1 && opt.tiling != Tiling::exact && k_->pixel_max_rows[0][1] >= 1;
+  if ((opt.scheme == Scheme::pixels || opt.pixel_channels || opt.column_phases) && !pixels_possible)
     throw ShapeError("direct kernels: pixel tiles need unit input step and the padded frame");
+  const std::optional<DirectProblem> col_problem =
+      pixels_possible && opt.column_phases != 1 ? column_phase_problem(given) : std::nullopt;
+  if (opt.column_phases && *opt.column_phases != 1 && (*opt.column_phases != 2 || !col_problem))
+    throw ShapeError("direct kernels: " + std::to_string(*opt.column_phases) +
+                     " column phases per pixel tile (2 needs a stride-2 transposed convolution)");
+  int best_cols = 1;  // the column phases of the best pixel candidate
   if (pixels_possible && (!opt.scheme || opt.scheme == Scheme::pixels) && !opt.block_vectors) {
-    // Offered by itself only for out_c <= 8: with more blocks each reads the
-    // whole input again (erfnet's 16->19 deconvolution into a 512x512 map:
-    // 3 blocks of 8 ran 1.09x slower than 2 channel vectors of 16).
-    std::vector<int> ocs;
-    if (opt.pixel_channels) ocs = {*opt.pixel_channels};
-    else if (p_.out_c <= kMaxPixelOc)
-      for (int oc = p_.out_c; oc >= 1 && ocs.size() < 3; --oc)
-        if (k_->pixel_max_rows[oc] >= 1) ocs.push_back(oc);
-    for (int oc : ocs) {
-      make_pixel_blocks(oc);
-      std::vector<Tile> tiles;
-      std::vector<TapSet> sets;
-      double cost = 0;
-      plan_pixel_tiles(tiles, sets, cost);
-      consider(cost / cpu_tuning().padded_discount, Tiling::padded, 0, oc, tiles, sets);
+    for (int cols = 1; cols <= 2; ++cols) {
+      if ((opt.column_phases && cols != *opt.column_phases) || (cols == 2 && !col_problem)) continue;
+      // Offered by itself only for out_c <= 8 one phase at a time: with more
+      // blocks each reads the whole input again (erfnet's 16->19
+      // deconvolution into a 512x512 map: 3 blocks of 8 ran 1.09x slower
+      // than 2 channel vectors of 16). Interleaved, up to 6 blocks: the
+      // whole-vector stores repay the re-reads there, and the blocks take
+      // turns over each run of tiles (partition()).
+      std::vector<int> ocs;
+      if (opt.pixel_channels) {
+        ocs = {*opt.pixel_channels};
+      } else if (p_.out_c <= kMaxPixelOc) {
+        for (int oc = p_.out_c; oc >= 1 && ocs.size() < 3; --oc)
+          if (k_->pixel_max_rows[cols - 1][oc] >= 1) ocs.push_back(oc);
+      } else if (cols == 2 && p_.out_c <= 3 * kMaxPixelOc) {
+        // Block widths that split out_c evenly into 3 .. 6 blocks (19: 7, 5, 4).
+        for (int n = (p_.out_c + kMaxPixelOc - 1) / kMaxPixelOc; n <= 6; ++n) {
+          const int oc = (p_.out_c + n - 1) / n;
+          if (oc <= kMaxPixelOc && k_->pixel_max_rows[1][oc] >= 1 && (ocs.empty() || ocs.back() != oc)) ocs.push_back(oc);
+        }
+      }
+      if (opt.pixel_channels && k_->pixel_max_rows[cols - 1][*opt.pixel_channels] < 1)
+        throw ShapeError("direct kernels: no " + std::string(isa_name(isa)) + " pixel tiles of " +
+                         std::to_string(*opt.pixel_channels) + " channels and " + std::to_string(cols) +
+                         " column phases");
+      p_ = cols == 2 ? *col_problem : given;
+      col_phases_ = cols;  // for the estimate
+      for (int oc : ocs) {
+        make_pixel_blocks(oc);
+        std::vector<Tile> tiles;
+        std::vector<TapSet> sets;
+        double cost = 0;
+        plan_pixel_tiles(tiles, sets, cost);
+        if (consider(cost / cpu_tuning().padded_discount, Tiling::padded, 0, oc, tiles, sets)) best_cols = cols;
+      }
     }
   }
   // Phase-row tiles: stride = kernel transposed convolutions only; the
   // candidate is planned on the row problem, which replaces p_ if it wins.
   bool rows = false;
   const std::optional<DirectProblem> row_problem =
-      opt.tiling == Tiling::exact || opt.block_vectors ? std::nullopt : phase_row_problem(p_);
+      opt.tiling == Tiling::exact || opt.block_vectors ? std::nullopt : phase_row_problem(given);
   if (opt.scheme == Scheme::rows && !row_problem)
     throw ShapeError("direct kernels: phase rows need a stride = kernel (2, 4, 8) transposed convolution, pad 0");
-  const int s_level = row_problem ? (p_.sx == 2 ? 0 : p_.sx == 4 ? 1 : 2) : 0;
+  const int s_level = row_problem ? (given.sx == 2 ? 0 : given.sx == 4 ? 1 : 2) : 0;
   if (row_problem && (!opt.scheme || opt.scheme == Scheme::rows) && k_->row_max_oc[s_level] >= 1) {
     const int most = k_->row_max_oc[s_level];
     if (opt.pixel_channels && (*opt.pixel_channels < 1 || *opt.pixel_channels > most))
       throw ShapeError("direct kernels: no " + std::string(isa_name(isa)) + " phase-row tiles of " +
                        std::to_string(*opt.pixel_channels) + " channels");
-    const int oc = opt.pixel_channels ? *opt.pixel_channels : std::min(most, p_.out_c);
-    DirectProblem original = std::move(p_);
+    const int oc = opt.pixel_channels ? *opt.pixel_channels : std::min(most, given.out_c);
     p_ = *row_problem;
     scheme_ = Scheme::rows;  // for the estimate
     make_pixel_blocks(oc);
@@ -105,8 +131,13 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     double cost = 0;
     plan_row_tiles(tiles, sets, cost);
     rows = consider(cost, Tiling::padded, 0, oc, tiles, sets, opt.scheme == Scheme::rows);
-    if (!rows) p_ = std::move(original);
   }
+  // A forced choice that no candidate met (pixel tiles of one column phase
+  // for more than 8 channels, unless pixel_channels says how many per block).
+  if (best < 0) throw ShapeError("direct kernels: the options asked for admit no tiling of this problem");
+  // The winner's problem.
+  col_phases_ = !rows && best_oc > 0 ? best_cols : 1;
+  p_ = rows ? *row_problem : col_phases_ == 2 ? *col_problem : given;
   scheme_ = rows ? Scheme::rows : best_oc > 0 ? Scheme::pixels : Scheme::channels;
   if (scheme_ == Scheme::channels) make_blocks(best_nb);
   else make_pixel_blocks(best_oc);
@@ -139,11 +170,19 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     t.in_off = u0 * p_.ystep * pitch_ + v0 * p_.xstep;
     t.y_off = (ph.oy0 + p_.sy * u0) * ptrdiff_t(p_.out_w) + ph.ox0 + p_.sx * v0;
   }
-  // Tap offsets in that frame (a set belongs to one phase: take it from its first tile).
+  // Tap offsets in that frame (a set belongs to one phase: take it from its
+  // first tile), and, column phases interleaved, where each one's taps end
+  // (the set keeps the phase's tap order, which is column-phase order; an
+  // empty set too: its tiles still write their zeros and the epilogue).
   for (const Tile& t : tiles_) {
     TapSet& set = tap_sets_[t.taps];
-    if (!set.in_off.empty() || set.idx.empty()) continue;
     const DirectPhase& ph = p_.phases[t.phase];
+    if (col_phases_ > 1 && set.col_end.empty()) {
+      set.col_end.assign(size_t(col_phases_) + 1, 0);
+      for (int i : set.idx) ++set.col_end[size_t(ph.tap_col[size_t(i)]) + 1];
+      for (int c = 0; c < col_phases_; ++c) set.col_end[size_t(c) + 1] += set.col_end[size_t(c)];
+    }
+    if (!set.in_off.empty() || set.idx.empty()) continue;
     for (int i : set.idx) set.in_off.push_back(ptrdiff_t(ph.tap_y[i]) * pitch_ + ph.tap_x[i]);
   }
   channel_major_ = scheme_ == Scheme::channels && p_.xstep > 2;
@@ -163,6 +202,9 @@ std::string DirectPlan::describe() const {
   if (scheme_ == Scheme::rows)
     d << "phase rows (stride = kernel " << p_.sx << ": " << k_->vl << " columns x " << p_.sx << " phases x "
       << blocks_.front().valid << " channels), ";
+  else if (scheme_ == Scheme::pixels && col_phases_ > 1)
+    d << "pixel tiles (" << k_->vl << " pixels x " << col_phases_ << " column phases interleaved x "
+      << blocks_.front().valid << " channels), " << count(p_.phases.size(), " row phase, ", " row phases, ");
   else if (scheme_ == Scheme::pixels)
     d << "pixel tiles (" << k_->vl << " pixels x " << blocks_.front().valid << " channels), "
       << count(p_.phases.size(), " phase, ", " phases, ");
@@ -260,8 +302,10 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
                      size_t(c0) * (channel_major_ ? size_t(call.w_ic_stride) : size_t(bl.width));
             call.y = yb + size_t(bl.oc0) * out_plane + t.y_off;
             if (scheme_ == Scheme::pixels) {
-              call.cols = t.cols;
-              k_->pixel_lookup(bl.valid, t.rows)(call);  // found at planning
+              // Interleaved: the output floats of the row from column s*v0 on that exist.
+              call.cols = col_phases_ == 1 ? t.cols : std::min(col_phases_ * t.cols, p_.out_w - p_.sx * t.v0);
+              call.col_taps = set.col_end.data();
+              k_->pixel_lookup(col_phases_, bl.valid, t.rows)(call);  // found at planning
             } else if (scheme_ == Scheme::rows) {
               call.cols = t.cols;
               k_->row_lookup(p_.sx, bl.valid, t.rows)(call);

@@ -25,7 +25,10 @@
 //   pixels:   VL consecutive pixels of a phase row, tiles of R rows by up to
 //             8 output channels, weights broadcast: for few output channels
 //             (an RGB output layer fills 3 of 16 channel lanes), always on
-//             the padded frame, unit input step only;
+//             the padded frame, unit input step only; of a stride-2
+//             transposed convolution, both column phases of a row in one
+//             tile, interleaved in registers into whole output rows
+//             (column_phase_problem());
 //   rows:     stride = kernel transposed convolutions (s = 2, 4, 8, pad 0:
 //             one tap per output pixel): VL input columns in the vector, all
 //             s column phases of a kernel row in one tile, interleaved in
@@ -52,6 +55,13 @@ namespace huge2 {
 // are the s column phases in order; none for any other problem.
 std::optional<DirectProblem> phase_row_problem(const DirectProblem& p);
 
+// The problem of a stride-2 transposed convolution (unit input steps) as the
+// interleaving pixel tiles take it: one phase per output row phase, whose
+// taps are those of its column phases 0 then 1 (DirectPhase::tap_col), all
+// read at the same pixel (u, v), which lands at output column 2v + the
+// tap's column phase; none for any other problem.
+std::optional<DirectProblem> column_phase_problem(const DirectProblem& p);
+
 class DirectPlan {
  public:
   enum class Tiling { exact, padded };
@@ -67,6 +77,8 @@ class DirectPlan {
     bool exact_threads = false;        // use `threads` even for tiny work
     std::optional<int> k_chunk;        // channels: input channels per chunk of a split K, 1 .. in_c
     std::optional<bool> images_inside; // the batch inside each block (see images_inside_)
+    std::optional<int> column_phases;  // pixels: 1 (a phase's row), or 2 (the two column phases of a
+                                       // stride-2 row interleaved; column_phase_problem())
   };
 
   // threads: how many threads run() is planned for (the partition into
@@ -80,6 +92,7 @@ class DirectPlan {
   Isa isa() const { return isa_; }
   Tiling tiling() const { return tiling_; }
   Scheme scheme() const { return scheme_; }
+  int column_phases() const { return col_phases_; }
   // Pixel tiles read up to VL - 1 floats past the frame's last one: slack.
   size_t workspace_bytes() const {
     const size_t frames = images_inside_ ? size_t(p_.batch) : 1;
@@ -130,6 +143,7 @@ class DirectPlan {
   struct TapSet {
     std::vector<ptrdiff_t> in_off;
     std::vector<int> idx;
+    std::vector<int> col_end;  // column phases interleaved: taps [col_end[p], col_end[p+1]) serve phase p
   };
   struct Item {  // a run of tiles of one phase through one channel block
     int block;
@@ -175,6 +189,7 @@ class DirectPlan {
   bool cold_weights_ = false;  // the kernel exceeds L2: each phase and block's first tile prefetches
   Tiling tiling_ = Tiling::exact;
   Scheme scheme_ = Scheme::channels;
+  int col_phases_ = 1;  // pixels: column phases per tile (2: p_ is a column_phase_problem)
   int pad_top_ = 0, pad_left_ = 0, pad_h_ = 0, pad_w_ = 0;  // padded tiling's input frame
   ptrdiff_t pitch_ = 0, plane_ = 0;                          // input row and plane, in the chosen frame
   std::vector<Block> blocks_;

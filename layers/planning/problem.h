@@ -13,6 +13,9 @@ struct DirectPhase {
   int oy0 = 0, ox0 = 0;    // its first output pixel
   int rows = 0, cols = 0;  // pixel (u, v) lands at (oy0 + sy*u, ox0 + sx*v)
   std::vector<int> tap_y, tap_x, tap_entry;
+  // The column phase each tap serves, in a phase row whose s column phases
+  // run interleaved (DirectPlan's pixel tiles; ascending); empty otherwise.
+  std::vector<int> tap_col;
 };
 
 struct DirectProblem {

@@ -49,7 +49,7 @@ void DirectPlan::plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& s
     const DirectPhase& q = p_.phases[ph];
     std::vector<int> all(q.tap_entry.size());
     for (int t = 0; t < int(all.size()); ++t) all[t] = t;
-    sets.push_back({{}, all});
+    sets.push_back({{}, all, {}});
     const int set = int(sets.size()) - 1;
     for (int u0 = 0; u0 < q.rows; u0 += rmax) {
       const int rn = std::min(rmax, q.rows - u0);

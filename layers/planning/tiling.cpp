@@ -26,7 +26,7 @@ int DirectPlan::tap_set(TapSetIndex& index, std::vector<TapSet>& sets, int phase
   auto it = index.find({phase, taps});
   if (it == index.end()) {
     it = index.emplace(std::make_pair(phase, taps), int(sets.size())).first;
-    sets.push_back({{}, std::move(taps)});
+    sets.push_back({{}, std::move(taps), {}});
   }
   return it->second;
 }

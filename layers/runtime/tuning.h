@@ -40,12 +40,17 @@ struct CpuTuning {
                                  // 1 thread, 13.3-17.0 -> 10.7-12.2 ms; kernels of 2-8 MB that stay
                                  // in this 32 MB L3 ran 3-16% slower that way (the batch's inputs
                                  // then cycle through L2 once per block)
+  double pixel_tap_cycles;       // pixel tiles: a (tap, input channel) pass's own cost beside its FMAs
+                                 // (~10 scalar instructions of addresses and loop): DCGAN's 128->3 with
+                                 // both column phases interleaved, 4-row tiles, ran 7% slower than one
+                                 // phase in 8-row tiles (0.098 against 0.091 ms), which the FMA and
+                                 // store counts alone put 4% the other way
 };
 
 inline const CpuTuning& cpu_tuning() {
   static constexpr CpuTuning kTuning = {2.0,    768.0 * 1024, 48.0,         4.0, 512.0 * 1024,      30.0,
                                         1.0,    1.0,          0.9,          0.5, 100000,            25000,
-                                        320.0 * 1024, 16.0 * 1024 * 1024};
+                                        320.0 * 1024, 16.0 * 1024 * 1024, 2.0};
   return kTuning;
 }
 

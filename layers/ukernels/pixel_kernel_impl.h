@@ -22,16 +22,28 @@
 // Lanes past a.cols (the row's last, partial vector) read the floats after
 // the row and are dropped at the store: the caller's input frame has VL
 // floats of slack after its last one.
+//
+// S > 1: the S column phases of a transposed convolution's phase row in one
+// tile (direct_plan.h, "pixels"), each with its own taps (a.col_taps: taps
+// [col_taps[p], col_taps[p+1]) are column phase p's) and accumulators,
+// interleaved in registers (row_kernel_impl.h's interleave) into S*VL
+// contiguous output floats: whole-vector stores instead of one lane at a
+// time into every S-th float, and each output line written by one tile
+// instead of S (a 512x512 map's lines otherwise went to memory and back
+// between the phases). a.cols is then the output floats of the row that
+// exist (<= S*VL). Registers: R*OC*S accumulators + OC weights + 1 input.
 
-template <class V, int OC, int R>
+template <class V, int OC, int R, int S>
 void pixel_kernel(const TileCall& a) {
   using reg = typename V::reg;
   constexpr int VL = V::VL;
-  reg acc[R][OC];
+  reg acc[R][OC][S];
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 8
-    for (int o = 0; o < OC; ++o) acc[r][o] = V::zero();
+    for (int o = 0; o < OC; ++o)
+#pragma GCC unroll 4
+      for (int p = 0; p < S; ++p) acc[r][o][p] = V::zero();
 
   // Input channels outside, taps inside: a tap's rows are its neighbour's
   // shifted by a pixel or a row, so one channel's few input lines come from
@@ -41,20 +53,26 @@ void pixel_kernel(const TileCall& a) {
   for (int ic = 0; ic < a.in_c; ++ic) {
     const float* xi = a.x + ic * a.ic_stride;
     const float* wi = a.w + ic * OC;
-    for (int t = 0; t < a.ntaps; ++t) {
-      const float* wt = wi + a.tap_idx[t] * a.w_tap_stride;
-      const float* xt = xi + a.tap_in[t];
-      reg wv[OC];
+    // The column phase p is a constant in each unrolled copy: its
+    // accumulators stay registers.
+#pragma GCC unroll 4
+    for (int p = 0; p < S; ++p) {
+      const int t1 = S == 1 ? a.ntaps : a.col_taps[p + 1];
+      for (int t = S == 1 ? 0 : a.col_taps[p]; t < t1; ++t) {
+        const float* wt = wi + a.tap_idx[t] * a.w_tap_stride;
+        const float* xt = xi + a.tap_in[t];
+        reg wv[OC];
 #pragma GCC unroll 8
-      for (int o = 0; o < OC; ++o) wv[o] = V::bcast(wt + o);
+        for (int o = 0; o < OC; ++o) wv[o] = V::bcast(wt + o);
 #pragma GCC unroll 16
-      for (int r = 0; r < R; ++r) {
-        reg xv = V::load(xt + r * a.row_step);
-        // One load per input vector: GCC otherwise folds it into each of the
-        // OC FMAs (OC loads instead of one), which makes the loop load-bound.
-        V::pin(xv);
+        for (int r = 0; r < R; ++r) {
+          reg xv = V::load(xt + r * a.row_step);
+          // One load per input vector: GCC otherwise folds it into each of the
+          // OC FMAs (OC loads instead of one), which makes the loop load-bound.
+          V::pin(xv);
 #pragma GCC unroll 8
-        for (int o = 0; o < OC; ++o) acc[r][o] = V::fma(wv[o], xv, acc[r][o]);
+          for (int o = 0; o < OC; ++o) acc[r][o][p] = V::fma(wv[o], xv, acc[r][o][p]);
+        }
       }
     }
   }
@@ -68,6 +86,47 @@ void pixel_kernel(const TileCall& a) {
                           a.act == Activation::leaky || a.act == Activation::relie;
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
+  if constexpr (S > 1) {
+    // Interleaved column phases: whole vectors straight out for a vector
+    // activation (the row's last, partial part through V::store_first, as
+    // in row_kernel), through the buffer for the others.
+    const int n = a.cols;
+    alignas(64) float buf[R][OC][S * VL];
+#pragma GCC unroll 8
+    for (int o = 0; o < OC; ++o) {
+      const reg s = V::set1(a.scale ? a.scale[o] : 1.f);
+      const reg h = V::set1(a.shift ? a.shift[o] : 0.f);
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) {
+        reg v[S];
+#pragma GCC unroll 4
+        for (int p = 0; p < S; ++p) {
+          v[p] = V::fma(acc[r][o][p], s, h);
+          if (a.act == Activation::relu) v[p] = V::max(v[p], zero);
+          else if (a.act == Activation::leaky || a.act == Activation::relie) v[p] = V::max(v[p], V::mul(v[p], slope));
+        }
+        interleave<V, S>(v);
+        if (!vector_act) {
+#pragma GCC unroll 4
+          for (int p = 0; p < S; ++p) V::store(&buf[r][o][p * VL], v[p]);
+          continue;
+        }
+        float* out = a.y + o * a.y_oc_stride + r * a.y_row_step;
+#pragma GCC unroll 4
+        for (int p = 0; p < S; ++p)
+          if ((p + 1) * VL <= n) V::store(out + p * VL, v[p]);
+          else if (p * VL < n) V::store_first(out + p * VL, v[p], n - p * VL);
+      }
+    }
+    if (vector_act) return;
+    activate_span(&buf[0][0][0], R * OC * S * VL, a.act);
+    for (int o = 0; o < OC; ++o)
+      for (int r = 0; r < R; ++r) {
+        float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
+        for (int i = 0; i < n; ++i) yr[i] = buf[r][o][i];
+      }
+    return;
+  }
   alignas(64) float buf[R][OC][VL];
 #pragma GCC unroll 8
   for (int o = 0; o < OC; ++o) {
@@ -75,7 +134,7 @@ void pixel_kernel(const TileCall& a) {
     const reg h = V::set1(a.shift ? a.shift[o] : 0.f);
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      reg v = V::fma(acc[r][o], s, h);
+      reg v = V::fma(acc[r][o][0], s, h);
       if (a.act == Activation::relu) v = V::max(v, zero);
       else if (a.act == Activation::leaky || a.act == Activation::relie) v = V::max(v, V::mul(v, slope));
       V::store(buf[r][o], v);

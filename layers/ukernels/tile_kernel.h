@@ -46,7 +46,9 @@ struct TileCall {
   float* y;               // output of the block's channel 0 at the tile's pixel (0, 0)
   ptrdiff_t y_oc_stride, y_row_step, y_col_step;
   int oc_valid;           // channels of the block that exist (the rest are padding lanes)
-  int cols;               // pixel kernels: lanes (pixels of the row) that exist
+  int cols;               // pixel kernels: lanes (pixels of the row) that exist; with S > 1 column
+                          // phases interleaved, the output floats of the row that exist (<= S*VL)
+  const int* col_taps;    // pixel kernels, S > 1: taps [col_taps[p], col_taps[p+1]) are column phase p's
   const float* scale;     // NB*VL per-channel factors (padded), or null for 1
   const float* shift;     // NB*VL per-channel offsets (padded), or null for 0
   Activation act;
@@ -90,6 +92,9 @@ constexpr int kMaxTileNb = 4;
 // Pixel kernels (pixel_kernel_impl.h): output channels per block and rows
 // per tile, at most.
 constexpr int kMaxPixelOc = 8, kMaxPixelRows = 8;
+// ... and column phases per tile: 1 (one phase's row), or a stride-2 phase
+// row's 2 column phases interleaved into whole output rows.
+constexpr int kMaxPixelPhases = 2;
 // Phase-row kernels (row_kernel_impl.h): output channels per block, at most.
 constexpr int kMaxRowOc = 8;
 
@@ -103,10 +108,11 @@ struct TileKernels {
   // The kernel for (nb, xs, rows, cols), or null when the ISA has none
   // (xs: see tile_input_step_supported, tile_max_rows).
   TileFn (*lookup)(int nb, int xs, int rows, int cols);
-  // Pixel kernels: rows per tile by output channels (index 1 .. kMaxPixelOc;
-  // 0: none fits), and the kernel for (oc, rows) or null. VL pixels per row.
-  int pixel_max_rows[kMaxPixelOc + 1];
-  TileFn (*pixel_lookup)(int oc, int rows);
+  // Pixel kernels: rows per tile by column phases (index s - 1, s = 1 ..
+  // kMaxPixelPhases) and output channels (index 1 .. kMaxPixelOc; 0: none
+  // fits), and the kernel for (s, oc, rows) or null. VL pixels per row and phase.
+  int pixel_max_rows[kMaxPixelPhases][kMaxPixelOc + 1];
+  TileFn (*pixel_lookup)(int s, int oc, int rows);
   // Phase-row kernels for stride = kernel s = 2, 4, 8 (index log2 s - 1):
   // input rows per tile (at most 2), the most channels per block (0: none),
   // and the kernel for (s, oc <= that, rows <= that) or null.

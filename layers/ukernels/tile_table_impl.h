@@ -6,8 +6,8 @@
 // Needs: Vec (zero, set1, load, store, bcast, fma, max, mul), kIsa, kMaxNb,
 // kMaxRows, kMaxCols, kMaxPixels[kMaxNb + 1], kVectorRegisters.
 
+#include "ukernels/row_kernel_impl.h"  // first: interleave() serves the pixel kernels too
 #include "ukernels/pixel_kernel_impl.h"
-#include "ukernels/row_kernel_impl.h"
 #include "ukernels/gemm_kernel_impl.h"
 #include "ukernels/gemv_kernel_impl.h"
 
@@ -79,33 +79,40 @@ TileFn lookup(int nb, int xs, int rows, int cols) {
   return kTable.f[nb - 1][xs - 1][(rows - 1) * kMaxCols + (cols - 1)];
 }
 
-// The pixel kernels: every (oc, rows) whose R*OC accumulators, OC weights
-// and input vector fit the registers. (No spill in GCC 12's output since the
-// epilogue is fully unrolled: a runtime loop among the accumulators made it
-// keep some in memory for the whole tile.)
-constexpr int pixel_rows(int oc) {
-  const int rows = (kVectorRegisters - oc - 1) / oc;
+// The pixel kernels: every (s, oc, rows) whose R*OC*S accumulators, OC
+// weights and input vector fit the registers. (No spill in GCC 12's output
+// since the epilogue is fully unrolled: a runtime loop among the
+// accumulators made it keep some in memory for the whole tile.)
+constexpr int pixel_rows(int s, int oc) {
+  const int rows = (kVectorRegisters - oc - 1) / (oc * s);
   return rows < kMaxPixelRows ? rows : kMaxPixelRows;
 }
 struct PixelTable {
-  TileFn f[kMaxPixelOc][kMaxPixelRows];
+  TileFn f[kMaxPixelPhases][kMaxPixelOc][kMaxPixelRows];
 };
-template <class V, int OC, int... I>
+template <class V, int S, int OC, int... I>
 constexpr void fill_pixel_row(TileFn* row, std::integer_sequence<int, I...>) {
-  ((row[I] = (I + 1 <= pixel_rows(OC) ? &pixel_kernel<V, OC, (I + 1 <= pixel_rows(OC) ? I + 1 : 1)> : nullptr)),
+  ((row[I] = (I + 1 <= pixel_rows(S, OC) ? &pixel_kernel<V, OC, (I + 1 <= pixel_rows(S, OC) ? I + 1 : 1), S>
+                                         : nullptr)),
    ...);
 }
-template <class V, int... OC>
-constexpr PixelTable make_pixel_table(std::integer_sequence<int, OC...>) {
+template <class V, int S, int... OC>
+constexpr void fill_pixel_phase(PixelTable& t, std::integer_sequence<int, OC...>) {
+  (fill_pixel_row<V, S, OC + 1>(t.f[S - 1][OC], std::make_integer_sequence<int, kMaxPixelRows>{}), ...);
+}
+template <class V>
+constexpr PixelTable make_pixel_table() {
+  static_assert(kMaxPixelPhases == 2, "one fill_pixel_phase line below per column-phase count");
   PixelTable t{};
-  (fill_pixel_row<V, OC + 1>(t.f[OC], std::make_integer_sequence<int, kMaxPixelRows>{}), ...);
+  fill_pixel_phase<V, 1>(t, std::make_integer_sequence<int, kMaxPixelOc>{});
+  fill_pixel_phase<V, 2>(t, std::make_integer_sequence<int, kMaxPixelOc>{});
   return t;
 }
-constexpr PixelTable kPixelTable = make_pixel_table<Vec>(std::make_integer_sequence<int, kMaxPixelOc>{});
+constexpr PixelTable kPixelTable = make_pixel_table<Vec>();
 
-TileFn pixel_lookup(int oc, int rows) {
-  if (oc < 1 || oc > kMaxPixelOc || rows < 1 || rows > kMaxPixelRows) return nullptr;
-  return kPixelTable.f[oc - 1][rows - 1];
+TileFn pixel_lookup(int s, int oc, int rows) {
+  if (s < 1 || s > kMaxPixelPhases || oc < 1 || oc > kMaxPixelOc || rows < 1 || rows > kMaxPixelRows) return nullptr;
+  return kPixelTable.f[s - 1][oc - 1][rows - 1];
 }
 
 // The phase-row kernels, for S = 2, 4, 8: two input rows per tile where the
@@ -186,7 +193,7 @@ float fma_peak_loop(long iters) {
 }
 
 static_assert(kMaxNb >= 1 && kMaxNb <= kMaxTileNb, "tile width beyond kMaxTileNb");
-static_assert(pixel_rows(1) >= 1, "no pixel kernel fits the registers");
+static_assert(pixel_rows(1, 1) >= 1, "no pixel kernel fits the registers");
 static_assert(kGemmMr >= 1, "no weight-gradient kernel fits the registers");
 static_assert(kGemmNv <= kMaxGemmNv && kGemmNv * Vec::VL <= kMaxGemmColumns, "weight-gradient panel too wide");
 constexpr TileKernels make_kernels() {
@@ -194,7 +201,8 @@ constexpr TileKernels make_kernels() {
                 kGemmNv, kGemmMr, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop,
                 &activate_span};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
-  for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[oc] = pixel_rows(oc) > 0 ? pixel_rows(oc) : 0;
+  for (int s = 1; s <= kMaxPixelPhases; ++s)
+    for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[s - 1][oc] = pixel_rows(s, oc) > 0 ? pixel_rows(s, oc) : 0;
   for (int level = 0; level < 3; ++level) {
     const int s = 2 << level;
     k.row_rows[level] = row_rows(s);
