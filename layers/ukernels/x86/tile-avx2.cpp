@@ -33,6 +33,21 @@ struct Vec {
   static reg zip_hi(reg a, reg b) {
     return _mm256_permute2f128_ps(_mm256_unpacklo_ps(a, b), _mm256_unpackhi_ps(a, b), 0x31);
   }
+  // 8 x 8 in place (v[i] row i in, column i out): pairs of rows interleaved,
+  // 4 x 4 blocks inside each 128-bit lane, then the two lanes swapped across.
+  static void transpose(reg* v) {
+    reg t[8], u[8];
+    for (int i = 0; i < 4; ++i)
+      t[2 * i] = _mm256_unpacklo_ps(v[2 * i], v[2 * i + 1]), t[2 * i + 1] = _mm256_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+    for (int g = 0; g < 2; ++g) {  // u[4g + j], lane L: column 4L + j of rows 4g .. 4g+3
+      u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+      u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+      u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+      u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; ++j)
+      v[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20), v[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+  }
 };
 
 constexpr Isa kIsa = Isa::avx2;

@@ -31,6 +31,27 @@ struct Vec {
   static reg zip_hi(reg a, reg b) {
     return _mm512_permutex2var_ps(a, _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8), b);
   }
+  // 16 x 16 in place (v[i] row i in, column i out): pairs of rows
+  // interleaved, then 4 x 4 blocks inside each 128-bit lane, then the lanes
+  // gathered across the four row groups (64 shuffles).
+  static void transpose(reg* v) {
+    reg t[16], u[16];
+    for (int i = 0; i < 8; ++i)
+      t[2 * i] = _mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), t[2 * i + 1] = _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]);
+    // u[4g + j], lane L: column 4L + j of rows 4g .. 4g+3
+    for (int g = 0; g < 4; ++g) {
+      u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+      u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+      u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+      u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; ++j) {
+      const reg a = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), b = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+      const reg c = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88), d = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+      v[j] = _mm512_shuffle_f32x4(a, c, 0x88), v[8 + j] = _mm512_shuffle_f32x4(a, c, 0xDD);
+      v[4 + j] = _mm512_shuffle_f32x4(b, d, 0x88), v[12 + j] = _mm512_shuffle_f32x4(b, d, 0xDD);
+    }
+  }
 };
 
 constexpr Isa kIsa = Isa::avx512f;
