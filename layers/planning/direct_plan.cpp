@@ -90,7 +90,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
         // Block widths that split out_c evenly into 3 .. 6 blocks (19: 7, 5, 4).
         for (int n = (p_.out_c + kMaxPixelOc - 1) / kMaxPixelOc; n <= 6; ++n) {
           const int oc = (p_.out_c + n - 1) / n;
-          if (oc <= kMaxPixelOc && k_->pixel_max_rows[1][oc] >= 1 && (ocs.empty() || ocs.back() != oc)) ocs.push_back(oc);
+          const bool fits = oc <= kMaxPixelOc && k_->pixel_max_rows[1][oc] >= 1;
+          if (fits && (ocs.empty() || ocs.back() != oc)) ocs.push_back(oc);
         }
       }
       if (opt.pixel_channels && k_->pixel_max_rows[cols - 1][*opt.pixel_channels] < 1)
