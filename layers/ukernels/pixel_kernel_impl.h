@@ -77,6 +77,12 @@ void pixel_kernel(const TileCall& a) {
     }
   }
 
+  if constexpr (S > 1) {
+    // Interleaved column phases: row_kernel_impl.h's epilogue (a.cols: the
+    // output floats of the row that exist).
+    return store_interleaved<V, S, OC, R>(acc, a, a.cols);
+  }
+
   // Epilogue in registers (as in tile_kernel_impl.h), fully unrolled into a
   // buffer (a runtime branch or loop among the accumulators made GCC keep
   // them in memory for the whole tile), then out: a full row of contiguous
@@ -86,47 +92,6 @@ void pixel_kernel(const TileCall& a) {
                           a.act == Activation::leaky || a.act == Activation::relie;
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
-  if constexpr (S > 1) {
-    // Interleaved column phases: whole vectors straight out for a vector
-    // activation (the row's last, partial part through V::store_first, as
-    // in row_kernel), through the buffer for the others.
-    const int n = a.cols;
-    alignas(64) float buf[R][OC][S * VL];
-#pragma GCC unroll 8
-    for (int o = 0; o < OC; ++o) {
-      const reg s = V::set1(a.scale ? a.scale[o] : 1.f);
-      const reg h = V::set1(a.shift ? a.shift[o] : 0.f);
-#pragma GCC unroll 16
-      for (int r = 0; r < R; ++r) {
-        reg v[S];
-#pragma GCC unroll 4
-        for (int p = 0; p < S; ++p) {
-          v[p] = V::fma(acc[r][o][p], s, h);
-          if (a.act == Activation::relu) v[p] = V::max(v[p], zero);
-          else if (a.act == Activation::leaky || a.act == Activation::relie) v[p] = V::max(v[p], V::mul(v[p], slope));
-        }
-        interleave<V, S>(v);
-        if (!vector_act) {
-#pragma GCC unroll 4
-          for (int p = 0; p < S; ++p) V::store(&buf[r][o][p * VL], v[p]);
-          continue;
-        }
-        float* out = a.y + o * a.y_oc_stride + r * a.y_row_step;
-#pragma GCC unroll 4
-        for (int p = 0; p < S; ++p)
-          if ((p + 1) * VL <= n) V::store(out + p * VL, v[p]);
-          else if (p * VL < n) V::store_first(out + p * VL, v[p], n - p * VL);
-      }
-    }
-    if (vector_act) return;
-    activate_span(&buf[0][0][0], R * OC * S * VL, a.act);
-    for (int o = 0; o < OC; ++o)
-      for (int r = 0; r < R; ++r) {
-        float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
-        for (int i = 0; i < n; ++i) yr[i] = buf[r][o][i];
-      }
-    return;
-  }
   alignas(64) float buf[R][OC][VL];
 #pragma GCC unroll 8
   for (int o = 0; o < OC; ++o) {

@@ -35,10 +35,72 @@ inline void interleave(typename V::reg* v) {
   }
 }
 
+// The epilogue of R x OC x S accumulators whose S vectors per row and
+// channel interleave into S*VL contiguous output floats, n of them real
+// (the row's last, partial part): row_kernel's, and pixel_kernel's with S
+// column phases. Always inlined: passed to a call, the accumulators would
+// go through memory.
+//
+// In registers, fully unrolled into a buffer (a runtime branch or loop
+// among the accumulators made GCC keep them in memory for the whole tile),
+// then out: a vector activation goes straight out, whole vectors and the
+// row's last, partial one through V::store_first. (Through a buffer, the
+// 28- and 14-column rows of the ReID 4x4/4 and 8x8/8 layers cost ~25% more
+// time than 32- and 16-column rows with more work.) Other activations go
+// through the buffer, one float at a time.
+template <class V, int S, int OC, int R>
+__attribute__((always_inline)) inline void store_interleaved(typename V::reg (&acc)[R][OC][S], const TileCall& a,
+                                                             int n) {
+  using reg = typename V::reg;
+  constexpr int VL = V::VL;
+  const bool direct = a.act == Activation::linear || a.act == Activation::relu || a.act == Activation::leaky ||
+                      a.act == Activation::relie;
+  const reg zero = V::zero();
+  const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
+  alignas(64) float buf[R][OC][S * VL];
+#pragma GCC unroll 8
+  for (int o = 0; o < OC; ++o) {
+    const reg s = V::set1(a.scale ? a.scale[o] : 1.f);
+    const reg h = V::set1(a.shift ? a.shift[o] : 0.f);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      reg v[S];
+#pragma GCC unroll 8
+      for (int p = 0; p < S; ++p) {
+        v[p] = V::fma(acc[r][o][p], s, h);
+        if (a.act == Activation::relu) v[p] = V::max(v[p], zero);
+        else if (a.act == Activation::leaky || a.act == Activation::relie) v[p] = V::max(v[p], V::mul(v[p], slope));
+      }
+      interleave<V, S>(v);
+      if (!direct) {
+#pragma GCC unroll 8
+        for (int p = 0; p < S; ++p) V::store(&buf[r][o][p * VL], v[p]);
+        continue;
+      }
+      float* out = a.y + o * a.y_oc_stride + r * a.y_row_step;
+      if (n == S * VL) {
+#pragma GCC unroll 8
+        for (int p = 0; p < S; ++p) V::store(out + p * VL, v[p]);
+      } else {
+#pragma GCC unroll 8
+        for (int p = 0; p < S; ++p)
+          if ((p + 1) * VL <= n) V::store(out + p * VL, v[p]);
+          else if (p * VL < n) V::store_first(out + p * VL, v[p], n - p * VL);
+      }
+    }
+  }
+  if (direct) return;
+  activate_span(&buf[0][0][0], R * OC * S * VL, a.act);
+  for (int o = 0; o < OC; ++o)
+    for (int r = 0; r < R; ++r) {
+      float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
+      for (int i = 0; i < n; ++i) yr[i] = buf[r][o][i];
+    }
+}
+
 template <class V, int S, int OC, int R>
 void row_kernel(const TileCall& a) {
   using reg = typename V::reg;
-  constexpr int VL = V::VL;
   reg acc[R][OC][S];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r)
@@ -68,58 +130,5 @@ void row_kernel(const TileCall& a) {
       }
   }
 
-  // Epilogue in registers, fully unrolled into a buffer (a runtime branch or
-  // loop among the accumulators made GCC keep them in memory for the whole
-  // tile), then out: whole vectors, or the row's valid part.
-  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
-                          a.act == Activation::leaky || a.act == Activation::relie;
-  const reg zero = V::zero();
-  const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
-  // A vector activation goes straight out: whole vectors, and a row's last,
-  // partial one (a row of cols < VL input columns: cols*S floats) through
-  // V::store_first. (Through a buffer, the 28- and 14-column rows of the
-  // ReID 4x4/4 and 8x8/8 layers cost ~25% more time than 32- and 16-column
-  // rows with more work.) Other activations go through the buffer, one
-  // float at a time.
-  const bool direct = vector_act;
-  const int n = a.cols * S;
-  alignas(64) float buf[R][OC][S * VL];
-#pragma GCC unroll 8
-  for (int o = 0; o < OC; ++o) {
-    const reg s = V::set1(a.scale ? a.scale[o] : 1.f);
-    const reg h = V::set1(a.shift ? a.shift[o] : 0.f);
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) {
-      reg v[S];
-#pragma GCC unroll 8
-      for (int p = 0; p < S; ++p) {
-        v[p] = V::fma(acc[r][o][p], s, h);
-        if (a.act == Activation::relu) v[p] = V::max(v[p], zero);
-        else if (a.act == Activation::leaky || a.act == Activation::relie) v[p] = V::max(v[p], V::mul(v[p], slope));
-      }
-      interleave<V, S>(v);
-      if (!direct) {
-#pragma GCC unroll 8
-        for (int p = 0; p < S; ++p) V::store(&buf[r][o][p * VL], v[p]);
-        continue;
-      }
-      float* out = a.y + o * a.y_oc_stride + r * a.y_row_step;
-      if (a.cols == VL) {
-#pragma GCC unroll 8
-        for (int p = 0; p < S; ++p) V::store(out + p * VL, v[p]);
-      } else {
-#pragma GCC unroll 8
-        for (int p = 0; p < S; ++p)
-          if ((p + 1) * VL <= n) V::store(out + p * VL, v[p]);
-          else if (p * VL < n) V::store_first(out + p * VL, v[p], n - p * VL);
-      }
-    }
-  }
-  if (direct) return;
-  activate_span(&buf[0][0][0], R * OC * S * VL, a.act);
-  for (int o = 0; o < OC; ++o)
-    for (int r = 0; r < R; ++r) {
-      float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
-      for (int i = 0; i < n; ++i) yr[i] = buf[r][o][i];
-    }
+  store_interleaved<V, S, OC, R>(acc, a, a.cols * S);
 }
