@@ -190,10 +190,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   choose_k_chunk(opt.k_chunk);
   pack(weight, epilogue);
   partition();
-  double kernel_bytes = 0;
-  for (const DirectPhase& q : p_.phases) kernel_bytes += 4.0 * q.tap_entry.size() * p_.in_c * p_.out_c;
-  cold_weights_ = kernel_bytes > cpu_tuning().l2_weight_bytes;
-  choose_image_order(opt.images_inside, kernel_bytes);
+  cold_weights_ = kernel_bytes() > cpu_tuning().l2_weight_bytes;
+  choose_image_order(opt.images_inside);
 }
 
 std::string DirectPlan::describe() const {

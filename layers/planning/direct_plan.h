@@ -171,7 +171,13 @@ class DirectPlan {
   void finish_epilogue(const Epilogue& epilogue);  // the activation, scale and shift, after the weights
   void partition();
   void choose_k_chunk(std::optional<int> forced);  // schedule.cpp
-  void choose_image_order(std::optional<bool> forced, double kernel_bytes);  // schedule.cpp
+  void choose_image_order(std::optional<bool> forced);  // schedule.cpp
+  // The whole kernel's bytes as the phases of p_ take it (every tap's in_c x out_c weights).
+  double kernel_bytes() const {
+    double bytes = 0;
+    for (const DirectPhase& q : p_.phases) bytes += 4.0 * q.tap_entry.size() * p_.in_c * p_.out_c;
+    return bytes;
+  }
   // A split K's segments: at most this many tiles run through one chunk
   // before the next chunk (their output, re-read per chunk, stays in L2);
   // and a split needs at least kMinChunkTiles tiles per phase to share it.

@@ -126,7 +126,8 @@ void DirectPlan::choose_k_chunk(std::optional<int> forced) {
   k_chunk_ = (p_.in_c + chunks - 1) / chunks;
 }
 
-void DirectPlan::choose_image_order(std::optional<bool> forced, double kernel_bytes) {
+void DirectPlan::choose_image_order(std::optional<bool> forced) {
+  const double kernel_bytes = this->kernel_bytes();
   // The padded tiling then needs a frame per image: only while those frames
   // are smaller than the kernel whose passes they save.
   const double frames = 4.0 * double(padded_plane()) * p_.in_c * p_.batch;

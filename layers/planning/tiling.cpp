@@ -70,8 +70,7 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
   // 4.9 against 2.3 ms.)
   double phase_block_bytes = 0;
   bool first_in_phase = true;
-  double kernel_bytes = 0;
-  for (const DirectPhase& q : p_.phases) kernel_bytes += 4.0 * q.tap_y.size() * p_.in_c * p_.out_c;
+  const double kernel_bytes = this->kernel_bytes();
   auto per_tile = [&](int taps, int m) {
     const CpuTuning& c = cpu_tuning();
     const bool cold = first_in_phase && kernel_bytes > c.l2_weight_bytes;
