@@ -84,6 +84,18 @@ void transpose4(const float* rows, size_t row_stride, long q, float* d, int widt
 
 }  // namespace
 
+void pack_rows_transposed(const float* rows, size_t row_stride, int width, long k, float* d) {
+  int r = 0;
+  for (; r + 4 <= width; r += 4) {  // four rows at a time, then the rest one by one
+    long q = 0;
+    for (; q + 4 <= k; q += 4) transpose4(rows + r * row_stride, row_stride, q, d + r, width);
+    for (int j = 0; j < 4; ++j)
+      for (long t = q; t < k; ++t) d[t * width + r + j] = rows[(r + j) * row_stride + t];
+  }
+  for (; r < width; ++r)
+    for (long q = 0; q < k; ++q) d[q * width + r] = rows[r * row_stride + q];
+}
+
 void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, size_t row_stride, float* packed,
                        ThreadPool* pool) const {
   const long images = k_ / k_per_image;
@@ -93,17 +105,8 @@ void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, si
       const int m0 = int(blk) * mr_, width = std::min(mr_, m_ - m0);
       float* dst = packed + blk * mr_ * k_;
       for (long i = 0; i < images; ++i) {
-        const float* rows = a + i * image_stride + size_t(m0) * row_stride;
-        float* d = dst + size_t(i) * k_per_image * width;
-        int r = 0;
-        for (; r + 4 <= width; r += 4) {  // four rows at a time, then the rest one by one
-          long q = 0;
-          for (; q + 4 <= k_per_image; q += 4) transpose4(rows + r * row_stride, row_stride, q, d + r, width);
-          for (int j = 0; j < 4; ++j)
-            for (long t = q; t < k_per_image; ++t) d[t * width + r + j] = rows[(r + j) * row_stride + t];
-        }
-        for (; r < width; ++r)
-          for (long q = 0; q < k_per_image; ++q) d[q * width + r] = rows[r * row_stride + q];
+        pack_rows_transposed(a + i * image_stride + size_t(m0) * row_stride, row_stride, width, k_per_image,
+                             dst + size_t(i) * k_per_image * width);
       }
     }
   });

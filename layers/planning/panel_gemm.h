@@ -20,6 +20,11 @@
 
 namespace huge2 {
 
+// `width` rows of k floats (rows[r * row_stride + q]) into d[q * width + r]:
+// the GEMM kernels' A block, the values of one k side by side for the
+// broadcasts (4x4 register transposes where the rows come in fours).
+void pack_rows_transposed(const float* rows, size_t row_stride, int width, long k, float* d);
+
 class PanelGemm {
  public:
   PanelGemm(int m, int n, long k, Isa isa);

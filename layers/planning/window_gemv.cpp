@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "planning/panel_gemm.h"
 
 namespace huge2 {
 namespace {
@@ -94,9 +95,7 @@ void WindowGemv::rows_sum_images(const float* in, const float* a, float* out, Th
   std::vector<float> packed(size_t(batch_) * rows_);
   for (int g = 0; g < groups; ++g) {
     const int b0 = g * mr, width = std::min(mr, batch_ - b0);
-    float* dst = packed.data() + size_t(b0) * rows_;
-    for (int r = 0; r < rows_; ++r)
-      for (int i = 0; i < width; ++i) dst[size_t(r) * width + i] = in[size_t(b0 + i) * rows_ + r];
+    pack_rows_transposed(in + size_t(b0) * rows_, size_t(rows_), width, rows_, packed.data() + size_t(b0) * rows_);
   }
   // Columns: panels of NR, then whole vectors, then a tail of < vl columns
   // (the matrix-vector kernel: the tile kernels load whole vectors, which
