@@ -7,13 +7,20 @@
 namespace huge2 {
 
 // Cycles of one tile, roughly: FMAs or loads of its k = taps x in_c inputs
-// through m pixels and nb vectors of vl channels, or the weight stream at
-// weight_bw bytes per cycle when the weights do not stay in cache (0: no
-// such bound); plus the call and the store.
-inline double tile_cycles(double k, int m, int nb, int vl, double weight_bw) {
+// through m pixels and nb vectors of vl channels, or the bytes each input step brings
+// from L2 (0: no such bound): its weights (weight_bw bytes per cycle, the
+// first `cold_k` inputs' at the rate from beyond L2: their first pass in
+// this phase and block) and `input_bytes` of input lines (those that do
+// not stay in L1 from the tap before, at L2's rate); plus the call and the
+// store.
+inline double tile_cycles(double k, int m, int nb, int vl, double weight_bw, double input_bytes = 0,
+                          double cold_k = 0) {
   const CpuTuning& c = cpu_tuning();
   const double compute = k * std::max(m * nb, m + nb) / c.fma_per_cycle;
-  const double stream = weight_bw > 0 ? k * nb * vl * 4.0 / weight_bw : 0.0;
+  const double w = nb * vl * 4.0;
+  const double stream = weight_bw > 0 ? (k - cold_k) * w / weight_bw + cold_k * w / c.far_bytes_per_cycle +
+                                            k * input_bytes / c.l2_bytes_per_cycle
+                                      : 0.0;
   return std::max(compute, stream) + c.tile_overhead_cycles + m * nb * vl * c.store_cycles_per_float;
 }
 

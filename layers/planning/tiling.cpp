@@ -62,24 +62,36 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
   cost = 0;
   // The weight stream: a phase's block of weights from L2 when it stays
   // there, else from beyond (bytes per cycle); and when the whole kernel
-  // does not fit in L2 it cannot still be there from the last call, so the
-  // first tile of each phase and block streams it from beyond in any case.
-  // (Without that first pass, one 16-pixel tile per 16-channel block looked
-  // dearer than two 8-pixel tiles per 32-channel block on the 1024->512 data
-  // gradient, whose 32 MB kernel the two tiles then read twice from memory:
-  // 4.9 against 2.3 ms.)
+  // does not fit in L2 it cannot still be there from the last call, so each
+  // tap's weights come from beyond on their first pass in a phase and block,
+  // whichever tile that is. (Without that first pass, one 16-pixel tile per
+  // 16-channel block looked dearer than two 8-pixel tiles per 32-channel
+  // block on the 1024->512 data gradient, whose 32 MB kernel the two tiles
+  // then read twice from memory: 4.9 against 2.3 ms. Charged to the first
+  // tile alone, it favoured exact tilings, whose first tile is a corner of
+  // few taps, over padded ones, though both read every tap once.)
   double phase_block_bytes = 0;
-  bool first_in_phase = true;
-  const double kernel_bytes = this->kernel_bytes();
-  auto per_tile = [&](int taps, int m) {
-    const CpuTuning& c = cpu_tuning();
-    const bool cold = first_in_phase && kernel_bytes > c.l2_weight_bytes;
-    const double bw = !cold && phase_block_bytes <= c.l2_weight_bytes ? c.l2_bytes_per_cycle : c.far_bytes_per_cycle;
-    first_in_phase = false;
-    return tile_cycles(double(taps) * p_.in_c, m, nbm, k_->vl, bw);
+  std::vector<char> tap_seen;
+  const bool cold_kernel = this->kernel_bytes() > cpu_tuning().l2_weight_bytes;
+  auto per_tile = [&](const std::vector<int>& taps, int r, int c) {
+    const CpuTuning& t = cpu_tuning();
+    const double bw = phase_block_bytes <= t.l2_weight_bytes ? t.l2_bytes_per_cycle : t.far_bytes_per_cycle;
+    int fresh = 0;
+    for (int i : taps) fresh += !tap_seen[size_t(i)], tap_seen[size_t(i)] = 1;
+    // The input lines a step reads (a row of c pixels xs apart spans
+    // (c-1)*xs+1 floats: on average (c-1)*xs/16 + 1 lines of 64 bytes),
+    // from L2 when a tap's pass over all channels outgrows L1. Input steps
+    // above 2 run channels outside (tile_kernel_impl.h): their window stays.
+    double input_bytes = 0;
+    if (xs <= 2) {
+      const double lines = r * ((c - 1) * xs / 16.0 + 1.0);
+      if (lines * 64.0 * p_.in_c > t.l1_input_bytes) input_bytes = lines * 64.0;
+    }
+    return tile_cycles(double(taps.size()) * p_.in_c, r * c, nbm, k_->vl, bw, input_bytes,
+                       cold_kernel ? double(fresh) * p_.in_c : 0.0);
   };
   auto add_tile = [&](int ph, int u0, int r, int v0, int c, std::vector<int> taps) {
-    const int ntaps_here = int(taps.size());
+    cost += per_tile(taps, r, c);
     Tile t{};
     t.phase = ph, t.rows = r, t.cols = c, t.taps = tap_set(set_of, sets, ph, std::move(taps));
     t.u0 = u0, t.v0 = v0;
@@ -88,13 +100,12 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
     if (std::find(t.fn, t.fn + nbm, nullptr) != t.fn + nbm) throw ShapeError("direct kernels: no " + std::to_string(r) + "x" +
                                                      std::to_string(c) + " tile kernel");
     tiles.push_back(t);
-    cost += per_tile(ntaps_here, r * c);
   };
   for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
     const DirectPhase& q = p_.phases[ph];
     const int ntaps = int(q.tap_y.size());
     phase_block_bytes = 4.0 * ntaps * p_.in_c * nbm * k_->vl;
-    first_in_phase = true;
+    tap_seen.assign(size_t(ntaps), 0);
     auto row_ok = [&](int t, int u) {
       const int iy = q.tap_y[t] + p_.ystep * u;
       return iy >= 0 && iy < p_.in_h;

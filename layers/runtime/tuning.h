@@ -22,7 +22,6 @@ struct CpuTuning {
                                  // 0.25 until the phase-row scheme: it made the channel tiles of
                                  // stride = kernel layers look 1.9x cheaper than measured)
   double lane_store_cycles_per_float; // pixel tiles: out of a vector lane by lane, through a buffer
-  double padded_discount;        // the padded tiling's estimate is divided by this (exact wins ties)
   double copy_cycles_per_float;  // the padded tiling's input copy
   double min_cycles_per_thread;  // a thread must get this much work to pay for waking it
   double hot_cycles_per_thread;  // ... and this much when it is awake, spinning after the last job
@@ -45,12 +44,18 @@ struct CpuTuning {
                                  // both column phases interleaved, 4-row tiles, ran 7% slower than one
                                  // phase in 8-row tiles (0.098 against 0.091 ms), which the FMA and
                                  // store counts alone put 4% the other way
+  double l1_input_bytes;         // channel tiles run tap by tap over all input channels: when a tap's
+                                 // pass touches more input lines than this, the next tap finds them
+                                 // gone from L1 and every step loads its lines from L2 (the 256->512
+                                 // 16x16 stride-2 data gradient: exact 6x1 border tiles, six lines
+                                 // per step, 96 KB per tap, ran at about half the FMA estimate)
 };
 
 inline const CpuTuning& cpu_tuning() {
   static constexpr CpuTuning kTuning = {2.0,    768.0 * 1024, 48.0,         4.0, 512.0 * 1024,      30.0,
-                                        1.0,    1.0,          0.9,          0.5, 100000,            25000,
-                                        320.0 * 1024, 16.0 * 1024 * 1024, 2.0};
+                                        1.0,    1.0,          0.5,          100000, 25000,
+                                        320.0 * 1024, 16.0 * 1024 * 1024, 2.0,
+                                        32.0 * 1024};
   return kTuning;
 }
 
