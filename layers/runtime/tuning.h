@@ -16,6 +16,11 @@ struct CpuTuning {
                                  // 4, measured: the 1024->512 data gradient's 32 MB kernel streamed
                                  // at 14 GB/s, 3.8 bytes per 3.7 GHz cycle, with the kernels'
                                  // prefetch; the 16 it was before made that stream look free)
+  double l3_bytes_per_cycle;     // ... except a block that outgrows L2 read again in the same call,
+                                 // from L3 while the kernel stays there (batch_weight_bytes): the 5x5
+                                 // DCGAN's 512->256 data gradient (13 MB kernel) ran 1.3x faster in
+                                 // 32-channel blocks (800 KB) than in the 16-channel ones that the
+                                 // memory rate made look cheaper
   double interleave_bytes;       // phases take turns over rows when a block's weights for all fit
   double tile_overhead_cycles;   // a tile's call, set-up and tap loop
   double store_cycles_per_float; // writing a channel tile out (one float at a time, strided NCHW;
@@ -52,7 +57,7 @@ struct CpuTuning {
 };
 
 inline const CpuTuning& cpu_tuning() {
-  static constexpr CpuTuning kTuning = {2.0,    768.0 * 1024, 48.0,         4.0, 512.0 * 1024,      30.0,
+  static constexpr CpuTuning kTuning = {2.0,    768.0 * 1024, 48.0,         4.0, 16.0, 512.0 * 1024,      30.0,
                                         1.0,    1.0,          0.5,          100000, 25000,
                                         320.0 * 1024, 16.0 * 1024 * 1024, 2.0,
                                         32.0 * 1024};
