@@ -6,22 +6,30 @@
 
 namespace huge2 {
 
-// Cycles of one tile, roughly: FMAs or loads of its k = taps x in_c inputs
-// through m pixels and nb vectors of vl channels, or the bytes each input step brings
-// from L2 (0: no such bound): its weights (weight_bw bytes per cycle, the
-// first `cold_k` inputs' at the rate from beyond L2: their first pass in
-// this phase and block) and `input_bytes` of input lines (those that do
-// not stay in L1 from the tap before, at L2's rate); plus the call and the
-// store.
-inline double tile_cycles(double k, int m, int nb, int vl, double weight_bw, double input_bytes = 0,
-                          double cold_k = 0) {
+// What a channel tile's estimate needs beside its shape.
+struct TileTraffic {
+  double weight_bw = 0;     // bytes per cycle its weights stream at (0: no such bound)
+  double input_bytes = 0;   // input line bytes each step loads from L2 (0: they stay in L1)
+  double cold_k = 0;        // inputs whose weights come from memory (their first pass)
+  bool rows_transposed = false;  // its rows go out as vectors (store_rows_transposed)
+};
+
+// Cycles of one channel tile, roughly: FMAs or loads (m broadcast pixels
+// and nb weight vectors) of its k = taps x in_c inputs through m pixels and
+// nb vectors of vl channels, or the bytes each input step brings from L2:
+// its weights (at weight_bw, the first cold_k inputs' at the rate from
+// memory) and input_bytes of input lines at L2's rate; plus the call and
+// the store (a float at a time, or transposed in registers: a vector per
+// channel and VL pixels).
+inline double tile_cycles(double k, int m, int nb, int vl, const TileTraffic& t = {}) {
   const CpuTuning& c = cpu_tuning();
-  const double compute = k * std::max(m * nb, m + nb) / c.fma_per_cycle;
+  const double compute = k * std::max(m * nb / c.fma_per_cycle, (m + nb) / c.loads_per_cycle);
   const double w = nb * vl * 4.0;
-  const double stream = weight_bw > 0 ? (k - cold_k) * w / weight_bw + cold_k * w / c.far_bytes_per_cycle +
-                                            k * input_bytes / c.l2_bytes_per_cycle
-                                      : 0.0;
-  return std::max(compute, stream) + c.tile_overhead_cycles + m * nb * vl * c.store_cycles_per_float;
+  const double stream = t.weight_bw > 0 ? (k - t.cold_k) * w / t.weight_bw + t.cold_k * w / c.far_bytes_per_cycle +
+                                              k * t.input_bytes / c.l2_bytes_per_cycle
+                                        : 0.0;
+  const double store = t.rows_transposed ? c.transposed_store_cycles_per_float : c.store_cycles_per_float;
+  return std::max(compute, stream) + c.tile_overhead_cycles + m * nb * vl * store;
 }
 
 // A pixel tile: k inputs through `rows` vectors of pixels (`cols` of them

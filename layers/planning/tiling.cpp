@@ -93,8 +93,11 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
       const double lines = r * ((c - 1) * xs / 16.0 + 1.0);
       if (lines * 64.0 * p_.in_c > t.l1_input_bytes) input_bytes = lines * 64.0;
     }
-    return tile_cycles(double(taps.size()) * p_.in_c, r * c, nbm, k_->vl, bw, input_bytes,
-                       cold_kernel ? double(fresh) * p_.in_c : 0.0);
+    TileTraffic traffic;
+    traffic.weight_bw = bw, traffic.input_bytes = input_bytes;
+    traffic.cold_k = cold_kernel ? double(fresh) * p_.in_c : 0.0;
+    traffic.rows_transposed = k_->rows_transposed && p_.sx == 1 && c % k_->vl == 0;
+    return tile_cycles(double(taps.size()) * p_.in_c, r * c, nbm, k_->vl, traffic);
   };
   auto add_tile = [&](int ph, int u0, int r, int v0, int c, std::vector<int> taps) {
     cost += per_tile(taps, r, c);

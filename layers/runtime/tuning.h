@@ -9,7 +9,11 @@
 namespace huge2 {
 
 struct CpuTuning {
-  double fma_per_cycle;          // vector FMAs (or loads) issued per cycle
+  double fma_per_cycle;          // vector FMAs issued per cycle (pixel and phase-row tiles: or loads)
+  double loads_per_cycle;        // channel tiles' loads (broadcast pixels, weight vectors) per cycle:
+                                 // 16-pixel tiles of one vector, 17 loads per 16 FMAs, ran at 10.7
+                                 // cycles per input (5x5 512->256 data gradient, 256->128 1x1, 16->64
+                                 // 3x3/2: 0.79-0.84x the 10-pixel tiles of two vectors)
   double l2_weight_bytes;        // a phase's weight block streams from L2 below this size ...
   double l2_bytes_per_cycle;     // ... at this rate,
   double far_bytes_per_cycle;    // ... and from beyond L2 at this one (one core's share of memory:
@@ -26,6 +30,10 @@ struct CpuTuning {
   double store_cycles_per_float; // writing a channel tile out (one float at a time, strided NCHW;
                                  // 0.25 until the phase-row scheme: it made the channel tiles of
                                  // stride = kernel layers look 1.9x cheaper than measured)
+  double transposed_store_cycles_per_float; // ... and where its rows are VL-pixel multiples of a
+                                 // convolution's output row: VL loads, a VL x VL transpose in
+                                 // registers and VL stores per VL x VL floats (erfnet's 3->16 stem
+                                 // saved 0.6 cycles per float stored that way)
   double lane_store_cycles_per_float; // pixel tiles: out of a vector lane by lane, through a buffer
   double copy_cycles_per_float;  // the padded tiling's input copy
   double min_cycles_per_thread;  // a thread must get this much work to pay for waking it
@@ -57,8 +65,8 @@ struct CpuTuning {
 };
 
 inline const CpuTuning& cpu_tuning() {
-  static constexpr CpuTuning kTuning = {2.0,    768.0 * 1024, 48.0,         4.0, 16.0, 512.0 * 1024,      30.0,
-                                        1.0,    1.0,          0.5,          100000, 25000,
+  static constexpr CpuTuning kTuning = {2.0,    1.6, 768.0 * 1024, 48.0,         4.0, 16.0, 512.0 * 1024,      30.0,
+                                        1.0,    0.4,          1.0,          0.5,    100000, 25000,
                                         320.0 * 1024, 16.0 * 1024 * 1024, 2.0,
                                         32.0 * 1024};
   return kTuning;

@@ -108,6 +108,9 @@ struct TileKernels {
   // The kernel for (nb, xs, rows, cols), or null when the ISA has none
   // (xs: see tile_input_step_supported, tile_max_rows).
   TileFn (*lookup)(int nb, int xs, int rows, int cols);
+  // Tiles whose columns are a multiple of vl consecutive output floats (a
+  // convolution's) store them as vectors, transposed in registers.
+  bool rows_transposed;
   // Pixel kernels: rows per tile by column phases (index s - 1, s = 1 ..
   // kMaxPixelPhases) and output channels (index 1 .. kMaxPixelOc; 0: none
   // fits), and the kernel for (s, oc, rows) or null. VL pixels per row and phase.

@@ -159,4 +159,7 @@ void tile_kernel(const TileCall& a) {
   }
 }
 
+// Rows of VL-multiple columns go out transposed (store_rows_transposed).
+constexpr bool kRowsTransposed = true;
+
 #include "ukernels/tile_table_impl.h"

@@ -197,10 +197,11 @@ static_assert(pixel_rows(1, 1) >= 1, "no pixel kernel fits the registers");
 static_assert(kGemmMr >= 1, "no weight-gradient kernel fits the registers");
 static_assert(kGemmNv <= kMaxGemmNv && kGemmNv * Vec::VL <= kMaxGemmColumns, "weight-gradient panel too wide");
 constexpr TileKernels make_kernels() {
-  TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, {}, &pixel_lookup, {}, {}, &row_lookup,
+  TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, false, {}, &pixel_lookup, {}, {}, &row_lookup,
                 kGemmNv, kGemmMr, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop,
                 &activate_span};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
+  k.rows_transposed = kRowsTransposed && kMaxCols >= Vec::VL;
   for (int s = 1; s <= kMaxPixelPhases; ++s)
     for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[s - 1][oc] = pixel_rows(s, oc) > 0 ? pixel_rows(s, oc) : 0;
   for (int level = 0; level < 3; ++level) {

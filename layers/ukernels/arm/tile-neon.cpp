@@ -251,6 +251,10 @@ void tile_kernel(const TileCall& a) {
   }
 }
 
+// Lanes go straight from the accumulators to their places (no transpose:
+// tried, the emulated instruction counts did not move).
+constexpr bool kRowsTransposed = false;
+
 #include "ukernels/tile_table_impl.h"
 
 }  // namespace
