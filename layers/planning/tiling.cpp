@@ -67,12 +67,13 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
   // memory speed: 3.0 -> 4.8 ms), else from memory (bytes per cycle); and
   // when the whole kernel does not fit in L2 it cannot still be there from
   // the last call, so each tap's weights come from memory on their first
-  // pass in a phase and block, whichever tile that is. (Without that first pass, one 16-pixel tile per
-  // 16-channel block looked dearer than two 8-pixel tiles per 32-channel
-  // block on the 1024->512 data gradient, whose 32 MB kernel the two tiles
-  // then read twice from memory: 4.9 against 2.3 ms. Charged to the first
-  // tile alone, it favoured exact tilings, whose first tile is a corner of
-  // few taps, over padded ones, though both read every tap once.)
+  // pass in a phase and block, whichever tile that is. (Without that first
+  // pass, one 16-pixel tile per 16-channel block looked dearer than two
+  // 8-pixel tiles per 32-channel block on the 1024->512 data gradient,
+  // whose 32 MB kernel the two tiles then read twice from memory: 4.9
+  // against 2.3 ms. Charged to the first tile alone, it favoured exact
+  // tilings, whose first tile is a corner of few taps, over padded ones,
+  // though both read every tap once.)
   double phase_block_bytes = 0;
   std::vector<char> tap_seen;
   const bool cold_kernel = this->kernel_bytes() > cpu_tuning().l2_weight_bytes;
@@ -83,7 +84,10 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
                       : kernel_in_l3                         ? t.l3_bytes_per_cycle
                                                              : t.far_bytes_per_cycle;
     int fresh = 0;
-    for (int i : taps) fresh += !tap_seen[size_t(i)], tap_seen[size_t(i)] = 1;
+    for (int i : taps) {
+      fresh += !tap_seen[size_t(i)];
+      tap_seen[size_t(i)] = 1;
+    }
     // The input lines a step reads (a row of c pixels xs apart spans
     // (c-1)*xs+1 floats: on average (c-1)*xs/16 + 1 lines of 64 bytes),
     // from L2 when a tap's pass over all channels outgrows L1. Input steps

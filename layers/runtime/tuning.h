@@ -13,7 +13,10 @@ struct CpuTuning {
   double loads_per_cycle;        // channel tiles' loads (broadcast pixels, weight vectors) per cycle:
                                  // 16-pixel tiles of one vector, 17 loads per 16 FMAs, ran at 10.7
                                  // cycles per input (5x5 512->256 data gradient, 256->128 1x1, 16->64
-                                 // 3x3/2: 0.79-0.84x the 10-pixel tiles of two vectors)
+                                 // 3x3/2: 0.79-0.84x the 10-pixel tiles of two vectors). NEON's
+                                 // kernels load 4 pixels per LD1, fewer than this counts; on the
+                                 // DCGAN ladder the plans it chose there execute 1.5-21% fewer
+                                 // instructions (emulated counts, neoverse-n1)
   double l2_weight_bytes;        // a phase's weight block streams from L2 below this size ...
   double l2_bytes_per_cycle;     // ... at this rate,
   double far_bytes_per_cycle;    // ... and from beyond L2 at this one (one core's share of memory:
@@ -65,10 +68,9 @@ struct CpuTuning {
 };
 
 inline const CpuTuning& cpu_tuning() {
-  static constexpr CpuTuning kTuning = {2.0,    1.6, 768.0 * 1024, 48.0,         4.0, 16.0, 512.0 * 1024,      30.0,
-                                        1.0,    0.4,          1.0,          0.5,    100000, 25000,
-                                        320.0 * 1024, 16.0 * 1024 * 1024, 2.0,
-                                        32.0 * 1024};
+  static constexpr CpuTuning kTuning = {2.0,          1.6,     768.0 * 1024, 48.0,   4.0,  16.0,   512.0 * 1024,
+                                        30.0,         1.0,     0.4,          1.0,    0.5,  100000, 25000,
+                                        320.0 * 1024, 16.0 * 1024 * 1024,    2.0,    32.0 * 1024};
   return kTuning;
 }
 
