@@ -24,6 +24,7 @@ namespace {
 struct Vec {
   using reg = float32x4_t;
   static constexpr int VL = 4;
+  static constexpr bool kStepRows = true;  // pixel_kernel_impl.h
   static reg zero() { return vdupq_n_f32(0.f); }
   static reg set1(float f) { return vdupq_n_f32(f); }
   static reg load(const float* p) { return vld1q_f32(p); }

@@ -14,6 +14,7 @@ struct Vec {
     float v[8];
   };
   static constexpr int VL = 8;
+  static constexpr bool kStepRows = false;  // pixel_kernel_impl.h
   static reg zero() { return set1(0.f); }
   static reg set1(float f) {
     reg r;

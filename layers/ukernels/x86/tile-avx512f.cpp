@@ -14,6 +14,7 @@ namespace {
 struct Vec {
   using reg = __m512;
   static constexpr int VL = 16;
+  static constexpr bool kStepRows = false;  // pixel_kernel_impl.h
   static reg zero() { return _mm512_setzero_ps(); }
   static reg set1(float f) { return _mm512_set1_ps(f); }
   static reg load(const float* p) { return _mm512_loadu_ps(p); }
