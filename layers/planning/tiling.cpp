@@ -76,8 +76,9 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
   // though both read every tap once.)
   double phase_block_bytes = 0;
   std::vector<char> tap_seen;
-  const bool cold_kernel = this->kernel_bytes() > cpu_tuning().l2_weight_bytes;
-  const bool kernel_in_l3 = this->kernel_bytes() <= cpu_tuning().batch_weight_bytes;
+  const double kernel_bytes = this->kernel_bytes();
+  const bool cold_kernel = kernel_bytes > cpu_tuning().l2_weight_bytes;
+  const bool kernel_in_l3 = kernel_bytes <= cpu_tuning().batch_weight_bytes;
   auto per_tile = [&](const std::vector<int>& taps, int r, int c) {
     const CpuTuning& t = cpu_tuning();
     const double bw = phase_block_bytes <= t.l2_weight_bytes ? t.l2_bytes_per_cycle
@@ -100,7 +101,7 @@ void DirectPlan::plan_tiles(Tiling mode, std::vector<Tile>& tiles, std::vector<T
     TileTraffic traffic;
     traffic.weight_bw = bw, traffic.input_bytes = input_bytes;
     traffic.cold_k = cold_kernel ? double(fresh) * p_.in_c : 0.0;
-    traffic.rows_transposed = k_->rows_transposed && p_.sx == 1 && c % k_->vl == 0;
+    traffic.rows_transposed = k_->rows_transposed && p_.sx == 1 && c % k_->vl == 0;  // tile_kernel_impl.h's test
     return tile_cycles(double(taps.size()) * p_.in_c, r * c, nbm, k_->vl, traffic);
   };
   auto add_tile = [&](int ph, int u0, int r, int v0, int c, std::vector<int> taps) {
