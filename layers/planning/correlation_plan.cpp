@@ -26,31 +26,40 @@ struct PanelSource {
 // are consecutive kx: a run of src floats `dilation` apart in one row, and
 // consecutive pixels of a row read runs `step` floats apart, so each run is
 // copied row segment by row segment (a strided transpose, no per-float
-// index arithmetic inside the row).
+// index arithmetic inside the row). The segments' pixels and a whole row's
+// in-bounds span are found once per call and once per run, not per segment:
+// their divisions cost more than the copy of an 8-pixel row.
 void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* panel) {
   const PanelSource& source = *static_cast<const PanelSource*>(ctx);
   const CorrelationProblem& p = *source.problem;
   const int kk = p.ksize * p.ksize, d = p.dilation, n_total = p.c * kk;
   const long hw = long(p.h) * p.w, image = long(p.c) * p.src_h * p.src_w;
+  const long b0 = k0 / hw;
+  const int u0 = int(k0 % hw / p.w), v0 = int(k0 % hw % p.w);
   int j = 0;
   for (; j < nr && n0 + j < n_total;) {
     const int n = n0 + j, c = n / kk, e = n % kk, ky = e / p.ksize, kx = e % p.ksize;
     const int len = std::min({p.ksize - kx, nr - j, n_total - n});
     const int oy = d * ky - p.offset, ox = d * kx - p.offset;
-    const CopyWindow copy = copy_window_for<true>(len);
-    // Row segments of the K block: pixels of one (image, row u).
-    for (int t = 0; t < kc;) {
-      const long k = k0 + t, b = k / hw;
-      const int u = int(k % hw / p.w), v = int(k % hw % p.w), count = int(std::min<long>(kc - t, p.w - v));
+    const CopyWindowSpan copy = copy_window_span_for<true>(len);
+    const WindowSpan row_span = window_span(ox, p.w, p.step, d, len, p.src_w);
+    // Row segments of the K block: pixels v .. v+count-1 of image b, row u.
+    long b = b0;
+    for (int t = 0, u = u0, v = v0; t < kc;) {
+      const int count = std::min(kc - t, p.w - v);
       float* out = panel + size_t(t) * nr + j;
       const int sy = p.step * u + oy;
       if (sy < 0 || sy >= p.src_h) {
         for (int i = 0; i < count; ++i) std::fill(out + size_t(i) * nr, out + size_t(i) * nr + len, 0.f);
       } else {
         const float* row = source.src + b * image + (long(c) * p.src_h + sy) * p.src_w;
-        copy(row, p.step * v + ox, count, p.step, d, len, p.src_w, out, nr);
+        const int x0 = p.step * v + ox;
+        const WindowSpan span = v == 0 && count == p.w ? row_span : window_span(x0, count, p.step, d, len, p.src_w);
+        copy(row, x0, span, count, p.step, d, len, p.src_w, out, nr);
       }
       t += count;
+      v = 0;
+      if (++u == p.h) u = 0, ++b;
     }
     j += len;
   }

@@ -34,10 +34,12 @@ class PanelGemm {
   int panels() const { return panels_; }
   int k_blocks() const { return k_blocks_; }
   int k_block() const { return kc_; }
-  // Panel pn's width: NR, or the last panel's columns rounded up to whole vectors.
+  // Panel pn's width: NR, or the last panel's columns rounded up to whole
+  // vectors (up to NR plus one vector: a remainder of one vector or less
+  // joins the panel before it where the ISA has the wider kernel).
   int panel_columns(int pn) const {
-    const int vl = kernels_->vl, cols = n_ - pn * nr_;
-    return cols >= nr_ ? nr_ : (cols + vl - 1) / vl * vl;
+    const int vl = kernels_->vl;
+    return pn + 1 < panels_ ? nr_ : (n_ - pn * nr_ + vl - 1) / vl * vl;
   }
   // The threads the work pays for, at most `threads` (a thread must get
   // min_cycles_per_thread of FMAs, or of C's traffic from beyond L2).
@@ -46,7 +48,7 @@ class PanelGemm {
   std::string describe() const;
 
   size_t packed_a_floats() const { return size_t(m_blocks_) * mr_ * k_; }
-  size_t panel_floats() const { return size_t(panels_) * kc_ * nr_; }
+  size_t panel_floats() const { return (size_t(panels_ - 1) * nr_ + panel_columns(panels_ - 1)) * kc_; }
 
   // Packs A: row r, K index k = i * k_per_image + q (i-th image) at
   // a[i * image_stride + r * row_stride + q].

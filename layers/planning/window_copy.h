@@ -10,38 +10,56 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 namespace huge2 {
 
-// L: the run length when known at compile time (the common whole kernel
-// rows), else 0 and `len` says.
-template <int L, bool kPixelRows>
-void copy_window(const float* row, int x0, int count, int step, int d, int len, int width, float* out,
-                 int stride) {
-  const int n = L ? L : len;
-  auto at = [stride](int i, int q) { return kPixelRows ? size_t(i) * stride + q : size_t(q) * stride + i; };
-  // Pixels whose whole run lies inside the row: [first, last).
+// Pixels [first, last) of a segment: those whose whole run lies inside the
+// row (two divisions, which cost more than the copy of a short segment:
+// the weight gradient's gather finds the span of a whole row once per run).
+struct WindowSpan {
+  int first, last;
+};
+inline WindowSpan window_span(int x0, int count, int step, int d, int n, int width) {
   const int first = x0 >= 0 ? 0 : std::min(count, (-x0 + step - 1) / step);
   const int reach = width - 1 - x0 - d * (n - 1);
-  const int last = reach < 0 ? 0 : std::max(first, std::min(count, reach / step + 1));
+  return {first, reach < 0 ? 0 : std::max(first, std::min(count, reach / step + 1))};
+}
+
+// L: the run length when known at compile time (the common whole kernel
+// rows), else 0 and `len` says. `span`: window_span of the same arguments.
+template <int L, bool kPixelRows>
+void copy_window_span(const float* row, int x0, WindowSpan span, int count, int step, int d, int len, int width,
+                      float* out, int stride) {
+  const int n = L ? L : len;
+  auto at = [stride](int i, int q) { return kPixelRows ? size_t(i) * stride + q : size_t(q) * stride + i; };
   auto edge = [&](int i) {
     for (int q = 0; q < n; ++q) {
       const int xx = x0 + step * i + d * q;
       out[at(i, q)] = xx >= 0 && xx < width ? row[xx] : 0.f;
     }
   };
-  for (int i = 0; i < first; ++i) edge(i);
+  for (int i = 0; i < span.first; ++i) edge(i);
   const float* src = row + x0;
-  if (d == 1)  // a run is consecutive floats: a small vector move per pixel
-    for (int i = first; i < last; ++i)
+  if (d == 1 && kPixelRows && L)  // consecutive floats to consecutive floats: one small move per pixel
+    for (int i = span.first; i < span.last; ++i) std::memcpy(out + size_t(i) * stride, src + step * i, sizeof(float) * L);
+  else if (d == 1)
+    for (int i = span.first; i < span.last; ++i)
       for (int q = 0; q < n; ++q) out[at(i, q)] = src[step * i + q];
   else
-    for (int i = first; i < last; ++i)
+    for (int i = span.first; i < span.last; ++i)
       for (int q = 0; q < n; ++q) out[at(i, q)] = src[step * i + d * q];
-  for (int i = last; i < count; ++i) edge(i);
+  for (int i = span.last; i < count; ++i) edge(i);
+}
+
+template <int L, bool kPixelRows>
+void copy_window(const float* row, int x0, int count, int step, int d, int len, int width, float* out, int stride) {
+  copy_window_span<L, kPixelRows>(row, x0, window_span(x0, count, step, d, L ? L : len, width), count, step, d,
+                                  len, width, out, stride);
 }
 
 using CopyWindow = void (*)(const float*, int, int, int, int, int, int, float*, int);
+using CopyWindowSpan = void (*)(const float*, int, WindowSpan, int, int, int, int, int, float*, int);
 
 // The instance for a run of `len` taps.
 template <bool kPixelRows>
@@ -53,6 +71,17 @@ CopyWindow copy_window_for(int len) {
     case 4: return &copy_window<4, kPixelRows>;
     case 8: return &copy_window<8, kPixelRows>;
     default: return &copy_window<0, kPixelRows>;
+  }
+}
+template <bool kPixelRows>
+CopyWindowSpan copy_window_span_for(int len) {
+  switch (len) {
+    case 1: return &copy_window_span<1, kPixelRows>;
+    case 2: return &copy_window_span<2, kPixelRows>;
+    case 3: return &copy_window_span<3, kPixelRows>;
+    case 4: return &copy_window_span<4, kPixelRows>;
+    case 8: return &copy_window_span<8, kPixelRows>;
+    default: return &copy_window_span<0, kPixelRows>;
   }
 }
 

@@ -122,10 +122,11 @@ struct TileKernels {
   int row_rows[3];
   int row_max_oc[3];
   TileFn (*row_lookup)(int s, int oc, int rows);
-  // Weight-gradient kernels: the most vectors per panel row (NR = nv * vl),
-  // the most rows per tile, and the kernel for rows 1 .. gemm_mr and
-  // vectors 1 .. gemm_nv.
-  int gemm_nv, gemm_mr;
+  // Weight-gradient kernels: the vectors per panel row (NR = nv * vl), the
+  // most rows per tile, the most vectors of a layer's last panel (gemm_nv or
+  // one more), and the kernel for rows 1 .. gemm_mr and vectors 1 ..
+  // gemm_last_nv.
+  int gemm_nv, gemm_mr, gemm_last_nv;
   GemmFn (*gemm_lookup)(int mr, int nv);
   // Matrix-vector kernels.
   DotRowsFn dot_rows;

@@ -158,13 +158,21 @@ constexpr int kGemmNv = Vec::VL >= 8 ? 2 : 4;
 constexpr int kGemmMr = (kVectorRegisters - kGemmNv - 1) / kGemmNv < kMaxGemmMr
                             ? (kVectorRegisters - kGemmNv - 1) / kGemmNv
                             : kMaxGemmMr;
+// A layer's last panel may take one vector more where the registers hold
+// it at the same rows (AVX-512: 8 x 48), so that no panel is one vector
+// wide: with one B vector per row a k step issues MR + 1 loads for MR
+// FMAs. DCGAN's 128->3 weight gradient (48 columns: 32 + 16) ran its
+// 16-column panel at half the 32-column one's rate.
+constexpr bool kGemmWiderLast = kGemmMr * (kGemmNv + 1) + kGemmNv + 2 <= kVectorRegisters &&
+                                kGemmNv + 1 <= kMaxGemmNv && (kGemmNv + 1) * Vec::VL <= kMaxGemmColumns;
+constexpr int kGemmLastNv = kGemmWiderLast ? kGemmNv + 1 : kGemmNv;
 template <int NV, int... I>
 constexpr std::array<GemmFn, kMaxGemmMr> make_gemm_row(std::integer_sequence<int, I...>) {
   return {{(I + 1 <= kGemmMr ? &gemm_kernel<Vec, (I + 1 <= kGemmMr ? I + 1 : 1), NV> : nullptr)...}};
 }
 template <int... NV>
 constexpr std::array<std::array<GemmFn, kMaxGemmMr>, kMaxGemmNv> make_gemm_table(std::integer_sequence<int, NV...>) {
-  return {{(NV + 1 <= kGemmNv ? make_gemm_row<(NV + 1 <= kGemmNv ? NV + 1 : 1)>(
+  return {{(NV + 1 <= kGemmLastNv ? make_gemm_row<(NV + 1 <= kGemmLastNv ? NV + 1 : 1)>(
                                     std::make_integer_sequence<int, kMaxGemmMr>{})
                               : std::array<GemmFn, kMaxGemmMr>{})...}};
 }
@@ -172,7 +180,7 @@ constexpr std::array<std::array<GemmFn, kMaxGemmMr>, kMaxGemmNv> kGemmTable =
     make_gemm_table(std::make_integer_sequence<int, kMaxGemmNv>{});
 
 GemmFn gemm_lookup(int mr, int nv) {
-  return mr >= 1 && mr <= kGemmMr && nv >= 1 && nv <= kGemmNv ? kGemmTable[nv - 1][mr - 1] : nullptr;
+  return mr >= 1 && mr <= kGemmMr && nv >= 1 && nv <= kGemmLastNv ? kGemmTable[nv - 1][mr - 1] : nullptr;
 }
 
 float fma_peak_loop(long iters) {
@@ -195,10 +203,10 @@ float fma_peak_loop(long iters) {
 static_assert(kMaxNb >= 1 && kMaxNb <= kMaxTileNb, "tile width beyond kMaxTileNb");
 static_assert(pixel_rows(1, 1) >= 1, "no pixel kernel fits the registers");
 static_assert(kGemmMr >= 1, "no weight-gradient kernel fits the registers");
-static_assert(kGemmNv <= kMaxGemmNv && kGemmNv * Vec::VL <= kMaxGemmColumns, "weight-gradient panel too wide");
+static_assert(kGemmLastNv <= kMaxGemmNv && kGemmLastNv * Vec::VL <= kMaxGemmColumns, "weight-gradient panel too wide");
 constexpr TileKernels make_kernels() {
   TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, false, {}, &pixel_lookup, {}, {}, &row_lookup,
-                kGemmNv, kGemmMr, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop,
+                kGemmNv, kGemmMr, kGemmLastNv, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop,
                 &activate_span};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
   k.rows_transposed = kRowsTransposed && kMaxCols >= Vec::VL;
