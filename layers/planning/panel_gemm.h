@@ -42,7 +42,8 @@ class PanelGemm {
     return pn + 1 < panels_ ? nr_ : (n_ - pn * nr_ + vl - 1) / vl * vl;
   }
   // The threads the work pays for, at most `threads` (a thread must get
-  // min_cycles_per_thread of FMAs, or of C's traffic from beyond L2).
+  // min_cycles_per_thread of FMAs, or of C's traffic from beyond L2, plus
+  // its share of the packing).
   int useful_threads(int threads) const;
   // e.g. "avx512f 8x32 tiles, 1 K block of 16"
   std::string describe() const;

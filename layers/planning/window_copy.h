@@ -42,7 +42,8 @@ void copy_window_span(const float* row, int x0, WindowSpan span, int count, int 
   for (int i = 0; i < span.first; ++i) edge(i);
   const float* src = row + x0;
   if (d == 1 && kPixelRows && L)  // consecutive floats to consecutive floats: one small move per pixel
-    for (int i = span.first; i < span.last; ++i) std::memcpy(out + size_t(i) * stride, src + step * i, sizeof(float) * L);
+    for (int i = span.first; i < span.last; ++i)
+      std::memcpy(out + size_t(i) * stride, src + step * i, sizeof(float) * L);
   else if (d == 1)
     for (int i = span.first; i < span.last; ++i)
       for (int q = 0; q < n; ++q) out[at(i, q)] = src[step * i + q];

@@ -61,10 +61,10 @@ using TileFn = void (*)(const TileCall&);
 // The weight-gradient kernel (gemm_kernel_impl.h): one MR x NR tile of
 //   c[r][j] += sum_{k < kc} a[k*MR + r] * b[k*ldb + j]     (r < MR, j < cols)
 // from a packed A block ([k][MR]: the MR values of one k side by side, for
-// broadcasts) and a B panel of NR = NV vectors per row (NV <= gemm_nv), rows
+// broadcasts) and a B panel of NR = NV vectors per row (NV <= gemm_last_nv), rows
 // ldb floats apart: packed ([k][NR], ldb = NR) or a matrix as given (the
 // one-window layers' weights at a batch). The sum is kept in registers over
-// the whole kc and added to c once.
+// the whole kc, started from c's tile (a partial tile's: added to c at the end).
 struct GemmCall {
   const float* a;
   const float* b;
