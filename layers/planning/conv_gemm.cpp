@@ -54,12 +54,11 @@ void ConvGemm::run(const float* x, const float* w, float* y, float* ws, ThreadPo
   const ConvShape& s = s_;
   const long k = long(s.in_c) * s.ksize * s.ksize;
   const size_t npix = size_t(s.out_h()) * s.out_w(), in_img = size_t(s.in_c) * s.in_h * s.in_w;
-  gemm_.pack_a(w, k, 0, size_t(k), ws, pool);
   for (int b = 0; b < s.batch; ++b) {
     float* yb = y + size_t(b) * s.out_c * npix;
     std::fill(yb, yb + size_t(s.out_c) * npix, 0.f);
     const PanelSource source{&s_, x + b * in_img};
-    gemm_.run(ws, ws + gemm_.packed_a_floats(), yb, ptrdiff_t(npix), &pack_panel, &source, pool);
+    gemm_.run(w, ptrdiff_t(k), ws, yb, ptrdiff_t(npix), &pack_panel, &source, pool);
   }
 }
 

@@ -4,9 +4,9 @@
 //
 //   y[b][o][p] = sum over k = (c, ky, kx) of w[o][k] * x[b][c][oy*s - P + d*ky][ox*s - P + d*kx]
 //
-// run as a PanelGemm (panel_gemm.h): A = the weights, packed per call
-// (out_c x in_c*k*k floats, small beside the work), B = im2col gathered into
-// panels of NR output pixels one K block at a time. (The ReID tracker's
+// run as a PanelGemm (panel_gemm.h): A = the weights as given (a row of
+// in_c*k*k floats per output channel, broadcast in place), B = im2col
+// gathered into panels of NR output pixels one K block at a time. (The ReID tracker's
 // 4x4/4 and 8x8/8 data gradients ran here until the tiles took steps 4 and
 // 8: the gather of dy cost as much as the products.)
 #pragma once
@@ -22,7 +22,7 @@ class ConvGemm {
  public:
   ConvGemm(const ConvShape& shape, Isa isa);
 
-  size_t workspace_floats() const { return gemm_.packed_a_floats() + gemm_.panel_floats(); }
+  size_t workspace_floats() const { return gemm_.panel_floats(); }
   // e.g. "packed GEMM over im2col panels, avx512f 8x32 tiles, 8 K blocks of 256"
   std::string describe() const { return "packed GEMM over im2col panels, " + gemm_.describe(); }
   // y (overwritten, no epilogue) = the convolution of x with w ([out_c][in_c][k][k]).

@@ -79,7 +79,7 @@ CorrelationPlan::CorrelationPlan(const CorrelationProblem& problem, int threads,
 CorrelationPlan::~CorrelationPlan() = default;
 
 size_t CorrelationPlan::workspace_floats() const {
-  return lanes_ ? lanes_->workspace_floats() : gemm_.packed_a_floats() + gemm_.panel_floats();
+  return lanes_ ? lanes_->workspace_floats() : packed_a_floats() + gemm_.panel_floats();
 }
 
 std::string CorrelationPlan::describe() const {
@@ -90,9 +90,12 @@ std::string CorrelationPlan::describe() const {
 void CorrelationPlan::run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const {
   if (lanes_) return lanes_->run(a, src, dw, ws, pool);
   const size_t hw = size_t(p_.h) * p_.w;
-  gemm_.pack_a(a, long(hw), size_t(p_.m) * hw, hw, ws, pool);
   const PanelSource source{&p_, src};
-  gemm_.run(ws, ws + gemm_.packed_a_floats(), dw, p_.c * p_.ksize * p_.ksize, &pack_panel, &source, pool);
+  const int n = p_.c * p_.ksize * p_.ksize;
+  if (p_.batch == 1)  // a's rows are K whole: the kernels broadcast from them in place
+    return gemm_.run(a, ptrdiff_t(hw), ws, dw, n, &pack_panel, &source, pool);
+  gemm_.pack_a(a, long(hw), size_t(p_.m) * hw, hw, ws, pool);
+  gemm_.run(ws, 0, ws + gemm_.packed_a_floats(), dw, n, &pack_panel, &source, pool);
 }
 
 }  // namespace huge2

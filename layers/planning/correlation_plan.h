@@ -51,6 +51,9 @@ class CorrelationPlan {
   void run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const;
 
  private:
+  // A packed, at a batch only (K then runs across the images' planes).
+  size_t packed_a_floats() const { return p_.batch > 1 ? gemm_.packed_a_floats() : 0; }
+
   CorrelationProblem p_;
   PanelGemm gemm_;
   int threads_;

@@ -118,8 +118,8 @@ void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, si
   });
 }
 
-void PanelGemm::run(const float* packed_a, float* panels, float* c, ptrdiff_t ldc, PackPanel pack, const void* ctx,
-                    ThreadPool* pool) const {
+void PanelGemm::run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrdiff_t ldc, PackPanel pack,
+                    const void* ctx, ThreadPool* pool) const {
   const int threads = useful_threads(pool ? pool->threads() : 1);
   if (threads == 1) pool = nullptr;  // too little work to wake a worker for
   // Panel groups: a K block of a group's B stays in L2 while the row blocks
@@ -142,7 +142,8 @@ void PanelGemm::run(const float* packed_a, float* panels, float* c, ptrdiff_t ld
         const int group = item / m_blocks_, blk = item % m_blocks_;
         const int width = std::min(mr_, m_ - blk * mr_);
         GemmCall g;
-        g.a = packed_a + size_t(blk) * mr_ * k_ + size_t(k0) * width;
+        g.a = lda ? a + size_t(blk) * mr_ * lda + k0 : a + size_t(blk) * mr_ * k_ + size_t(k0) * width;
+        g.lda = lda;
         g.kc = kc;
         g.ldc = ldc;
         for (int pn = panels_ * group / groups; pn < panels_ * (group + 1) / groups; ++pn) {

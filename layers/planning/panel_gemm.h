@@ -59,9 +59,10 @@ class PanelGemm {
   // pack(ctx, pn, n0, width, k0, kc, panel): columns n0 .. n0+width-1 (0
   // past n) of B's rows k0 .. k0+kc-1, as panel[t * width + j].
   using PackPanel = void (*)(const void* ctx, int pn, int n0, int width, long k0, int kc, float* panel);
-  // C (row stride ldc) += A * B; `panels` holds panel_floats(). Runs on at
-  // most useful_threads(pool's) threads.
-  void run(const float* packed_a, float* panels, float* c, ptrdiff_t ldc, PackPanel pack, const void* ctx,
+  // C (row stride ldc) += A * B; `panels` holds panel_floats(). A: packed
+  // by pack_a (lda 0), or as given, row r's K values at a[r * lda + k].
+  // Runs on at most useful_threads(pool's) threads.
+  void run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrdiff_t ldc, PackPanel pack, const void* ctx,
            ThreadPool* pool) const;
 
  private:

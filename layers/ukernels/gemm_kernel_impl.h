@@ -38,17 +38,32 @@ void gemm_kernel(const GemmCall& g) {
 #pragma GCC unroll 4
       for (int n = 0; n < NV; ++n) acc[r][n] = V::zero();
   }
-  const float* a = g.a;
   const float* b = g.b;
-  for (int k = 0; k < g.kc; ++k, a += MR, b += g.ldb) {
-    reg bv[NV];
+  if (g.lda) {  // A as given: row r's k-th value at a[r * lda + k]
+    const float* a = g.a;
+    for (int k = 0; k < g.kc; ++k, ++a, b += g.ldb) {
+      reg bv[NV];
 #pragma GCC unroll 4
-    for (int n = 0; n < NV; ++n) bv[n] = V::load(b + n * VL);
+      for (int n = 0; n < NV; ++n) bv[n] = V::load(b + n * VL);
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      const reg x = V::bcast(a + r);
+      for (int r = 0; r < MR; ++r) {
+        const reg x = V::bcast(a + r * g.lda);
 #pragma GCC unroll 4
-      for (int n = 0; n < NV; ++n) acc[r][n] = V::fma(x, bv[n], acc[r][n]);
+        for (int n = 0; n < NV; ++n) acc[r][n] = V::fma(x, bv[n], acc[r][n]);
+      }
+    }
+  } else {
+    const float* a = g.a;
+    for (int k = 0; k < g.kc; ++k, a += MR, b += g.ldb) {
+      reg bv[NV];
+#pragma GCC unroll 4
+      for (int n = 0; n < NV; ++n) bv[n] = V::load(b + n * VL);
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r) {
+        const reg x = V::bcast(a + r);
+#pragma GCC unroll 4
+        for (int n = 0; n < NV; ++n) acc[r][n] = V::fma(x, bv[n], acc[r][n]);
+      }
     }
   }
   if (whole) {

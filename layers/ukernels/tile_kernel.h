@@ -67,6 +67,7 @@ using TileFn = void (*)(const TileCall&);
 // the whole kc, started from c's tile (a partial tile's: added to c at the end).
 struct GemmCall {
   const float* a;
+  ptrdiff_t lda = 0;  // 0: a packed as above; else a's rows as given, lda floats apart (a[r*lda + k])
   const float* b;
   ptrdiff_t ldb;
   int kc;
