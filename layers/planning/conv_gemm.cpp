@@ -27,7 +27,7 @@ void pack_panel(const void* ctx, int, int n0, int width, long k0, int kc, float*
     const long k = k0 + t;
     const int c = int(k / kk), e = int(k % kk), ky = e / s.ksize, kx = e % s.ksize;
     const int len = std::min(s.ksize - kx, kc - t);
-    const CopyWindow copy = copy_window_for<false>(len);
+    const CopyWindowSpan copy = copy_window_span_for<false>(len);
     const float* plane = source.x + size_t(c) * s.in_h * s.in_w;
     float* dst = panel + size_t(t) * width;
     for (int j = 0; j < valid;) {
@@ -36,7 +36,9 @@ void pack_panel(const void* ctx, int, int n0, int width, long k0, int kc, float*
       if (iy < 0 || iy >= s.in_h) {
         for (int q = 0; q < len; ++q) std::fill(dst + size_t(q) * width + j, dst + size_t(q) * width + j + count, 0.f);
       } else {
-        copy(plane + size_t(iy) * s.in_w, ox * step + d * kx - P, count, step, d, len, s.in_w, dst + j, width);
+        const int x0 = ox * step + d * kx - P;
+        copy(plane + size_t(iy) * s.in_w, x0, window_span(x0, count, step, d, len, s.in_w), count, step, d, len,
+             s.in_w, dst + j, width);
       }
       j += count;
     }

@@ -53,27 +53,9 @@ void copy_window_span(const float* row, int x0, WindowSpan span, int count, int 
   for (int i = span.last; i < count; ++i) edge(i);
 }
 
-template <int L, bool kPixelRows>
-void copy_window(const float* row, int x0, int count, int step, int d, int len, int width, float* out, int stride) {
-  copy_window_span<L, kPixelRows>(row, x0, window_span(x0, count, step, d, L ? L : len, width), count, step, d,
-                                  len, width, out, stride);
-}
-
-using CopyWindow = void (*)(const float*, int, int, int, int, int, int, float*, int);
 using CopyWindowSpan = void (*)(const float*, int, WindowSpan, int, int, int, int, int, float*, int);
 
 // The instance for a run of `len` taps.
-template <bool kPixelRows>
-CopyWindow copy_window_for(int len) {
-  switch (len) {
-    case 1: return &copy_window<1, kPixelRows>;
-    case 2: return &copy_window<2, kPixelRows>;
-    case 3: return &copy_window<3, kPixelRows>;
-    case 4: return &copy_window<4, kPixelRows>;
-    case 8: return &copy_window<8, kPixelRows>;
-    default: return &copy_window<0, kPixelRows>;
-  }
-}
 template <bool kPixelRows>
 CopyWindowSpan copy_window_span_for(int len) {
   switch (len) {

@@ -16,8 +16,12 @@
 // the others' chains and the previous tile's tail run. K = 64 (that layer
 // at batch 1): 1.16 -> 1.10 ms; K = 16 (1024->512): 1.60 -> 1.46 ms.
 //
-// Per k: NV vector loads of the B panel and MR broadcasts of packed A feed
-// MR*NV FMAs. Register budget: MR*NV accumulators + NV panel vectors + 1.
+// Per k: NV vector loads of the B panel and MR broadcasts of A feed MR*NV
+// FMAs. Register budget: MR*NV accumulators + NV panel vectors + 1. A comes
+// packed ([k][MR], one stream at constant offsets) or as given (MR rows lda
+// apart, read in place: no copy of a large A per call); two loops, because
+// one written over a runtime row stride would address even packed A through
+// computed offsets.
 // A panel narrower than its NV vectors (the last of a layer whose columns
 // are not whole panels) sums from zero and adds its columns at the end.
 
