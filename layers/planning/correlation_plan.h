@@ -8,7 +8,8 @@
 // Convolution: a = dy, src = x, offset = the applied pad, dw = [out_c][in_c][k][k].
 //
 // It is a GEMM with the pixels as K and dw's contiguous (c, ky, kx) as N,
-// run as a PanelGemm (panel_gemm.h): A = a packed once per call, B gathered
+// run as a PanelGemm (panel_gemm.h): A = a as given (batch 1: a row is one
+// plane, K whole) or packed once per call (a batch), B gathered
 // from src panel by panel, one K block at a time, in runs of consecutive kx
 // that are consecutive floats of a src row; each tile adds its block of dw
 // once per K block. No column buffer of the whole K, no per-tap results.
