@@ -92,8 +92,7 @@ void CorrelationPlan::run(const float* a, const float* src, float* dw, float* ws
   const size_t hw = size_t(p_.h) * p_.w;
   const PanelSource source{&p_, src};
   const int n = p_.c * p_.ksize * p_.ksize;
-  if (p_.batch == 1)  // a's rows are K whole: the kernels broadcast from them in place
-    return gemm_.run(a, ptrdiff_t(hw), ws, dw, n, &pack_panel, &source, pool);
+  if (!packs_a()) return gemm_.run(a, ptrdiff_t(hw), ws, dw, n, &pack_panel, &source, pool);
   gemm_.pack_a(a, long(hw), size_t(p_.m) * hw, hw, ws, pool);
   gemm_.run(ws, 0, ws + gemm_.packed_a_floats(), dw, n, &pack_panel, &source, pool);
 }

@@ -52,8 +52,10 @@ class CorrelationPlan {
   void run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const;
 
  private:
-  // A packed, at a batch only (K then runs across the images' planes).
-  size_t packed_a_floats() const { return p_.batch > 1 ? gemm_.packed_a_floats() : 0; }
+  // A is packed at a batch only (K then runs across the images' planes); at
+  // batch 1 each row of A is one whole plane, read in place.
+  bool packs_a() const { return p_.batch > 1; }
+  size_t packed_a_floats() const { return packs_a() ? gemm_.packed_a_floats() : 0; }
 
   CorrelationProblem p_;
   PanelGemm gemm_;

@@ -147,11 +147,12 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrd
         g.kc = kc;
         g.ldc = ldc;
         for (int pn = panels_ * group / groups; pn < panels_ * (group + 1) / groups; ++pn) {
+          const int columns = panel_columns(pn);
           g.b = panels + size_t(pn) * kc_ * nr_;
-          g.ldb = panel_columns(pn);
+          g.ldb = columns;
           g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr_;
-          g.cols = std::min(panel_columns(pn), n_ - pn * nr_);
-          kernels_->gemm_lookup(width, panel_columns(pn) / kernels_->vl)(g);
+          g.cols = std::min(columns, n_ - pn * nr_);
+          kernels_->gemm_lookup(width, columns / kernels_->vl)(g);
         }
       }
     };
