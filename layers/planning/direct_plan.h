@@ -79,6 +79,8 @@ class DirectPlan {
     std::optional<bool> images_inside; // the batch inside each block (see images_inside_)
     std::optional<int> column_phases;  // pixels: 1 (a phase's row), or 2 (the two column phases of a
                                        // stride-2 row interleaved; column_phase_problem())
+    std::optional<bool> aligned_columns;  // channels: rows wider than a tile cut into tiles of whole
+                                          // transposed rows (true) or evenly (false)
   };
 
   // threads: how many threads run() is planned for (the partition into
@@ -155,7 +157,9 @@ class DirectPlan {
   size_t slack() const { return scheme_ == Scheme::channels ? 0 : size_t(k_->vl); }
   void make_blocks(int nb);
   void make_pixel_blocks(int oc);
-  void plan_tiles(Tiling t, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
+  // aligned: rows wider than a tile are cut into tiles of whole transposed
+  // rows (vl wide, or TileKernels::two_pass_cols), else evenly.
+  void plan_tiles(Tiling t, bool aligned, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   void plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   // The tiling helpers shared by the schemes: the index of a phase's tap
   // list in `sets` (added when new), and the taps of phase q that reach a

@@ -12,6 +12,7 @@ struct TileTraffic {
   double input_bytes = 0;   // input line bytes each step loads from L2 (0: they stay in L1)
   double cold_k = 0;        // inputs whose weights come from memory (their first pass)
   bool rows_transposed = false;  // its rows go out as vectors (store_rows_transposed)
+  int passes = 1;           // column passes (TileKernels::two_pass_cols), each over all k inputs
 };
 
 // Cycles of one channel tile, roughly: FMAs or loads (m broadcast pixels
@@ -20,16 +21,20 @@ struct TileTraffic {
 // its weights (at weight_bw, the first cold_k inputs' at the rate from
 // memory) and input_bytes of input lines at L2's rate; plus the call and
 // the store (a float at a time, or transposed in registers: a vector per
-// channel and VL pixels).
+// channel and VL pixels). A tile in P passes of m/P pixels loads its weights
+// P times; the passes after the first read them again from where they
+// stream (a 3x3 d8 128->128 layer's 147 KB per pass do not stay in L1:
+// 16-pixel tiles of two passes ran 1.16x slower than the FMAs alone said).
 inline double tile_cycles(double k, int m, int nb, int vl, const TileTraffic& t = {}) {
   const CpuTuning& c = cpu_tuning();
-  const double compute = k * std::max(m * nb / c.fma_per_cycle, (m + nb) / c.loads_per_cycle);
+  const int mp = m / t.passes;
+  const double compute = t.passes * k * std::max(mp * nb / c.fma_per_cycle, (mp + nb) / c.loads_per_cycle);
   const double w = nb * vl * 4.0;
-  const double stream = t.weight_bw > 0 ? (k - t.cold_k) * w / t.weight_bw + t.cold_k * w / c.far_bytes_per_cycle +
-                                              k * t.input_bytes / c.l2_bytes_per_cycle
-                                        : 0.0;
+  const double weights = t.weight_bw > 0 ? (k - t.cold_k) * w / t.weight_bw + t.cold_k * w / c.far_bytes_per_cycle : 0.0;
+  const double stream = t.weight_bw > 0 ? weights + k * t.input_bytes / c.l2_bytes_per_cycle : 0.0;
   const double store = t.rows_transposed ? c.transposed_store_cycles_per_float : c.store_cycles_per_float;
-  return std::max(compute, stream) + c.tile_overhead_cycles + m * nb * vl * store;
+  return std::max(compute, stream) + (t.passes - 1) * (weights + c.tile_overhead_cycles) + c.tile_overhead_cycles +
+         m * nb * vl * store;
 }
 
 // A pixel tile: k inputs through `rows` vectors of pixels (`cols` of them

@@ -65,12 +65,14 @@ struct CpuTuning {
                                  // gone from L1 and every step loads its lines from L2 (the 256->512
                                  // 16x16 stride-2 data gradient: exact 6x1 border tiles, six lines
                                  // per step, 96 KB per tap, ran at about half the FMA estimate)
+  double l2_output_bytes;        // an output (per image) up to this size stays in L2 while it is written
 };
 
 inline const CpuTuning& cpu_tuning() {
   static constexpr CpuTuning kTuning = {2.0,          1.6,     768.0 * 1024, 48.0,   4.0,  16.0,   512.0 * 1024,
                                         30.0,         1.0,     0.4,          1.0,    0.5,  100000, 25000,
-                                        320.0 * 1024, 16.0 * 1024 * 1024,    2.0,    32.0 * 1024};
+                                        320.0 * 1024, 16.0 * 1024 * 1024,    2.0,    32.0 * 1024,
+                                        768.0 * 1024};
   return kTuning;
 }
 

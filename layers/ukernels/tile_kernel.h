@@ -112,6 +112,11 @@ struct TileKernels {
   // Tiles whose columns are a multiple of vl consecutive output floats (a
   // convolution's) store them as vectors, transposed in registers.
   bool rows_transposed;
+  // One-row tiles this many columns wide (vl; 0: none) exist at every nb up
+  // to max_nb for input steps 1 and 2, also beyond max_pixels[nb]: those
+  // run in two passes of half the row each (tile_kernel_impl.h's P), so
+  // that a wide block's rows still go out transposed.
+  int two_pass_cols;
   // Pixel kernels: rows per tile by column phases (index s - 1, s = 1 ..
   // kMaxPixelPhases) and output channels (index 1 .. kMaxPixelOc; 0: none
   // fits), and the kernel for (s, oc, rows) or null. VL pixels per row and phase.

@@ -49,12 +49,12 @@ inline void store_rows_transposed(const float* buf, const TileCall& a) {
       }
 }
 
+// The sums of an R x C tile of NB vectors into acc (started by
+// start_accumulators).
 template <class V, int NB, int R, int C, int XS>
-void tile_kernel(const TileCall& a) {
+inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
   using reg = typename V::reg;
-  constexpr int VL = V::VL, M = R * C, B = NB * VL;
-  reg acc[M][NB];
-  start_accumulators<V, NB, R, C>(acc, a);
+  constexpr int VL = V::VL, B = NB * VL;
 
   // Input steps 3, 4 and 8: channels outside, taps inside, on weights packed
   // [in_c][tap][NB*VL] (w_ic_stride apart). A tile's taps of one channel
@@ -118,11 +118,15 @@ void tile_kernel(const TileCall& a) {
     else channels(std::false_type{});
   }
 
-  // Epilogue in registers: scale, shift, and the activations that are one
-  // instruction; the rest run per element on the way out.
-  alignas(64) float buf[M * B];
-  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
-                          a.act == Activation::leaky || a.act == Activation::relie;
+}
+
+// The epilogue in registers: scale, shift, and the activations that are one
+// instruction (the rest run per element on the way out), into buf
+// ([pixel][NB * VL]).
+template <class V, int NB, int M>
+inline void tile_epilogue(typename V::reg (*acc)[NB], const TileCall& a, float* buf) {
+  using reg = typename V::reg;
+  constexpr int VL = V::VL, B = NB * VL;
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
 #pragma GCC unroll 8
@@ -137,6 +141,41 @@ void tile_kernel(const TileCall& a) {
       V::store(buf + p * B + n * VL, v);
     }
   }
+}
+
+// P > 1: a one-row tile wider than the registers hold (AVX-512: 16 pixels of
+// 32 channels) runs as P passes of C/P pixels, each summed and through the
+// epilogue into buf, so that its row still goes out as whole transposed
+// vectors (store_rows_transposed): one 64-byte line per channel. Narrower
+// tiles (8 pixels) write each line of a row in two halves from two tiles;
+// a convolution's output planes 4 KB multiples apart (DCGAN 128->3's data
+// gradient, 32x32; the 256x256 of erfnet's stem) all fall into one L1 set,
+// so the line is gone before its second half comes: half-line stores ran
+// those layers 1.4x and 2.2x slower than the float-by-float store.
+template <class V, int NB, int R, int C, int XS, int P = 1>
+void tile_kernel(const TileCall& a) {
+  using reg = typename V::reg;
+  constexpr int VL = V::VL, M = R * C, B = NB * VL, CP = C / P;
+  static_assert(P == 1 || (R == 1 && C % P == 0), "passes split one row into equal parts");
+  alignas(64) float buf[M * B];
+  auto pass = [&](const TileCall& part, float* out) {
+    reg acc[R * CP][NB];
+    start_accumulators<V, NB, R, CP>(acc, part);
+    tile_sums<V, NB, R, CP, XS>(acc, part);
+    tile_epilogue<V, NB, R * CP>(acc, part, out);
+  };
+  if constexpr (P == 1) {
+    pass(a, buf);
+  } else {
+    for (int i = 0; i < P; ++i) {
+      TileCall part = a;
+      part.x += i * CP * XS;
+      part.y += i * CP * a.y_col_step;
+      pass(part, buf + i * CP * B);
+    }
+  }
+  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
+                          a.act == Activation::leaky || a.act == Activation::relie;
   if (!vector_act)
     activate_span(buf, M * B, a.act);
 
@@ -159,7 +198,12 @@ void tile_kernel(const TileCall& a) {
   }
 }
 
-// Rows of VL-multiple columns go out transposed (store_rows_transposed).
+// Rows of VL-multiple columns go out transposed (store_rows_transposed);
+// one-row tiles of VL columns exist at every block width, in two passes
+// where the registers do not hold them at once.
 constexpr bool kRowsTransposed = true;
+constexpr int kTwoPassCols = Vec::VL;
+template <int NB, int XS>
+constexpr TileFn two_pass_tile() { return &tile_kernel<Vec, NB, 1, kTwoPassCols, XS, 2>; }
 
 #include "ukernels/tile_table_impl.h"

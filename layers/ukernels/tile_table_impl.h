@@ -4,7 +4,8 @@
 // inside the ISA file's anonymous namespace, like tile_kernel_impl.h.
 //
 // Needs: Vec (zero, set1, load, store, bcast, fma, max, mul), kIsa, kMaxNb,
-// kMaxRows, kMaxCols, kMaxPixels[kMaxNb + 1], kVectorRegisters.
+// kMaxRows, kMaxCols, kMaxPixels[kMaxNb + 1], kVectorRegisters, kRowsTransposed,
+// kTwoPassCols and two_pass_tile<NB, XS>().
 
 #include "ukernels/row_kernel_impl.h"  // first: interleave() serves the pixel kernels too
 #include "ukernels/pixel_kernel_impl.h"
@@ -21,6 +22,7 @@ template <class V, int NB, int XS, int I>
 constexpr TileFn table_entry() {
   constexpr int R = I / kMaxCols + 1, C = I % kMaxCols + 1;
   if constexpr (R * C <= kMaxPixels[NB]) return &tile_kernel<V, NB, R, C, XS>;
+  else if constexpr (R == 1 && C == kTwoPassCols && 2 * kMaxPixels[NB] >= C) return two_pass_tile<NB, XS>();
   else return nullptr;
 }
 
@@ -205,11 +207,14 @@ static_assert(pixel_rows(1, 1) >= 1, "no pixel kernel fits the registers");
 static_assert(kGemmMr >= 1, "no weight-gradient kernel fits the registers");
 static_assert(kGemmLastNv <= kMaxGemmNv && kGemmLastNv * Vec::VL <= kMaxGemmColumns, "weight-gradient panel too wide");
 constexpr TileKernels make_kernels() {
-  TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, false, {}, &pixel_lookup, {}, {}, &row_lookup,
+  TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, false, 0, {}, &pixel_lookup, {}, {}, &row_lookup,
                 kGemmNv, kGemmMr, kGemmLastNv, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop,
                 &activate_span};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
   k.rows_transposed = kRowsTransposed && kMaxCols >= Vec::VL;
+  k.two_pass_cols = kTwoPassCols > 0 && kTwoPassCols <= kMaxCols ? kTwoPassCols : 0;
+  for (int nb = 1; nb <= kMaxNb; ++nb)
+    if (k.two_pass_cols && 2 * kMaxPixels[nb] < k.two_pass_cols) k.two_pass_cols = 0;  // not at every width
   for (int s = 1; s <= kMaxPixelPhases; ++s)
     for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[s - 1][oc] = pixel_rows(s, oc) > 0 ? pixel_rows(s, oc) : 0;
   for (int level = 0; level < 3; ++level) {

@@ -255,6 +255,9 @@ void tile_kernel(const TileCall& a) {
 // Lanes go straight from the accumulators to their places (no transpose:
 // tried, the emulated instruction counts did not move).
 constexpr bool kRowsTransposed = false;
+constexpr int kTwoPassCols = 0;  // no two-pass tiles either: their point is the transposed row
+template <int NB, int XS>
+constexpr TileFn two_pass_tile() { return nullptr; }
 
 #include "ukernels/tile_table_impl.h"
 
