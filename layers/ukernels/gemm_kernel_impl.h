@@ -19,11 +19,33 @@
 // Per k: NV vector loads of the B panel and MR broadcasts of A feed MR*NV
 // FMAs. Register budget: MR*NV accumulators + NV panel vectors + 1. A comes
 // packed ([k][MR], one stream at constant offsets) or as given (MR rows lda
-// apart, read in place: no copy of a large A per call); two loops, because
-// one written over a runtime row stride would address even packed A through
-// computed offsets.
+// apart, read in place: no copy of a large A per call). The K loop is
+// written once and compiled for each (kRows below): one loop over a runtime
+// row stride would address even packed A through computed offsets.
 // A panel narrower than its NV vectors (the last of a layer whose columns
 // are not whole panels) sums from zero and adds its columns at the end.
+
+// The K loop: kRows, A as given (row r's k-th value at a[r * lda + k]),
+// else packed. Always inlined: passed to a call, the accumulators would go
+// through memory.
+template <class V, int MR, int NV, bool kRows>
+__attribute__((always_inline)) inline void gemm_sums(typename V::reg (&acc)[MR][NV], const GemmCall& g) {
+  using reg = typename V::reg;
+  constexpr int VL = V::VL;
+  const float* a = g.a;
+  const float* b = g.b;
+  for (int k = 0; k < g.kc; ++k, a += kRows ? 1 : MR, b += g.ldb) {
+    reg bv[NV];
+#pragma GCC unroll 4
+    for (int n = 0; n < NV; ++n) bv[n] = V::load(b + n * VL);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const reg x = V::bcast(a + (kRows ? r * g.lda : r));
+#pragma GCC unroll 4
+      for (int n = 0; n < NV; ++n) acc[r][n] = V::fma(x, bv[n], acc[r][n]);
+    }
+  }
+}
 
 template <class V, int MR, int NV>
 void gemm_kernel(const GemmCall& g) {
@@ -42,34 +64,8 @@ void gemm_kernel(const GemmCall& g) {
 #pragma GCC unroll 4
       for (int n = 0; n < NV; ++n) acc[r][n] = V::zero();
   }
-  const float* b = g.b;
-  if (g.lda) {  // A as given: row r's k-th value at a[r * lda + k]
-    const float* a = g.a;
-    for (int k = 0; k < g.kc; ++k, ++a, b += g.ldb) {
-      reg bv[NV];
-#pragma GCC unroll 4
-      for (int n = 0; n < NV; ++n) bv[n] = V::load(b + n * VL);
-#pragma GCC unroll 16
-      for (int r = 0; r < MR; ++r) {
-        const reg x = V::bcast(a + r * g.lda);
-#pragma GCC unroll 4
-        for (int n = 0; n < NV; ++n) acc[r][n] = V::fma(x, bv[n], acc[r][n]);
-      }
-    }
-  } else {
-    const float* a = g.a;
-    for (int k = 0; k < g.kc; ++k, a += MR, b += g.ldb) {
-      reg bv[NV];
-#pragma GCC unroll 4
-      for (int n = 0; n < NV; ++n) bv[n] = V::load(b + n * VL);
-#pragma GCC unroll 16
-      for (int r = 0; r < MR; ++r) {
-        const reg x = V::bcast(a + r);
-#pragma GCC unroll 4
-        for (int n = 0; n < NV; ++n) acc[r][n] = V::fma(x, bv[n], acc[r][n]);
-      }
-    }
-  }
+  if (g.lda) gemm_sums<V, MR, NV, true>(acc, g);
+  else gemm_sums<V, MR, NV, false>(acc, g);
   if (whole) {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
