@@ -352,6 +352,27 @@ TEST_CASE("direct kernels: the planner interleaves the column phases of a stride
                     Catch::Contains("2 needs a stride-2 transposed convolution"));
 }
 
+// A folded batch-norm with leaky, its scales and shifts different per
+// channel; the definition's output of convolution s under it; and s's
+// weights (Darknet's layout) for a plan.
+Epilogue scaled_leaky(int channels) {
+  Epilogue e;
+  e.activation = Activation::leaky;
+  for (int i = 0; i < channels; ++i) e.scale.push_back(0.5f + 0.01f * i), e.shift.push_back(0.1f - 0.01f * i);
+  return e;
+}
+std::vector<float> conv_definition(const ConvShape& s, const std::vector<float>& x, const std::vector<float>& w,
+                                   const Epilogue& e) {
+  std::vector<float> want(s.output_count());
+  conv_reference(s, x.data(), w.data(), want.data());
+  e.apply(want.data(), 0, size_t(s.batch) * s.out_c, s.out_c, size_t(s.out_h()) * s.out_w());
+  return want;
+}
+WeightAt conv_weights(const ConvShape& s, const std::vector<float>& w) {
+  const int taps = s.ksize * s.ksize, in_c = s.in_c;
+  return [&w, taps, in_c](int ic, int n, int kk) { return w[(size_t(n) * in_c + ic) * taps + kk]; };
+}
+
 TEST_CASE("direct kernels: a layer whose weights per channel block exceed L2's share sums its input channels in chunks",
           "[kernels]") {
   // The segmentation nets' 3x3 layers over 512 channels streamed 590 KB of
@@ -370,13 +391,9 @@ TEST_CASE("direct kernels: a layer whose weights per channel block exceed L2's s
   }
   std::mt19937 rng(5);
   const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-  Epilogue e;
-  e.activation = Activation::leaky;
-  for (int i = 0; i < s.out_c; ++i) e.scale.push_back(0.5f + 0.01f * i), e.shift.push_back(0.1f - 0.01f * i);
-  std::vector<float> want(s.output_count());
-  conv_reference(s, x.data(), w.data(), want.data());
-  e.apply(want.data(), 0, size_t(s.out_c), s.out_c, size_t(s.out_h()) * s.out_w());
-  const WeightAt at = [&](int ic, int n, int kk) { return w[(size_t(n) * s.in_c + ic) * 9 + kk]; };
+  const Epilogue e = scaled_leaky(s.out_c);
+  const std::vector<float> want = conv_definition(s, x, w, e);
+  const WeightAt at = conv_weights(s, w);
   std::vector<float> one_thread;
   for (int threads : {1, 2, 3}) {
     DirectPlan::Options opt;
@@ -425,13 +442,9 @@ TEST_CASE("direct kernels: rows cut at whole transposed rows, the widest blocks'
       s.in_h = 3 * stride, s.in_w = (2 * w + rest) * stride;
       REQUIRE(s.out_w() == 2 * w + rest);
       const auto wt = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
-      Epilogue e;
-      e.activation = Activation::leaky;
-      for (int i = 0; i < s.out_c; ++i) e.scale.push_back(0.5f + 0.01f * i), e.shift.push_back(0.1f - 0.01f * i);
-      std::vector<float> want(s.output_count());
-      conv_reference(s, x.data(), wt.data(), want.data());
-      e.apply(want.data(), 0, size_t(s.out_c), s.out_c, size_t(s.out_h()) * s.out_w());
-      const WeightAt at = [&](int ic, int n, int kk) { return wt[(size_t(n) * s.in_c + ic) * 9 + kk]; };
+      const Epilogue e = scaled_leaky(s.out_c);
+      const std::vector<float> want = conv_definition(s, x, wt, e);
+      const WeightAt at = conv_weights(s, wt);
       for (auto tiling : {DirectPlan::Tiling::exact, DirectPlan::Tiling::padded})
         for (bool chunks : {false, true}) {
           DirectPlan::Options even;
