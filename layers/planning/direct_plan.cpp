@@ -58,7 +58,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
           // Whole transposed rows are a candidate where the output's rows are
           // consecutive floats (a convolution's), on the padded tiling (the
           // exact one's borders leave pieces between whole rows, whose
-          // tiles lost to the even cut in all six layers measured) and
+          // tiles lost to the even cut on five of six layers measured and
+          // tied on the sixth) and
           // while the output stays in L2: else its planes go to memory,
           // and the wide tiles' 32 planes at once ran erfnet's 3->32 stem
           // at 1.19x the time of 16-channel tiles (1.04 against 0.88 ms).
