@@ -51,9 +51,9 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
       // ones were charged 1/0.9 more as a hedge until the estimate counted
       // input lines and each tap's first pass from beyond L2; that kept
       // the DCGAN 256->128 data gradient on exact tiles 1.13x slower.)
-      for (Tiling t : {Tiling::exact, Tiling::padded})
+      for (Tiling t : {Tiling::exact, Tiling::padded}) {
+        if (opt.tiling && t != *opt.tiling) continue;
         for (bool aligned : {false, true}) {
-          if (opt.tiling && t != *opt.tiling) continue;
           if (opt.aligned_columns && aligned != *opt.aligned_columns) continue;
           // Whole transposed rows are a candidate where the output's rows are
           // consecutive floats (a convolution's), on the padded tiling (the
@@ -73,6 +73,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
           plan_tiles(t, aligned, tiles, sets, cost);
           consider(cost, t, nb, 0, tiles, sets);
         }
+      }
     }
   }
   // Pixel tiles: unit input step, padded frame; blocks of every channel

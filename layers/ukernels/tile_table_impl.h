@@ -18,11 +18,17 @@ struct KernelTable {
   TileFn f[kMaxNb][2][kSlots];
 };
 
+// A one-row tile of kTwoPassCols columns at nb vectors fits: at once, or in
+// two passes of half the row.
+constexpr bool two_pass_fits(int nb) {
+  return kTwoPassCols > 0 && kTwoPassCols <= kMaxCols && 2 * kMaxPixels[nb] >= kTwoPassCols;
+}
+
 template <class V, int NB, int XS, int I>
 constexpr TileFn table_entry() {
   constexpr int R = I / kMaxCols + 1, C = I % kMaxCols + 1;
   if constexpr (R * C <= kMaxPixels[NB]) return &tile_kernel<V, NB, R, C, XS>;
-  else if constexpr (R == 1 && C == kTwoPassCols && 2 * kMaxPixels[NB] >= C) return two_pass_tile<NB, XS>();
+  else if constexpr (R == 1 && C == kTwoPassCols && two_pass_fits(NB)) return two_pass_tile<NB, XS>();
   else return nullptr;
 }
 
@@ -212,9 +218,9 @@ constexpr TileKernels make_kernels() {
                 &activate_span};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
   k.rows_transposed = kRowsTransposed && kMaxCols >= Vec::VL;
-  k.two_pass_cols = kTwoPassCols > 0 && kTwoPassCols <= kMaxCols ? kTwoPassCols : 0;
+  k.two_pass_cols = kTwoPassCols;
   for (int nb = 1; nb <= kMaxNb; ++nb)
-    if (k.two_pass_cols && 2 * kMaxPixels[nb] < k.two_pass_cols) k.two_pass_cols = 0;  // not at every width
+    if (!two_pass_fits(nb)) k.two_pass_cols = 0;  // not at every width
   for (int s = 1; s <= kMaxPixelPhases; ++s)
     for (int oc = 1; oc <= kMaxPixelOc; ++oc) k.pixel_max_rows[s - 1][oc] = pixel_rows(s, oc) > 0 ? pixel_rows(s, oc) : 0;
   for (int level = 0; level < 3; ++level) {
