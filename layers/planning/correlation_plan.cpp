@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "planning/lane_correlation.h"
+#include "planning/tap_correlation.h"
 #include "planning/window_copy.h"
 
 namespace huge2 {
@@ -74,21 +75,26 @@ CorrelationPlan::CorrelationPlan(const CorrelationProblem& problem, int threads,
       gemm_(p_.m, p_.c * p_.ksize * p_.ksize, long(p_.batch) * p_.h * p_.w, isa),
       threads_(gemm_.useful_threads(threads)) {
   if (LaneCorrelation::applies(p_, isa)) lanes_ = std::make_unique<LaneCorrelation>(p_, threads, isa);
+  else if (TapCorrelation::applies(p_, isa)) taps_ = std::make_unique<TapCorrelation>(p_, threads, isa);
 }
 
 CorrelationPlan::~CorrelationPlan() = default;
 
 size_t CorrelationPlan::workspace_floats() const {
-  return lanes_ ? lanes_->workspace_floats() : packed_a_floats() + gemm_.panel_floats();
+  if (lanes_) return lanes_->workspace_floats();
+  if (taps_) return taps_->workspace_floats();
+  return packed_a_floats() + gemm_.panel_floats();
 }
 
 std::string CorrelationPlan::describe() const {
   if (lanes_) return lanes_->describe();
+  if (taps_) return taps_->describe();
   return "packed GEMM " + gemm_.describe() + ", " + std::to_string(threads_) + " thread" + (threads_ > 1 ? "s" : "");
 }
 
 void CorrelationPlan::run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const {
   if (lanes_) return lanes_->run(a, src, dw, ws, pool);
+  if (taps_) return taps_->run(a, src, dw, ws, pool);
   const size_t hw = size_t(p_.h) * p_.w;
   const PanelSource source{&p_, src};
   const int n = p_.c * p_.ksize * p_.ksize;

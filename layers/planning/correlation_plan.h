@@ -20,7 +20,9 @@
 //
 // Where the panel gather would dominate (few channels of a; 1x1 and 2x2
 // kernels: runs of one or two floats), the plan runs as lane tiles instead
-// (lane_correlation.h: LaneCorrelation::applies), which read src in place.
+// (lane_correlation.h: LaneCorrelation::applies), which read src in place;
+// else, at step 1 (convolutions, dilated or not), as per-tap GEMMs that
+// read src in place and skip the padding (tap_correlation.h).
 #pragma once
 #include <cstddef>
 #include <memory>
@@ -31,6 +33,7 @@
 namespace huge2 {
 
 class LaneCorrelation;
+class TapCorrelation;
 
 struct CorrelationProblem {
   int batch = 1;
@@ -61,6 +64,7 @@ class CorrelationPlan {
   PanelGemm gemm_;
   int threads_;
   std::unique_ptr<LaneCorrelation> lanes_;  // when it applies: runs instead of gemm_
+  std::unique_ptr<TapCorrelation> taps_;    // else when it applies: runs instead of gemm_
 };
 
 }  // namespace huge2

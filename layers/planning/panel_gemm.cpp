@@ -90,16 +90,17 @@ void transpose4(const float* rows, size_t row_stride, long q, float* d, int widt
 
 }  // namespace
 
-void pack_rows_transposed(const float* rows, size_t row_stride, int width, long k, float* d) {
+void pack_rows_transposed(const float* rows, size_t row_stride, int width, long k, float* d, int ld) {
+  if (ld == 0) ld = width;
   int r = 0;
   for (; r + 4 <= width; r += 4) {  // four rows at a time, then the rest one by one
     long q = 0;
-    for (; q + 4 <= k; q += 4) transpose4(rows + r * row_stride, row_stride, q, d + r, width);
+    for (; q + 4 <= k; q += 4) transpose4(rows + r * row_stride, row_stride, q, d + r, ld);
     for (int j = 0; j < 4; ++j)
-      for (long t = q; t < k; ++t) d[t * width + r + j] = rows[(r + j) * row_stride + t];
+      for (long t = q; t < k; ++t) d[t * ld + r + j] = rows[(r + j) * row_stride + t];
   }
   for (; r < width; ++r)
-    for (long q = 0; q < k; ++q) d[q * width + r] = rows[r * row_stride + q];
+    for (long q = 0; q < k; ++q) d[q * ld + r] = rows[r * row_stride + q];
 }
 
 void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, size_t row_stride, float* packed,

@@ -20,10 +20,11 @@
 
 namespace huge2 {
 
-// `width` rows of k floats (rows[r * row_stride + q]) into d[q * width + r]:
-// the GEMM kernels' A block, the values of one k side by side for the
-// broadcasts (4x4 register transposes where the rows come in fours).
-void pack_rows_transposed(const float* rows, size_t row_stride, int width, long k, float* d);
+// `width` rows of k floats (rows[r * row_stride + q]) into d[q * ld + r]
+// (ld 0: width): the GEMM kernels' A block, the values of one k side by
+// side for the broadcasts, or a B panel of a's channels (tap_correlation.h);
+// 4x4 register transposes where the rows come in fours.
+void pack_rows_transposed(const float* rows, size_t row_stride, int width, long k, float* d, int ld = 0);
 
 class PanelGemm {
  public:

@@ -1,0 +1,155 @@
+#include "planning/tap_correlation.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "planning/panel_gemm.h"
+#include "runtime/tuning.h"
+
+namespace huge2 {
+namespace {
+
+long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+// A K block of a, transposed (kc x a's channels), stays in L2 while every
+// row block passes over it: half of the L2 the direct plans assume, as the
+// panel GEMM's K blocks.
+long k_block_target(const CorrelationProblem& p) {
+  return std::max(16L, long(cpu_tuning().l2_weight_bytes / 2 / sizeof(float)) / p.m);
+}
+
+}  // namespace
+
+bool TapCorrelation::applies(const CorrelationProblem& p, Isa isa) {
+  // Fewer channels than half the kernel's rows leave its broadcasts idle:
+  // the panel GEMM packs (c, ky, kx) columns instead (a 3-channel stem).
+  return p.step == 1 && p.ksize > 1 && 2 * p.c >= tile_kernels(isa).gemm_mr;
+}
+
+TapCorrelation::TapCorrelation(const CorrelationProblem& p, int threads, Isa isa)
+    : p_(p), k_(&tile_kernels(isa)) {
+  const int vl = k_->vl;
+  mr_ = k_->gemm_mr;
+  nr_ = k_->gemm_nv * vl;
+  panels_ = int(ceil_div(p.m, nr_));
+  if (panels_ > 1 && p.m - (panels_ - 1) * nr_ <= vl && k_->gemm_last_nv > k_->gemm_nv)
+    --panels_;  // the last vector's channels join the panel before them (as PanelGemm's)
+  panel_stride_ = 0;
+  for (int pn = 0; pn < panels_; ++pn) panel_stride_ += panel_columns(pn);
+  channel_blocks_ = int(ceil_div(p.c, mr_));
+  rows_per_block_ = int(std::clamp<long>(k_block_target(p) / p.w, 1, p.h));
+  k_blocks_per_image_ = int(ceil_div(p.h, rows_per_block_));
+  // Per tap, a's rows u and columns v whose src pixel (u + oy, v + ox) exists.
+  double valid_pixels = 0;
+  for (int ky = 0; ky < p.ksize; ++ky)
+    for (int kx = 0; kx < p.ksize; ++kx) {
+      Tap t;
+      t.oy = p.dilation * ky - p.offset;
+      t.ox = p.dilation * kx - p.offset;
+      t.u0 = std::clamp(-t.oy, 0, p.h), t.u1 = std::clamp(p.src_h - t.oy, t.u0, p.h);
+      t.v0 = std::clamp(-t.ox, 0, p.w), t.v1 = std::clamp(p.src_w - t.ox, t.v0, p.w);
+      valid_pixels += double(t.u1 - t.u0) * (t.v1 - t.v0);
+      taps_.push_back(t);
+    }
+  // A thread must get min_cycles_per_thread of work: the FMAs, and the
+  // transposes of a and of dwt that run on the same threads.
+  const CpuTuning& tune = cpu_tuning();
+  const double fmas = valid_pixels * p.batch * channel_blocks_ * mr_ * ceil_div(p.m, vl);
+  const double copies = double(p.batch) * p.h * p.w * p.m + 2.0 * dwt_floats();
+  const double cycles = fmas / tune.fma_per_cycle + copies * tune.copy_cycles_per_float;
+  const int items = channel_blocks_ * int(taps_.size());
+  threads_ = int(std::clamp<double>(cycles / tune.min_cycles_per_thread, 1.0, double(std::min(threads, items))));
+}
+
+int TapCorrelation::panel_columns(int pn) const {
+  const int vl = k_->vl;
+  return pn + 1 < panels_ ? nr_ : int(ceil_div(p_.m - pn * nr_, vl)) * vl;
+}
+
+std::string TapCorrelation::describe() const {
+  return "tap GEMM " + std::string(isa_name(k_->isa)) + " " + std::to_string(mr_) + "x" + std::to_string(nr_) +
+         " tiles, " + std::to_string(taps_.size()) + " taps x " + std::to_string(channel_blocks_) + " channel block" +
+         (channel_blocks_ > 1 ? "s" : "") + ", K blocks of " + std::to_string(rows_per_block_) + " row" +
+         (rows_per_block_ > 1 ? "s" : "") + ", " + std::to_string(threads_) + " thread" + (threads_ > 1 ? "s" : "");
+}
+
+void TapCorrelation::run_item(int item, const float* src_image, int u0, int u1, const float* panels,
+                              float* dwt) const {
+  const CorrelationProblem& p = p_;
+  const int kk = int(taps_.size()), cb = item / kk, c0 = cb * mr_, width = std::min(mr_, p.c - c0);
+  const Tap& t = taps_[item % kk];
+  const int r0 = std::max(u0, t.u0), r1 = std::min(u1, t.u1);
+  if (r0 >= r1 || t.v0 >= t.v1) return;  // this tap lands in padding for the whole K block
+  const ptrdiff_t plane = ptrdiff_t(p.src_h) * p.src_w;
+  const float* rows = src_image + c0 * plane;
+  float* out = dwt + (size_t(item % kk) * p.c + c0) * p.m;
+  GemmCall g;
+  g.lda = plane;
+  g.kc = t.v1 - t.v0;
+  g.ldc = p.m;
+  const float* panel = panels;
+  for (int pn = 0; pn < panels_; ++pn) {
+    const int columns = panel_columns(pn);
+    const GemmFn kernel = k_->gemm_lookup(width, columns / k_->vl);
+    g.ldb = columns;
+    g.c = out + pn * nr_;
+    g.cols = std::min(columns, p.m - pn * nr_);
+    // One call per row of a: between rows the tap's src run jumps (and the
+    // columns outside [v0, v1) are skipped).
+    for (int u = r0; u < r1; ++u) {
+      g.a = rows + ptrdiff_t(u + t.oy) * p.src_w + t.ox + t.v0;
+      g.b = panel + (size_t(u - u0) * p.w + t.v0) * columns;
+      kernel(g);
+    }
+    panel += size_t(rows_per_block_) * p.w * columns;
+  }
+}
+
+void TapCorrelation::run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const {
+  const CorrelationProblem& p = p_;
+  const int kk = int(taps_.size()), items = channel_blocks_ * kk;
+  const int threads = pool ? std::min(threads_, pool->threads()) : 1;
+  if (threads == 1) pool = nullptr;
+  float* dwt = ws;
+  float* panels = ws + dwt_floats();
+  const size_t hw = size_t(p.h) * p.w, plane = size_t(p.src_h) * p.src_w;
+  parallel_for(pool, dwt_floats(), [&](size_t i0, size_t i1) { std::fill(dwt + i0, dwt + i1, 0.f); });
+  for (int b = 0; b < p.batch; ++b) {
+    const float* a_image = a + size_t(b) * p.m * hw;
+    const float* src_image = src + size_t(b) * p.c * plane;
+    for (int kb = 0; kb < k_blocks_per_image_; ++kb) {
+      const int u0 = kb * rows_per_block_, u1 = std::min(p.h, u0 + rows_per_block_);
+      const long kc = long(u1 - u0) * p.w;
+      // a's rows u0 .. u1-1, channels of panel pn, as [k][panel columns]
+      // (zero columns past m).
+      parallel_for(pool, size_t(panels_), [&](size_t q0, size_t q1) {
+        for (size_t pn = q0; pn < q1; ++pn) {
+          const int m0 = int(pn) * nr_, columns = panel_columns(int(pn)), valid = std::min(columns, p.m - m0);
+          float* panel = panels + size_t(rows_per_block_) * p.w * nr_ * pn;
+          pack_rows_transposed(a_image + m0 * hw + size_t(u0) * p.w, hw, valid, kc, panel, columns);
+          if (valid < columns)
+            for (long q = 0; q < kc; ++q) std::fill(panel + q * columns + valid, panel + (q + 1) * columns, 0.f);
+        }
+      });
+      auto slot = [&](int s) {
+        for (int item = items * s / threads; item < items * (s + 1) / threads; ++item)
+          run_item(item, src_image, u0, u1, panels, dwt);
+      };
+      if (pool) pool->run(threads, slot);
+      else slot(0);
+    }
+  }
+  // dw[m][c][t] += dwt[t][c][m], channel ranges per thread: for one c, the
+  // taps' rows of dwt stream and each m's k*k floats of dw are adjacent.
+  parallel_for(pool, size_t(p.c), [&](size_t c0, size_t c1) {
+    const size_t row = size_t(p.c) * kk;
+    for (size_t c = c0; c < c1; ++c)
+      for (int t = 0; t < kk; ++t) {
+        const float* from = dwt + (size_t(t) * p.c + c) * p.m;
+        float* to = dw + c * kk + t;
+        for (int m = 0; m < p.m; ++m) to[m * row] += from[m];
+      }
+  });
+}
+
+}  // namespace huge2
