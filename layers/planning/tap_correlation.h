@@ -22,6 +22,7 @@
 #pragma once
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "planning/correlation_plan.h"
@@ -63,7 +64,8 @@ class TapCorrelation {
   const TileKernels* k_;
   std::vector<Tap> taps_;
   int mr_, nr_, panels_, panel_stride_;  // panel_stride_: floats per k of all panels together
-  int channel_blocks_, rows_per_block_, k_blocks_per_image_;
+  std::vector<std::pair<int, int>> channel_blocks_;  // (first channel, count)
+  int rows_per_block_, k_blocks_per_image_;
   int threads_;
 };
 

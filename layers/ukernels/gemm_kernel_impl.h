@@ -29,11 +29,10 @@
 // else packed. Always inlined: passed to a call, the accumulators would go
 // through memory.
 template <class V, int MR, int NV, bool kRows>
-__attribute__((always_inline)) inline void gemm_sums(typename V::reg (&acc)[MR][NV], const GemmCall& g) {
+__attribute__((always_inline)) inline void gemm_sums(typename V::reg (&acc)[MR][NV], const float* a, const float* b,
+                                                     const GemmCall& g) {
   using reg = typename V::reg;
   constexpr int VL = V::VL;
-  const float* a = g.a;
-  const float* b = g.b;
   for (int k = 0; k < g.kc; ++k, a += kRows ? 1 : MR, b += g.ldb) {
     reg bv[NV];
 #pragma GCC unroll 4
@@ -64,8 +63,12 @@ void gemm_kernel(const GemmCall& g) {
 #pragma GCC unroll 4
       for (int n = 0; n < NV; ++n) acc[r][n] = V::zero();
   }
-  if (g.lda) gemm_sums<V, MR, NV, true>(acc, g);
-  else gemm_sums<V, MR, NV, false>(acc, g);
+  for (int i = 0; i < g.k_rows; ++i) {
+    const float* a = g.a + i * g.a_row_step;
+    const float* b = g.b + i * g.b_row_step;
+    if (g.lda) gemm_sums<V, MR, NV, true>(acc, a, b, g);
+    else gemm_sums<V, MR, NV, false>(acc, a, b, g);
+  }
   if (whole) {
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r)
