@@ -65,8 +65,8 @@ using TileFn = void (*)(const TileCall&);
 // ldb floats apart: packed ([k][NR], ldb = NR) or a matrix as given (the
 // one-window layers' weights at a batch). The sum is kept in registers over
 // the whole kc, started from c's tile (a partial tile's: added to c at the end).
-// K may come in segments: k_rows runs of kc, the i-th starting a_row_step
-// floats of A and b_row_step of B after the one before (the per-tap weight
+// K may come in segments, with A as given (lda != 0): k_rows runs of kc, the
+// i-th starting a_row_step floats of A and b_row_step of B after the one before (the per-tap weight
 // gradient's rows of an image, whose runs skip the padding columns: one
 // call per row reloaded and stored the tile every 32 k on a 32-pixel row).
 struct GemmCall {
