@@ -24,7 +24,15 @@ long k_block_target(const CorrelationProblem& p) {
 bool TapCorrelation::applies(const CorrelationProblem& p, Isa isa) {
   // Fewer channels than half the kernel's rows leave its broadcasts idle:
   // the panel GEMM packs (c, ky, kx) columns instead (a 3-channel stem).
-  return p.step == 1 && p.ksize > 1 && 2 * p.c >= tile_kernels(isa).gemm_mr;
+  if (p.step != 1 || p.ksize < 2 || 2 * p.c < tile_kernels(isa).gemm_mr) return false;
+  // The gather this saves is K floats per dw column, the add of dwt into dw
+  // costs one pass over dw's m floats per column: K must be well above m.
+  // Driver, 1 thread, AVX-512, time per-tap / panel GEMM, 3x3 layers:
+  // K = m / 8 (512->512 on 8x8) 1.74-1.95x, m / 6 (YOLO's 13x13 512->1024
+  // head) 1.74x, 1.3 m (256->512 on 26x26) 1.03x, 4 m (128->256 on 32x32)
+  // 0.94x, 8 m (512->512 on 64x64) 0.97x at d2 and 0.74x at d12, 64 m
+  // (128->128 on 64x128) 0.80x at d2 and 0.61x at d16.
+  return double(p.batch) * p.h * p.w >= 2.0 * p.m;
 }
 
 TapCorrelation::TapCorrelation(const CorrelationProblem& p, int threads, Isa isa)

@@ -34,8 +34,9 @@ namespace huge2 {
 class TapCorrelation {
  public:
   // True when this plan takes the problem: step 1 (src's rows are then
-  // runs the kernel reads in place), a kernel larger than 1x1, and enough
-  // channels c for the kernel's rows (see the .cpp).
+  // runs the kernel reads in place), a kernel larger than 1x1, enough
+  // channels c for the kernel's rows, and at least 2 pixels of a per
+  // channel m (the final add into dw is not free; see the .cpp).
   static bool applies(const CorrelationProblem& p, Isa isa);
 
   // threads: at most this many run (fewer when the work is small).
