@@ -21,8 +21,8 @@
 // Where the panel gather would dominate (few channels of a; 1x1 and 2x2
 // kernels: runs of one or two floats), the plan runs as lane tiles instead
 // (lane_correlation.h: LaneCorrelation::applies), which read src in place;
-// else, at step 1 (convolutions, dilated or not), as per-tap GEMMs that
-// read src in place and skip the padding (tap_correlation.h).
+// else, at steps 1 and 2 with many pixels per channel of a, as per-tap
+// GEMMs that read src in place and skip the padding (tap_correlation.h).
 #pragma once
 #include <cstddef>
 #include <memory>

@@ -24,7 +24,13 @@ long k_block_target(const CorrelationProblem& p) {
 bool TapCorrelation::applies(const CorrelationProblem& p, Isa isa) {
   // Fewer channels than half the kernel's rows leave its broadcasts idle:
   // the panel GEMM packs (c, ky, kx) columns instead (a 3-channel stem).
-  if (p.step != 1 || p.ksize < 2 || 2 * p.c < tile_kernels(isa).gemm_mr) return false;
+  // At a step, A's broadcasts read every s-th float, so each line serves
+  // fewer of them: steps above 2 stay on the panel GEMM (AVX2, the ReID
+  // 8x8/8 layer's weight gradient: 1.78 ms there, 2.73 per tap), and a step
+  // of 2 takes whole blocks of channels only (AVX2, DCGAN's 128->3, 3 rows
+  // per block: 0.106 ms there, 0.146 per tap).
+  const int mr = tile_kernels(isa).gemm_mr;
+  if (p.ksize < 2 || p.step > 2 || 2 * p.c < mr || (p.step > 1 && p.c < mr)) return false;
   // The gather this saves is K floats per dw column, the add of dwt into dw
   // costs one pass over dw's m floats per column: K must be well above m.
   // Driver, 1 thread, AVX-512, time per-tap / panel GEMM, 3x3 layers:
@@ -52,15 +58,19 @@ TapCorrelation::TapCorrelation(const CorrelationProblem& p, int threads, Isa isa
   channel_blocks_ = split(p.c, int(ceil_div(p.c, mr_)));
   rows_per_block_ = int(std::clamp<long>(k_block_target(p) / p.w, 1, p.h));
   k_blocks_per_image_ = int(ceil_div(p.h, rows_per_block_));
-  // Per tap, a's rows u and columns v whose src pixel (u + oy, v + ox) exists.
+  // Per tap, a's rows u and columns v whose src pixel (s*u + oy, s*v + ox)
+  // exists: 0 <= s*u + oy < src_h.
+  const int s = p.step;
+  auto first = [s](int o) { return o >= 0 ? 0 : (-o + s - 1) / s; };        // least u with s*u + o >= 0
+  auto end = [s](int o, int n) { return n - o <= 0 ? 0 : (n - o + s - 1) / s; };  // least u with s*u + o >= n
   double valid_pixels = 0;
   for (int ky = 0; ky < p.ksize; ++ky)
     for (int kx = 0; kx < p.ksize; ++kx) {
       Tap t;
       t.oy = p.dilation * ky - p.offset;
       t.ox = p.dilation * kx - p.offset;
-      t.u0 = std::clamp(-t.oy, 0, p.h), t.u1 = std::clamp(p.src_h - t.oy, t.u0, p.h);
-      t.v0 = std::clamp(-t.ox, 0, p.w), t.v1 = std::clamp(p.src_w - t.ox, t.v0, p.w);
+      t.u0 = std::min(first(t.oy), p.h), t.u1 = std::clamp(end(t.oy, p.src_h), t.u0, p.h);
+      t.v0 = std::min(first(t.ox), p.w), t.v1 = std::clamp(end(t.ox, p.src_w), t.v0, p.w);
       valid_pixels += double(t.u1 - t.u0) * (t.v1 - t.v0);
       taps_.push_back(t);
     }
@@ -110,10 +120,11 @@ void TapCorrelation::run_item(int item, const float* src_image, int u0, int u1, 
     g.cols = std::min(columns, p.m - pn * nr_);
     // The block's rows as K segments of one call: between rows the tap's
     // src run jumps (and the columns outside [v0, v1) are skipped).
-    g.a = rows + ptrdiff_t(r0 + t.oy) * p.src_w + t.ox + t.v0;
+    g.a = rows + ptrdiff_t(p.step * r0 + t.oy) * p.src_w + p.step * t.v0 + t.ox;
     g.b = panel + (size_t(r0 - u0) * p.w + t.v0) * columns;
     g.k_rows = r1 - r0;
-    g.a_row_step = p.src_w;
+    g.a_step = p.step;
+    g.a_row_step = ptrdiff_t(p.step) * p.src_w;
     g.b_row_step = ptrdiff_t(p.w) * columns;
     kernel(g);
     panel += size_t(rows_per_block_) * p.w * columns;

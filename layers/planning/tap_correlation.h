@@ -1,24 +1,26 @@
-// The weight gradient of a stride-1 convolution (correlation_plan.h's
-// problem with step 1: dilated and plain convolutions), as one GEMM whose
-// rows are (tap, input channel) and whose A is src read in place:
+// The weight gradient of a convolution at stride 1 or 2 (dilated or plain)
+// or of a stride-2 transposed one (correlation_plan.h's problem, step 1 or
+// 2), as one GEMM whose rows are (tap, channel c of src) and whose A is src
+// read in place:
 //
-//   dwt[(t, c)][m] += sum over b, u, v of src[b][c][u + oy_t][v + ox_t] * a[b][m][u][v]
+//   dwt[(t, c)][m] += sum over b, u, v of src[b][c][s*u + oy_t][s*v + ox_t] * a[b][m][u][v]
 //
 // with tap t = (ky, kx), oy_t = dilation*ky - offset, ox_t = dilation*kx - offset.
 //
-// - Rows: a tap's channels in blocks of the GEMM kernel's MR rows. At step 1
-//   one such block over one row of a is MR runs of src, a plane apart: the
-//   kernel broadcasts them in place (GemmCall::lda), so src is never
-//   gathered. (The panel GEMM gathers every (c, ky, kx) column for every K
-//   block: 18% of the 3x3 d2 128->128 64x128 layer's time, runs of 3 floats
-//   `dilation` apart.)
+// - Rows: a tap's channels in blocks of the GEMM kernel's MR rows. One such
+//   block over one row of a is MR runs of src (every s-th float), a plane
+//   apart: the kernel broadcasts them in place (GemmCall::lda, a_step), so
+//   src is never gathered. (The panel GEMM gathers every (c, ky, kx) column
+//   for every K block: 18% of the 3x3 d2 128->128 64x128 layer's time, runs
+//   of 3 floats `dilation` apart.)
 // - Columns: a's channels, transposed once per K block into panels shared
 //   by every tap (a is 1/(k*k*c) of the products: small beside them).
 // - K: a's pixels, in blocks of whole rows; each tap sums only the rows and
 //   the columns where it lands inside src, so padding costs no products.
 //   (At a dilation the padding is a large share: 24% of the products of a
 //   3x3 d16 convolution on 64x128, 23% of d12 on 64x64.)
-// dwt lives in the workspace and is added into dw ([m][c][t]) at the end.
+// dwt lives in the workspace and is added into dw ([m][c][t]) at the end:
+// that pass over dw is why the plan needs many pixels per channel m.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -33,7 +35,7 @@ namespace huge2 {
 
 class TapCorrelation {
  public:
-  // True when this plan takes the problem: step 1 (src's rows are then
+  // True when this plan takes the problem: step 1 or 2 (src's rows are then
   // runs the kernel reads in place), a kernel larger than 1x1, enough
   // channels c for the kernel's rows, and at least 2 pixels of a per
   // channel m (the final add into dw is not free; see the .cpp).
@@ -50,7 +52,7 @@ class TapCorrelation {
 
  private:
   struct Tap {
-    int oy, ox;      // src offset of a's pixel (0, 0)
+    int oy, ox;      // src pixel of a's pixel (0, 0); a's (u, v) reads (s*u + oy, s*v + ox)
     int u0, u1;      // a's rows whose src row is inside src
     int v0, v1;      // a's columns whose src column is inside src
   };

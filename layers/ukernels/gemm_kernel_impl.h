@@ -30,10 +30,10 @@
 // through memory.
 template <class V, int MR, int NV, bool kRows>
 __attribute__((always_inline)) inline void gemm_sums(typename V::reg (&acc)[MR][NV], const float* a, const float* b,
-                                                     const GemmCall& g) {
+                                                     const GemmCall& g, ptrdiff_t a_step = 1) {
   using reg = typename V::reg;
   constexpr int VL = V::VL;
-  for (int k = 0; k < g.kc; ++k, a += kRows ? 1 : MR, b += g.ldb) {
+  for (int k = 0; k < g.kc; ++k, a += kRows ? a_step : MR, b += g.ldb) {
     reg bv[NV];
 #pragma GCC unroll 4
     for (int n = 0; n < NV; ++n) bv[n] = V::load(b + n * VL);
@@ -66,8 +66,9 @@ void gemm_kernel(const GemmCall& g) {
   // K in row segments (A as given only) apart from the one-segment calls:
   // one loop around both cost the packed GEMM's short-K tiles 8-13%
   // (DCGAN's 1024->512 weight gradient, K = 16: 1.53 -> 1.76 ms).
-  if (g.k_rows > 1) {
-    for (int i = 0; i < g.k_rows; ++i) gemm_sums<V, MR, NV, true>(acc, g.a + i * g.a_row_step, g.b + i * g.b_row_step, g);
+  if (g.a_step) {
+    for (int i = 0; i < g.k_rows; ++i)
+      gemm_sums<V, MR, NV, true>(acc, g.a + i * g.a_row_step, g.b + i * g.b_row_step, g, g.a_step);
   } else if (g.lda) {
     gemm_sums<V, MR, NV, true>(acc, g.a, g.b, g);
   } else {

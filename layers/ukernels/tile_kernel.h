@@ -65,10 +65,12 @@ using TileFn = void (*)(const TileCall&);
 // ldb floats apart: packed ([k][NR], ldb = NR) or a matrix as given (the
 // one-window layers' weights at a batch). The sum is kept in registers over
 // the whole kc, started from c's tile (a partial tile's: added to c at the end).
-// K may come in segments, with A as given (lda != 0): k_rows runs of kc, the
-// i-th starting a_row_step floats of A and b_row_step of B after the one before (the per-tap weight
-// gradient's rows of an image, whose runs skip the padding columns: one
-// call per row reloaded and stored the tile every 32 k on a 32-pixel row).
+// With A as given (lda != 0) and a_step != 0, K comes in segments: k_rows
+// runs of kc, A's k-th value of a run a_step floats after the one before,
+// the i-th run starting a_row_step floats of A and b_row_step of B after the
+// one before (the per-tap weight gradient's rows of an image, whose runs
+// skip the padding columns: one call per row reloaded and stored the tile
+// every 32 k on a 32-pixel row; a_step is the convolution's stride).
 struct GemmCall {
   const float* a;
   ptrdiff_t lda = 0;  // 0: a packed as above; else a's rows as given, lda floats apart (a[r*lda + k])
@@ -79,7 +81,7 @@ struct GemmCall {
   ptrdiff_t ldc;
   int cols;  // columns of the tile that exist (<= NR; the panel is zero beyond)
   int k_rows = 1;
-  ptrdiff_t a_row_step = 0, b_row_step = 0;
+  ptrdiff_t a_step = 0, a_row_step = 0, b_row_step = 0;
 };
 using GemmFn = void (*)(const GemmCall&);
 constexpr int kMaxGemmMr = 8, kMaxGemmNv = 4;

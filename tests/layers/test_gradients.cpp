@@ -259,8 +259,9 @@ TEST_CASE("weight gradients in lane tiles (pad 0, few channels) equal the naive 
   }
 }
 
-// The weight gradient of stride-1 convolutions as per-tap GEMMs that read x
-// in place and skip the padding (planning/tap_correlation.h). Lane tiles
+// The weight gradient of stride-1 and stride-2 convolutions (and stride-2
+// transposed ones) as per-tap GEMMs that read the source in place and skip
+// the padding (planning/tap_correlation.h). Lane tiles
 // take none of these: dilation 3 and more, or more of dy's channels than
 // any ISA's widest tile (64). Shapes: channel blocks and panels whole and
 // partial (a last vector that joins the panel before it), K blocks of rows
@@ -268,12 +269,12 @@ TEST_CASE("weight gradients in lane tiles (pad 0, few channels) equal the naive 
 // larger than the input), taps that land in padding for the whole image,
 // no padding, even kernels, one image and two; and a layer with too few
 // pixels, which the panel GEMM keeps.
-TEST_CASE("weight gradients as per-tap GEMMs (stride 1, src in place, padding skipped) equal the naive gradients",
+TEST_CASE("weight gradients as per-tap GEMMs (strides 1 and 2, src in place, padding skipped) equal the naive gradients",
           "[gradients]") {
   std::mt19937 rng(41);
   ThreadPool pool(2);
   struct Case {
-    int batch, in_c, out_c, h, w, k, pad, dilation;
+    int batch, in_c, out_c, h, w, k, pad, dilation, stride = 1;
   };
   const Case cases[] = {
       {2, 8, 5, 9, 11, 3, 1, 3},     // dy's channels in one partial panel
@@ -285,16 +286,26 @@ TEST_CASE("weight gradients as per-tap GEMMs (stride 1, src in place, padding sk
       {1, 12, 67, 12, 13, 4, 2, 2},  // even kernel, dilated, padding wider than the taps reach
       {1, 8, 200, 7, 300, 3, 1, 3},  // wide rows: K blocks of one row
       {1, 16, 128, 5, 5, 3, 1, 3},   // fewer pixels than 2 per channel of dy: the panel GEMM
+      {1, 8, 70, 24, 24, 3, 1, 1, 2},   // stride 2: x's runs read every other float
+      {2, 9, 33, 11, 13, 3, 1, 3, 2},   // stride 2, dilated, odd sizes
+      {1, 10, 70, 20, 21, 4, 1, 1, 2},  // stride 2, even kernel
   };
   for (const Case& t : cases) {
     ConvShape c;
     c.batch = t.batch, c.in_c = t.in_c, c.out_c = t.out_c, c.in_h = t.h, c.in_w = t.w, c.ksize = t.k;
-    c.stride = 1, c.pad = t.pad, c.dilation = t.dilation;
+    c.stride = t.stride, c.pad = t.pad, c.dilation = t.dilation;
     const bool taps = c.batch * c.out_h() * c.out_w() >= 2 * c.out_c;
     check_huge2_gradients<ConvCase>(c, rng, pool, [&](const std::string& method) {
       CHECK((method.find("weights: tap GEMM") != std::string::npos) == taps);
     });
   }
+  // A transposed convolution's weight gradient at stride 2 (dy's runs read
+  // every other float), with x's pixels at least 2 per input channel.
+  DeconvShape d;
+  d.batch = 1, d.in_c = 70, d.out_c = 8, d.in_h = 12, d.in_w = 12, d.ksize = 4, d.stride = 2, d.pad = 1;
+  check_huge2_gradients<DeconvCase>(d, rng, pool, [](const std::string& method) {
+    CHECK(method.find("weights: tap GEMM") != std::string::npos);
+  });
 }
 
 TEST_CASE("gradients equal central differences of the forward pass", "[gradients]") {
