@@ -66,7 +66,12 @@ void gemm_kernel(const GemmCall& g) {
   // K in row segments (A as given only) apart from the one-segment calls:
   // one loop around both cost the packed GEMM's short-K tiles 8-13%
   // (DCGAN's 1024->512 weight gradient, K = 16: 1.53 -> 1.76 ms).
-  if (g.a_step) {
+  // Step 1 apart from the others, so that its loop steps A by a constant
+  // (NEON's otherwise executed 2.8% more instructions on a d8 layer).
+  if (g.a_step == 1) {
+    for (int i = 0; i < g.k_rows; ++i)
+      gemm_sums<V, MR, NV, true>(acc, g.a + i * g.a_row_step, g.b + i * g.b_row_step, g);
+  } else if (g.a_step) {
     for (int i = 0; i < g.k_rows; ++i)
       gemm_sums<V, MR, NV, true>(acc, g.a + i * g.a_row_step, g.b + i * g.b_row_step, g, g.a_step);
   } else if (g.lda) {
