@@ -1,7 +1,6 @@
 #include "planning/tap_correlation.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "planning/panel_gemm.h"
 #include "planning/ranges.h"

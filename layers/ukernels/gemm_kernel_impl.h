@@ -19,7 +19,8 @@
 // Per k: NV vector loads of the B panel and MR broadcasts of A feed MR*NV
 // FMAs. Register budget: MR*NV accumulators + NV panel vectors + 1. A comes
 // packed ([k][MR], one stream at constant offsets) or as given (MR rows lda
-// apart, read in place: no copy of a large A per call). The K loop is
+// apart, read in place: no copy of a large A per call; also in row segments
+// at a stride, GemmCall::a_step, for the per-tap weight gradient). The K loop is
 // written once and compiled for each (kRows below): one loop over a runtime
 // row stride would address even packed A through computed offsets.
 // A panel narrower than its NV vectors (the last of a layer whose columns
