@@ -4,12 +4,11 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "planning/ranges.h"
 #include "runtime/tuning.h"
 
 namespace huge2 {
 namespace {
-
-long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
 // A K block's slice of packed A stays in L2 while every panel of the block
 // passes over it (half of the L2 the direct plans assume), and a panel
@@ -18,21 +17,23 @@ constexpr long kMaxKc = 256;
 
 }  // namespace
 
+PanelColumns::PanelColumns(int n_, const TileKernels& k) : n(n_), vl(k.vl), nr(k.gemm_nv * k.vl) {
+  count = int(ceil_div(n, nr));
+  if (count > 1 && n - (count - 1) * nr <= vl && k.gemm_last_nv > k.gemm_nv)
+    --count;  // the last vector's columns join the panel before them (width)
+}
+
 PanelGemm::PanelGemm(int m, int n, long k, Isa isa)
-    : kernels_(&tile_kernels(isa)), isa_(isa), m_(m), n_(n), k_(k) {
+    : kernels_(&tile_kernels(isa)), isa_(isa), m_(m), n_(n), k_(k), cols_(n, *kernels_) {
   if (m < 1 || n < 1 || k < 1) throw std::invalid_argument("panel GEMM: empty matrix");
   mr_ = kernels_->gemm_mr;
-  nr_ = kernels_->gemm_nv * kernels_->vl;
   m_blocks_ = int(ceil_div(m, mr_));
-  panels_ = int(ceil_div(n, nr_));
-  if (panels_ > 1 && n - (panels_ - 1) * nr_ <= kernels_->vl && kernels_->gemm_last_nv > kernels_->gemm_nv)
-    --panels_;  // the last vector's columns join the panel before them (panel_columns)
   const CpuTuning& tune = cpu_tuning();
   const long m_pad = long(m_blocks_) * mr_;
   const long kc_target = std::clamp(long(tune.l2_weight_bytes / 2 / sizeof(float)) / m_pad, 16L, kMaxKc);
   k_blocks_ = int(ceil_div(k, kc_target));
   kc_ = int(ceil_div(k, k_blocks_));
-  group_max_ = int(std::max(1L, long(tune.l2_weight_bytes / 2) / (long(kc_) * nr_ * long(sizeof(float)))));
+  group_max_ = int(std::max(1L, long(tune.l2_weight_bytes / 2) / (long(kc_) * cols_.nr * long(sizeof(float)))));
 }
 
 int PanelGemm::useful_threads(int threads) const {
@@ -49,7 +50,7 @@ int PanelGemm::useful_threads(int threads) const {
 }
 
 std::string PanelGemm::describe() const {
-  return std::string(isa_name(isa_)) + " " + std::to_string(mr_) + "x" + std::to_string(nr_) + " tiles, " +
+  return std::string(isa_name(isa_)) + " " + std::to_string(mr_) + "x" + std::to_string(cols_.nr) + " tiles, " +
          std::to_string(k_blocks_) + " K block" + (k_blocks_ > 1 ? "s" : "") + " of " + std::to_string(kc_);
 }
 
@@ -121,22 +122,23 @@ void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, si
 
 void PanelGemm::run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrdiff_t ldc, PackPanel pack,
                     const void* ctx, ThreadPool* pool) const {
+  const int nr = cols_.nr, panel_count = cols_.count;
   const int threads = useful_threads(pool ? pool->threads() : 1);
   if (threads == 1) pool = nullptr;  // too little work to wake a worker for
   // Panel groups: a K block of a group's B stays in L2 while the row blocks
   // pass over it; more groups when there are too few row blocks to share
   // among the threads. Work items: (group, row block), group-major, so that
   // a thread's run of items keeps one group's panels in L2.
-  const int groups = int(std::max(ceil_div(panels_, group_max_),
-                                   std::min<long>(panels_, ceil_div(2 * threads, m_blocks_))));
+  const int groups = int(std::max(ceil_div(panel_count, group_max_),
+                                   std::min<long>(panel_count, ceil_div(2 * threads, m_blocks_))));
   const int items = groups * m_blocks_;
   const int slots = std::min(threads, items);
   for (int kb = 0; kb < k_blocks_; ++kb) {
     const long k0 = long(kb) * kc_;
     const int kc = int(std::min<long>(kc_, k_ - k0));
-    parallel_for(pool, size_t(panels_), [&](size_t p0, size_t p1) {
+    parallel_for(pool, size_t(panel_count), [&](size_t p0, size_t p1) {
       for (size_t pn = p0; pn < p1; ++pn)
-        pack(ctx, int(pn), int(pn) * nr_, panel_columns(int(pn)), k0, kc, panels + pn * kc_ * nr_);
+        pack(ctx, int(pn), int(pn) * nr, panel_columns(int(pn)), k0, kc, panels + pn * kc_ * nr);
     });
     auto slot = [&](int t) {
       for (int item = items * t / slots; item < items * (t + 1) / slots; ++item) {
@@ -147,12 +149,12 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrd
         g.lda = lda;
         g.kc = kc;
         g.ldc = ldc;
-        for (int pn = panels_ * group / groups; pn < panels_ * (group + 1) / groups; ++pn) {
+        for (int pn = panel_count * group / groups; pn < panel_count * (group + 1) / groups; ++pn) {
           const int columns = panel_columns(pn);
-          g.b = panels + size_t(pn) * kc_ * nr_;
+          g.b = panels + size_t(pn) * kc_ * nr;
           g.ldb = columns;
-          g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr_;
-          g.cols = std::min(columns, n_ - pn * nr_);
+          g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr;
+          g.cols = std::min(columns, n_ - pn * nr);
           kernels_->gemm_lookup(width, columns / kernels_->vl)(g);
         }
       }

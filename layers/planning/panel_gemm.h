@@ -26,22 +26,29 @@ namespace huge2 {
 // 4x4 register transposes where the rows come in fours.
 void pack_rows_transposed(const float* rows, size_t row_stride, int width, long k, float* d, int ld = 0);
 
+// B's n columns in the GEMM kernels' panels: NR (gemm_nv vectors) each,
+// the last one's columns rounded up to whole vectors (up to NR plus one
+// vector: a remainder of one vector or less joins the panel before it where
+// the ISA has the wider kernel).
+struct PanelColumns {
+  PanelColumns(int n, const TileKernels& k);
+  // Panel pn's width, and all panels' widths together.
+  int width(int pn) const { return pn + 1 < count ? nr : (n - pn * nr + vl - 1) / vl * vl; }
+  int total() const { return (count - 1) * nr + width(count - 1); }
+  int n, vl, nr, count;
+};
+
 class PanelGemm {
  public:
   PanelGemm(int m, int n, long k, Isa isa);
 
   int rows_per_tile() const { return mr_; }
-  int panel_width() const { return nr_; }
-  int panels() const { return panels_; }
+  int panel_width() const { return cols_.nr; }
+  int panels() const { return cols_.count; }
   int k_blocks() const { return k_blocks_; }
   int k_block() const { return kc_; }
-  // Panel pn's width: NR, or the last panel's columns rounded up to whole
-  // vectors (up to NR plus one vector: a remainder of one vector or less
-  // joins the panel before it where the ISA has the wider kernel).
-  int panel_columns(int pn) const {
-    const int vl = kernels_->vl;
-    return pn + 1 < panels_ ? nr_ : (n_ - pn * nr_ + vl - 1) / vl * vl;
-  }
+  // Panel pn's width (PanelColumns).
+  int panel_columns(int pn) const { return cols_.width(pn); }
   // The threads the work pays for, at most `threads` (a thread must get
   // min_cycles_per_thread of FMAs, or of C's traffic from beyond L2, plus
   // its share of the packing).
@@ -50,7 +57,7 @@ class PanelGemm {
   std::string describe() const;
 
   size_t packed_a_floats() const { return size_t(m_blocks_) * mr_ * k_; }
-  size_t panel_floats() const { return (size_t(panels_ - 1) * nr_ + panel_columns(panels_ - 1)) * kc_; }
+  size_t panel_floats() const { return size_t(cols_.total()) * kc_; }
 
   // Packs A: row r, K index k = i * k_per_image + q (i-th image) at
   // a[i * image_stride + r * row_stride + q].
@@ -71,7 +78,8 @@ class PanelGemm {
   Isa isa_;
   int m_, n_;
   long k_;
-  int mr_, nr_, m_blocks_, panels_;
+  PanelColumns cols_;
+  int mr_, m_blocks_;
   int kc_, k_blocks_;    // K block length (the last may be shorter) and count
   int group_max_;        // panels whose K block of B fits half of L2
 };

@@ -5,6 +5,8 @@
 
 namespace huge2 {
 
+inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
 // Splits n into k near-equal parts: [(start, length)], the longer ones first.
 inline std::vector<std::pair<int, int>> split(int n, int k) {
   std::vector<std::pair<int, int>> out;

@@ -9,8 +9,6 @@
 namespace huge2 {
 namespace {
 
-long ceil_div(long a, long b) { return (a + b - 1) / b; }
-
 // A K block of a, transposed (kc x a's channels), stays in L2 while every
 // row block passes over it: half of the L2 the direct plans assume, as the
 // panel GEMM's K blocks.
@@ -41,15 +39,9 @@ bool TapCorrelation::applies(const CorrelationProblem& p, Isa isa) {
 }
 
 TapCorrelation::TapCorrelation(const CorrelationProblem& p, int threads, Isa isa)
-    : p_(p), k_(&tile_kernels(isa)) {
+    : p_(p), k_(&tile_kernels(isa)), cols_(p.m, *k_) {
   const int vl = k_->vl;
   mr_ = k_->gemm_mr;
-  nr_ = k_->gemm_nv * vl;
-  panels_ = int(ceil_div(p.m, nr_));
-  if (panels_ > 1 && p.m - (panels_ - 1) * nr_ <= vl && k_->gemm_last_nv > k_->gemm_nv)
-    --panels_;  // the last vector's channels join the panel before them (as PanelGemm's)
-  panel_stride_ = 0;
-  for (int pn = 0; pn < panels_; ++pn) panel_stride_ += panel_columns(pn);
   // Near-equal channel blocks of at most MR rows: 8 channels on AVX2's
   // 6-row kernel as 4 + 4, not 6 + 2, whose 2-row block spends a B load
   // per 2 FMAs (8->128 3x3 on 64x64, AVX2: 0.77-0.79 ms as 6 + 2, 0.67-0.68
@@ -83,13 +75,8 @@ TapCorrelation::TapCorrelation(const CorrelationProblem& p, int threads, Isa isa
   threads_ = int(std::clamp<double>(cycles / tune.min_cycles_per_thread, 1.0, double(std::min(threads, items))));
 }
 
-int TapCorrelation::panel_columns(int pn) const {
-  const int vl = k_->vl;
-  return pn + 1 < panels_ ? nr_ : int(ceil_div(p_.m - pn * nr_, vl)) * vl;
-}
-
 std::string TapCorrelation::describe() const {
-  return "tap GEMM " + std::string(isa_name(k_->isa)) + " " + std::to_string(mr_) + "x" + std::to_string(nr_) +
+  return "tap GEMM " + std::string(isa_name(k_->isa)) + " " + std::to_string(mr_) + "x" + std::to_string(cols_.nr) +
          " tiles, " + std::to_string(taps_.size()) + " taps x " + std::to_string(channel_blocks_.size()) + " channel block" +
          (channel_blocks_.size() > 1 ? "s" : "") + ", K blocks of " + std::to_string(rows_per_block_) + " row" +
          (rows_per_block_ > 1 ? "s" : "") + ", " + std::to_string(threads_) + " thread" + (threads_ > 1 ? "s" : "");
@@ -106,26 +93,25 @@ void TapCorrelation::run_item(int item, const float* src_image, int u0, int u1, 
   const ptrdiff_t plane = ptrdiff_t(p.src_h) * p.src_w;
   const float* rows = src_image + c0 * plane;
   float* out = dwt + (size_t(item % kk) * p.c + c0) * p.m;
+  // The block's rows as K segments of one call per panel: between rows the
+  // tap's src run jumps (and the columns outside [v0, v1) are skipped).
   GemmCall g;
+  g.a = rows + ptrdiff_t(p.step * r0 + t.oy) * p.src_w + p.step * t.v0 + t.ox;
   g.lda = plane;
   g.kc = t.v1 - t.v0;
   g.ldc = p.m;
+  g.k_rows = r1 - r0;
+  g.a_step = p.step;
+  g.a_row_step = ptrdiff_t(p.step) * p.src_w;
   const float* panel = panels;
-  for (int pn = 0; pn < panels_; ++pn) {
-    const int columns = panel_columns(pn);
-    const GemmFn kernel = k_->gemm_lookup(width, columns / k_->vl);
-    g.ldb = columns;
-    g.c = out + pn * nr_;
-    g.cols = std::min(columns, p.m - pn * nr_);
-    // The block's rows as K segments of one call: between rows the tap's
-    // src run jumps (and the columns outside [v0, v1) are skipped).
-    g.a = rows + ptrdiff_t(p.step * r0 + t.oy) * p.src_w + p.step * t.v0 + t.ox;
+  for (int pn = 0; pn < cols_.count; ++pn) {
+    const int columns = cols_.width(pn);
     g.b = panel + (size_t(r0 - u0) * p.w + t.v0) * columns;
-    g.k_rows = r1 - r0;
-    g.a_step = p.step;
-    g.a_row_step = ptrdiff_t(p.step) * p.src_w;
+    g.ldb = columns;
     g.b_row_step = ptrdiff_t(p.w) * columns;
-    kernel(g);
+    g.c = out + pn * cols_.nr;
+    g.cols = std::min(columns, p.m - pn * cols_.nr);
+    k_->gemm_lookup(width, columns / k_->vl)(g);
     panel += size_t(rows_per_block_) * p.w * columns;
   }
 }
@@ -147,10 +133,10 @@ void TapCorrelation::run(const float* a, const float* src, float* dw, float* ws,
       const long kc = long(u1 - u0) * p.w;
       // a's rows u0 .. u1-1, channels of panel pn, as [k][panel columns]
       // (zero columns past m).
-      parallel_for(pool, size_t(panels_), [&](size_t q0, size_t q1) {
+      parallel_for(pool, size_t(cols_.count), [&](size_t q0, size_t q1) {
         for (size_t pn = q0; pn < q1; ++pn) {
-          const int m0 = int(pn) * nr_, columns = panel_columns(int(pn)), valid = std::min(columns, p.m - m0);
-          float* panel = panels + size_t(rows_per_block_) * p.w * nr_ * pn;
+          const int m0 = int(pn) * cols_.nr, columns = cols_.width(int(pn)), valid = std::min(columns, p.m - m0);
+          float* panel = panels + size_t(rows_per_block_) * p.w * m0;
           pack_rows_transposed(a_image + m0 * hw + size_t(u0) * p.w, hw, valid, kc, panel, columns);
           if (valid < columns)
             for (long q = 0; q < kc; ++q) std::fill(panel + q * columns + valid, panel + (q + 1) * columns, 0.f);

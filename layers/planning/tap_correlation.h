@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "planning/correlation_plan.h"
+#include "planning/panel_gemm.h"
 #include "runtime/thread_pool.h"
 #include "ukernels/tile_kernel.h"
 
@@ -57,8 +58,7 @@ class TapCorrelation {
     int v0, v1;      // a's columns whose src column is inside src
   };
   size_t dwt_floats() const { return size_t(taps_.size()) * p_.c * p_.m; }
-  size_t panel_floats() const { return size_t(rows_per_block_) * p_.w * panel_stride_; }
-  int panel_columns(int pn) const;
+  size_t panel_floats() const { return size_t(rows_per_block_) * p_.w * cols_.total(); }
   // Row block `item`: channel block item / taps, tap item % taps (every
   // thread's range then holds all taps, whose valid rows differ per K block).
   void run_item(int item, const float* src_image, int u0, int u1, const float* panels, float* dwt) const;
@@ -66,7 +66,8 @@ class TapCorrelation {
   CorrelationProblem p_;
   const TileKernels* k_;
   std::vector<Tap> taps_;
-  int mr_, nr_, panels_, panel_stride_;  // panel_stride_: floats per k of all panels together
+  PanelColumns cols_;  // a's channels in the GEMM kernel's panels
+  int mr_;
   std::vector<std::pair<int, int>> channel_blocks_;  // (first channel, count)
   int rows_per_block_, k_blocks_per_image_;
   int threads_;
