@@ -132,9 +132,9 @@ TEST_CASE("gpu deconv: 300+ random geometries, every algorithm equals the defini
     for (Algorithm a : all_algorithms()) {
       const Result r = run_gpu<DeconvGpu>(s, a, w, x, opt);
       INFO(algorithm_name(a) << ": " << r.describe);
-      REQUIRE(compare(r.y, want, tolerance(r.describe)) == "");
-      REQUIRE_FALSE(r.fallback);
-      if (a == Algorithm::huge2) REQUIRE(r.workspace == 0);
+      CHECK(compare(r.y, want, tolerance(r.describe)) == "");
+      CHECK_FALSE(r.fallback);
+      if (a == Algorithm::huge2) CHECK(r.workspace == 0);
     }
   }
 }
@@ -155,8 +155,8 @@ TEST_CASE("gpu conv: 300+ random geometries, every algorithm equals the definiti
     for (Algorithm a : all_algorithms()) {
       const Result r = run_gpu<ConvGpu>(s, a, w, x, opt);
       INFO(algorithm_name(a) << ": " << r.describe);
-      REQUIRE(compare(r.y, want, tolerance(r.describe)) == "");
-      REQUIRE(r.fallback == (a == Algorithm::huge2 && s.stride > 1));
+      CHECK(compare(r.y, want, tolerance(r.describe)) == "");
+      CHECK(r.fallback == (a == Algorithm::huge2 && s.stride > 1));
     }
   }
   CHECK(strided > 50);
