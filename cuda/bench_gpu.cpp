@@ -25,16 +25,18 @@ struct Options {
   std::string suite = "all";
   std::vector<int> batches = {1, 8};
   std::vector<Algorithm> algorithms = {Algorithm::darknet, Algorithm::huge2, Algorithm::cudnn};
-  int repeats = 20, warmup = 3, tile = -1, device = 0;
+  int repeats = 20, warmup = 3, tile = -1, splits = 0, device = 0;
 };
 
 void usage(FILE* f) {
   std::fprintf(f,
                "usage: huge2-bench-gpu [--suite dcgan|seg|all] [--batch 1,8] [--repeats N] [--warmup N]\n"
-               "                       [--algorithms darknet,huge2,cudnn] [--tile -1..%d] [--device N]\n"
+               "                       [--algorithms darknet,huge2,cudnn] [--tile -1..%d] [--splits N] [--device N]\n"
                "Times each layer with every algorithm (median of N CUDA-event timings) and checks\n"
-               "every output against darknet's. Exit 77 without a CUDA device, 1 on a mismatch.\n",
-               kTileConfigs - 1);
+               "every output against darknet's. Exit 77 without a CUDA device, 1 on a mismatch.\n"
+               "--tile: huge2's kernel and tile (0..%d the tiled phase kernel, %d..%d the GEMM kernel; -1 picks);\n"
+               "--splits: the GEMM kernel's K split (0 picks).\n",
+               kTileConfigs - 1, kPhaseTileConfigs - 1, kPhaseTileConfigs, kTileConfigs - 1);
 }
 
 std::vector<std::string> split(const std::string& s) {
@@ -121,6 +123,7 @@ Measured measure(const Shape& s, Algorithm algo, const DeviceBuffer<float>& w, c
                  const Options& o) {
   GpuOptions opt;
   opt.tile_config = o.tile;
+  opt.k_splits = o.splits;
   cudaStream_t stream;
   check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
   struct StreamGuard {
@@ -216,6 +219,8 @@ int main(int argc, char** argv) {
         o.warmup = std::max(0, std::stoi(value()));
       } else if (a == "--tile") {
         o.tile = std::stoi(value());
+      } else if (a == "--splits") {
+        o.splits = std::max(0, std::stoi(value()));
       } else if (a == "--device") {
         o.device = std::stoi(value());
       } else if (a == "--algorithms") {

@@ -15,20 +15,25 @@ struct ConvImpl final : GpuOperator::Impl {
   ConvImpl(const ConvShape& shape, Algorithm algo, const float* w, cudaStream_t stream, const GpuOptions& options)
       : Impl(kOp, algo), s(checked_shape(shape, w, kOp)) {
     if (algo == Algorithm::huge2) {
-      // Stride > 1 with the sub-images would need input steps that differ
-      // between pixels (stride) and taps (dilation): run darknet instead.
-      fallback = s.stride != 1;
-      if (!fallback) {
+      // The GEMM kernel (any stride and dilation), unless a tiled phase
+      // kernel's shape is asked for or few output channels make GEMM tiles
+      // mostly padding; the tiled kernel's sub-images need stride 1 and a
+      // kernel that fits its shared memory, else the GEMM kernel runs.
+      const bool tiled =
+          s.stride == 1 && (options.tile_config >= 0 ? options.tile_config < kPhaseTileConfigs : s.out_c < 16);
+      if (tiled) {
         const auto phase_list = detail::conv_phases(s);  // the d*d sub-images
         plan = detail::plan_phase_launch(phase_list, s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(),
                                          s.dilation, s.dilation, options.tile_config, detail::sm_count());
-        fallback = plan.tile < 0;
-        if (!fallback) {
+        if (plan.tile >= 0) {
           weights = DeviceBuffer<float>(s.weight_count());  // packed [c][j][i][n]
           detail::launch_pack_conv(w, weights.get(), s.in_c, s.out_c, s.ksize, stream);
           phases = DeviceBuffer<detail::PhaseDesc>(phase_list);
         }
       }
+      if (!tiled || plan.tile < 0)
+        setup_gemm(detail::conv_gemm_layout(s), s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(), w,
+                   options, stream);
     }
     finish_setup(w, s.weight_count(), options, stream, "convolution setup");
   }
@@ -46,11 +51,7 @@ struct ConvImpl final : GpuOperator::Impl {
 
   std::string describe_darknet() const override {
     std::ostringstream o;
-    if (fallback)
-      o << (s.stride != 1 ? "darknet (huge2 falls back: stride > 1): "
-                          : "darknet (huge2 falls back: kernel too large for shared memory): ");
-    else
-      o << "darknet: ";
+    o << "darknet: ";
     if (direct_gemm())
       o << "SGEMM on the input (1x1), per image";
     else

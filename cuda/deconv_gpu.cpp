@@ -16,15 +16,23 @@ struct DeconvImpl final : GpuOperator::Impl {
              const GpuOptions& options)
       : Impl(kOp, algo), s(checked_shape(shape, w, kOp)) {
     if (algo == Algorithm::huge2) {
+      // The GEMM kernel, unless a tiled phase kernel's shape is asked for or
+      // the layer has so few output channels that a GEMM tile is mostly
+      // padding (an RGB layer: the 4-channel tiles); the GEMM kernel also
+      // takes what the tiled kernel cannot fit in shared memory.
+      const bool tiled = options.tile_config >= 0 ? options.tile_config < kPhaseTileConfigs : s.out_c < 16;
       const auto phase_list = detail::deconv_phases(s);
-      plan = detail::plan_phase_launch(phase_list, s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(), 1,
-                                       s.stride, options.tile_config, detail::sm_count());
-      fallback = plan.tile < 0;
-      if (!fallback) {
+      if (tiled)
+        plan = detail::plan_phase_launch(phase_list, s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(),
+                                         1, s.stride, options.tile_config, detail::sm_count());
+      if (tiled && plan.tile >= 0) {
         weights = DeviceBuffer<float>(detail::packed_deconv_floats(s, phase_list));
         for (const detail::PhaseDesc& q : phase_list)
           detail::launch_pack_deconv(w, weights.get(), s.in_c, s.out_c, s.ksize, s.stride, q, stream);
         phases = DeviceBuffer<detail::PhaseDesc>(phase_list);
+      } else {
+        setup_gemm(detail::deconv_gemm_layout(s), s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(), w,
+                   options, stream);
       }
     }
     finish_setup(w, s.weight_count(), options, stream, "transposed convolution setup");
@@ -41,8 +49,7 @@ struct DeconvImpl final : GpuOperator::Impl {
 
   std::string describe_darknet() const override {
     std::ostringstream o;
-    o << (fallback ? "darknet (huge2 falls back: sub-kernel too large for shared memory): " : "darknet: ")
-      << "SGEMM W^T*X into a " << s.out_c * s.ksize * s.ksize << "x" << s.in_h * s.in_w
+    o << "darknet: SGEMM W^T*X into a " << s.out_c * s.ksize * s.ksize << "x" << s.in_h * s.in_w
       << " column buffer + col2im gather, per image";
     return o.str();
   }

@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "device_buffer.h"
 #include "huge2_cuda.h"
+#include "gemm_plan.h"
 #include "phase_plan.h"
 
 namespace huge2::cuda {
@@ -23,14 +24,23 @@ struct GpuOperator::Impl {
 
   const char* op;                           // the operator's name in messages
   Algorithm algo;
-  bool fallback = false;                    // huge2 asked for, darknet runs
   DeviceBuffer<float> weights;              // huge2: packed; else as given
   DeviceBuffer<detail::PhaseDesc> phases;   // huge2
-  detail::LaunchPlan plan;                  // huge2
+  detail::LaunchPlan plan;                  // huge2, tiled phase kernel
+  detail::GemmPlan gemm;                    // huge2, GEMM kernel (gemm.tile >= 0)
+  DeviceBuffer<detail::GemmTap> gemm_taps;
+  DeviceBuffer<detail::GemmPhase> gemm_phases;
+  std::string gemm_describe;                // "4 phases as implicit GEMMs"
   std::unique_ptr<detail::CudnnPlan> dnn;   // cudnn
   size_t workspace = 0;
 
-  bool runs_darknet() const { return algo == Algorithm::darknet || fallback; }
+  bool runs_darknet() const { return algo == Algorithm::darknet; }
+  bool runs_gemm() const { return algo == Algorithm::huge2 && gemm.tile >= 0; }
+
+  // huge2 with the GEMM kernel: plans `layout`, uploads its tables and packs
+  // the weights (device pointer w) on `stream`.
+  void setup_gemm(const detail::GemmLayout& layout, int batch, int in_c, int in_h, int in_w, int out_c, int out_h,
+                  int out_w, const float* w, const GpuOptions& options, cudaStream_t stream);
 
   // Construction's common end, once the operator has planned huge2 (and
   // packed its weights when the phase kernel runs): the weights as given for

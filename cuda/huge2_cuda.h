@@ -1,5 +1,5 @@
 // The CUDA backend's kernel layer: transposed and dilated convolution on the
-// GPU with Darknet semantics (kernels/operators/shapes.h), three algorithms each.
+// GPU with Darknet semantics (layers/core/shapes.h), three algorithms each.
 //
 //   darknet  Darknet's GPU method. Transposed: cuBLAS SGEMM W^T*X into an
 //            (out_c*k*k) x (h*w) column buffer, then col2im (each output
@@ -8,12 +8,13 @@
 //   huge2    Untangled. Transposed: every one of the stride*stride output
 //            phases is a dense correlation of the original input with that
 //            phase's sub-kernel, written straight to the interleaved outputs.
-//            Dilated (stride 1): every one of the d*d sub-images is a dense
-//            k x k correlation of the input read with stride d (addressed, not
-//            copied), written to its interleaved outputs. Both are one tiled
-//            kernel (shared-memory staging, register accumulation, no atomics,
-//            no zero taps, no workspace). Convolution with stride > 1 runs
-//            darknet (falls_back_to_darknet()).
+//            Convolution (any stride, dilation): the taps read at dilated
+//            offsets. Two kernels, no column buffer, no zero taps, no
+//            atomics: the GEMM kernel (gemm_tiling.h: each phase one implicit
+//            GEMM over all images, tap tables, split K with a workspace
+//            where the layer is too small to fill the GPU) and, for layers of
+//            fewer than 16 output channels, the tiled phase kernel
+//            (phase_tiling.h: 4-channel tiles; dilation as d*d sub-images).
 //   cudnn    cuDNN (when built with HUGE2_CUDNN): backward-data of the forward
 //            convolution whose filter is Darknet's [in_c][out_c][k][k] weights
 //            (transposed), cudnnConvolutionForward with dilation
@@ -59,11 +60,16 @@ struct GpuOptions {
   // construct, picks the truly fastest); false takes cuDNN's heuristic
   // ranking (cudnnGet*Algorithm_v7: instant).
   bool cudnn_exhaustive = true;
-  // huge2: -1 picks the tile shape of the phase kernel from the geometry;
-  // 0..kTileConfigs-1 forces one (tests and benchmarks).
+  // huge2: -1 picks the kernel and its tile shape from the geometry;
+  // 0..kTileConfigs-1 forces one (tests and benchmarks): 0..3 the tiled
+  // phase kernel's shapes (where they fit), 4..7 the GEMM kernel's.
   int tile_config = -1;
+  // huge2's GEMM kernel: 0 picks the K split, n >= 1 forces n slices (or
+  // fewer, when K is shorter).
+  int k_splits = 0;
 };
-constexpr int kTileConfigs = 4;
+constexpr int kTileConfigs = 8;
+constexpr int kPhaseTileConfigs = 4;  // 0..3: the tiled phase kernel; the rest the GEMM kernel
 
 // What the two operators share: everything but the constructor and shape().
 // Not made on its own; DeconvGpu and ConvGpu are move-only.
@@ -74,9 +80,6 @@ class GpuOperator {
   size_t workspace_bytes() const;
   // Device bytes of weights the operator holds.
   size_t packed_weight_bytes() const;
-  // huge2 only: the phase kernel cannot run this geometry, so darknet runs
-  // instead (when: see each operator).
-  bool falls_back_to_darknet() const;
   // One line: the method and its parameters (tile shape, cuDNN algorithm, ...).
   std::string describe() const;
 
@@ -95,9 +98,7 @@ class GpuOperator {
   std::unique_ptr<Impl> impl_;
 };
 
-// Transposed convolution (Darknet [deconvolutional]). falls_back_to_darknet():
-// the sub-kernel is too large for the phase kernel's shared memory (around
-// 9x9 taps per phase).
+// Transposed convolution (Darknet [deconvolutional]).
 class DeconvGpu : public GpuOperator {
  public:
   // weights: device pointer, [in_c][out_c][k][k] as Darknet stores them;
@@ -109,10 +110,8 @@ class DeconvGpu : public GpuOperator {
   const DeconvShape& shape() const;
 };
 
-// Convolution, plain or dilated (Darknet [convolutional]; padding applied =
-// pad * dilation). falls_back_to_darknet(): stride > 1 (or a kernel too
-// large for shared memory) runs darknet's im2col + SGEMM instead of the
-// sub-image kernel.
+// Convolution, plain, strided or dilated (Darknet [convolutional]; padding
+// applied = pad * dilation).
 class ConvGpu : public GpuOperator {
  public:
   // weights: device pointer, [out_c][in_c][k][k]; as DeconvGpu's.

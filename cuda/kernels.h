@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 
 #include "column_math.h"
+#include "gemm_plan.h"
 #include "phase_plan.h"
 
 namespace huge2::cuda::detail {
@@ -17,6 +18,15 @@ void launch_pack_deconv(const float* w, float* packed, int in_c, int out_c, int 
                         cudaStream_t stream);
 // Packs convolution weights (conv_pack_source).
 void launch_pack_conv(const float* w, float* packed, int in_c, int out_c, int k, cudaStream_t stream);
+
+// The huge2 GEMM kernel over all phases and images of a plan; with a K
+// split it writes the split slices to `workspace` (plan.workspace_bytes) and
+// adds them into y.
+void launch_gemm_kernel(const GemmPlan& plan, const float* x, const float* packed_w, const GemmTap* taps,
+                        const GemmPhase* phases, float* y, float* workspace, cudaStream_t stream);
+// Packs every phase of `layout` (pack_gemm_host); taps: the layout's table on the device.
+void launch_pack_gemm(const float* w, float* packed, const GemmTap* taps, const GemmLayout& layout, int out_c,
+                      cudaStream_t stream);
 
 // darknet: one image's col2im gather into y (overwritten), and im2col.
 void launch_col2im(const Col2imParams& p, const float* col, float* y, cudaStream_t stream);

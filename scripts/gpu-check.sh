@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CUDA backend on a real GPU, in one go: the GPU tests, compute-sanitizer's
 # four tools on them, and huge2-bench-gpu (every suite, batch 1 and 8, the
-# automatic tile and each forced tile). Logs go to $OUT (default out/gpu-check);
+# automatic tile, the RGB tile of the tiled kernel and each GEMM tile). Logs go to $OUT (default out/gpu-check);
 # a summary is printed last.
 #
 #   scripts/gpu-check.sh                 build (make GPU=1 CUDNN=1) then check
@@ -72,12 +72,14 @@ if [ $quick -eq 0 ]; then
   cs="compute-sanitizer --error-exitcode 9 --print-limit 20"
   # memcheck on everything; the other tools on the hand-computed, error and
   # random cases (the big-layer test is too slow under racecheck).
-  step memcheck 100 $cs --tool memcheck "$tests"
+  # (the error-path test's deliberate out-of-memory is an API error, not reported)
+  step memcheck 100 $cs --tool memcheck --report-api-errors no "$tests"
   small='[deconv],[conv],[errors]'
-  step racecheck 75 $cs --tool racecheck --racecheck-report all "$tests" "$small"
+  step racecheck 100 $cs --tool racecheck --racecheck-report all "$tests" "$small"
   step synccheck 30 $cs --tool synccheck "$tests" "$small"
-  step initcheck 30 $cs --tool initcheck "$tests" "$small"
-  step bench-tiles 90 bash -c "for t in 0 1 2 3; do echo \"-- tile \$t\"; \"$bench\" --suite all --batch 1,8 \
+  # (cuDNN's Find reads the buffers it allocates itself before writing them)
+  step initcheck 30 $cs --tool initcheck --kernel-name-exclude kns=cudnn "$tests" "$small"
+  step bench-tiles 90 bash -c "for t in 2 4 5 6 7; do echo \"-- tile \$t\"; \"$bench\" --suite all --batch 1,8 \
     --algorithms huge2 --repeats 10 --tile \$t; done"
 fi
 

@@ -34,7 +34,6 @@ double tolerance(const std::string& describe) { return describe.find("TF32") != 
 struct Result {
   std::vector<float> y;
   std::string describe;
-  bool fallback = false;
   size_t workspace = 0;
 };
 
@@ -49,16 +48,27 @@ Result run_gpu(const Shape& s, Algorithm algo, const std::vector<float>& w, cons
   op.forward(dx.get(), dy.get(), ws.get(), ws.size(), stream);
   check(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
   check(cudaGetLastError(), "after forward");
-  return {dy.download(), op.describe(), op.falls_back_to_darknet(), op.workspace_bytes()};
+  return {dy.download(), op.describe(), op.workspace_bytes()};
 }
 
-// The random tests' options: the automatic tile shape, then each in turn;
-// cuDNN's heuristic choice mostly (Find is slow to construct).
+// The random tests' options: the automatic kernel and tile shape, then each
+// tile in turn (the tiled phase kernel's, then the GEMM kernel's); a forced
+// K split every third trial; cuDNN's heuristic choice mostly (Find is slow
+// to construct).
 GpuOptions trial_options(int trial) {
   GpuOptions opt;
   opt.tile_config = trial % (kTileConfigs + 1) - 1;
+  opt.k_splits = trial % 3 == 0 ? 1 + trial % 5 : 0;
   opt.cudnn_exhaustive = trial % 8 == 0;
   return opt;
+}
+
+// huge2's workspace: the GEMM kernel's K split slices, whole outputs, or none.
+template <class Shape>
+void check_huge2_workspace(const Shape& s, const Result& r) {
+  const bool split = r.describe.find("K split") != std::string::npos;
+  CHECK(split == (r.workspace > 0));
+  CHECK(r.workspace % (s.output_count() * sizeof(float)) == 0);
 }
 
 std::vector<Algorithm> all_algorithms() {
@@ -128,13 +138,13 @@ TEST_CASE("gpu deconv: 300+ random geometries, every algorithm equals the defini
     const auto& [s, w, x, want] = *c;
     ++tested;
     const GpuOptions opt = trial_options(trial);
-    INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << ": " << s.describe());
+    INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << " splits " << opt.k_splits << ": "
+                 << s.describe());
     for (Algorithm a : all_algorithms()) {
       const Result r = run_gpu<DeconvGpu>(s, a, w, x, opt);
       INFO(algorithm_name(a) << ": " << r.describe);
       CHECK(compare(r.y, want, tolerance(r.describe)) == "");
-      CHECK_FALSE(r.fallback);
-      if (a == Algorithm::huge2) CHECK(r.workspace == 0);
+      if (a == Algorithm::huge2) check_huge2_workspace(s, r);
     }
   }
 }
@@ -151,27 +161,31 @@ TEST_CASE("gpu conv: 300+ random geometries, every algorithm equals the definiti
     ++tested;
     strided += s.stride > 1;
     const GpuOptions opt = trial_options(trial);
-    INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << ": " << s.describe());
+    INFO("seed " << seed << " trial " << trial << " tile " << opt.tile_config << " splits " << opt.k_splits << ": "
+                 << s.describe());
     for (Algorithm a : all_algorithms()) {
       const Result r = run_gpu<ConvGpu>(s, a, w, x, opt);
       INFO(algorithm_name(a) << ": " << r.describe);
       CHECK(compare(r.y, want, tolerance(r.describe)) == "");
-      CHECK(r.fallback == (a == Algorithm::huge2 && s.stride > 1));
+      if (a == Algorithm::huge2) {
+        check_huge2_workspace(s, r);
+        // The tiled kernel's sub-images need stride 1: strided layers run the GEMM kernel.
+        if (s.stride > 1) CHECK(r.describe.find("implicit GEMM") != std::string::npos);
+      }
     }
   }
   CHECK(strided > 50);
 }
 
-TEST_CASE("gpu: huge2 falls back to darknet for a kernel too large for shared memory", "[gpu]") {
+TEST_CASE("gpu: huge2 runs the GEMM kernel where the tiled kernel's shared memory is too small", "[gpu]") {
   std::mt19937 rng(11);
   DeconvShape s;
   s.in_c = 2, s.out_c = 3, s.in_h = 4, s.in_w = 5, s.ksize = 40, s.stride = 1, s.pad = 2;
   const auto w = random_tensor(s.weight_count(), rng), x = random_tensor(s.input_count(), rng);
   std::vector<float> want(s.output_count());
   deconv_reference(s, x.data(), w.data(), want.data());
-  const Result r = run_gpu<DeconvGpu>(s, Algorithm::huge2, w, x);
-  CHECK(r.fallback);
-  CHECK(r.describe.find("falls back") != std::string::npos);
+  const Result r = run_gpu<DeconvGpu>(s, Algorithm::huge2, w, x);  // 3 channels: the tiled kernel's pick
+  CHECK(r.describe.find("implicit GEMM") != std::string::npos);
   CHECK(compare(r.y, want) == "");
 }
 
@@ -224,8 +238,14 @@ TEST_CASE("gpu: operators move, and report their workspace", "[gpu]") {
   DeviceBuffer<float> w(std::vector<float>(s.weight_count(), 0.f));
   DeconvGpu stock(s, Algorithm::darknet, w.get());
   CHECK(stock.workspace_bytes() == size_t(128) * 16 * 256 * 4);
-  DeconvGpu ours(s, Algorithm::huge2, w.get());
+  GpuOptions no_split;
+  no_split.k_splits = 1;
+  DeconvGpu ours(s, Algorithm::huge2, w.get(), nullptr, no_split);
   CHECK(ours.workspace_bytes() == 0);
+  GpuOptions split;
+  split.k_splits = 4;
+  CHECK(DeconvGpu(s, Algorithm::huge2, w.get(), nullptr, split).workspace_bytes() ==
+        4 * s.output_count() * sizeof(float));
   CHECK(ours.packed_weight_bytes() == s.weight_count() * sizeof(float));
   DeconvGpu moved(std::move(ours));
   CHECK(moved.algorithm() == Algorithm::huge2);
@@ -235,7 +255,7 @@ TEST_CASE("gpu: operators move, and report their workspace", "[gpu]") {
   DeviceBuffer<float> cw(std::vector<float>(c.weight_count(), 0.f));
   CHECK(ConvGpu(c, Algorithm::darknet, cw.get()).workspace_bytes() == 0);  // 1x1: SGEMM on the input
   c.stride = 2;
-  CHECK(ConvGpu(c, Algorithm::huge2, cw.get()).falls_back_to_darknet());
+  CHECK(ConvGpu(c, Algorithm::huge2, cw.get()).describe().find("implicit GEMM") != std::string::npos);
 }
 
 TEST_CASE("gpu: errors name what is wrong", "[gpu][errors]") {

@@ -1,0 +1,149 @@
+#include "gemm_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "phase_plan.h"
+
+namespace huge2::cuda::detail {
+namespace {
+
+long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
+
+// Appends a phase's table rows: kk = c*taps + j*taps_w + i, padded to kGemmBk.
+void add_rows(GemmLayout& L, GemmPhase& ph, int in_c, int in_h, int in_w, int taps_h, int taps_w, int dy_step,
+              int dx_step, int (*wsrc)(int c, int j, int i, const void*), const void* ctx) {
+  ph.t_offset = int(L.taps.size());
+  ph.k_real = in_c * taps_h * taps_w;
+  ph.k_len = int(ceil_div(ph.k_real, kGemmBk) * kGemmBk);
+  for (int c = 0; c < in_c; ++c)
+    for (int j = 0; j < taps_h; ++j)
+      for (int i = 0; i < taps_w; ++i) {
+        GemmTap t;
+        t.dy = dy_step * j, t.dx = dx_step * i;
+        t.off = (c * in_h + t.dy) * in_w + t.dx;
+        t.wsrc = wsrc(c, j, i, ctx);
+        L.taps.push_back(t);
+      }
+  L.taps.resize(size_t(ph.t_offset) + ph.k_len);  // padding rows: kNoTap, wsrc -1
+  ph.w_offset = (long long)L.packed_floats;
+  L.packed_floats += size_t(ph.k_len) * L.m_pad;
+}
+
+}  // namespace
+
+GemmLayout deconv_gemm_layout(const DeconvShape& s) {
+  GemmLayout L;
+  L.in_step = 1, L.out_step = s.stride;
+  L.m_pad = int(ceil_div(s.out_c, kGemmMPad) * kGemmMPad);
+  L.m_stride = s.ksize * s.ksize;
+  struct Ctx {
+    const DeconvShape* s;
+    const PhaseDesc* q;
+  };
+  for (const PhaseDesc& q : deconv_phases(s)) {
+    GemmPhase ph;
+    ph.rows = q.rows, ph.cols = q.cols, ph.oy0 = q.oy0, ph.ox0 = q.ox0, ph.iy0 = q.iy0, ph.ix0 = q.ix0;
+    // Reversed taps (phase_plan.cpp): row j reads kernel tap ky0 + s*(taps_h-1-j).
+    const Ctx ctx{&s, &q};
+    add_rows(L, ph, s.in_c, s.in_h, s.in_w, q.taps_h, q.taps_w, 1, 1,
+             [](int c, int j, int i, const void* p) {
+               const Ctx& x = *static_cast<const Ctx*>(p);
+               const int k = x.s->ksize, st = x.s->stride;
+               const int ky = x.q->ky0 + st * (x.q->taps_h - 1 - j), kx = x.q->kx0 + st * (x.q->taps_w - 1 - i);
+               return (c * x.s->out_c * k + ky) * k + kx;  // W[c][m = 0][ky][kx]
+             },
+             &ctx);
+    L.phases.push_back(ph);
+  }
+  return L;
+}
+
+GemmLayout conv_gemm_layout(const ConvShape& s) {
+  GemmLayout L;
+  L.in_step = s.stride, L.out_step = 1;
+  L.m_pad = int(ceil_div(s.out_c, kGemmMPad) * kGemmMPad);
+  L.m_stride = s.in_c * s.ksize * s.ksize;
+  GemmPhase ph;
+  ph.rows = s.out_h(), ph.cols = s.out_w();
+  ph.iy0 = ph.ix0 = -s.applied_pad();
+  add_rows(L, ph, s.in_c, s.in_h, s.in_w, s.ksize, s.ksize, s.dilation, s.dilation,
+           [](int c, int j, int i, const void* p) {
+             const int k = *static_cast<const int*>(p);
+             return (c * k + j) * k + i;  // W[m = 0][c][j][i]
+           },
+           &s.ksize);
+  L.phases.push_back(ph);
+  return L;
+}
+
+GemmPlan plan_gemm(const GemmLayout& L, int batch, int in_c, int in_h, int in_w, int out_c, int out_h, int out_w,
+                   int forced_tile, int forced_splits, int sm_count) {
+  sm_count = std::max(1, sm_count);
+  long long max_n = 1;
+  int max_k = 0;
+  for (const GemmPhase& ph : L.phases) {
+    max_n = std::max(max_n, (long long)ph.rows * ph.cols * batch);
+    max_k = std::max(max_k, ph.k_len);
+  }
+  const double count = double(batch) * out_c * out_h * out_w;
+  // Rough per-tile figures: share of an SM's FMA rate a tile shape reaches,
+  // and resident blocks it needs to get there.
+  const double eff[kGemmTiles] = {0.8, 0.6, 0.7, 0.7};
+  const double need[kGemmTiles] = {2, 3, 2, 2};
+
+  GemmPlan best;
+  double best_cost = -1;
+  for (int t = 0; t < kGemmTiles; ++t) {
+    if (forced_tile >= 0 && forced_tile < kGemmTiles && t != forced_tile) continue;
+    const GemmTileInfo& T = kGemmTileInfos[t];
+    std::vector<int> tries = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32};
+    if (forced_splits >= 1) tries = {forced_splits};
+    for (int want : tries) {
+      const int k_split = int(std::max<long long>(kGemmBk, ceil_div(ceil_div(max_k, want), kGemmBk) * kGemmBk));
+      const int splits = max_k > 0 ? int(ceil_div(max_k, k_split)) : 1;
+      if (splits != want && forced_splits < 1) continue;  // that split is the same as a smaller one
+      if (splits > 1 && k_split < 8 * kGemmBk && forced_splits < 1) continue;
+      double blocks = 0;
+      for (const GemmPhase& ph : L.phases)
+        blocks += double(ceil_div((long long)ph.rows * ph.cols * batch, T.bn)) * ceil_div(out_c, T.bm) * splits;
+      const double per_sm = std::ceil(blocks / sm_count);
+      const double work = double(T.bm) * T.bn * k_split;  // FMAs per block, padding included
+      double cost = per_sm * work / (128 * eff[t] * std::min(1.0, per_sm / need[t]));
+      cost += per_sm * 2000;  // a block's prologue and stores
+      if (splits > 1) cost += (splits + 1) * count * 4 / 2000 + 3000;  // the reduction kernel
+      if (best_cost < 0 || cost < best_cost) {
+        best_cost = cost;
+        best.tile = t;
+        GemmParams& P = best.params;
+        P.batch = batch, P.in_c = in_c, P.in_h = in_h, P.in_w = in_w;
+        P.out_c = out_c, P.out_h = out_h, P.out_w = out_w;
+        P.in_step = L.in_step, P.out_step = L.out_step;
+        P.m_pad = L.m_pad;
+        P.nphases = int(L.phases.size());
+        P.splits = splits, P.k_split = k_split;
+        P.slice = splits > 1 ? (long long)count : 0;
+        best.grid.x = ceil_div(max_n, T.bn);
+        best.grid.y = int(ceil_div(out_c, T.bm));
+        best.grid.z = P.nphases * splits;
+        best.workspace_bytes = splits > 1 ? size_t(count) * splits * sizeof(float) : 0;
+      }
+    }
+  }
+  return best;
+}
+
+std::vector<float> pack_gemm_host(const GemmLayout& L, int out_c, const float* w) {
+  std::vector<float> packed(L.packed_floats, 0.f);
+  for (const GemmPhase& ph : L.phases)
+    for (int kk = 0; kk < ph.k_len; ++kk) {
+      const GemmTap& t = L.taps[size_t(ph.t_offset) + kk];
+      if (t.wsrc < 0) continue;
+      for (int m = 0; m < out_c; ++m)
+        packed[size_t(ph.w_offset) + size_t(kk) * L.m_pad + m] = w[size_t(t.wsrc) + size_t(m) * L.m_stride];
+    }
+  return packed;
+}
+
+}  // namespace huge2::cuda::detail
