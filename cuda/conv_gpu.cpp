@@ -16,11 +16,10 @@ struct ConvImpl final : GpuOperator::Impl {
       : Impl(kOp, algo), s(checked_shape(shape, w, kOp)) {
     if (algo == Algorithm::huge2) {
       // The GEMM kernel (any stride and dilation), unless a tiled phase
-      // kernel's shape is asked for or few output channels make GEMM tiles
-      // mostly padding; the tiled kernel's sub-images need stride 1 and a
+      // kernel's shape is asked for (measured slower on every layer of
+      // huge2-bench-gpu); the tiled kernel's sub-images need stride 1 and a
       // kernel that fits its shared memory, else the GEMM kernel runs.
-      const bool tiled =
-          s.stride == 1 && (options.tile_config >= 0 ? options.tile_config < kPhaseTileConfigs : s.out_c < 16);
+      const bool tiled = s.stride == 1 && options.tile_config >= 0 && options.tile_config < kPhaseTileConfigs;
       if (tiled) {
         const auto phase_list = detail::conv_phases(s);  // the d*d sub-images
         plan = detail::plan_phase_launch(phase_list, s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(),

@@ -16,11 +16,11 @@ struct DeconvImpl final : GpuOperator::Impl {
              const GpuOptions& options)
       : Impl(kOp, algo), s(checked_shape(shape, w, kOp)) {
     if (algo == Algorithm::huge2) {
-      // The GEMM kernel, unless a tiled phase kernel's shape is asked for or
-      // the layer has so few output channels that a GEMM tile is mostly
-      // padding (an RGB layer: the 4-channel tiles); the GEMM kernel also
-      // takes what the tiled kernel cannot fit in shared memory.
-      const bool tiled = options.tile_config >= 0 ? options.tile_config < kPhaseTileConfigs : s.out_c < 16;
+      // The GEMM kernel, unless a tiled phase kernel's shape is asked for
+      // (measured slower on every layer of huge2-bench-gpu, the RGB layer
+      // included); the GEMM kernel also takes what the tiled kernel cannot
+      // fit in shared memory.
+      const bool tiled = options.tile_config >= 0 && options.tile_config < kPhaseTileConfigs;
       const auto phase_list = detail::deconv_phases(s);
       if (tiled)
         plan = detail::plan_phase_launch(phase_list, s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(),

@@ -12,9 +12,9 @@
 namespace huge2::cuda::detail {
 namespace {
 
-template <int BM, int BN, int TM, int TN>
+template <int BM, int BN, int TM, int TN, int BK>
 __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(GemmParams P) {
-  constexpr int BK = kGemmBk;
+  static_assert(kGemmKPad % BK == 0, "K splits and table rows come in whole stages");
   constexpr int LA = BK * BM / kGemmThreads, LB = BK * BN / kGemmThreads;  // loads per thread and stage
   constexpr int RA = kGemmThreads / BM, RB = kGemmThreads / BN;            // stage rows apart
   static_assert(BM / TM == 16 && BN / TN == 16, "16 x 16 threads");
@@ -153,10 +153,12 @@ void launch_gemm_kernel(const GemmPlan& plan, const float* x, const float* packe
   P.y = P.splits > 1 ? workspace : y;
   const dim3 grid(unsigned(plan.grid.x), unsigned(plan.grid.y), unsigned(plan.grid.z));
   switch (plan.tile) {
-    case 0: gemm_kernel<128, 128, 8, 8><<<grid, kGemmThreads, 0, stream>>>(P); break;
-    case 1: gemm_kernel<64, 64, 4, 4><<<grid, kGemmThreads, 0, stream>>>(P); break;
-    case 2: gemm_kernel<128, 32, 8, 2><<<grid, kGemmThreads, 0, stream>>>(P); break;
-    case 3: gemm_kernel<32, 128, 2, 8><<<grid, kGemmThreads, 0, stream>>>(P); break;
+    case 0: gemm_kernel<128, 128, 8, 8, 8><<<grid, kGemmThreads, 0, stream>>>(P); break;
+    case 1: gemm_kernel<64, 64, 4, 4, 8><<<grid, kGemmThreads, 0, stream>>>(P); break;
+    case 2: gemm_kernel<128, 32, 8, 2, 8><<<grid, kGemmThreads, 0, stream>>>(P); break;
+    case 3: gemm_kernel<32, 128, 2, 8, 8><<<grid, kGemmThreads, 0, stream>>>(P); break;
+    case 4: gemm_kernel<128, 128, 8, 8, 16><<<grid, kGemmThreads, 0, stream>>>(P); break;
+    case 5: gemm_kernel<64, 64, 4, 4, 16><<<grid, kGemmThreads, 0, stream>>>(P); break;
     default: throw CudaError("huge2 GEMM kernel: no tile shape planned (" + std::to_string(plan.tile) + ")");
   }
   check_launch("huge2 GEMM kernel launch");

@@ -32,7 +32,7 @@
 namespace huge2::cuda::detail {
 
 constexpr int kGemmThreads = 256;
-constexpr int kGemmBk = 8;     // K per shared-memory stage
+constexpr int kGemmKPad = 16;   // table rows and K splits come in multiples of every tile's BK
 constexpr int kGemmMPad = 128;  // packed A's row length is a multiple of the largest BM
 
 // A stage row past the phase's real K: dy and dx put it outside any image.
@@ -48,7 +48,7 @@ struct GemmPhase {
   int rows = 0, cols = 0;  // phase pixels per image (0: no outputs)
   int oy0 = 0, ox0 = 0;    // output of phase pixel (0, 0)
   int iy0 = 0, ix0 = 0;    // input of phase pixel (0, 0) at dy = dx = 0
-  int k_len = 0;           // table rows: in_c * taps rounded up to kGemmBk (0: no taps, outputs 0)
+  int k_len = 0;           // table rows: in_c * taps rounded up to kGemmKPad (0: no taps, outputs 0)
   int k_real = 0;          // in_c * taps
   long long w_offset = 0;  // floats: this phase's packed A, k_len x m_pad
   int t_offset = 0;        // this phase's first table row
@@ -64,20 +64,23 @@ struct GemmParams {
   int in_step = 1, out_step = 1;
   int m_pad = 0;
   int nphases = 0;
-  int splits = 1, k_split = 0;  // K per split, a multiple of kGemmBk
+  int splits = 1, k_split = 0;  // K per split, a multiple of kGemmKPad
   long long slice = 0;          // floats between split slices (the output's size)
 };
 
-// The tile shapes: BM x BN outputs per block, TM x TN per thread (16 x 16 threads).
+// The tile shapes: BM x BN outputs per block, TM x TN per thread (16 x 16
+// threads), BK of K per shared-memory stage.
 struct GemmTileInfo {
-  int bm, bn, tm, tn;
+  int bm, bn, tm, tn, bk;
 };
-constexpr int kGemmTiles = 4;
+constexpr int kGemmTiles = 6;
 constexpr GemmTileInfo kGemmTileInfos[kGemmTiles] = {
-    {128, 128, 8, 8},  // large M and N
-    {64, 64, 4, 4},    // medium
-    {128, 32, 8, 2},   // many channels, few pixels (DCGAN's first layers, batch 1)
-    {32, 128, 2, 8},   // few channels, many pixels
+    {128, 128, 8, 8, 8},   // large M and N
+    {64, 64, 4, 4, 8},     // medium
+    {128, 32, 8, 2, 8},    // many channels, few pixels (DCGAN's first layers, batch 1)
+    {32, 128, 2, 8, 8},    // few channels (an RGB layer), many pixels
+    {128, 128, 8, 8, 16},  // 0 and 1 with twice the K per stage: half the barriers, more loads
+    {64, 64, 4, 4, 16},    //   in flight (not picked until measured faster)
 };
 
 // A thread's r-th row (or column) inside the tile: groups of 4 spread over

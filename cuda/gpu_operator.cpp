@@ -8,6 +8,8 @@
 
 namespace huge2::cuda {
 
+static_assert(kTileConfigs == kPhaseTileConfigs + detail::kGemmTiles, "tile_config numbers every kernel's tiles");
+
 void GpuOperator::Impl::setup_gemm(const detail::GemmLayout& layout, int batch, int in_c, int in_h, int in_w,
                                    int out_c, int out_h, int out_w, const float* w, const GpuOptions& options,
                                    cudaStream_t stream) {

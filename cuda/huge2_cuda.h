@@ -62,13 +62,13 @@ struct GpuOptions {
   bool cudnn_exhaustive = true;
   // huge2: -1 picks the kernel and its tile shape from the geometry;
   // 0..kTileConfigs-1 forces one (tests and benchmarks): 0..3 the tiled
-  // phase kernel's shapes (where they fit), 4..7 the GEMM kernel's.
+  // phase kernel's shapes (where they fit), 4..9 the GEMM kernel's.
   int tile_config = -1;
   // huge2's GEMM kernel: 0 picks the K split, n >= 1 forces n slices (or
   // fewer, when K is shorter).
   int k_splits = 0;
 };
-constexpr int kTileConfigs = 8;
+constexpr int kTileConfigs = 10;
 constexpr int kPhaseTileConfigs = 4;  // 0..3: the tiled phase kernel; the rest the GEMM kernel
 
 // What the two operators share: everything but the constructor and shape().

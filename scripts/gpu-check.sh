@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CUDA backend on a real GPU, in one go: the GPU tests, compute-sanitizer's
 # four tools on them, and huge2-bench-gpu (every suite, batch 1 and 8, the
-# automatic tile, the RGB tile of the tiled kernel and each GEMM tile). Logs go to $OUT (default out/gpu-check);
+# automatic tile, and each GEMM tile). Logs go to $OUT (default out/gpu-check);
 # a summary is printed last.
 #
 #   scripts/gpu-check.sh                 build (make GPU=1 CUDNN=1) then check
@@ -62,9 +62,9 @@ step() {  # name, seconds, command...
   tail -4 "$log"
 }
 
-nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv | tee "$out/gpu.txt"
-echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >>"$out/gpu.txt"
-ldd "$tests" | grep -E "cud|cublas" | tee -a "$out/gpu.txt"
+gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv,noheader)
+echo "$gpu"
+ldd "$tests" | grep -E "cud|cublas"
 
 step tests 150 "$tests" --durations yes
 step bench 150 "$bench" --suite all --batch 1,8
@@ -79,10 +79,15 @@ if [ $quick -eq 0 ]; then
   step synccheck 30 $cs --tool synccheck "$tests" "$small"
   # (cuDNN's Find reads the buffers it allocates itself before writing them)
   step initcheck 30 $cs --tool initcheck --kernel-name-exclude kns=cudnn "$tests" "$small"
-  step bench-tiles 90 bash -c "for t in 2 4 5 6 7; do echo \"-- tile \$t\"; \"$bench\" --suite all --batch 1,8 \
+  step bench-tiles 90 bash -c "for t in 4 5 6 7 8 9; do echo \"-- tile \$t\"; \"$bench\" --suite all --batch 1,8 \
     --algorithms huge2 --repeats 10 --tile \$t; done"
+  # Where the GEMM kernel's time goes, on the largest layer (one launch; the
+  # GPU's clocks left as they are).
+  step ncu 90 ncu --clock-control none --kernel-name regex:gemm_kernel --launch-count 1 --section SpeedOfLight \
+    --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section WarpStateStats --section Occupancy \
+    --section LaunchStats --section InstructionStats "$bench" --suite seg --batch 8 --algorithms huge2 --repeats 1
 fi
 
 echo
-echo "== summary ($out)"
+echo "== summary ($out): $gpu"
 printf '%s\n' "${summary[@]}"

@@ -31,7 +31,7 @@ std::vector<float> emulate_gemm(const GemmLayout& L, const GemmPlan& plan, const
   REQUIRE(L.m_pad % T.bm == 0);
   const std::vector<float> packed = pack_gemm_host(L, out_c, w_unpacked.data());
   GemmParams P = plan.params;
-  REQUIRE(P.k_split % kGemmBk == 0);
+  REQUIRE(P.k_split % kGemmKPad == 0);
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::vector<float> slices(out_count * P.splits, nan), y(out_count, nan);
   P.x = x.data(), P.w = packed.data(), P.taps = L.taps.data(), P.phases = L.phases.data();
@@ -44,7 +44,7 @@ std::vector<float> emulate_gemm(const GemmLayout& L, const GemmPlan& plan, const
         const GemmPhase& ph = L.phases[q];
         const long long p0 = bx * T.bn;
         if (p0 >= (long long)ph.rows * ph.cols * P.batch) continue;
-        REQUIRE(ph.k_len % kGemmBk == 0);
+        REQUIRE(ph.k_len % kGemmKPad == 0);
         const int m0 = by * T.bm, k_begin = split * P.k_split, k_end = std::min(ph.k_len, k_begin + P.k_split);
         float* Y = P.y + split * P.slice;
         const long long plane = (long long)P.out_h * P.out_w;
