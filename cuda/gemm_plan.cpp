@@ -1,9 +1,12 @@
 #include "gemm_plan.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <string>
 #include <vector>
 
+#include "core/errors.h"
 #include "phase_plan.h"
 
 namespace huge2::cuda::detail {
@@ -14,6 +17,13 @@ long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
 // Appends a phase's table rows: kk = c*taps + j*taps_w + i, padded to kGemmKPad.
 void add_rows(GemmLayout& L, GemmPhase& ph, int in_c, int in_h, int in_w, int taps_h, int taps_w, int dy_step,
               int dx_step, int (*wsrc)(int c, int j, int i, const void*), const void* ctx) {
+  // Table entries are 32-bit: an image's input (plus the farthest tap) and
+  // the table itself must stay below 2^31.
+  const long long reach = (long long)in_c * in_h * in_w + (long long)dy_step * taps_h * in_w + dx_step * taps_w;
+  const long long rows = (long long)L.taps.size() + (long long)in_c * taps_h * taps_w + kGemmKPad;
+  if (reach > INT_MAX || rows > INT_MAX)
+    throw ShapeError("huge2 GEMM kernel: an image of " + std::to_string((long long)in_c * in_h * in_w) +
+                     " input values or " + std::to_string(rows) + " tap-table rows is beyond its 32-bit offsets");
   ph.t_offset = int(L.taps.size());
   ph.k_real = in_c * taps_h * taps_w;
   ph.k_len = int(ceil_div(ph.k_real, kGemmKPad) * kGemmKPad);
@@ -31,9 +41,16 @@ void add_rows(GemmLayout& L, GemmPhase& ph, int in_c, int in_h, int in_w, int ta
   L.packed_floats += size_t(ph.k_len) * L.m_pad;
 }
 
+// The unpacked weights' indices (wsrc) are 32-bit too.
+void require_int_weights(size_t count) {
+  if (count > size_t(INT_MAX))
+    throw ShapeError("huge2 GEMM kernel: " + std::to_string(count) + " weights are beyond its 32-bit offsets");
+}
+
 }  // namespace
 
 GemmLayout deconv_gemm_layout(const DeconvShape& s) {
+  require_int_weights(s.weight_count());
   GemmLayout L;
   L.in_step = 1, L.out_step = s.stride;
   L.m_pad = int(ceil_div(s.out_c, kGemmMPad) * kGemmMPad);
@@ -61,6 +78,7 @@ GemmLayout deconv_gemm_layout(const DeconvShape& s) {
 }
 
 GemmLayout conv_gemm_layout(const ConvShape& s) {
+  require_int_weights(s.weight_count());
   GemmLayout L;
   L.in_step = s.stride, L.out_step = 1;
   L.m_pad = int(ceil_div(s.out_c, kGemmMPad) * kGemmMPad);

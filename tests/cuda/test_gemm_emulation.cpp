@@ -158,3 +158,14 @@ TEST_CASE("gemm emulation: the planner splits K where the layer cannot fill the 
   CHECK(big.workspace_bytes == 0);
   CHECK(big.tile == 0);
 }
+
+TEST_CASE("gemm emulation: layers beyond the tap table's 32-bit offsets are refused by name", "[emulation][gemm]") {
+  ConvShape c;  // one image of 2.5e9 input values: its offsets would wrap
+  c.in_c = 1, c.out_c = 2, c.in_h = c.in_w = 50000, c.ksize = 3, c.pad = 1;
+  CHECK_THROWS_WITH(conv_gemm_layout(c), Catch::Contains("32-bit offsets"));
+  c.in_h = c.in_w = 4000;  // 1.6e7 values: fine
+  CHECK_NOTHROW(conv_gemm_layout(c));
+  DeconvShape d;  // 2^31 weights
+  d.in_c = 32768, d.out_c = 4096, d.in_h = d.in_w = 1, d.ksize = 4, d.stride = 2;
+  CHECK_THROWS_WITH(deconv_gemm_layout(d), Catch::Contains("weights are beyond"));
+}
