@@ -12,6 +12,21 @@
 namespace huge2::cuda::detail {
 namespace {
 
+// A thread's PER values of one shared stage row (gemm_frag_index): float4
+// loads where it holds groups of 4.
+template <int TILE, int PER>
+__device__ __forceinline__ void load_fragment(const float* row, int t, float (&v)[PER]) {
+#pragma unroll
+  for (int i = 0; i < PER; i += (PER % 4 == 0 ? 4 : 1)) {
+    if constexpr (PER % 4 == 0) {
+      const float4 q = *reinterpret_cast<const float4*>(row + gemm_frag_index(TILE, PER, t, i));
+      v[i] = q.x, v[i + 1] = q.y, v[i + 2] = q.z, v[i + 3] = q.w;
+    } else {
+      v[i] = row[gemm_frag_index(TILE, PER, t, i)];
+    }
+  }
+}
+
 template <int BM, int BN, int TM, int TN, int BK>
 __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(GemmParams P) {
   static_assert(kGemmKPad % BK == 0, "K splits and table rows come in whole stages");
@@ -71,24 +86,8 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_kernel(GemmParams P) {
 #pragma unroll
       for (int kk = 0; kk < BK; ++kk) {
         float a[TM], b[TN];
-#pragma unroll
-        for (int i = 0; i < TM; i += (TM % 4 == 0 ? 4 : 1)) {
-          if constexpr (TM % 4 == 0) {
-            const float4 v = *reinterpret_cast<const float4*>(&As[buf][kk][gemm_frag_index(BM, TM, ty, i)]);
-            a[i] = v.x, a[i + 1] = v.y, a[i + 2] = v.z, a[i + 3] = v.w;
-          } else {
-            a[i] = As[buf][kk][gemm_frag_index(BM, TM, ty, i)];
-          }
-        }
-#pragma unroll
-        for (int j = 0; j < TN; j += (TN % 4 == 0 ? 4 : 1)) {
-          if constexpr (TN % 4 == 0) {
-            const float4 v = *reinterpret_cast<const float4*>(&Bs[buf][kk][gemm_frag_index(BN, TN, tx, j)]);
-            b[j] = v.x, b[j + 1] = v.y, b[j + 2] = v.z, b[j + 3] = v.w;
-          } else {
-            b[j] = Bs[buf][kk][gemm_frag_index(BN, TN, tx, j)];
-          }
-        }
+        load_fragment<BM>(As[buf][kk], ty, a);
+        load_fragment<BN>(Bs[buf][kk], tx, b);
 #pragma unroll
         for (int i = 0; i < TM; ++i)
 #pragma unroll
