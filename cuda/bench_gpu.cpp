@@ -30,7 +30,7 @@ struct Options {
 
 void usage(FILE* f) {
   std::fprintf(f,
-               "usage: huge2-bench-gpu [--suite dcgan|seg|all] [--batch 1,8] [--repeats N] [--warmup N]\n"
+               "usage: huge2-bench-gpu [--suite dcgan|yolo|seg|all] [--batch 1,8] [--repeats N] [--warmup N]\n"
                "                       [--algorithms darknet,huge2,cudnn] [--tile -1..%d] [--splits N] [--device N]\n"
                "Times each layer with every algorithm (median of N CUDA-event timings) and checks\n"
                "every output against darknet's. Exit 77 without a CUDA device, 1 on a mismatch.\n"
@@ -54,21 +54,34 @@ struct Layer {
   ConvShape c;
 };
 
+Layer deconv_layer(int batch, int in_c, int out_c, int in_h, int in_w, int k, int s, int p, const char* tag) {
+  Layer L;
+  L.transposed = true;
+  L.d.batch = batch, L.d.in_c = in_c, L.d.out_c = out_c, L.d.in_h = in_h, L.d.in_w = in_w;
+  L.d.ksize = k, L.d.stride = s, L.d.pad = p;
+  L.name = std::string(tag) + " " + std::to_string(in_c) + "->" + std::to_string(out_c) + " " + std::to_string(in_h) +
+           "x" + std::to_string(in_w) + " k" + std::to_string(k) + "s" + std::to_string(s) + "p" + std::to_string(p);
+  return L;
+}
+
+// The CPU bench's suites (src/bench/huge2_bench.cpp), the same layers.
 std::vector<Layer> layers(const Options& o, int batch) {
   std::vector<Layer> out;
-  if (o.suite == "dcgan" || o.suite == "all") {
+  const bool all = o.suite == "all";
+  if (o.suite == "dcgan" || all) {
+    out.push_back(deconv_layer(batch, 100, 1024, 1, 1, 4, 1, 0, "dcgan"));  // the latent projection
     const int dcgan[][3] = {{1024, 512, 4}, {512, 256, 8}, {256, 128, 16}, {128, 3, 32}};
-    for (const auto& l : dcgan) {
-      Layer L;
-      L.transposed = true;
-      L.d.batch = batch, L.d.in_c = l[0], L.d.out_c = l[1], L.d.in_h = L.d.in_w = l[2];
-      L.d.ksize = 4, L.d.stride = 2, L.d.pad = 1;
-      L.name = "dcgan " + std::to_string(l[0]) + "->" + std::to_string(l[1]) + " " + std::to_string(l[2]) + "x" +
-               std::to_string(l[2]) + " k4s2p1";
-      out.push_back(L);
-    }
+    for (const auto& l : dcgan) out.push_back(deconv_layer(batch, l[0], l[1], l[2], l[2], 4, 2, 1, "dcgan"));
   }
-  if (o.suite == "seg" || o.suite == "all") {
+  if (o.suite == "yolo" || all) {  // YOLO necks, ReID branches, a small autoencoder layer
+    out.push_back(deconv_layer(batch, 128, 128, 26, 26, 2, 2, 0, "yolo"));
+    out.push_back(deconv_layer(batch, 256, 256, 19, 19, 2, 2, 0, "yolo"));
+    out.push_back(deconv_layer(batch, 128, 128, 38, 38, 2, 2, 0, "yolo"));
+    out.push_back(deconv_layer(batch, 30, 128, 48, 28, 4, 4, 0, "yolo"));
+    out.push_back(deconv_layer(batch, 30, 128, 24, 14, 8, 8, 0, "yolo"));
+    out.push_back(deconv_layer(batch, 16, 16, 10, 10, 3, 3, 1, "yolo"));
+  }
+  if (o.suite == "seg" || all) {
     auto add = [&](int ch, int h, int w, int d) {
       Layer L;
       L.transposed = false;
@@ -209,7 +222,8 @@ int main(int argc, char** argv) {
         return 0;
       } else if (a == "--suite") {
         o.suite = value();
-        if (o.suite != "dcgan" && o.suite != "seg" && o.suite != "all") throw std::invalid_argument("unknown suite");
+        if (o.suite != "dcgan" && o.suite != "yolo" && o.suite != "seg" && o.suite != "all")
+          throw std::invalid_argument("unknown suite (dcgan, yolo, seg or all)");
       } else if (a == "--batch") {
         o.batches.clear();
         for (const auto& b : split(value())) o.batches.push_back(std::stoi(b));
