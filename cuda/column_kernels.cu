@@ -28,22 +28,17 @@ __global__ void bias_activation_kernel(float* __restrict__ y, const float* __res
   }
 }
 
-unsigned blocks_for(long long count) {
-  const long long b = (count + kThreads - 1) / kThreads;
-  return unsigned(b < 65535 * 16 ? b : 65535 * 16);
-}
-
 }  // namespace
 
 void launch_col2im(const Col2imParams& p, const float* col, float* y, cudaStream_t stream) {
   const int count = p.out_c * p.out_h * p.out_w;
-  col2im_kernel<<<blocks_for(count), kThreads, 0, stream>>>(p, col, y, count);
+  col2im_kernel<<<grid_stride_blocks(count), kThreads, 0, stream>>>(p, col, y, count);
   check_launch("col2im kernel launch");
 }
 
 void launch_im2col(const Im2colParams& p, const float* x, float* col, cudaStream_t stream) {
   const int count = p.in_c * p.k * p.k * p.out_h * p.out_w;
-  im2col_kernel<<<blocks_for(count), kThreads, 0, stream>>>(p, x, col, count);
+  im2col_kernel<<<grid_stride_blocks(count), kThreads, 0, stream>>>(p, x, col, count);
   check_launch("im2col kernel launch");
 }
 
@@ -51,7 +46,7 @@ void launch_bias_activation(float* y, const float* bias, int batch, int channels
                             cudaStream_t stream) {
   const long long count = (long long)batch * channels * spatial;
   if (count == 0) return;
-  bias_activation_kernel<<<blocks_for(count), kThreads, 0, stream>>>(y, bias, channels, spatial, act, count);
+  bias_activation_kernel<<<grid_stride_blocks(count), kThreads, 0, stream>>>(y, bias, channels, spatial, act, count);
   check_launch("bias/activation kernel launch");
 }
 

@@ -21,19 +21,20 @@ struct DeconvImpl final : GpuOperator::Impl {
       // included); the GEMM kernel also takes what the tiled kernel cannot
       // fit in shared memory.
       const bool tiled = options.tile_config >= 0 && options.tile_config < kPhaseTileConfigs;
-      const auto phase_list = detail::deconv_phases(s);
-      if (tiled)
+      if (tiled) {
+        const auto phase_list = detail::deconv_phases(s);
         plan = detail::plan_phase_launch(phase_list, s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(),
                                          1, s.stride, options.tile_config, detail::sm_count());
-      if (tiled && plan.tile >= 0) {
-        weights = DeviceBuffer<float>(detail::packed_deconv_floats(s, phase_list));
-        for (const detail::PhaseDesc& q : phase_list)
-          detail::launch_pack_deconv(w, weights.get(), s.in_c, s.out_c, s.ksize, s.stride, q, stream);
-        phases = DeviceBuffer<detail::PhaseDesc>(phase_list);
-      } else {
+        if (plan.tile >= 0) {
+          weights = DeviceBuffer<float>(detail::packed_deconv_floats(s, phase_list));
+          for (const detail::PhaseDesc& q : phase_list)
+            detail::launch_pack_deconv(w, weights.get(), s.in_c, s.out_c, s.ksize, s.stride, q, stream);
+          phases = DeviceBuffer<detail::PhaseDesc>(phase_list);
+        }
+      }
+      if (!tiled || plan.tile < 0)
         setup_gemm(detail::deconv_gemm_layout(s), s.batch, s.in_c, s.in_h, s.in_w, s.out_c, s.out_h(), s.out_w(), w,
                    options, stream);
-      }
     }
     finish_setup(w, s.weight_count(), options, stream, "transposed convolution setup");
   }

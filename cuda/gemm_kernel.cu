@@ -1,8 +1,8 @@
 // The huge2 GEMM kernel: every phase of a transposed convolution (or a whole
 // convolution) as one implicit GEMM over the original input, written straight
 // to the interleaved outputs (gemm_tiling.h has the layout and index math).
-// A classic SIMT SGEMM body: 16 x 16 threads, BK = 8 stages double-buffered
-// in shared memory (the next stage's global loads are in flight while this
+// A classic SIMT SGEMM body: 16 x 16 threads, stages of BK (8 or 16) of K
+// double-buffered in shared memory (the next stage's global loads are in flight while this
 // one is multiplied), float4 shared reads, TM x TN register tiles.
 #include <string>
 
@@ -135,11 +135,6 @@ __global__ void pack_gemm_kernel(const float* __restrict__ w, float* __restrict_
   }
 }
 
-unsigned blocks_for(long long count) {
-  const long long b = (count + kGemmThreads - 1) / kGemmThreads;
-  return unsigned(b < 65535 * 16 ? b : 65535 * 16);  // grid-stride beyond that
-}
-
 }  // namespace
 
 void launch_gemm_kernel(const GemmPlan& plan, const float* x, const float* packed_w, const GemmTap* taps,
@@ -162,7 +157,8 @@ void launch_gemm_kernel(const GemmPlan& plan, const float* x, const float* packe
   }
   check_launch("huge2 GEMM kernel launch");
   if (P.splits > 1) {
-    split_sum_kernel<<<blocks_for(P.slice), kGemmThreads, 0, stream>>>(workspace, y, P.slice, P.splits);
+    const unsigned blocks = grid_stride_blocks(P.slice, kGemmThreads);
+    split_sum_kernel<<<blocks, kGemmThreads, 0, stream>>>(workspace, y, P.slice, P.splits);
     check_launch("huge2 split-K sum kernel launch");
   }
 }
@@ -172,8 +168,8 @@ void launch_pack_gemm(const float* w, float* packed, const GemmTap* taps, const 
   for (const GemmPhase& ph : layout.phases) {
     const long long count = (long long)ph.k_len * layout.m_pad;
     if (count == 0) continue;
-    pack_gemm_kernel<<<blocks_for(count), kGemmThreads, 0, stream>>>(w, packed, taps, ph, out_c, layout.m_pad,
-                                                                      layout.m_stride);
+    const unsigned blocks = grid_stride_blocks(count, kGemmThreads);
+    pack_gemm_kernel<<<blocks, kGemmThreads, 0, stream>>>(w, packed, taps, ph, out_c, layout.m_pad, layout.m_stride);
     check_launch("GEMM weight packing kernel launch");
   }
 }

@@ -14,9 +14,11 @@ namespace {
 
 long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
 
-// Appends a phase's table rows: kk = c*taps + j*taps_w + i, padded to kGemmKPad.
+// Appends a phase's table rows: kk = c*taps + j*taps_w + i, padded to
+// kGemmKPad; wsrc(c, j, i): the unpacked weight of that row at m = 0.
+template <class Wsrc>
 void add_rows(GemmLayout& L, GemmPhase& ph, int in_c, int in_h, int in_w, int taps_h, int taps_w, int dy_step,
-              int dx_step, int (*wsrc)(int c, int j, int i, const void*), const void* ctx) {
+              int dx_step, Wsrc&& wsrc) {
   // Table entries are 32-bit: an image's input (plus the farthest tap) and
   // the table itself must stay below 2^31.
   const long long reach = (long long)in_c * in_h * in_w + (long long)dy_step * taps_h * in_w + dx_step * taps_w;
@@ -33,7 +35,7 @@ void add_rows(GemmLayout& L, GemmPhase& ph, int in_c, int in_h, int in_w, int ta
         GemmTap t;
         t.dy = dy_step * j, t.dx = dx_step * i;
         t.off = (c * in_h + t.dy) * in_w + t.dx;
-        t.wsrc = wsrc(c, j, i, ctx);
+        t.wsrc = wsrc(c, j, i);
         L.taps.push_back(t);
       }
   L.taps.resize(size_t(ph.t_offset) + ph.k_len);  // padding rows: kNoTap, wsrc -1
@@ -55,23 +57,15 @@ GemmLayout deconv_gemm_layout(const DeconvShape& s) {
   L.in_step = 1, L.out_step = s.stride;
   L.m_pad = int(ceil_div(s.out_c, kGemmMPad) * kGemmMPad);
   L.m_stride = s.ksize * s.ksize;
-  struct Ctx {
-    const DeconvShape* s;
-    const PhaseDesc* q;
-  };
+  const int k = s.ksize, st = s.stride;
   for (const PhaseDesc& q : deconv_phases(s)) {
     GemmPhase ph;
     ph.rows = q.rows, ph.cols = q.cols, ph.oy0 = q.oy0, ph.ox0 = q.ox0, ph.iy0 = q.iy0, ph.ix0 = q.ix0;
     // Reversed taps (phase_plan.cpp): row j reads kernel tap ky0 + s*(taps_h-1-j).
-    const Ctx ctx{&s, &q};
-    add_rows(L, ph, s.in_c, s.in_h, s.in_w, q.taps_h, q.taps_w, 1, 1,
-             [](int c, int j, int i, const void* p) {
-               const Ctx& x = *static_cast<const Ctx*>(p);
-               const int k = x.s->ksize, st = x.s->stride;
-               const int ky = x.q->ky0 + st * (x.q->taps_h - 1 - j), kx = x.q->kx0 + st * (x.q->taps_w - 1 - i);
-               return (c * x.s->out_c * k + ky) * k + kx;  // W[c][m = 0][ky][kx]
-             },
-             &ctx);
+    add_rows(L, ph, s.in_c, s.in_h, s.in_w, q.taps_h, q.taps_w, 1, 1, [&](int c, int j, int i) {
+      const int ky = q.ky0 + st * (q.taps_h - 1 - j), kx = q.kx0 + st * (q.taps_w - 1 - i);
+      return (c * s.out_c * k + ky) * k + kx;  // W[c][m = 0][ky][kx]
+    });
     L.phases.push_back(ph);
   }
   return L;
@@ -86,12 +80,9 @@ GemmLayout conv_gemm_layout(const ConvShape& s) {
   GemmPhase ph;
   ph.rows = s.out_h(), ph.cols = s.out_w();
   ph.iy0 = ph.ix0 = -s.applied_pad();
-  add_rows(L, ph, s.in_c, s.in_h, s.in_w, s.ksize, s.ksize, s.dilation, s.dilation,
-           [](int c, int j, int i, const void* p) {
-             const int k = *static_cast<const int*>(p);
-             return (c * k + j) * k + i;  // W[m = 0][c][j][i]
-           },
-           &s.ksize);
+  const int k = s.ksize;
+  add_rows(L, ph, s.in_c, s.in_h, s.in_w, k, k, s.dilation, s.dilation,
+           [&](int c, int j, int i) { return (c * k + j) * k + i; });  // W[m = 0][c][j][i]
   L.phases.push_back(ph);
   return L;
 }

@@ -1,5 +1,5 @@
 // The huge2 GEMM kernel's index math (gemm_kernel.cu), shared with its CPU
-// emulation (tests/cuda/test_emulation.cpp): the same functions, compiled by
+// emulation (tests/cuda/test_gemm_emulation.cpp): the same functions, compiled by
 // nvcc for the device and by g++ for the test.
 //
 // Each phase of a transposed convolution (and a whole convolution, plain,

@@ -56,7 +56,8 @@ std::string GpuOperator::describe() const {
   if (m.runs_gemm()) {
     const auto& t = detail::kGemmTileInfos[m.gemm.tile];
     o << "huge2: " << m.gemm_describe << ", tile " << t.bm << " channels x " << t.bn << " pixels (" << t.tm << "x"
-      << t.tn << " per thread, " << t.bk << " K per stage), grid " << m.gemm.grid.x << "x" << m.gemm.grid.y << "x" << m.gemm.grid.z;
+      << t.tn << " per thread, " << t.bk << " K per stage), grid " << m.gemm.grid.x << "x" << m.gemm.grid.y << "x"
+      << m.gemm.grid.z;
     if (m.gemm.params.splits > 1) o << ", K split in " << m.gemm.params.splits << " (workspace)";
     return o.str();
   }

@@ -12,9 +12,9 @@
 //            offsets. Two kernels, no column buffer, no zero taps, no
 //            atomics: the GEMM kernel (gemm_tiling.h: each phase one implicit
 //            GEMM over all images, tap tables, split K with a workspace
-//            where the layer is too small to fill the GPU) and, for layers of
-//            fewer than 16 output channels, the tiled phase kernel
-//            (phase_tiling.h: 4-channel tiles; dilation as d*d sub-images).
+//            where the layer is too small to fill the GPU) and, forced by
+//            GpuOptions::tile_config 0..3 only, the earlier tiled phase
+//            kernel (phase_tiling.h; dilation as d*d sub-images).
 //   cudnn    cuDNN (when built with HUGE2_CUDNN): backward-data of the forward
 //            convolution whose filter is Darknet's [in_c][out_c][k][k] weights
 //            (transposed), cudnnConvolutionForward with dilation

@@ -10,6 +10,13 @@
 
 namespace huge2::cuda::detail {
 
+// Blocks of `threads` for a grid-stride loop over `count` elements: one
+// element per thread up to 65535*16 blocks, grid-stride beyond that.
+inline unsigned grid_stride_blocks(long long count, int threads = kThreads) {
+  const long long b = (count + threads - 1) / threads;
+  return unsigned(b < 65535 * 16 ? b : 65535 * 16);
+}
+
 // The huge2 phase kernel over all phases and images of a plan.
 void launch_phase_kernel(const LaunchPlan& plan, const float* x, const float* packed_w, float* y,
                          const PhaseDesc* device_phases, cudaStream_t stream);

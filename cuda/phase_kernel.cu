@@ -53,11 +53,6 @@ __global__ void pack_conv_kernel(const float* __restrict__ w, float* __restrict_
     packed[e] = w[conv_pack_source(int(e), in_c, out_c, k)];
 }
 
-unsigned elementwise_blocks(long long count) {
-  const long long b = (count + kThreads - 1) / kThreads;
-  return unsigned(b < 65535 * 16 ? b : 65535 * 16);  // grid-stride beyond that
-}
-
 }  // namespace
 
 void launch_phase_kernel(const LaunchPlan& plan, const float* x, const float* packed_w, float* y,
@@ -82,13 +77,13 @@ void launch_pack_deconv(const float* w, float* packed, int in_c, int out_c, int 
                         cudaStream_t stream) {
   const int count = in_c * q.taps_h * q.taps_w * out_c;
   if (count == 0) return;
-  pack_deconv_kernel<<<elementwise_blocks(count), kThreads, 0, stream>>>(w, packed, count, out_c, k, s, q);
+  pack_deconv_kernel<<<grid_stride_blocks(count), kThreads, 0, stream>>>(w, packed, count, out_c, k, s, q);
   check_launch("transposed weight packing kernel launch");
 }
 
 void launch_pack_conv(const float* w, float* packed, int in_c, int out_c, int k, cudaStream_t stream) {
   const int count = in_c * out_c * k * k;
-  pack_conv_kernel<<<elementwise_blocks(count), kThreads, 0, stream>>>(w, packed, count, in_c, out_c, k);
+  pack_conv_kernel<<<grid_stride_blocks(count), kThreads, 0, stream>>>(w, packed, count, in_c, out_c, k);
   check_launch("convolution weight packing kernel launch");
 }
 

@@ -24,8 +24,8 @@ size_t grain_for(size_t floats_per_item) {
 // share: the images' own inputs and outputs pass through beside it).
 constexpr size_t kBlockBytes = 256 * 1024;
 
-// rows_sum_images prefetches the weights this many panels ahead; floats per cache line.
-constexpr long kPrefetchPanels = 4, kLine = 16;
+// rows_sum_images prefetches the weights this many panels ahead.
+constexpr long kPrefetchPanels = 4;
 
 // How many items of `floats_per_item` floats fit in `bytes` (at least one).
 size_t rows_within(size_t bytes, size_t floats_per_item) {
@@ -73,12 +73,12 @@ void WindowGemv::rows_sum(const float* in, const float* a, float* out, ThreadPoo
   if (batch_ > 1) return rows_sum_images(in, a, out, pool);
   // One image: columns in whole cache lines per thread (the threads never
   // share one of out's lines).
-  const size_t lines = size_t((n_ + kLine - 1) / kLine);
+  const size_t lines = size_t((n_ + kCacheLineFloats - 1) / kCacheLineFloats);
   parallel_for(pool, lines, [&](size_t l0, size_t l1) {
-    const long j0 = std::min(n_, long(l0) * kLine), j1 = std::min(n_, long(l1) * kLine);
+    const long j0 = std::min(n_, long(l0) * kCacheLineFloats), j1 = std::min(n_, long(l1) * kCacheLineFloats);
     std::fill(out + j0, out + j1, 0.f);
     k_->axpy_rows(a + j0, n_, in, rows_, out + j0, j1 - j0);
-  }, grain_for(size_t(rows_) * kLine));
+  }, grain_for(size_t(rows_) * kCacheLineFloats));
 }
 
 // out[b][j] = sum_r in[b][r] * a[r][j] for a batch is a GEMM (M = images,
@@ -116,7 +116,8 @@ void WindowGemv::rows_sum_images(const float* in, const float* a, float* out, Th
       // hardware prefetchers: ask for a later panel's while this one runs.
       if (const long jp = j0 + kPrefetchPanels * nr; jp < n_)
         for (int r = 0; r < rows_; ++r)
-          for (long j = jp; j < std::min(n_, jp + nr); j += kLine) __builtin_prefetch(a + size_t(r) * n_ + j);
+          for (long j = jp; j < std::min(n_, jp + nr); j += kCacheLineFloats)
+            __builtin_prefetch(a + size_t(r) * n_ + j);
       const int nv = int(std::min<long>(nr, vec_cols - j0) / vl);
       GemmCall g;
       g.b = a + j0;

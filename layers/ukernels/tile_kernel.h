@@ -85,6 +85,9 @@ struct GemmCall {
 };
 using GemmFn = void (*)(const GemmCall&);
 constexpr int kMaxGemmMr = 8, kMaxGemmNv = 4;
+
+// Floats per 64-byte cache line: the step of the kernels' and planners' prefetches.
+constexpr int kCacheLineFloats = 16;
 constexpr int kMaxGemmColumns = 64;  // NR, at most (4 vectors of 16)
 
 // The matrix-vector kernels (gemv_kernel_impl.h), for the convolutions

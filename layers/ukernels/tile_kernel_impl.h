@@ -106,7 +106,7 @@ inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
         // asked for every other line of AVX-512's 128-byte steps.
         if constexpr (decltype(prefetch)::value) {
 #pragma GCC unroll 8
-          for (int l = 0; l < B; l += 16) __builtin_prefetch(w + kWeightPrefetchFloats + l);
+          for (int l = 0; l < B; l += kCacheLineFloats) __builtin_prefetch(w + kWeightPrefetchFloats + l);
         }
         reg wv[NB];
 #pragma GCC unroll 8
