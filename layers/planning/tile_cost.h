@@ -15,25 +15,38 @@ struct TileTraffic {
   int passes = 1;           // column passes (TileKernels::two_pass_cols), each over all k inputs
 };
 
-// Cycles of one channel tile, roughly: FMAs or loads (m broadcast pixels
-// and nb weight vectors) of its k = taps x in_c inputs through m pixels and
-// nb vectors of vl channels, or the bytes each input step brings from L2:
-// its weights (at weight_bw, the first cold_k inputs' at the rate from
-// memory) and input_bytes of input lines at L2's rate; plus the call and
-// the store (a float at a time, or transposed in registers: a vector per
-// channel and VL pixels). A tile in P passes of m/P pixels loads its weights
-// P times; the passes after the first read them again from where they
-// stream (a 3x3 d8 128->128 layer's 147 KB per pass do not stay in L1:
-// 16-pixel tiles of two passes ran 1.16x slower than the FMAs alone said).
+// Cycles of one channel tile, roughly: each of its k = taps x in_c input
+// steps takes the longest of its FMAs or loads (m broadcast pixels and nb
+// weight vectors of vl channels), the FMA latency (each of the m x nb
+// accumulators takes one FMA per step), and the bytes it waits for: its
+// weights at weight_bw plus input_bytes of input lines from L2, or, for the
+// first cold_k steps (weights from memory, their first pass), those weights
+// at the memory rate. Step by step, not the tile's sums: a cold step overlaps
+// its own FMAs only. (DCGAN's 1024->512 forward: the exact tiling's corner
+// and edge tiles of 1-3 pixels bring most taps' weights from memory with few
+// FMAs beside them, 1.57-1.62 ms; a padded tiling of 16-pixel tiles, 64 cold
+// bytes beside 16 FMAs a step, 1.22-1.26. The tile's sums, memory and L2
+// bytes added, put the exact one first; step by step it is 1.57 against
+// 1.39 ms at 4 GHz.) Plus the call and the store (a float at a time, or
+// transposed in registers: a vector per channel and VL pixels). A tile in P
+// passes of m/P pixels loads its weights P times; the passes after the first
+// read them again from where they stream (a 3x3 d8 128->128 layer's 147 KB per
+// pass do not stay in L1: 16-pixel tiles of two passes ran 1.16x slower than
+// the FMAs alone said).
 inline double tile_cycles(double k, int m, int nb, int vl, const TileTraffic& t = {}) {
   const CpuTuning& c = cpu_tuning();
   const int mp = m / t.passes;
-  const double compute = t.passes * k * std::max(mp * nb / c.fma_per_cycle, (mp + nb) / c.loads_per_cycle);
+  const double step = std::max({mp * nb / c.fma_per_cycle, (mp + nb) / c.loads_per_cycle, c.fma_latency_cycles});
   const double w = nb * vl * 4.0;
+  double first = k * step;  // the first pass: FMAs and loads, or the bytes each step waits for
+  if (t.weight_bw > 0) {
+    const double hot = w / t.weight_bw + t.input_bytes / c.l2_bytes_per_cycle;
+    const double cold = std::max(w / c.far_bytes_per_cycle, (w + t.input_bytes) / c.l2_bytes_per_cycle);
+    first = t.cold_k * std::max(step, cold) + (k - t.cold_k) * std::max(step, hot);
+  }
   const double weights = t.weight_bw > 0 ? (k - t.cold_k) * w / t.weight_bw + t.cold_k * w / c.far_bytes_per_cycle : 0.0;
-  const double stream = t.weight_bw > 0 ? weights + k * t.input_bytes / c.l2_bytes_per_cycle : 0.0;
   const double store = t.rows_transposed ? c.transposed_store_cycles_per_float : c.store_cycles_per_float;
-  return std::max(compute, stream) + (t.passes - 1) * (weights + c.tile_overhead_cycles) + c.tile_overhead_cycles +
+  return first + (t.passes - 1) * (k * step + weights + c.tile_overhead_cycles) + c.tile_overhead_cycles +
          m * nb * vl * store;
 }
 

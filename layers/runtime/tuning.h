@@ -20,9 +20,11 @@ struct CpuTuning {
   double l2_weight_bytes;        // a phase's weight block streams from L2 below this size ...
   double l2_bytes_per_cycle;     // ... at this rate,
   double far_bytes_per_cycle;    // ... and from beyond L2 at this one (one core's share of memory:
-                                 // 4, measured: the 1024->512 data gradient's 32 MB kernel streamed
-                                 // at 14 GB/s, 3.8 bytes per 3.7 GHz cycle, with the kernels'
-                                 // prefetch; the 16 it was before made that stream look free)
+                                 // 8. The DCGAN 1024->512 layer's 32 MB kernel streams at 26-27 GB/s
+                                 // (6.6 bytes per 4 GHz cycle) while its FMAs still bound it, since
+                                 // the kernels prefetch every line 8 KB ahead; one core reads at most
+                                 // 44 GB/s (10.9). It was 4 when the prefetch skipped lines (14 GB/s),
+                                 // and 16 before that, which made the stream look free)
   double l3_bytes_per_cycle;     // ... except a block that outgrows L2 read again in the same call,
                                  // from L3 while the kernel stays there (batch_weight_bytes): the 5x5
                                  // DCGAN's 512->256 data gradient (13 MB kernel) ran 1.3x faster in
@@ -66,13 +68,19 @@ struct CpuTuning {
                                  // 16x16 stride-2 data gradient: exact 6x1 border tiles, six lines
                                  // per step, 96 KB per tap, ran at about half the FMA estimate)
   double l2_output_bytes;        // an output (per image) up to this size stays in L2 while it is written
+  double fma_latency_cycles;     // an FMA's result is an input of the next one on its accumulator: a
+                                 // tile of fewer accumulators than latency x fma_per_cycle waits on
+                                 // them (a 1-pixel tile of 2 vectors: 4 cycles a step, not the 2 its
+                                 // loads take). The 5x5 DCGAN's exact tilings have 16 such corners
+                                 // per channel block: 256->128 16x16 ran 1.68-1.70 ms exact, 1.58-1.61
+                                 // padded, which only this term puts first. Zen 4/5, A78: 4 cycles
 };
 
 inline const CpuTuning& cpu_tuning() {
-  static constexpr CpuTuning kTuning = {2.0,          1.6,     768.0 * 1024, 48.0,   4.0,  16.0,   512.0 * 1024,
+  static constexpr CpuTuning kTuning = {2.0,          1.6,     768.0 * 1024, 48.0,   8.0,  16.0,   512.0 * 1024,
                                         30.0,         1.0,     0.4,          1.0,    0.5,  100000, 25000,
                                         320.0 * 1024, 16.0 * 1024 * 1024,    2.0,    32.0 * 1024,
-                                        768.0 * 1024};
+                                        768.0 * 1024, 4.0};
   return kTuning;
 }
 
