@@ -239,19 +239,36 @@ std::string DirectPlan::describe() const {
   return d.str();
 }
 
-// Channels [c0, c1) of one image into the zero-bordered frame of the padded tiling.
+namespace {
+// A few zeros between two rows of the frame, stored one by one: GCC turns a
+// plain loop into a memset call, and a call per border (two a row) was 6% of
+// DCGAN's 128->3 forward (32-float rows, 1 zero a side): 0.091-0.094 ms with
+// them, 0.081-0.085 without. (Rows copied 4 floats a move instead of by
+// memcpy, AVX-512 inside, ran 0.086-0.088.)
+inline void zero_few(float* dst, ptrdiff_t n) {
+  for (ptrdiff_t i = 0; i < n; ++i) {
+    dst[i] = 0.f;
+    __asm__("" ::: "memory");
+  }
+}
+}  // namespace
+
+// Channels [c0, c1) of one image into the zero-bordered frame of the padded
+// tiling, front to back: a row's right border and the next one's left border
+// are one run of zeros.
 void DirectPlan::pad_input(const float* x, float* ws, int c0, int c1) const {
+  const ptrdiff_t w = p_.in_w, gap = pitch_ - w;
   for (int c = c0; c < c1; ++c) {
     float* dst = ws + c * plane_;
     const float* src = x + size_t(c) * p_.in_h * p_.in_w;
-    std::fill(dst, dst + pad_top_ * pitch_, 0.f);
-    for (int r = 0; r < p_.in_h; ++r) {
-      float* row = dst + (pad_top_ + r) * pitch_;
-      std::fill(row, row + pad_left_, 0.f);
-      std::memcpy(row + pad_left_, src + size_t(r) * p_.in_w, sizeof(float) * p_.in_w);
-      std::fill(row + pad_left_ + p_.in_w, row + pitch_, 0.f);
+    float* out = dst + pad_top_ * pitch_ + pad_left_;  // row 0's first float
+    std::fill(dst, out, 0.f);
+    for (int r = 0; r < p_.in_h; ++r, out += pitch_, src += w) {
+      std::memcpy(out, src, sizeof(float) * size_t(w));
+      if (r + 1 < p_.in_h) zero_few(out + w, gap);
     }
-    std::fill(dst + (pad_top_ + p_.in_h) * pitch_, dst + plane_, 0.f);
+    out -= gap;  // the last row's end
+    std::fill(out, dst + plane_, 0.f);
   }
 }
 
