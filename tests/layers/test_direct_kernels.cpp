@@ -352,6 +352,36 @@ TEST_CASE("direct kernels: the planner interleaves the column phases of a stride
                     Catch::Contains("2 needs a stride-2 transposed convolution"));
 }
 
+TEST_CASE("direct kernels: a kernel from memory streams through tiles with FMAs beside it, not corners of 1-3 pixels",
+          "[kernels]") {
+  // Plans for the shapes only, on the ISA of this run. DCGAN's 1024->512
+  // layer over a 4x4 input (32 MB of weights, each read once per call from
+  // memory): the exact tiling's corner and edge tiles of 1-3 pixels bring
+  // most taps' weights with almost no FMAs beside them, 1.57-1.62 ms at 1
+  // thread on the AVX-512 machine; one padded 16-pixel tile per phase and
+  // 16-channel block, 64 cold bytes beside 16 FMAs a step, 1.22-1.26 ms. The
+  // estimate summed a tile's bytes against its FMAs and picked the former;
+  // step by step it picks the latter (tile_cost.h). The 5x5 DCGAN's 256->128
+  // layer over 16x16 stays padded (1.58-1.61 ms, exact 1.68-1.70): its exact
+  // corners are 1-pixel tiles of two vectors, which wait on the FMA latency.
+  // AVX-512 only, where it was measured (the AVX2 plans moved 0.93-1.08x).
+  const Isa isa = active_isa();
+  if (isa != Isa::avx512f) return;
+  DeconvShape big;
+  big.in_c = 1024, big.out_c = 512, big.in_h = big.in_w = 4, big.ksize = 4, big.stride = 2, big.pad = 1;
+  const DirectPlan a(deconv_phases(big), WeightAt{}, Epilogue{}, 1, isa);
+  INFO(a.describe());
+  CHECK(a.scheme() == DirectPlan::Scheme::channels);
+  CHECK(a.tiling() == DirectPlan::Tiling::padded);
+  CHECK(a.tile_count() == 4);  // one per phase
+  CHECK(a.describe().find("32 channel blocks of 16") != std::string::npos);
+  DeconvShape k5;
+  k5.in_c = 256, k5.out_c = 128, k5.in_h = k5.in_w = 16, k5.ksize = 5, k5.stride = 2, k5.pad = 2;
+  const DirectPlan b(deconv_phases(k5), WeightAt{}, Epilogue{}, 1, isa);
+  INFO(b.describe());
+  CHECK(b.tiling() == DirectPlan::Tiling::padded);
+}
+
 // A folded batch-norm with leaky, its scales and shifts different per
 // channel; the definition's output of convolution s under it; and s's
 // weights (Darknet's layout) for a plan.
