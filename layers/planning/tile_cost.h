@@ -39,12 +39,14 @@ inline double tile_cycles(double k, int m, int nb, int vl, const TileTraffic& t 
   const double step = std::max({mp * nb / c.fma_per_cycle, (mp + nb) / c.loads_per_cycle, c.fma_latency_cycles});
   const double w = nb * vl * 4.0;
   double first = k * step;  // the first pass: FMAs and loads, or the bytes each step waits for
+  double weights = 0;       // a later pass's weight stream
   if (t.weight_bw > 0) {
-    const double hot = w / t.weight_bw + t.input_bytes / c.l2_bytes_per_cycle;
-    const double cold = std::max(w / c.far_bytes_per_cycle, (w + t.input_bytes) / c.l2_bytes_per_cycle);
+    const double near_w = w / t.weight_bw, far_w = w / c.far_bytes_per_cycle;
+    const double hot = near_w + t.input_bytes / c.l2_bytes_per_cycle;
+    const double cold = std::max(far_w, (w + t.input_bytes) / c.l2_bytes_per_cycle);
     first = t.cold_k * std::max(step, cold) + (k - t.cold_k) * std::max(step, hot);
+    weights = (k - t.cold_k) * near_w + t.cold_k * far_w;
   }
-  const double weights = t.weight_bw > 0 ? (k - t.cold_k) * w / t.weight_bw + t.cold_k * w / c.far_bytes_per_cycle : 0.0;
   const double store = t.rows_transposed ? c.transposed_store_cycles_per_float : c.store_cycles_per_float;
   return first + (t.passes - 1) * (k * step + weights + c.tile_overhead_cycles) + c.tile_overhead_cycles +
          m * nb * vl * store;
