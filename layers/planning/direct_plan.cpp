@@ -9,6 +9,9 @@
 #include "runtime/tuning.h"
 
 namespace huge2 {
+namespace {
+int floor_half(int v) { return v >= 0 ? v / 2 : -((1 - v) / 2); }  // floor(v / 2)
+}  // namespace
 
 DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
                        Isa isa, const Options& opt)
@@ -76,13 +79,15 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
       }
     }
   }
-  // Pixel tiles: unit input step, padded frame; blocks of every channel
-  // width up to the most the registers allow (all of out_c in one block when
-  // it fits: the input is then read once).
+  // Pixel tiles: input step 1, or 2 on the split frame; padded frame; blocks
+  // of every channel width up to the most the registers allow (all of out_c
+  // in one block when it fits: the input is then read once).
   const DirectProblem given = p_;  // the candidates below plan on problems of their own
-  const bool pixels_possible = p_.xstep == 1 && opt.tiling != Tiling::exact && k_->pixel_max_rows[0][1] >= 1;
+  const bool split = p_.xstep == 2 && p_.ystep == 2;
+  const bool pixels_possible =
+      (p_.xstep == 1 || split) && opt.tiling != Tiling::exact && k_->pixel_max_rows[0][1] >= 1;
   if ((opt.scheme == Scheme::pixels || opt.pixel_channels || opt.column_phases) && !pixels_possible)
-    throw ShapeError("direct kernels: pixel tiles need unit input step and the padded frame");
+    throw ShapeError("direct kernels: pixel tiles need input step 1 (or 2 both ways) and the padded frame");
   const std::optional<DirectProblem> col_problem =
       pixels_possible && opt.column_phases != 1 ? column_phase_problem(given) : std::nullopt;
   if (opt.column_phases && *opt.column_phases != 1 && (*opt.column_phases != 2 || !col_problem))
@@ -104,6 +109,17 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
       } else if (p_.out_c <= kMaxPixelOc) {
         for (int oc = p_.out_c; oc >= 1 && ocs.size() < 3; --oc)
           if (k_->pixel_max_rows[cols - 1][oc] >= 1) ocs.push_back(oc);
+      } else if (split && isa != Isa::scalar &&
+                 4.0 * p_.in_c * (p_.in_h + 2) * (p_.in_w + 2) <= cpu_tuning().l2_output_bytes) {
+        // Input step 2 into many channels (an RGB-output transposed
+        // convolution's data gradient: 3 -> 128): every block reads the whole
+        // frame again, from L2 while it stays there; blocks of 4 to 8
+        // channels (more channels per block, fewer rows: the estimate weighs
+        // them). Not the scalar kernels: their VL-float "vectors" are loops,
+        // and the estimate, made for vector FMAs, chose these tiles for the
+        // DCGAN data gradients there, which then ran 2-3x slower.
+        for (int oc = kMaxPixelOc; oc >= 4; --oc)
+          if (k_->pixel_max_rows[0][oc] >= 1) ocs.push_back(oc);
       } else if (cols == 2 && p_.out_c <= 3 * kMaxPixelOc) {
         // Block widths that split out_c evenly into 3 .. 6 blocks (19: 7, 5, 4).
         for (int n = (p_.out_c + kMaxPixelOc - 1) / kMaxPixelOc; n <= 6; ++n) {
@@ -158,6 +174,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   col_phases_ = !rows && best_oc > 0 ? best_cols : 1;
   p_ = rows ? *row_problem : col_phases_ == 2 ? *col_problem : given;
   scheme_ = rows ? Scheme::rows : best_oc > 0 ? Scheme::pixels : Scheme::channels;
+  split_frame_ = scheme_ == Scheme::pixels && p_.xstep == 2;
   if (scheme_ == Scheme::channels) make_blocks(best_nb);
   else make_pixel_blocks(best_oc);
   // Raster order within each phase: neighbouring tiles share input and output lines.
@@ -169,24 +186,29 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   if (tiling_ == Tiling::exact) {
     pad_top_ = pad_left_ = 0, pad_h_ = p_.in_h, pad_w_ = p_.in_w;
   } else {
-    int lo_y = 0, hi_y = p_.in_h - 1, lo_x = 0, hi_x = p_.in_w - 1;
+    // Split: in a stride phase's coordinates, and as large as phase (0, 0),
+    // the largest.
+    const int ys = split_frame_ ? 1 : p_.ystep, xs = split_frame_ ? 1 : p_.xstep;
+    auto at = [&](int tap) { return split_frame_ ? floor_half(tap) : tap; };
+    const int h = split_frame_ ? (p_.in_h + 1) / 2 : p_.in_h, w = split_frame_ ? (p_.in_w + 1) / 2 : p_.in_w;
+    int lo_y = 0, hi_y = h - 1, lo_x = 0, hi_x = w - 1;
     for (const Tile& t : tiles_) {
       const DirectPhase& ph = p_.phases[t.phase];
       const int u0 = t.u0, v0 = t.v0;
       for (int i : tap_sets_[t.taps].idx) {
-        lo_y = std::min(lo_y, ph.tap_y[i] + p_.ystep * u0);
-        hi_y = std::max(hi_y, ph.tap_y[i] + p_.ystep * (u0 + t.rows - 1));
-        lo_x = std::min(lo_x, ph.tap_x[i] + p_.xstep * v0);
-        hi_x = std::max(hi_x, ph.tap_x[i] + p_.xstep * (v0 + t.cols - 1));
+        lo_y = std::min(lo_y, at(ph.tap_y[i]) + ys * u0);
+        hi_y = std::max(hi_y, at(ph.tap_y[i]) + ys * (u0 + t.rows - 1));
+        lo_x = std::min(lo_x, at(ph.tap_x[i]) + xs * v0);
+        hi_x = std::max(hi_x, at(ph.tap_x[i]) + xs * (v0 + t.cols - 1));
       }
     }
     pad_top_ = -lo_y, pad_left_ = -lo_x, pad_h_ = hi_y - lo_y + 1, pad_w_ = hi_x - lo_x + 1;
   }
-  pitch_ = pad_w_, plane_ = ptrdiff_t(pad_h_) * pad_w_;
+  pitch_ = pad_w_, plane_ = ptrdiff_t(padded_plane());
   for (Tile& t : tiles_) {  // (u0, v0) -> offsets
     const DirectPhase& ph = p_.phases[t.phase];
     const ptrdiff_t u0 = t.u0, v0 = t.v0;
-    t.in_off = u0 * p_.ystep * pitch_ + v0 * p_.xstep;
+    t.in_off = split_frame_ ? u0 * pitch_ + v0 : u0 * p_.ystep * pitch_ + v0 * p_.xstep;
     t.y_off = (ph.oy0 + p_.sy * u0) * ptrdiff_t(p_.out_w) + ph.ox0 + p_.sx * v0;
   }
   // Tap offsets in that frame (a set belongs to one phase: take it from its
@@ -202,7 +224,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
       for (int c = 0; c < col_phases_; ++c) set.col_end[size_t(c) + 1] += set.col_end[size_t(c)];
     }
     if (!set.in_off.empty() || set.idx.empty()) continue;
-    for (int i : set.idx) set.in_off.push_back(ptrdiff_t(ph.tap_y[i]) * pitch_ + ph.tap_x[i]);
+    for (int i : set.idx) set.in_off.push_back(tap_offset(ph.tap_y[i], ph.tap_x[i]));
   }
   channel_major_ = scheme_ == Scheme::channels && p_.xstep > 2;
   choose_k_chunk(opt.k_chunk);
@@ -210,6 +232,12 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   partition();
   cold_weights_ = kernel_bytes() > cpu_tuning().l2_weight_bytes;
   choose_image_order(opt.images_inside);
+}
+
+ptrdiff_t DirectPlan::tap_offset(int ty, int tx) const {
+  if (!split_frame_) return ptrdiff_t(ty) * pitch_ + tx;
+  const ptrdiff_t phase = 2 * (ty - 2 * floor_half(ty)) + (tx - 2 * floor_half(tx));
+  return phase * pad_h_ * pitch_ + ptrdiff_t(floor_half(ty)) * pitch_ + floor_half(tx);
 }
 
 std::string DirectPlan::describe() const {
@@ -223,7 +251,8 @@ std::string DirectPlan::describe() const {
     d << "pixel tiles (" << k_->vl << " pixels x " << col_phases_ << " column phases interleaved x "
       << blocks_.front().valid << " channels), " << count(p_.phases.size(), " row phase, ", " row phases, ");
   else if (scheme_ == Scheme::pixels)
-    d << "pixel tiles (" << k_->vl << " pixels x " << blocks_.front().valid << " channels), "
+    d << "pixel tiles (" << k_->vl << " pixels x " << blocks_.front().valid << " channels"
+      << (split_frame_ ? ", input split into its 2x2 stride phases" : "") << "), "
       << count(p_.phases.size(), " phase, ", " phases, ");
   else
     d << (tiling_ == Tiling::exact ? "exact" : "padded") << " tiling, " << count(p_.phases.size(), " phase, ", " phases, ");
@@ -272,6 +301,25 @@ void DirectPlan::pad_input(const float* x, float* ws, int c0, int c1) const {
   }
 }
 
+// The split frame: channels [c0, c1) of one image as their four stride
+// phases, each zero-bordered like pad_input's frame. Each input row is read
+// once, its even floats into phase (r & 1, 0), its odd ones into (r & 1, 1).
+void DirectPlan::split_input(const float* x, float* ws, int c0, int c1) const {
+  const int h = p_.in_h, w = p_.in_w, w0 = (w + 1) / 2, w1 = w / 2;
+  const ptrdiff_t sub = ptrdiff_t(pad_h_) * pitch_;
+  for (int c = c0; c < c1; ++c) {
+    float* dst = ws + c * plane_;
+    std::fill(dst, dst + plane_, 0.f);
+    const float* src = x + size_t(c) * h * w;
+    for (int r = 0; r < h; ++r, src += w) {
+      float* even = dst + 2 * (r & 1) * sub + (pad_top_ + r / 2) * pitch_ + pad_left_;
+      float* odd = even + sub;
+      for (int j = 0; j < w1; ++j) even[j] = src[2 * j], odd[j] = src[2 * j + 1];
+      if (w0 > w1) even[w1] = src[w - 1];
+    }
+  }
+}
+
 // Work items [begin, end) of `images` images: origin is the first image's
 // input (in the tiling's frame), y its output; each next image's lie in_img
 // and out_img floats further on. The items run in segments (runs of up to
@@ -285,7 +333,7 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
   const size_t out_plane = size_t(p_.out_h) * p_.out_w;
   TileCall call{};
   call.ic_stride = plane_;
-  call.row_step = p_.ystep * pitch_;
+  call.row_step = split_frame_ ? pitch_ : p_.ystep * pitch_;
   call.y_oc_stride = ptrdiff_t(out_plane);
   call.y_row_step = ptrdiff_t(p_.sy) * p_.out_w;
   call.y_col_step = p_.sx;
@@ -393,12 +441,15 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
   if (tiling_ == Tiling::exact) return whole_batch(x, in_img);  // no frame to fill
   const float* origin = ws + pad_top_ * pitch_ + pad_left_;
   const size_t frame = padded_plane() * p_.in_c;
+  auto fill_frame = [this](const float* xb, float* f, int c0, int c1) {
+    split_frame_ ? split_input(xb, f, c0, c1) : pad_input(xb, f, c0, c1);
+  };
   if (images_inside_) {  // a frame per image, all filled first
     std::fill(ws + frame * p_.batch, ws + frame * p_.batch + slack(), 0.f);
     parallel_for(parts > 1 ? pool : nullptr, size_t(p_.batch) * p_.in_c, [&](size_t i0, size_t i1) {
       for (size_t i = i0; i < i1;) {
         const size_t b = i / p_.in_c, c1 = std::min(i1, (b + 1) * p_.in_c);
-        pad_input(x + b * in_img, ws + b * frame, int(i - b * p_.in_c), int(c1 - b * p_.in_c));
+        fill_frame(x + b * in_img, ws + b * frame, int(i - b * p_.in_c), int(c1 - b * p_.in_c));
         i = c1;
       }
     });
@@ -409,13 +460,13 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
   for (int b = 0; b < p_.batch; ++b) {
     const float* xb = x + b * in_img;
     if (parts > 1) {
-      pool->parallel_for(size_t(p_.in_c), [&](size_t c0, size_t c1) { pad_input(xb, ws, int(c0), int(c1)); });
+      pool->parallel_for(size_t(p_.in_c), [&](size_t c0, size_t c1) { fill_frame(xb, ws, int(c0), int(c1)); });
       pool->run(tasks, [&](int task) {
         const auto [begin, end] = chunk(task);
         run_items(begin, end, origin, y + b * out_img, 1, 0, 0);
       });
     } else {
-      pad_input(xb, ws, 0, p_.in_c);
+      fill_frame(xb, ws, 0, p_.in_c);
       run_items(0, items_.size(), origin, y + b * out_img, 1, 0, 0);
     }
   }

@@ -25,7 +25,11 @@
 //   pixels:   VL consecutive pixels of a phase row, tiles of R rows by up to
 //             8 output channels, weights broadcast: for few output channels
 //             (an RGB output layer fills 3 of 16 channel lanes), always on
-//             the padded frame, unit input step only; of a stride-2
+//             the padded frame; input step 1, or 2 on a frame that holds
+//             each input channel's 2x2 stride phases apart (split_frame_:
+//             a stride-2 convolution's tap then reads consecutive floats of
+//             one of them; the data gradient of an RGB-output transposed
+//             convolution is one, into many channels); of a stride-2
 //             transposed convolution, both column phases of a row in one
 //             tile, interleaved in registers into whole output rows
 //             (column_phase_problem());
@@ -95,6 +99,7 @@ class DirectPlan {
   Tiling tiling() const { return tiling_; }
   Scheme scheme() const { return scheme_; }
   int column_phases() const { return col_phases_; }
+  bool split_frame() const { return split_frame_; }
   // Pixel tiles read up to VL - 1 floats past the frame's last one: slack.
   size_t workspace_bytes() const {
     const size_t frames = images_inside_ ? size_t(p_.batch) : 1;
@@ -153,7 +158,11 @@ class DirectPlan {
     double cost;
   };
 
-  size_t padded_plane() const { return size_t(pad_h_) * pad_w_; }
+  // An input channel's frame: one zero-bordered plane, or (split_frame_)
+  // four, its stride phases (0, 0), (0, 1), (1, 0), (1, 1) one after the other.
+  size_t padded_plane() const { return size_t(pad_h_) * pad_w_ * (split_frame_ ? 4 : 1); }
+  // Where a tap of input offset (ty, tx) starts in the chosen frame.
+  ptrdiff_t tap_offset(int ty, int tx) const;
   size_t slack() const { return scheme_ == Scheme::channels ? 0 : size_t(k_->vl); }
   void make_blocks(int nb);
   void make_pixel_blocks(int oc);
@@ -189,6 +198,7 @@ class DirectPlan {
   void run_items(size_t begin, size_t end, const float* origin, float* y, int images, size_t in_img,
                  size_t out_img) const;
   void pad_input(const float* x, float* ws, int c0, int c1) const;
+  void split_input(const float* x, float* ws, int c0, int c1) const;  // the split frame's pad_input
 
   DirectProblem p_;
   Isa isa_;
@@ -200,6 +210,12 @@ class DirectPlan {
   Tiling tiling_ = Tiling::exact;
   Scheme scheme_ = Scheme::channels;
   int col_phases_ = 1;  // pixels: column phases per tile (2: p_ is a column_phase_problem)
+  // Pixel tiles of input step 2 (a stride-2 convolution): the frame holds
+  // each input channel's four stride phases apart, zero-bordered alike
+  // (pad_* are one phase's), and a tile's pixel (u, v) reads phase
+  // (ty & 1, tx & 1) of tap (ty, tx) at (u + floor(ty/2), v + floor(tx/2)):
+  // VL consecutive floats, as the pixel kernels take them.
+  bool split_frame_ = false;
   int pad_top_ = 0, pad_left_ = 0, pad_h_ = 0, pad_w_ = 0;  // padded tiling's input frame
   ptrdiff_t pitch_ = 0, plane_ = 0;                          // input row and plane, in the chosen frame
   std::vector<Block> blocks_;

@@ -54,13 +54,16 @@ inline double tile_cycles(double k, int m, int nb, int vl, const TileTraffic& t 
 
 // A pixel tile: k inputs through `rows` vectors of pixels (`cols` of them
 // real) by oc channels: R*OC FMAs or R + OC loads per input, and the loop's
-// own cost per input (CpuTuning::pixel_tap_cycles); the output goes
-// out lane by lane (a phase row is every s-th output pixel), or, with s > 1
-// column phases interleaved (k: all of their inputs), as whole vectors after
-// log2(s) rounds of zips per channel and row.
-inline double pixel_tile_cycles(double k, int rows, int cols, int oc, int s, int vl) {
+// own cost per input (CpuTuning::pixel_tap_cycles); the output goes out as
+// one vector per row and channel where those are vl consecutive floats
+// (`contiguous`: a convolution's output row), else lane by lane (a phase
+// row is every s-th output pixel), or, with s > 1 column phases
+// interleaved (k: all of their inputs), as whole vectors after log2(s)
+// rounds of zips per channel and row.
+inline double pixel_tile_cycles(double k, int rows, int cols, int oc, int s, int vl, bool contiguous) {
   const CpuTuning& c = cpu_tuning();
   const double compute = k * (std::max(rows * oc, rows + oc) / c.fma_per_cycle + c.pixel_tap_cycles);
+  if (s == 1 && contiguous && cols == vl) return compute + c.tile_overhead_cycles + double(rows) * oc;
   if (s == 1) return compute + c.tile_overhead_cycles + double(rows) * cols * oc * c.lane_store_cycles_per_float;
   int rounds = 0;
   for (int i = 1; i < s; i *= 2) ++rounds;

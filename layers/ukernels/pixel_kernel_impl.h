@@ -96,13 +96,17 @@ void pixel_kernel(const TileCall& a) {
     return store_interleaved<V, S, OC, R>(acc, a, a.cols);
   }
 
-  // Epilogue in registers (as in tile_kernel_impl.h), fully unrolled into a
-  // buffer (a runtime branch or loop among the accumulators made GCC keep
-  // them in memory for the whole tile), then out: a full row of contiguous
-  // output pixels (a convolution, y_col_step 1) as a vector, a phase row
-  // (every s-th pixel) or a partial one lane by lane.
+  // Epilogue in registers (as in tile_kernel_impl.h), fully unrolled (a
+  // runtime branch or loop among the accumulators made GCC keep them in
+  // memory for the whole tile): a full row of contiguous output pixels (a
+  // convolution, y_col_step 1) goes straight out as a vector; a phase row
+  // (every s-th pixel) or a partial one goes into a buffer, then out lane by
+  // lane. (Through the buffer always, the epilogue was 15% of the 3 -> 128
+  // stride-2 data gradient's 6-channel 4-row tiles.) Only the store's
+  // address depends on which.
   const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
                           a.act == Activation::leaky || a.act == Activation::relie;
+  const bool whole = vector_act && a.y_col_step == 1 && a.cols == VL;
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
   alignas(64) float buf[R][OC][VL];
@@ -115,18 +119,15 @@ void pixel_kernel(const TileCall& a) {
       reg v = V::fma(acc[r][o][0], s, h);
       if (a.act == Activation::relu) v = V::max(v, zero);
       else if (a.act == Activation::leaky || a.act == Activation::relie) v = V::max(v, V::mul(v, slope));
-      V::store(buf[r][o], v);
+      V::store(whole ? a.y + o * a.y_oc_stride + r * a.y_row_step : buf[r][o], v);
     }
   }
-  const bool whole = vector_act && a.y_col_step == 1 && a.cols == VL;
+  if (whole) return;
   if (!vector_act) activate_span(&buf[0][0][0], R * OC * VL, a.act);
   for (int o = 0; o < OC; ++o)
     for (int r = 0; r < R; ++r) {
       float* yr = a.y + o * a.y_oc_stride + r * a.y_row_step;
       const float* b = buf[r][o];
-      if (whole)
-        V::store(yr, V::load(b));
-      else
-        for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = b[q];
+      for (int q = 0; q < a.cols; ++q) yr[q * a.y_col_step] = b[q];
     }
 }
