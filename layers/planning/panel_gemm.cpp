@@ -34,6 +34,7 @@ PanelGemm::PanelGemm(int m, int n, long k, Isa isa)
   k_blocks_ = int(ceil_div(k, kc_target));
   kc_ = int(ceil_div(k, k_blocks_));
   group_max_ = int(std::max(1L, long(tune.l2_weight_bytes / 2) / (long(kc_) * cols_.nr * long(sizeof(float)))));
+  whole_b_ = k_blocks_ > 1 && double(cols_.total()) * k_ * sizeof(float) <= tune.l2_weight_bytes / 2;
 }
 
 int PanelGemm::useful_threads(int threads) const {
@@ -51,7 +52,8 @@ int PanelGemm::useful_threads(int threads) const {
 
 std::string PanelGemm::describe() const {
   return std::string(isa_name(isa_)) + " " + std::to_string(mr_) + "x" + std::to_string(cols_.nr) + " tiles, " +
-         std::to_string(k_blocks_) + " K block" + (k_blocks_ > 1 ? "s" : "") + " of " + std::to_string(kc_);
+         std::to_string(k_blocks_) + " K block" + (k_blocks_ > 1 ? "s" : "") + " of " + std::to_string(kc_) +
+         (whole_b_ ? ", all packed first" : "");
 }
 
 namespace {
@@ -133,34 +135,55 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrd
                                    std::min<long>(panel_count, ceil_div(2 * threads, m_blocks_))));
   const int items = groups * m_blocks_;
   const int slots = std::min(threads, items);
-  for (int kb = 0; kb < k_blocks_; ++kb) {
+  // K block kb's panel pn: where it lies, and its packing.
+  auto panel = [&](int kb, int pn) {
+    return panels + (whole_b_ ? size_t(kb) * cols_.total() * kc_ : 0) + size_t(pn) * kc_ * nr;
+  };
+  auto pack_one = [&](int kb, int pn) {
+    const long k0 = long(kb) * kc_;
+    pack(ctx, pn, pn * nr, panel_columns(pn), k0, int(std::min<long>(kc_, k_ - k0)), panel(kb, pn));
+  };
+  // Thread t's items (row blocks of C along a group of panels) through K block kb.
+  auto sweep = [&](int kb, int t) {
     const long k0 = long(kb) * kc_;
     const int kc = int(std::min<long>(kc_, k_ - k0));
-    parallel_for(pool, size_t(panel_count), [&](size_t p0, size_t p1) {
-      for (size_t pn = p0; pn < p1; ++pn)
-        pack(ctx, int(pn), int(pn) * nr, panel_columns(int(pn)), k0, kc, panels + pn * kc_ * nr);
-    });
-    auto slot = [&](int t) {
-      for (int item = items * t / slots; item < items * (t + 1) / slots; ++item) {
-        const int group = item / m_blocks_, blk = item % m_blocks_;
-        const int width = std::min(mr_, m_ - blk * mr_);
-        GemmCall g;
-        g.a = lda ? a + size_t(blk) * mr_ * lda + k0 : a + size_t(blk) * mr_ * k_ + size_t(k0) * width;
-        g.lda = lda;
-        g.kc = kc;
-        g.ldc = ldc;
-        for (int pn = panel_count * group / groups; pn < panel_count * (group + 1) / groups; ++pn) {
-          const int columns = panel_columns(pn);
-          g.b = panels + size_t(pn) * kc_ * nr;
-          g.ldb = columns;
-          g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr;
-          g.cols = std::min(columns, n_ - pn * nr);
-          kernels_->gemm_lookup(width, columns / kernels_->vl)(g);
-        }
+    for (int item = items * t / slots; item < items * (t + 1) / slots; ++item) {
+      const int group = item / m_blocks_, blk = item % m_blocks_;
+      const int width = std::min(mr_, m_ - blk * mr_);
+      GemmCall g;
+      g.a = lda ? a + size_t(blk) * mr_ * lda + k0 : a + size_t(blk) * mr_ * k_ + size_t(k0) * width;
+      g.lda = lda;
+      g.kc = kc;
+      g.ldc = ldc;
+      for (int pn = panel_count * group / groups; pn < panel_count * (group + 1) / groups; ++pn) {
+        const int columns = panel_columns(pn);
+        g.b = panel(kb, pn);
+        g.ldb = columns;
+        g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr;
+        g.cols = std::min(columns, n_ - pn * nr);
+        kernels_->gemm_lookup(width, columns / kernels_->vl)(g);
       }
-    };
-    if (pool && slots > 1) pool->run(slots, slot);
-    else for (int t = 0; t < slots; ++t) slot(t);
+    }
+  };
+  auto run_slots = [&](auto&& f) {
+    if (pool && slots > 1) pool->run(slots, f);
+    else for (int t = 0; t < slots; ++t) f(t);
+  };
+  if (whole_b_) {
+    // Every K block's panels, then each thread's items through the K blocks
+    // in order: each C tile sums its K blocks in the same order as below.
+    parallel_for(pool, size_t(k_blocks_) * panel_count, [&](size_t i0, size_t i1) {
+      for (size_t i = i0; i < i1; ++i) pack_one(int(i / panel_count), int(i % panel_count));
+    });
+    return run_slots([&](int t) {
+      for (int kb = 0; kb < k_blocks_; ++kb) sweep(kb, t);
+    });
+  }
+  for (int kb = 0; kb < k_blocks_; ++kb) {
+    parallel_for(pool, size_t(panel_count), [&](size_t p0, size_t p1) {
+      for (size_t pn = p0; pn < p1; ++pn) pack_one(kb, int(pn));
+    });
+    run_slots([&](int t) { sweep(kb, t); });
   }
 }
 

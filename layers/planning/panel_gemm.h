@@ -9,7 +9,10 @@
 //
 // Per K block: the panels are packed (in parallel), then each thread sweeps
 // its row blocks of C along a group of panels that fits L2, so C is read
-// and written row by row, in whole lines, once per K block.
+// and written row by row, in whole lines, once per K block. Where the whole
+// of B fits half of L2, all K blocks' panels are packed at once and then
+// swept, each thread through every K block of its own row blocks: two
+// dispatches of the pool per call instead of two per K block.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -57,7 +60,9 @@ class PanelGemm {
   std::string describe() const;
 
   size_t packed_a_floats() const { return size_t(m_blocks_) * mr_ * k_; }
-  size_t panel_floats() const { return size_t(cols_.total()) * kc_; }
+  size_t panel_floats() const { return size_t(cols_.total()) * kc_ * (whole_b_ ? k_blocks_ : 1); }
+  // All K blocks' panels packed before the sweep (see above).
+  bool whole_b() const { return whole_b_; }
 
   // Packs A: row r, K index k = i * k_per_image + q (i-th image) at
   // a[i * image_stride + r * row_stride + q].
@@ -82,6 +87,7 @@ class PanelGemm {
   int mr_, m_blocks_;
   int kc_, k_blocks_;    // K block length (the last may be shorter) and count
   int group_max_;        // panels whose K block of B fits half of L2
+  bool whole_b_;         // B's K blocks all packed at once (it fits half of L2)
 };
 
 }  // namespace huge2
