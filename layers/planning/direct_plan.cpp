@@ -83,9 +83,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   // of every channel width up to the most the registers allow (all of out_c
   // in one block when it fits: the input is then read once).
   const DirectProblem given = p_;  // the candidates below plan on problems of their own
-  const bool split = p_.xstep == 2 && p_.ystep == 2;
-  const bool pixels_possible =
-      (p_.xstep == 1 || split) && opt.tiling != Tiling::exact && k_->pixel_max_rows[0][1] >= 1;
+  const bool pixels_possible = pixel_input_steps(p_) && opt.tiling != Tiling::exact && k_->pixel_max_rows[0][1] >= 1;
+  const bool split = pixels_possible && p_.xstep == 2;
   if ((opt.scheme == Scheme::pixels || opt.pixel_channels || opt.column_phases) && !pixels_possible)
     throw ShapeError("direct kernels: pixel tiles need input step 1 (or 2 both ways) and the padded frame");
   const std::optional<DirectProblem> col_problem =

@@ -66,6 +66,10 @@ std::optional<DirectProblem> phase_row_problem(const DirectProblem& p);
 // tap's column phase; none for any other problem.
 std::optional<DirectProblem> column_phase_problem(const DirectProblem& p);
 
+// The input steps pixel tiles take: 1, or 2 both ways (on the split frame,
+// DirectPlan::split_frame_).
+inline bool pixel_input_steps(const DirectProblem& p) { return p.xstep == 1 || (p.xstep == 2 && p.ystep == 2); }
+
 class DirectPlan {
  public:
   enum class Tiling { exact, padded };

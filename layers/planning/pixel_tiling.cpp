@@ -55,8 +55,7 @@ void DirectPlan::make_pixel_blocks(int oc) {
 void DirectPlan::plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
   const int vl = k_->vl, width = blocks_.front().valid, s = col_phases_;
   const int rmax = k_->pixel_max_rows[s - 1][width];
-  const bool steps_ok = p_.xstep == 1 || (p_.xstep == 2 && p_.ystep == 2);  // 2: on the split frame
-  if (!steps_ok || rmax < 1) throw ShapeError("direct kernels: no pixel tiles for this problem");
+  if (!pixel_input_steps(p_) || rmax < 1) throw ShapeError("direct kernels: no pixel tiles for this problem");
   TapSetIndex set_of;
   cost = 0;
   for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
@@ -69,7 +68,8 @@ void DirectPlan::plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>&
       for (int v0 = 0; v0 < q.cols; v0 += vl) {
         const int cn = std::min(vl, q.cols - v0);
         std::vector<int> taps = taps_reaching(q, u0, rn, v0, cn);
-        for (const Block& b : blocks_) cost += pixel_tile_cycles(double(taps.size()) * p_.in_c, rn, cn, b.valid, s, vl, p_.sx == 1);
+        for (const Block& b : blocks_)
+          cost += pixel_tile_cycles(double(taps.size()) * p_.in_c, rn, cn, b.valid, s, vl, p_.sx == 1);
         Tile t{};
         t.phase = ph, t.rows = rn, t.cols = cn, t.taps = tap_set(set_of, sets, ph, std::move(taps)), t.u0 = u0, t.v0 = v0;
         tiles.push_back(t);

@@ -194,7 +194,7 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
   // input's stride phases, in blocks of 1 .. 8 channels whatever out_c) and
   // phase rows (stride = kernel 2, 4, 8, pad 0): every block width the ISA
   // has up to out_c.
-  if (Case::direct(s) && (Case::problem(s).xstep == 1 || (Case::problem(s).xstep == 2 && Case::problem(s).ystep == 2))) {
+  if (Case::direct(s) && pixel_input_steps(Case::problem(s))) {
     const TileKernels& k = tile_kernels(isa);
     for (int cols = 1; cols <= kMaxPixelPhases; ++cols) {
       if (cols == 2 && !column_phase_problem(Case::problem(s))) continue;
