@@ -225,7 +225,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     if (!set.in_off.empty() || set.idx.empty()) continue;
     for (int i : set.idx) set.in_off.push_back(tap_offset(ph.tap_y[i], ph.tap_x[i]));
   }
-  channel_major_ = scheme_ == Scheme::channels && p_.xstep > 2;
+  channel_major_ = (scheme_ == Scheme::channels && p_.xstep > 2) || scheme_ == Scheme::rows;
   choose_k_chunk(opt.k_chunk);
   pack(weight, epilogue);
   partition();

@@ -13,12 +13,14 @@
 //
 //   y[o][r][s*q + px] = act(scale[o] * sum_ic w[px][ic][o] * x[ic][r*row_step + q] + shift[o])
 //
-// a.w: packed [px][in_c][OC] (the plan's row problem has the S column phases
-// as the taps of one phase per kernel row, in order); a.cols: the input
-// columns that exist (a row's last, partial vector reads past the row: the
-// plan's frame has slack after it). V provides zip_lo / zip_hi and
-// store_first(p, v, n) (lanes 0 .. n-1, 0 < n < VL) besides what
-// tile_kernel_impl.h and pixel_kernel_impl.h list.
+// a.w: packed [in_c][px][OC], a.w_ic_stride = S*OC apart (the plan's row
+// problem has the S column phases as the taps of one phase per kernel row,
+// in order, packed channel-major); a.cols: the input columns that exist (a
+// row's last, partial vector reads past the row: the plan's frame has slack
+// after it). V provides zip_lo / zip_hi, store_first(p, v, n) (lanes 0 ..
+// n-1, 0 < n < VL) and kFmaLane (with fma_lane<L>(acc, a, b) = acc + a *
+// b[L] where true) besides what tile_kernel_impl.h and pixel_kernel_impl.h
+// list.
 
 // v[0..S) -> the S vectors of v[j][l] in l-major order (a perfect shuffle
 // per round: out[2i] = zip_lo(v[i], v[i + S/2]), out[2i + 1] = zip_hi(...)).
@@ -98,9 +100,28 @@ __attribute__((always_inline)) inline void store_interleaved(typename V::reg (&a
     }
 }
 
+// One input channel's R*OC*S FMAs on an ISA whose FMA takes a factor from a
+// lane of another register (V::kFmaLane: NEON's FMLA by element): the
+// channel's OC*S weights, contiguous in the packing ([in_c][px][OC]), come
+// in as whole vectors w and each FMA reads its weight in place, where a
+// broadcast load per weight (LD1R, which takes no offset: an address add
+// beside each) fed the same FMAs. I runs over the weights p*OC + o.
+template <class V, int S, int OC, int R, int... I>
+__attribute__((always_inline)) inline void lane_fmas(typename V::reg (&acc)[R][OC][S], const typename V::reg* xv,
+                                                     const typename V::reg* w, std::integer_sequence<int, I...>) {
+  constexpr int VL = V::VL;
+  auto one = [&](auto i) {
+    constexpr int idx = decltype(i)::value, p = idx / OC, o = idx % OC;
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) acc[r][o][p] = V::template fma_lane<idx % VL>(acc[r][o][p], xv[r], w[idx / VL]);
+  };
+  (one(std::integral_constant<int, I>{}), ...);
+}
+
 template <class V, int S, int OC, int R>
 void row_kernel(const TileCall& a) {
   using reg = typename V::reg;
+  constexpr int VL = V::VL;
   reg acc[R][OC][S];
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r)
@@ -110,7 +131,10 @@ void row_kernel(const TileCall& a) {
       for (int p = 0; p < S; ++p) acc[r][o][p] = V::zero();
 
   // Per input channel: the R input vectors, then each of the OC*S weights
-  // broadcast once and used R times (registers: R*OC*S + R + 1).
+  // (a.w_ic_stride = S*OC apart per channel, [px][OC] within) broadcast once
+  // and used R times (registers: R*OC*S + R + 1), or on kFmaLane ISAs read
+  // from lanes of OC*S/VL weight vectors (the packing leaves slack after the
+  // last channel for a partial vector).
   for (int ic = 0; ic < a.in_c; ++ic) {
     const float* xi = a.x + ic * a.ic_stride;
     reg xv[R];
@@ -119,15 +143,23 @@ void row_kernel(const TileCall& a) {
       xv[r] = V::load(xi + r * a.row_step);
       V::pin(xv[r]);
     }
-    const float* wi = a.w + ic * OC;
+    const float* wi = a.w + ic * a.w_ic_stride;
+    if constexpr (V::kFmaLane) {
+      constexpr int NW = (OC * S + VL - 1) / VL;
+      reg w[NW];
 #pragma GCC unroll 8
-    for (int p = 0; p < S; ++p)
+      for (int i = 0; i < NW; ++i) w[i] = V::load(wi + i * VL);
+      lane_fmas<V, S, OC, R>(acc, xv, w, std::make_integer_sequence<int, OC * S>{});
+    } else {
 #pragma GCC unroll 8
-      for (int o = 0; o < OC; ++o) {
-        const reg w = V::bcast(wi + p * a.w_tap_stride + o);
+      for (int p = 0; p < S; ++p)
+#pragma GCC unroll 8
+        for (int o = 0; o < OC; ++o) {
+          const reg w = V::bcast(wi + p * OC + o);
 #pragma GCC unroll 4
-        for (int r = 0; r < R; ++r) acc[r][o][p] = V::fma(w, xv[r], acc[r][o][p]);
-      }
+          for (int r = 0; r < R; ++r) acc[r][o][p] = V::fma(w, xv[r], acc[r][o][p]);
+        }
+    }
   }
 
   store_interleaved<V, S, OC, R>(acc, a, a.cols * S);

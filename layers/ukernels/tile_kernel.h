@@ -109,6 +109,9 @@ constexpr int kMaxPixelOc = 8, kMaxPixelRows = 8;
 constexpr int kMaxPixelPhases = 2;
 // Phase-row kernels (row_kernel_impl.h): output channels per block, at most.
 constexpr int kMaxRowOc = 8;
+// The widest ISA's vector (AVX-512): slack the packed weights leave for a
+// kernel that loads a partial one whole.
+constexpr int kMaxVectorFloats = 16;
 
 // The micro-kernels of one ISA.
 struct TileKernels {

@@ -25,6 +25,9 @@ struct Vec {
   using reg = float32x4_t;
   static constexpr int VL = 4;
   static constexpr bool kStepRows = true;  // pixel_kernel_impl.h
+  static constexpr bool kFmaLane = true;  // row_kernel_impl.h: FMLA by element
+  template <int L>
+  static reg fma_lane(reg acc, reg a, reg b) { return vfmaq_laneq_f32(acc, a, b, L); }
   static reg zero() { return vdupq_n_f32(0.f); }
   static reg set1(float f) { return vdupq_n_f32(f); }
   static reg load(const float* p) { return vld1q_f32(p); }
