@@ -15,8 +15,10 @@
 // register (an empty asm) so that the compiler does not refold its load, and
 // kStepRows: address a tile's rows by a stepped pointer (else by index).
 //
-// Per (tap, input channel): OC weight broadcasts + R vector loads feed R*OC
-// FMAs. Register budget: R*OC accumulators + OC weights + 1 input vector.
+// Per (tap, input channel): OC weight broadcasts (kFmaLane: OC/VL vector
+// loads, the packing's slack after the last block covering a partial one) +
+// R vector loads feed R*OC FMAs. Register budget: R*OC accumulators + OC
+// weights + 1 input vector.
 // The sum runs over input channels then taps (the channel kernel's is taps
 // then channels): the same on any thread count, within rounding of it.
 //
@@ -36,6 +38,14 @@
 
 // How many input channels ahead a pixel tile prefetches its input lines.
 constexpr int kPixelPrefetchChannels = 4;
+
+// acc[r][o][p] += xv * weight o (lane o % VL of w[o / VL]) for every o.
+template <class V, int OC, int R, int S, int... O>
+__attribute__((always_inline)) inline void pixel_lane_fmas(typename V::reg (&acc)[R][OC][S], int r, int p,
+                                                           typename V::reg xv, const typename V::reg* w,
+                                                           std::integer_sequence<int, O...>) {
+  ((acc[r][O][p] = V::template fma_lane<O % V::VL>(acc[r][O][p], xv, w[O / V::VL])), ...);
+}
 
 template <class V, int OC, int R, int S>
 void pixel_kernel(const TileCall& a) {
@@ -84,9 +94,13 @@ void pixel_kernel(const TileCall& a) {
       for (int t = S == 1 ? 0 : a.col_taps[p]; t < t1; ++t) {
         const float* wt = wi + a.tap_idx[t] * a.w_tap_stride;
         const float* xt = xi + a.tap_in[t];
-        reg wv[OC];
+        // kFmaLane (NEON): the OC weights as whole vectors, each FMA reading
+        // its weight from a lane (row_kernel_impl.h's lane_fmas); else one
+        // broadcast per weight.
+        constexpr int NW = V::kFmaLane ? (OC + VL - 1) / VL : OC;
+        reg wv[NW];
 #pragma GCC unroll 8
-        for (int o = 0; o < OC; ++o) wv[o] = V::bcast(wt + o);
+        for (int i = 0; i < NW; ++i) wv[i] = V::kFmaLane ? V::load(wt + i * VL) : V::bcast(wt + i);
         // V::kStepRows: a pointer stepped row by row. On aarch64, indexing
         // xt + r * row_step made GCC rescale the index for every row (two
         // extra instructions per row, 16 of the 56 per tap and channel of
@@ -105,8 +119,12 @@ void pixel_kernel(const TileCall& a) {
           // One load per input vector: GCC otherwise folds it into each of the
           // OC FMAs (OC loads instead of one), which makes the loop load-bound.
           V::pin(xv);
+          if constexpr (V::kFmaLane) {
+            pixel_lane_fmas<V, OC, R, S>(acc, r, p, xv, wv, std::make_integer_sequence<int, OC>{});
+          } else {
 #pragma GCC unroll 8
-          for (int o = 0; o < OC; ++o) acc[r][o][p] = V::fma(wv[o], xv, acc[r][o][p]);
+            for (int o = 0; o < OC; ++o) acc[r][o][p] = V::fma(wv[o], xv, acc[r][o][p]);
+          }
         }
       }
     }
