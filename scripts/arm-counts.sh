@@ -8,7 +8,7 @@
 # one thread, OMP_WAIT_POLICY=passive, so set-up and spinning are not counted.
 # Then llvm-mca on the NEON inner loop (a model of the core, not a board).
 #
-# Usage: scripts/arm-counts.sh [SUITE...]      (dcgan seg seg128 yolo; default: dcgan seg yolo;
+# Usage: scripts/arm-counts.sh [SUITE...]      (dcgan dcgan5 seg seg128 yolo; default: dcgan seg yolo;
 #                                              mca: llvm-mca only)
 #   needs scripts/cross-aarch64.sh's tree and build (the huge2-traffic driver:
 #   HUGE2_AARCH64_TARGETS=huge2-traffic scripts/cross-aarch64.sh -R none)
@@ -83,19 +83,18 @@ deconv() {  # in_c out_c h w k s p
 dilated() {  # c h w d: "same" 3x3 convolution
   layer "conv3 d$4 $1->$1 ${2}x$3" $(( $1 * $1 * $2 * $3 * 9 )) conv "$1" "$1" "$2" "$3" 3 1 1 "$4"
 }
+# The suites' layers as huge2-bench has them (src/bench/suites.h), listed by
+# the driver itself; seg128 is seg's 128-channel half (the 512-channel layers
+# take ~10 min each emulated).
 for suite in ${suites[@]+"${suites[@]}"}; do
-  case $suite in  # the layers of src/bench/huge2_bench.cpp's suite_layers(), batch 1
-    dcgan) deconv 100 1024 1 1 4 1 0
-           deconv 1024 512 4 4 4 2 1; deconv 512 256 8 8 4 2 1
-           deconv 256 128 16 16 4 2 1; deconv 128 3 32 32 4 2 1 ;;
-    seg) for d in 2 4 8 12; do dilated 512 64 64 "$d"; done
-         for d in 2 4 8 16; do dilated 128 64 128 "$d"; done ;;
-    seg128)  # seg's 128-channel half: the 512-channel layers take ~10 min each emulated
-         for d in 2 4 8 16; do dilated 128 64 128 "$d"; done ;;
-    yolo) deconv 128 128 26 26 2 2 0; deconv 256 256 19 19 2 2 0; deconv 128 128 38 38 2 2 0
-          deconv 30 128 48 28 4 4 0; deconv 30 128 24 14 8 8 0; deconv 16 16 10 10 3 3 1 ;;
-    *) echo "arm-counts: unknown suite '$suite' (dcgan, seg, seg128, yolo)" >&2; exit 2 ;;
-  esac
+  name=$suite filter=cat
+  [ "$suite" = seg128 ] && name=seg filter="awk \$2==128"
+  listing=$(qemu-aarch64 -L "$sysroot" "$driver" --suite "$name") ||
+    { echo "arm-counts: unknown suite '$suite' (dcgan, dcgan5, seg, seg128, yolo)" >&2; exit 2; }
+  while read -r kind args; do
+    set -- $args
+    if [ "$kind" = deconv ]; then deconv "$@"; else dilated "$1" "$3" "$4" "$8"; fi
+  done < <(echo "$listing" | $filter)
 done
 
 # llvm-mca: the NEON inner loops as a model of each core (not a board). LLVM

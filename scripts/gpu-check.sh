@@ -28,7 +28,7 @@ mkdir -p "$out"
 
 if [ -z "$prebuilt" ]; then
   make GPU=1 CUDNN=1 >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-  tests=build/tests/cuda/huge2_gpu_tests bench=build/cuda/huge2-bench-gpu
+  tests=build/tests/cuda/huge2_gpu_tests bench=build/src/huge2-bench-gpu
 else
   tests=$prebuilt/huge2_gpu_tests bench=$prebuilt/huge2-bench-gpu
 fi

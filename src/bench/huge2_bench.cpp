@@ -31,6 +31,7 @@
 #include "measure.h"
 #include "core/shapes.h"
 #include "ukernels/tile_kernel.h"
+#include "bench/suites.h"
 #ifdef HUGE2_HAVE_DARKNET
 #include "peers/darknet_stock.h"
 #endif
@@ -114,7 +115,8 @@ Options parse_options(int argc, char** argv) {
       std::exit(0);
     } else if (a == "--suite") {
       o.suite = next();
-      if (o.suite != "dcgan" && o.suite != "dcgan5" && o.suite != "seg" && o.suite != "yolo" && o.suite != "all")
+      const auto& names = huge2::bench::suite_names();
+      if (o.suite != "all" && std::find(names.begin(), names.end(), o.suite) == names.end())
         throw UsageError("--suite must be dcgan, dcgan5, seg, yolo or all, got '" + o.suite + "'");
     } else if (a == "--threads") {
       o.threads.clear();
@@ -187,58 +189,8 @@ double median_ms(const std::function<void()>& f, int repeats) {
   return huge2::median_ms(f, repeats, kMinTimedMs);
 }
 
-struct Layer {
-  std::string name;
-  bool transposed;
-  huge2::DeconvShape deconv;  // when transposed
-  huge2::ConvShape conv;      // otherwise
-  double flops() const { return transposed ? deconv.flops() : conv.flops(); }
-  size_t input_count() const { return transposed ? deconv.input_count() : conv.input_count(); }
-  size_t output_count() const { return transposed ? deconv.output_count() : conv.output_count(); }
-  size_t weight_count() const { return transposed ? deconv.weight_count() : conv.weight_count(); }
-};
-
-Layer deconv_layer(int batch, int in_c, int out_c, int h, int w, int k, int s, int p) {
-  huge2::DeconvShape d;
-  d.batch = batch, d.in_c = in_c, d.out_c = out_c, d.in_h = h, d.in_w = w, d.ksize = k, d.stride = s, d.pad = p;
-  std::ostringstream n;
-  n << "deconv" << k << "s" << s << "p" << p << " " << in_c << "->" << out_c << " " << h << "x" << w << "->"
-    << d.out_h() << "x" << d.out_w();
-  return {n.str(), true, d, {}};
-}
-
-Layer dilated_layer(int batch, int c, int h, int w, int dilation) {
-  huge2::ConvShape s;
-  s.batch = batch, s.in_c = s.out_c = c, s.in_h = h, s.in_w = w, s.ksize = 3, s.stride = 1, s.pad = 1;
-  s.dilation = dilation;
-  std::ostringstream n;
-  n << "conv3 d" << dilation << " " << c << "->" << c << " " << h << "x" << w;
-  return {n.str(), false, {}, s};
-}
-
-std::vector<Layer> suite_layers(const std::string& suite, int batch) {
-  std::vector<Layer> v;
-  const int ladder[][3] = {{1024, 512, 4}, {512, 256, 8}, {256, 128, 16}, {128, 3, 32}};
-  if (suite == "dcgan") {  // DCGAN generator: the 1x1 latent projection, then "double the size" layers
-    v.push_back(deconv_layer(batch, 100, 1024, 1, 1, 4, 1, 0));
-    for (auto& l : ladder) v.push_back(deconv_layer(batch, l[0], l[1], l[2], l[2], 4, 2, 1));
-  }
-  if (suite == "dcgan5")  // same ladder, 5x5 kernels: padding 2 gives 2*in-1, not 2*in
-    for (auto& l : ladder) v.push_back(deconv_layer(batch, l[0], l[1], l[2], l[2], 5, 2, 2));
-  if (suite == "yolo") {  // deconvolutions of real Darknet models: YOLO necks, ReID branches, an autoencoder
-    v.push_back(deconv_layer(batch, 128, 128, 26, 26, 2, 2, 0));
-    v.push_back(deconv_layer(batch, 256, 256, 19, 19, 2, 2, 0));
-    v.push_back(deconv_layer(batch, 128, 128, 38, 38, 2, 2, 0));
-    v.push_back(deconv_layer(batch, 30, 128, 48, 28, 4, 4, 0));
-    v.push_back(deconv_layer(batch, 30, 128, 24, 14, 8, 8, 0));
-    v.push_back(deconv_layer(batch, 16, 16, 10, 10, 3, 3, 1));
-  }
-  if (suite == "seg") {  // segmentation context modules: "same" 3x3 dilated convolutions
-    for (int d : {2, 4, 8, 12}) v.push_back(dilated_layer(batch, 512, 64, 64, d));
-    for (int d : {2, 4, 8, 16}) v.push_back(dilated_layer(batch, 128, 64, 128, d));
-  }
-  return v;
-}
+using Layer = huge2::bench::SuiteLayer;
+using huge2::bench::suite_layers;
 
 struct Row {
   std::string suite, layer;
@@ -671,8 +623,7 @@ int main(int argc, char** argv) {
     std::vector<std::pair<int, double>> peaks;
     for (const Row& r : fma_peak(o, isa, peaks)) write_csv(csv, r);
     const std::vector<std::string> suites =
-        o.suite == "all" ? std::vector<std::string>{"dcgan", "dcgan5", "seg", "yolo"}
-                         : std::vector<std::string>{o.suite};
+        o.suite == "all" ? huge2::bench::suite_names() : std::vector<std::string>{o.suite};
     // Pass 1, every suite: the rows without OpenMP (see Pass).
     std::map<std::tuple<std::string, std::string, int>, std::vector<Row>> own;
     for (const std::string& suite : suites)

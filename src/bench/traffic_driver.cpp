@@ -5,6 +5,10 @@
 //
 //   huge2-traffic deconv IN_C OUT_C H W K STRIDE PAD ALGO N
 //   huge2-traffic conv IN_C OUT_C H W K STRIDE PAD DILATION ALGO N
+//   huge2-traffic --suite NAME   (huge2-bench's suite NAME at batch 1, one
+//                                 layer per line as the arguments above
+//                                 take it, without ALGO N: for
+//                                 scripts/arm-counts.sh)
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -14,6 +18,7 @@
 #include "operators/convolution.h"
 #include "operators/deconvolution.h"
 #include "stock/gemm.h"
+#include "bench/suites.h"
 
 namespace {
 
@@ -40,16 +45,33 @@ int run(const Shape& s, huge2::Algorithm algo, int n) {
   return 0;
 }
 
+// Prints a suite's layers, one per line, as the driver's own arguments.
+int list_suite(const std::string& suite) {
+  for (const huge2::bench::SuiteLayer& L : huge2::bench::suite_layers(suite, 1)) {
+    if (L.transposed) {
+      const huge2::DeconvShape& d = L.deconv;
+      std::printf("deconv %d %d %d %d %d %d %d\n", d.in_c, d.out_c, d.in_h, d.in_w, d.ksize, d.stride, d.pad);
+    } else {
+      const huge2::ConvShape& c = L.conv;
+      std::printf("conv %d %d %d %d %d %d %d %d\n", c.in_c, c.out_c, c.in_h, c.in_w, c.ksize, c.stride, c.pad,
+                  c.dilation);
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string kind = argc > 1 ? argv[1] : "";
-  if (!((kind == "deconv" && argc == 11) || (kind == "conv" && argc == 12))) {
+  if (!((kind == "deconv" && argc == 11) || (kind == "conv" && argc == 12) || (kind == "--suite" && argc == 3))) {
     std::fputs("usage: huge2-traffic deconv IN_C OUT_C H W K STRIDE PAD ALGO N\n"
-               "       huge2-traffic conv IN_C OUT_C H W K STRIDE PAD DILATION ALGO N\n", stderr);
+               "       huge2-traffic conv IN_C OUT_C H W K STRIDE PAD DILATION ALGO N\n"
+               "       huge2-traffic --suite dcgan|dcgan5|seg|yolo\n", stderr);
     return 2;
   }
   try {
+    if (kind == "--suite") return list_suite(argv[2]);
     huge2::set_num_threads(1);
     const huge2::Algorithm algo = huge2::parse_algorithm(argv[argc - 2]);
     const int n = to_int(argv[argc - 1], "N");

@@ -1,5 +1,6 @@
-// huge2-bench-gpu: the GPU algorithms on the DCGAN generator's transposed
-// layers and on dilated segmentation layers: median time from CUDA events,
+// huge2-bench-gpu: the GPU algorithms on huge2-bench's suites (bench/suites.h:
+// DCGAN ladders, YOLO and ReID deconvolutions, dilated segmentation layers),
+// under the same layer names: median time from CUDA events,
 // GFLOP/s, a GB/s estimate (compulsory traffic: input + output + weights),
 // workspace, and each output checked against the darknet-gpu output.
 // Exit 77 without a CUDA device, 1 when an output disagrees.
@@ -15,6 +16,7 @@
 
 #include "device_buffer.h"
 #include "huge2_cuda.h"
+#include "bench/suites.h"
 
 using namespace huge2;
 using namespace huge2::cuda;
@@ -30,7 +32,7 @@ struct Options {
 
 void usage(FILE* f) {
   std::fprintf(f,
-               "usage: huge2-bench-gpu [--suite dcgan|yolo|seg|all] [--batch 1,8] [--repeats N] [--warmup N]\n"
+               "usage: huge2-bench-gpu [--suite dcgan|dcgan5|seg|yolo|all] [--batch 1,8] [--repeats N] [--warmup N]\n"
                "                       [--algorithms darknet,huge2,cudnn] [--tile -1..%d] [--splits N] [--device N]\n"
                "Times each layer with every algorithm (median of N CUDA-event timings) and checks\n"
                "every output against darknet's. Exit 77 without a CUDA device, 1 on a mismatch.\n"
@@ -47,53 +49,12 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-struct Layer {
-  std::string name;
-  bool transposed;
-  DeconvShape d;
-  ConvShape c;
-};
-
-Layer deconv_layer(int batch, int in_c, int out_c, int in_h, int in_w, int k, int s, int p, const char* tag) {
-  Layer L;
-  L.transposed = true;
-  L.d.batch = batch, L.d.in_c = in_c, L.d.out_c = out_c, L.d.in_h = in_h, L.d.in_w = in_w;
-  L.d.ksize = k, L.d.stride = s, L.d.pad = p;
-  L.name = std::string(tag) + " " + std::to_string(in_c) + "->" + std::to_string(out_c) + " " + std::to_string(in_h) +
-           "x" + std::to_string(in_w) + " k" + std::to_string(k) + "s" + std::to_string(s) + "p" + std::to_string(p);
-  return L;
-}
-
-// The CPU bench's suites (src/bench/huge2_bench.cpp), the same layers.
-std::vector<Layer> layers(const Options& o, int batch) {
-  std::vector<Layer> out;
-  const bool all = o.suite == "all";
-  if (o.suite == "dcgan" || all) {
-    out.push_back(deconv_layer(batch, 100, 1024, 1, 1, 4, 1, 0, "dcgan"));  // the latent projection
-    const int dcgan[][3] = {{1024, 512, 4}, {512, 256, 8}, {256, 128, 16}, {128, 3, 32}};
-    for (const auto& l : dcgan) out.push_back(deconv_layer(batch, l[0], l[1], l[2], l[2], 4, 2, 1, "dcgan"));
-  }
-  if (o.suite == "yolo" || all) {  // YOLO necks, ReID branches, a small autoencoder layer
-    out.push_back(deconv_layer(batch, 128, 128, 26, 26, 2, 2, 0, "yolo"));
-    out.push_back(deconv_layer(batch, 256, 256, 19, 19, 2, 2, 0, "yolo"));
-    out.push_back(deconv_layer(batch, 128, 128, 38, 38, 2, 2, 0, "yolo"));
-    out.push_back(deconv_layer(batch, 30, 128, 48, 28, 4, 4, 0, "yolo"));
-    out.push_back(deconv_layer(batch, 30, 128, 24, 14, 8, 8, 0, "yolo"));
-    out.push_back(deconv_layer(batch, 16, 16, 10, 10, 3, 3, 1, "yolo"));
-  }
-  if (o.suite == "seg" || all) {
-    auto add = [&](int ch, int h, int w, int d) {
-      Layer L;
-      L.transposed = false;
-      L.c.batch = batch, L.c.in_c = L.c.out_c = ch, L.c.in_h = h, L.c.in_w = w;
-      L.c.ksize = 3, L.c.stride = 1, L.c.pad = 1, L.c.dilation = d;
-      L.name = "seg " + std::to_string(ch) + "ch " + std::to_string(h) + "x" + std::to_string(w) + " 3x3 d" +
-               std::to_string(d);
-      out.push_back(L);
-    };
-    for (int d : {2, 4, 8, 12}) add(512, 64, 64, d);
-    for (int d : {2, 4, 8, 16}) add(128, 64, 128, d);
-  }
+// The CPU bench's suites (bench/suites.h), the same layers and names.
+std::vector<bench::SuiteLayer> layers(const Options& o, int batch) {
+  std::vector<bench::SuiteLayer> out;
+  for (const std::string& suite : bench::suite_names())
+    if (o.suite == "all" || o.suite == suite)
+      for (bench::SuiteLayer& L : bench::suite_layers(suite, batch)) out.push_back(std::move(L));
   return out;
 }
 
@@ -222,8 +183,7 @@ int main(int argc, char** argv) {
         return 0;
       } else if (a == "--suite") {
         o.suite = value();
-        if (o.suite != "dcgan" && o.suite != "yolo" && o.suite != "seg" && o.suite != "all")
-          throw std::invalid_argument("unknown suite (dcgan, yolo, seg or all)");
+        if (o.suite != "all") bench::suite_layers(o.suite, 1);  // throws, naming the suites, if unknown
       } else if (a == "--batch") {
         o.batches.clear();
         for (const auto& b : split(value())) o.batches.push_back(std::stoi(b));
@@ -267,17 +227,17 @@ int main(int argc, char** argv) {
                 "refused capture); GFLOP/s, GB/s and the ratios use the faster of the two; GB/s counts input +\n"
                 "output + weights once; diff: max |y - y_darknet| / max(1, max |y_darknet|); vs X: X's time / this\n\n",
                 o.repeats, o.warmup);
-    std::printf("%-34s %5s %-8s %9s %9s %9s %8s %9s %9s %8s %8s  %s\n", "layer", "batch", "algo", "ms", "graph",
+    std::printf("%-38s %5s %-8s %9s %9s %9s %8s %9s %9s %8s %8s  %s\n", "layer", "batch", "algo", "ms", "graph",
                 "GFLOP/s", "GB/s", "ws MiB", "diff", "vs dark", "vs cudnn", "method");
     bool mismatch = false;
     std::mt19937 rng(42);
     std::uniform_real_distribution<float> dist(-1.f, 1.f);
     for (int batch : o.batches) {
-      for (const Layer& L : layers(o, batch)) {
-        const size_t nw = L.transposed ? L.d.weight_count() : L.c.weight_count();
-        const size_t nx = L.transposed ? L.d.input_count() : L.c.input_count();
-        const size_t ny = L.transposed ? L.d.output_count() : L.c.output_count();
-        const double flops = L.transposed ? L.d.flops() : L.c.flops();
+      for (const bench::SuiteLayer& L : layers(o, batch)) {
+        const size_t nw = L.weight_count();
+        const size_t nx = L.input_count();
+        const size_t ny = L.output_count();
+        const double flops = L.flops();
         std::vector<float> hw(nw), hx(nx);
         for (float& v : hw) v = dist(rng) * 0.05f;
         for (float& v : hx) v = dist(rng);
@@ -291,10 +251,10 @@ int main(int argc, char** argv) {
         std::vector<std::pair<Algorithm, Measured>> results;
         for (Algorithm a : algos) {
           try {
-            results.emplace_back(a, L.transposed ? measure<DeconvGpu>(L.d, a, w, x, o)
-                                                 : measure<ConvGpu>(L.c, a, w, x, o));
+            results.emplace_back(a, L.transposed ? measure<DeconvGpu>(L.deconv, a, w, x, o)
+                                                 : measure<ConvGpu>(L.conv, a, w, x, o));
           } catch (const std::exception& e) {
-            std::printf("%-34s %5d %-8s failed: %s\n", L.name.c_str(), batch, algorithm_name(a), e.what());
+            std::printf("%-38s %5d %-8s failed: %s\n", L.name.c_str(), batch, algorithm_name(a), e.what());
             mismatch = true;
           }
         }
@@ -319,7 +279,7 @@ int main(int argc, char** argv) {
           char graph[16] = "-", vs_dnn[16] = "-";
           if (m.graph_ms > 0) std::snprintf(graph, sizeof graph, "%.4f", m.graph_ms);
           if (dnn) std::snprintf(vs_dnn, sizeof vs_dnn, "%.2fx", best(*dnn) / t);
-          std::printf("%-34s %5d %-8s %9.4f %9s %9.1f %8.1f %9.2f %9.2e %7.2fx %8s  %s%s\n", L.name.c_str(), batch,
+          std::printf("%-38s %5d %-8s %9.4f %9s %9.1f %8.1f %9.2f %9.2e %7.2fx %8s  %s%s\n", L.name.c_str(), batch,
                       algorithm_name(a), m.ms, graph, flops / (t * 1e6), bytes / (t * 1e6), m.workspace / 1048576.0,
                       diff, best(*ref) / t, vs_dnn, m.describe.c_str(), bad ? "  MISMATCH" : "");
         }
