@@ -112,13 +112,20 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
                  4.0 * p_.in_c * (p_.in_h + 2) * (p_.in_w + 2) <= cpu_tuning().l2_output_bytes) {
         // Input step 2 into many channels (an RGB-output transposed
         // convolution's data gradient: 3 -> 128): every block reads the whole
-        // frame again, from L2 while it stays there; blocks of 4 to 8
-        // channels (more channels per block, fewer rows: the estimate weighs
-        // them). Not the scalar kernels: their VL-float "vectors" are loops,
-        // and the estimate, made for vector FMAs, chose these tiles for the
-        // DCGAN data gradients there, which then ran 2-3x slower.
-        for (int oc = kMaxPixelOc; oc >= 4; --oc)
-          if (k_->pixel_max_rows[0][oc] >= 1) ocs.push_back(oc);
+        // frame again, from L2 while it stays there; blocks of 2 to 8
+        // channels whose tiles have at most kSplitMaxRows rows (more channels
+        // per block, fewer rows: the estimate weighs them). Taller tiles ran
+        // slower than their FMAs on AVX-512, which the estimate does not see:
+        // 3 channels x 8 rows 0.063 ms against 0.058 for 6 x 4 (the estimate
+        // put the 8 rows 0.4% ahead), 4 x 6 0.062, 5 x 5 0.059; on AVX2's 16
+        // registers 3 channels take 4 rows, its fastest (0.112 ms, against
+        // 0.136 for the channel tiles). Not the scalar kernels: their
+        // VL-float "vectors" are loops, and the estimate, made for vector
+        // FMAs, chose these tiles for the DCGAN data gradients there, which
+        // then ran 2-3x slower.
+        constexpr int kSplitMaxRows = 4;
+        for (int oc = kMaxPixelOc; oc >= 2; --oc)
+          if (k_->pixel_max_rows[0][oc] >= 1 && k_->pixel_max_rows[0][oc] <= kSplitMaxRows) ocs.push_back(oc);
       } else if (cols == 2 && p_.out_c <= 3 * kMaxPixelOc) {
         // Block widths that split out_c evenly into 3 .. 6 blocks (19: 7, 5, 4).
         for (int n = (p_.out_c + kMaxPixelOc - 1) / kMaxPixelOc; n <= 6; ++n) {

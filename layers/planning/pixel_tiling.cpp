@@ -69,7 +69,8 @@ void DirectPlan::plan_pixel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>&
         const int cn = std::min(vl, q.cols - v0);
         std::vector<int> taps = taps_reaching(q, u0, rn, v0, cn);
         for (const Block& b : blocks_)
-          cost += pixel_tile_cycles(double(taps.size()) * p_.in_c, rn, cn, b.valid, s, vl, p_.sx == 1);
+          cost += pixel_tile_cycles(double(taps.size()) * p_.in_c, rn, cn, b.valid, s, vl, p_.sx == 1,
+                                  pixel_tap_cycles(isa_));
         Tile t{};
         t.phase = ph, t.rows = rn, t.cols = cn, t.taps = tap_set(set_of, sets, ph, std::move(taps)), t.u0 = u0, t.v0 = v0;
         tiles.push_back(t);

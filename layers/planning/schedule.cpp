@@ -14,7 +14,8 @@ namespace huge2 {
 // A tile's estimated cycles through block b (the split's weights).
 double DirectPlan::tile_estimate(const Tile& t, const Block& b) const {
   const double k = double(tap_sets_[t.taps].idx.size()) * p_.in_c;
-  if (scheme_ == Scheme::pixels) return pixel_tile_cycles(k, t.rows, t.cols, b.valid, col_phases_, k_->vl, p_.sx == 1);
+  if (scheme_ == Scheme::pixels)
+    return pixel_tile_cycles(k, t.rows, t.cols, b.valid, col_phases_, k_->vl, p_.sx == 1, pixel_tap_cycles(isa_));
   if (scheme_ == Scheme::rows) return row_tile_cycles(double(p_.in_c), t.rows, t.cols, b.valid, p_.sx, k_->vl);
   return tile_cycles(k, t.rows * t.cols, b.nb, k_->vl);  // no weight-stream bound: the split as it always was
 }

@@ -54,15 +54,24 @@ inline double tile_cycles(double k, int m, int nb, int vl, const TileTraffic& t 
 
 // A pixel tile: k inputs through `rows` vectors of pixels (`cols` of them
 // real) by oc channels: R*OC FMAs or R + OC loads per input, and the loop's
-// own cost per input (CpuTuning::pixel_tap_cycles); the output goes out as
+// own cost per input (tap_cycles: pixel_tap_cycles(isa)); the output goes out as
 // one vector per row and channel where those are vl consecutive floats
 // (`contiguous`: a convolution's output row), else lane by lane (a phase
 // row is every s-th output pixel), or, with s > 1 column phases
 // interleaved (k: all of their inputs), as whole vectors after log2(s)
 // rounds of zips per channel and row.
-inline double pixel_tile_cycles(double k, int rows, int cols, int oc, int s, int vl, bool contiguous) {
+inline double pixel_tile_cycles(double k, int rows, int cols, int oc, int s, int vl, bool contiguous,
+                                double tap_cycles) {
   const CpuTuning& c = cpu_tuning();
-  const double compute = k * (std::max(rows * oc, rows + oc) / c.fma_per_cycle + c.pixel_tap_cycles);
+  // A one-row tile's pass is one input vector into OC FMAs on OC
+  // accumulators, which the next pass adds to again: fewer than latency x
+  // pipes of them wait on the FMA latency. AVX2's 5-channel one-row tiles of
+  // both column phases (the 32->19 256x256 output layer) ran 4.9 cycles per
+  // pass where the FMAs and loads said 3. (Two rows of 3 channels, the same
+  // 6 chains in theory, ran as the FMAs said: erfnet's 3->16 data gradient.)
+  const double fmas = std::max(rows * oc, rows + oc) / c.fma_per_cycle;
+  const bool chains = rows == 1 && oc < c.fma_latency_cycles * c.fma_per_cycle;
+  const double compute = k * (std::max(fmas, chains ? c.fma_latency_cycles : 0.0) + tap_cycles);
   if (s == 1 && contiguous && cols == vl) return compute + c.tile_overhead_cycles + double(rows) * oc;
   if (s == 1) return compute + c.tile_overhead_cycles + double(rows) * cols * oc * c.lane_store_cycles_per_float;
   int rounds = 0;

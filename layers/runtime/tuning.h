@@ -5,6 +5,7 @@
 // board (Orin's A78AE: 256 KB L2 per core, 2 FMA pipes): a change here
 // changes plans, so it is measured first.
 #pragma once
+#include "runtime/isa.h"
 
 namespace huge2 {
 
@@ -61,7 +62,14 @@ struct CpuTuning {
                                  // (~10 scalar instructions of addresses and loop): DCGAN's 128->3 with
                                  // both column phases interleaved, 4-row tiles, ran 7% slower than one
                                  // phase in 8-row tiles (0.098 against 0.091 ms), which the FMA and
-                                 // store counts alone put 4% the other way
+                                 // store counts alone put 4% the other way (AVX-512; NEON and the
+                                 // scalar kernels take it too, unmeasured)
+  double pixel_tap_cycles_avx2;  // ... and AVX2's (pixel_tap_cycles(Isa)): its tiles' passes hide in the
+                                 // FMAs. DCGAN 128->3's data gradient on the split frame, forced plans,
+                                 // 1 thread: 3 channels x 4 rows ran 6.0 cycles per pass (0.112 ms),
+                                 // 2 x 6 5.7, 5 x 2 5.3, 4 x 2 4.7, with FMAs for 6, 6, 5 and 4; at 2.0
+                                 // the estimate put them 1.26x too slow, behind the channel tiles that
+                                 // ran 0.136 ms
   double l1_input_bytes;         // channel tiles run tap by tap over all input channels: when a tap's
                                  // pass touches more input lines than this, the next tap finds them
                                  // gone from L1 and every step loads its lines from L2 (the 256->512
@@ -79,9 +87,14 @@ struct CpuTuning {
 inline const CpuTuning& cpu_tuning() {
   static constexpr CpuTuning kTuning = {2.0,          1.6,     768.0 * 1024, 48.0,   8.0,  16.0,   512.0 * 1024,
                                         30.0,         1.0,     0.4,          1.0,    0.5,  100000, 25000,
-                                        320.0 * 1024, 16.0 * 1024 * 1024,    2.0,    32.0 * 1024,
+                                        320.0 * 1024, 16.0 * 1024 * 1024,    2.0,    0.5,    32.0 * 1024,
                                         768.0 * 1024, 4.0};
   return kTuning;
+}
+
+// The pixel tiles' own cost per (tap, input channel) pass for the kernels of `isa`.
+inline double pixel_tap_cycles(Isa isa) {
+  return isa == Isa::avx2 ? cpu_tuning().pixel_tap_cycles_avx2 : cpu_tuning().pixel_tap_cycles;
 }
 
 }  // namespace huge2

@@ -391,6 +391,49 @@ TEST_CASE("direct kernels: an RGB layer's data gradient reads its input's stride
   CHECK(op.method().find("input split into its 2x2 stride phases") != std::string::npos);
 }
 
+TEST_CASE("direct kernels: AVX2's RGB data gradients take 3-channel split-frame tiles; one-row pixel tiles wait on "
+          "the FMA latency",
+          "[kernels]") {
+  // Plans for the shapes only. AVX2 (forced, on the Zen 5 machine), 1
+  // thread: DCGAN 128->3's data gradient ran 0.138 ms in channel tiles and
+  // 0.114 in split-frame pixel tiles of 3 channels x 4 rows, which the
+  // estimate put behind until AVX2's pixel passes were costed as its own
+  // (CpuTuning::pixel_tap_cycles_avx2); 64->3 64x64 0.290 -> 0.236. The
+  // 32->19 256x256 output layer keeps its channel tiles: one-row pixel tiles
+  // of 5 channels and both column phases ran 4.9 cycles a pass, the FMA
+  // latency of 5 chains (0.95x as planned without that bound); its 16->19
+  // twin takes them (12.8-13.0 -> 11.5-11.8 ms). On AVX-512 the split
+  // frame's tiles keep to 4 rows: 64->3 64x64 in 6 channels x 4 rows.
+  const Isa isa = active_isa();
+  DeconvShape rgb;
+  rgb.in_c = 128, rgb.out_c = 3, rgb.in_h = rgb.in_w = 32, rgb.ksize = 4, rgb.stride = 2, rgb.pad = 1;
+  DeconvShape rgb64 = rgb;
+  rgb64.in_c = 64, rgb64.in_h = rgb64.in_w = 64;
+  auto plan = [&](const ConvShape& c) { return DirectPlan(conv_problem(c), WeightAt{}, Epilogue{}, 1, isa); };
+  if (isa == Isa::avx512f) {
+    const DirectPlan a = plan(DeconvolutionBackward::data_shape(rgb64));
+    INFO(a.describe());
+    CHECK(a.split_frame());
+    CHECK(a.describe().find("16 pixels x 6 channels") != std::string::npos);
+  }
+  if (isa != Isa::avx2) return;
+  for (const DeconvShape& s : {rgb, rgb64}) {
+    const DirectPlan a = plan(DeconvolutionBackward::data_shape(s));
+    INFO(a.describe());
+    CHECK(a.split_frame());
+    CHECK(a.describe().find("8 pixels x 3 channels") != std::string::npos);
+  }
+  DeconvShape out = rgb;
+  out.in_c = 32, out.out_c = 19, out.in_h = out.in_w = 256;
+  const DirectPlan wide(deconv_phases(out), WeightAt{}, Epilogue{}, 1, isa);
+  INFO(wide.describe());
+  CHECK(wide.scheme() == DirectPlan::Scheme::channels);
+  out.in_c = 16;
+  const DirectPlan narrow(deconv_phases(out), WeightAt{}, Epilogue{}, 1, isa);
+  INFO(narrow.describe());
+  CHECK(narrow.scheme() == DirectPlan::Scheme::pixels);
+}
+
 TEST_CASE("direct kernels: a kernel from memory streams through tiles with FMAs beside it, not corners of 1-3 pixels",
           "[kernels]") {
   // Plans for the shapes only, on the ISA of this run. DCGAN's 1024->512
