@@ -13,7 +13,8 @@
 //
 // V provides what tile_kernel_impl.h lists, pin(reg&): keep a value in a
 // register (an empty asm) so that the compiler does not refold its load, and
-// kStepRows: address a tile's rows by a stepped pointer (else by index).
+// kRowOffsets: address a tile's rows by byte offsets held in registers (else
+// by index).
 //
 // Per (tap, input channel): OC weight broadcasts (kFmaLane: OC/VL vector
 // loads, the packing's slack after the last block covering a partial one) +
@@ -59,6 +60,24 @@ void pixel_kernel(const TileCall& a) {
 #pragma GCC unroll 4
       for (int p = 0; p < S; ++p) acc[r][o][p] = V::zero();
 
+  // V::kRowOffsets: each row's byte offset in a register of its own, each
+  // load [tap address + offset]. On aarch64, indexing xt + r * row_step
+  // made GCC rescale the index for every row (two extra instructions per
+  // row, 16 of the 56 per tap and channel of an 8-row tile), and a pointer
+  // stepped row by row still took an add per row (49 instructions per pass
+  // of 24 FMLAs, 42 this way); the empty asm hides that the offsets are
+  // multiples, which GCC otherwise turned back into the stepped pointer. On
+  // x86 the scaled index is free in the address (stepping cost DCGAN's
+  // 128->3 6%), and 8 more live registers would not fit.
+  ptrdiff_t row_bytes[R] = {};
+  if constexpr (V::kRowOffsets) {
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      row_bytes[r] = ptrdiff_t(r) * a.row_step * ptrdiff_t(sizeof(float));
+      __asm__("" : "+r"(row_bytes[r]));
+    }
+  }
+
   // Input channels outside, taps inside: a tap's rows are its neighbour's
   // shifted by a pixel or a row, so one channel's few input lines come from
   // L2 once and serve every tap from L1. (Taps outside, the order of the
@@ -101,18 +120,11 @@ void pixel_kernel(const TileCall& a) {
         reg wv[NW];
 #pragma GCC unroll 8
         for (int i = 0; i < NW; ++i) wv[i] = V::kFmaLane ? V::load(wt + i * VL) : V::bcast(wt + i);
-        // V::kStepRows: a pointer stepped row by row. On aarch64, indexing
-        // xt + r * row_step made GCC rescale the index for every row (two
-        // extra instructions per row, 16 of the 56 per tap and channel of
-        // an 8-row tile); on x86 the scaled index is free in the address
-        // and stepping cost DCGAN's 128->3 6%.
-        const float* xr = xt;
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
           reg xv;
-          if constexpr (V::kStepRows) {
-            xv = V::load(xr);
-            xr += a.row_step;
+          if constexpr (V::kRowOffsets) {
+            xv = V::load(reinterpret_cast<const float*>(reinterpret_cast<const char*>(xt) + row_bytes[r]));
           } else {
             xv = V::load(xt + r * a.row_step);
           }

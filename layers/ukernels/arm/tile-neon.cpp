@@ -24,7 +24,7 @@ namespace {
 struct Vec {
   using reg = float32x4_t;
   static constexpr int VL = 4;
-  static constexpr bool kStepRows = true;  // pixel_kernel_impl.h
+  static constexpr bool kRowOffsets = true;  // pixel_kernel_impl.h
   static constexpr bool kFmaLane = true;  // row_kernel_impl.h: FMLA by element
   template <int L>
   static reg fma_lane(reg acc, reg a, reg b) { return vfmaq_laneq_f32(acc, a, b, L); }

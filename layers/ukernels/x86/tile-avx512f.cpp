@@ -14,7 +14,7 @@ namespace {
 struct Vec {
   using reg = __m512;
   static constexpr int VL = 16;
-  static constexpr bool kStepRows = false;  // pixel_kernel_impl.h
+  static constexpr bool kRowOffsets = false;  // pixel_kernel_impl.h
   static constexpr bool kFmaLane = false;  // row_kernel_impl.h: weights broadcast from memory
   static reg zero() { return _mm512_setzero_ps(); }
   static reg set1(float f) { return _mm512_set1_ps(f); }
