@@ -233,8 +233,10 @@ class DirectPlan {
   std::vector<size_t> split_;   // thread i runs items [split_[i], split_[i+1])
   bool interleave_ = false;     // items alternate between phases (see partition())
   bool has_weights_ = false;    // false: a plan for the shapes only
-  // Input steps 3, 4 and 8: weights packed [in_c][tap][width] per phase and
-  // block, for the kernels' channel-outer loop (tile_kernel_impl.h).
+  // Input steps 3, 4 and 8, and the phase rows: weights packed
+  // [in_c][tap][width] per phase and block, for the kernels' channel-outer
+  // loop (tile_kernel_impl.h; row_kernel_impl.h, whose taps are the s
+  // column phases).
   bool channel_major_ = false;
   // Channel tiles: the sums over input channels run in chunks of k_chunk_
   // (all in_c unless a phase and block's weights exceed

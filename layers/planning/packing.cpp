@@ -60,8 +60,9 @@ void DirectPlan::pack_weights(const Get& weight, bool has_weights, const Epilogu
       w_off_.push_back(total);
       total += q.tap_entry.size() * p_.in_c * b.width;
     }
-  // Slack after the last block: the phase-row kernels of kFmaLane ISAs load
-  // a channel's OC*S weights in whole vectors (row_kernel_impl.h).
+  // Slack after the last block: on kFmaLane ISAs the phase-row and pixel
+  // kernels load a channel's (a tap's) OC*S (OC) weights in whole vectors,
+  // the last one partial (row_kernel_impl.h, pixel_kernel_impl.h).
   total += kMaxVectorFloats;
   has_weights_ = has_weights;
   if (!has_weights_) {  // a plan for the shapes only

@@ -103,9 +103,9 @@ __attribute__((always_inline)) inline void store_interleaved(typename V::reg (&a
 // One input channel's R*OC*S FMAs on an ISA whose FMA takes a factor from a
 // lane of another register (V::kFmaLane: NEON's FMLA by element): the
 // channel's OC*S weights, contiguous in the packing ([in_c][px][OC]), come
-// in as whole vectors w and each FMA reads its weight in place, where a
-// broadcast load per weight (LD1R, which takes no offset: an address add
-// beside each) fed the same FMAs. I runs over the weights p*OC + o.
+// in as whole vectors w and each FMA reads its weight in place, where GCC
+// made a scalar load per weight (LDR s, most with an address add beside it)
+// for the same FMAs. I runs over the weights p*OC + o.
 template <class V, int S, int OC, int R, int... I>
 __attribute__((always_inline)) inline void lane_fmas(typename V::reg (&acc)[R][OC][S], const typename V::reg* xv,
                                                      const typename V::reg* w, std::integer_sequence<int, I...>) {

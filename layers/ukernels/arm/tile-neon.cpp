@@ -25,7 +25,7 @@ struct Vec {
   using reg = float32x4_t;
   static constexpr int VL = 4;
   static constexpr bool kRowOffsets = true;  // pixel_kernel_impl.h
-  static constexpr bool kFmaLane = true;  // row_kernel_impl.h: FMLA by element
+  static constexpr bool kFmaLane = true;  // row and pixel kernels: FMLA by element
   template <int L>
   static reg fma_lane(reg acc, reg a, reg b) { return vfmaq_laneq_f32(acc, a, b, L); }
   static reg zero() { return vdupq_n_f32(0.f); }

@@ -15,7 +15,7 @@ struct Vec {
   };
   static constexpr int VL = 8;
   static constexpr bool kRowOffsets = false;  // pixel_kernel_impl.h
-  static constexpr bool kFmaLane = false;  // row_kernel_impl.h: weights broadcast from memory
+  static constexpr bool kFmaLane = false;  // row and pixel kernels: weights broadcast from memory
   static reg zero() { return set1(0.f); }
   static reg set1(float f) {
     reg r;

@@ -15,7 +15,7 @@ struct Vec {
   using reg = __m512;
   static constexpr int VL = 16;
   static constexpr bool kRowOffsets = false;  // pixel_kernel_impl.h
-  static constexpr bool kFmaLane = false;  // row_kernel_impl.h: weights broadcast from memory
+  static constexpr bool kFmaLane = false;  // row and pixel kernels: weights broadcast from memory
   static reg zero() { return _mm512_setzero_ps(); }
   static reg set1(float f) { return _mm512_set1_ps(f); }
   static reg load(const float* p) { return _mm512_loadu_ps(p); }
