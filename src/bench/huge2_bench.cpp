@@ -115,9 +115,8 @@ Options parse_options(int argc, char** argv) {
       std::exit(0);
     } else if (a == "--suite") {
       o.suite = next();
-      const auto& names = huge2::bench::suite_names();
-      if (o.suite != "all" && std::find(names.begin(), names.end(), o.suite) == names.end())
-        throw UsageError("--suite must be dcgan, dcgan5, seg, yolo or all, got '" + o.suite + "'");
+      if (o.suite != "all" && !huge2::bench::is_suite(o.suite))
+        throw UsageError("--suite must be " + huge2::bench::suite_list() + " or all, got '" + o.suite + "'");
     } else if (a == "--threads") {
       o.threads.clear();
       std::stringstream list(next());

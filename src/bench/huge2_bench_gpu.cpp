@@ -183,7 +183,8 @@ int main(int argc, char** argv) {
         return 0;
       } else if (a == "--suite") {
         o.suite = value();
-        if (o.suite != "all") bench::suite_layers(o.suite, 1);  // throws, naming the suites, if unknown
+        if (o.suite != "all" && !bench::is_suite(o.suite))
+          throw std::invalid_argument("unknown suite '" + o.suite + "' (" + bench::suite_list() + " or all)");
       } else if (a == "--batch") {
         o.batches.clear();
         for (const auto& b : split(value())) o.batches.push_back(std::stoi(b));

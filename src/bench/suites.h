@@ -4,6 +4,7 @@
 // libraries (the CPU layers, the CUDA backend, the traffic driver's bare
 // kernel library) and share only these shapes.
 #pragma once
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,18 @@ struct SuiteLayer {
 inline const std::vector<std::string>& suite_names() {
   static const std::vector<std::string> names = {"dcgan", "dcgan5", "seg", "yolo"};
   return names;
+}
+
+inline bool is_suite(const std::string& name) {
+  const std::vector<std::string>& names = suite_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// "dcgan, dcgan5, seg, yolo": the names, for messages.
+inline std::string suite_list() {
+  std::string list;
+  for (const std::string& s : suite_names()) list += (list.empty() ? "" : ", ") + s;
+  return list;
 }
 
 inline SuiteLayer suite_deconv(int batch, int in_c, int out_c, int h, int w, int k, int s, int p) {
@@ -69,9 +82,7 @@ inline std::vector<SuiteLayer> suite_layers(const std::string& suite, int batch)
     for (int d : {2, 4, 8, 12}) v.push_back(suite_dilated(batch, 512, 64, 64, d));
     for (int d : {2, 4, 8, 16}) v.push_back(suite_dilated(batch, 128, 64, 128, d));
   } else {
-    std::string known;
-    for (const std::string& s : suite_names()) known += (known.empty() ? "" : ", ") + s;
-    throw std::invalid_argument("unknown suite '" + suite + "' (" + known + ")");
+    throw std::invalid_argument("unknown suite '" + suite + "' (" + suite_list() + ")");
   }
   return v;
 }
