@@ -159,6 +159,10 @@ struct TileKernels {
   // The epilogue's activations that are not one vector instruction, over
   // v[0 .. n) in place (activation_impl.h; exposed for its accuracy test).
   void (*activate_span)(float* v, int n, Activation act);
+  // Softmax over the channels of pixels p0 .. p1 of planes `spatial` floats
+  // apart (softmax_impl.h; operators/channel_softmax.h runs it).
+  void (*channel_softmax)(const float* x, float* y, int channels, long spatial, long p0, long p1,
+                          float temperature);
 };
 constexpr int kPeakChains = 12;  // enough to cover FMA latency x pipes; fits AVX2's 16 registers
 

@@ -215,7 +215,7 @@ static_assert(kGemmLastNv <= kMaxGemmNv && kGemmLastNv * Vec::VL <= kMaxGemmColu
 constexpr TileKernels make_kernels() {
   TileKernels k{kIsa, Vec::VL, kMaxNb, kMaxRows, kMaxCols, {}, &lookup, false, 0, {}, &pixel_lookup, {}, {}, &row_lookup,
                 kGemmNv, kGemmMr, kGemmLastNv, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop,
-                &activate_span};
+                &activate_span, &channel_softmax};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
   k.rows_transposed = kRowsTransposed && kMaxCols >= Vec::VL;
   k.two_pass_cols = kTwoPassCols;

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "core/activation.h"
+#include "operators/channel_softmax.h"
 #include "batchnorm.h"
-#include "channel_softmax.h"
 #include "layer_common.h"
 #include "weights_file.h"
 
@@ -71,7 +72,10 @@ class SoftmaxLayer : public Layer {
     temperature_ = s.get_float("temperature", 1.f);
     spatial_ = s.get_int("spatial", 0) != 0;
     if (in_.size() % groups_) fail(ctx, "groups=" + std::to_string(groups_) + " does not divide the input");
-    if (!(temperature_ > 0)) fail(ctx, "temperature must be > 0");
+    if (!(temperature_ > 0) || !std::isfinite(temperature_)) fail(ctx, "temperature must be > 0 and finite");
+    // The layer library's operator: its loops are compiled per ISA (this
+    // file is built for the portable baseline).
+    if (spatial_) per_pixel_.emplace(in_.c, size_t(in_.h) * in_.w, temperature_);
   }
   const char* type() const override { return "softmax"; }
   std::string describe() const override { return spatial_ ? "per pixel" : "groups " + std::to_string(groups_); }
@@ -79,22 +83,10 @@ class SoftmaxLayer : public Layer {
     return spatial_ ? "stock Darknet's CPU softmax ignores spatial=1 (only its GPU path normalises per pixel)" : "";
   }
   void forward(const ForwardArgs& a) const override {
-    const size_t image = in_.size(), spatial = size_t(in_.h) * in_.w;
-    for (int b = 0; b < a.batch; ++b) {
-      const float* x = a.input + b * image;
-      float* y = a.output + b * image;
-      if (spatial_) {
-        // Pixels are independent: blocks of them over the network's threads
-        // (a 512x512x19 class map is ~10 ms on one core, most of a small
-        // segmentation net's time), the same arithmetic per pixel on any.
-        constexpr size_t kGrain = 4096;
-        parallel_for(a.pool, spatial,
-                     [&](size_t p0, size_t p1) { channel_softmax(x, y, in_.c, spatial, p0, p1, temperature_); }, kGrain);
-      } else {
-        const size_t n = image / groups_;
-        for (int g = 0; g < groups_; ++g) softmax(x + g * n, y + g * n, n, 1);
-      }
-    }
+    if (per_pixel_) return per_pixel_->run(a.input, a.output, a.batch, a.pool);
+    const size_t image = in_.size(), n = image / groups_;
+    for (int b = 0; b < a.batch; ++b)
+      for (int g = 0; g < groups_; ++g) softmax(a.input + b * image + g * n, a.output + b * image + g * n, n, 1);
   }
 
  private:
@@ -109,6 +101,7 @@ class SoftmaxLayer : public Layer {
   int groups_ = 1;
   float temperature_ = 1.f;
   bool spatial_ = false;
+  std::optional<ChannelSoftmax> per_pixel_;  // spatial=1
 };
 
 }  // namespace
