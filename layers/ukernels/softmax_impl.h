@@ -1,6 +1,7 @@
 // Softmax over the channels of every pixel (Darknet's [softmax] spatial=1:
 // a segmentation net's class map), compiled per ISA like tile_kernel_impl.h
-// (included by it inside each ISA file's anonymous namespace; no includes).
+// (included by tile_table_impl.h inside each ISA file's anonymous namespace;
+// no includes).
 // Plain loops that GCC vectorizes with the file's flags: the engine's copy,
 // built for the portable x86 baseline, ran SSE2 only (a 19 x 512 x 512 map,
 // one core: 9.3-9.7 ms; 3.1-3.2 built with -mavx512f).

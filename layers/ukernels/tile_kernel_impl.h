@@ -3,7 +3,7 @@
 // anonymous namespace, so that nothing compiled with one ISA's flags can be
 // shared with (and run by) another file. No includes here for that reason
 // but the other kernel bodies (accumulate_impl.h, activation_impl.h,
-// softmax_impl.h, tile_table_impl.h).
+// tile_table_impl.h).
 //
 // V provides: reg, VL, zero(), set1(f), load(p), store(p, v), bcast(p),
 // fma(a, b, c) = a*b + c, max(a, b), mul(a, b), transpose(v) (v[0 .. VL):
@@ -15,7 +15,6 @@
 
 #include "ukernels/accumulate_impl.h"
 #include "ukernels/activation_impl.h"
-#include "ukernels/softmax_impl.h"
 
 // How far ahead the kernels prefetch their weight stream (floats: 8 KB).
 // A k step of a 2-vector AVX-512 tile reads 128 B of weights in ~10

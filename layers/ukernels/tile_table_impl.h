@@ -11,6 +11,7 @@
 #include "ukernels/pixel_kernel_impl.h"
 #include "ukernels/gemm_kernel_impl.h"
 #include "ukernels/gemv_kernel_impl.h"
+#include "ukernels/softmax_impl.h"
 
 // Every (nb, xs, rows, cols) the registers allow, as a constant table.
 constexpr int kSlots = kMaxRows * kMaxCols;
