@@ -22,8 +22,10 @@ class ChannelSoftmax {
   ChannelSoftmax(int channels, size_t spatial, float temperature, Isa isa);
 
   // y[b][c][p] = e^((x[b][c][p] - m) / T) / sum over c of the same, m the
-  // largest x[b][.][p]: every probability within an ulp or two of the
-  // definition in double; a NaN in a pixel's channels makes that pixel NaN.
+  // largest x[b][.][p]: within 1e-6 relative of the definition in double,
+  // beyond the rounding of the exponent (x - m) / T itself (terms below
+  // e^-87.33 are 0); a NaN in a pixel's channels makes that pixel NaN.
+  // The ISAs may differ in the last bits (fused multiply-adds).
   // x and y are batch * channels * spatial floats; y may be x.
   void run(const float* x, float* y, int batch, ThreadPool* pool) const;
 
