@@ -70,17 +70,17 @@ class SoftmaxLayer : public Layer {
     in_ = out_ = ctx.input;
     groups_ = read_int_at_least(s, ctx, "groups", 1, 1);
     temperature_ = s.get_float("temperature", 1.f);
-    spatial_ = s.get_int("spatial", 0) != 0;
+    const bool spatial = s.get_int("spatial", 0) != 0;
     if (in_.size() % groups_) fail(ctx, "groups=" + std::to_string(groups_) + " does not divide the input");
     if (!(temperature_ > 0) || !std::isfinite(temperature_)) fail(ctx, "temperature must be > 0 and finite");
     // The layer library's operator: its loops are compiled per ISA (this
     // file is built for the portable baseline).
-    if (spatial_) per_pixel_.emplace(in_.c, size_t(in_.h) * in_.w, temperature_);
+    if (spatial) per_pixel_.emplace(in_.c, size_t(in_.h) * in_.w, temperature_);
   }
   const char* type() const override { return "softmax"; }
-  std::string describe() const override { return spatial_ ? "per pixel" : "groups " + std::to_string(groups_); }
+  std::string describe() const override { return per_pixel_ ? "per pixel" : "groups " + std::to_string(groups_); }
   std::string stock_darknet_difference() const override {
-    return spatial_ ? "stock Darknet's CPU softmax ignores spatial=1 (only its GPU path normalises per pixel)" : "";
+    return per_pixel_ ? "stock Darknet's CPU softmax ignores spatial=1 (only its GPU path normalises per pixel)" : "";
   }
   void forward(const ForwardArgs& a) const override {
     if (per_pixel_) return per_pixel_->run(a.input, a.output, a.batch, a.pool);
@@ -100,8 +100,7 @@ class SoftmaxLayer : public Layer {
 
   int groups_ = 1;
   float temperature_ = 1.f;
-  bool spatial_ = false;
-  std::optional<ChannelSoftmax> per_pixel_;  // spatial=1
+  std::optional<ChannelSoftmax> per_pixel_;  // spatial=1: normalise over the channels of every pixel
 };
 
 }  // namespace
