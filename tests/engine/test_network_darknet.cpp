@@ -12,8 +12,10 @@
 #include <vector>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "darknet_network.h"
 #include "helpers.h"
+#include "huge2_keys.h"
 #include "network.h"
 
 using namespace huge2;
@@ -88,21 +90,15 @@ TEST_CASE("darknet: weights written by libdarknet load into huge2, and back byte
   CHECK(compare(got, std::vector<float>(want, want + got.size())) == "");
 }
 
-// A cfg's lines without its comments and huge2 keys: what both algorithms
-// forced (NetworkOptions::algorithm overrides every huge2 key) build from it.
-std::vector<std::string> lines_but_huge2_keys(const std::string& path) {
-  std::ifstream f(path);
+// A cfg as the engine's reader parses it, less its huge2 keys: what both
+// algorithms forced (NetworkOptions::algorithm overrides every huge2 key)
+// build from it.
+std::vector<std::string> options_but_huge2_keys(const std::string& path) {
   std::vector<std::string> kept;
-  for (std::string line; std::getline(f, line);) {
-    const size_t at = line.find_first_not_of(" \t");
-    if (at == std::string::npos || line[at] == '#' || line[at] == ';') continue;
-    const size_t eq = line.find('=');
-    if (eq != std::string::npos) {
-      std::string key = line.substr(at, eq - at);
-      key.erase(key.find_last_not_of(" \t") + 1);
-      if (key == "huge2") continue;
-    }
-    kept.push_back(line.substr(at));
+  for (const cfg::Section& section : cfg::parse_cfg_file(path).sections) {
+    kept.push_back("[" + section.type + "]");
+    for (const cfg::Option& o : section.options)
+      if (o.key != keys::kHuge2) kept.push_back(o.key + "=" + o.value);
   }
   return kept;
 }
@@ -127,7 +123,7 @@ TEST_CASE("network: huge2 and stock algorithms agree on every bundled cfg", "[ne
     const std::string suffix = "-huge2.cfg";
     const bool twin = cfg.size() > suffix.size() && cfg.compare(cfg.size() - suffix.size(), suffix.size(), suffix) == 0;
     const std::string stock = twin ? cfg.substr(0, cfg.size() - suffix.size()) + ".cfg" : "";
-    if (twin && std::filesystem::exists(stock) && lines_but_huge2_keys(stock) == lines_but_huge2_keys(cfg)) continue;
+    if (twin && std::filesystem::exists(stock) && options_but_huge2_keys(stock) == options_but_huge2_keys(cfg)) continue;
     cfgs.push_back(cfg);
   }
   CHECK(cfgs.size() < all.size());  // the pairs were found
