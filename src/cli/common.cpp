@@ -24,6 +24,9 @@ NetworkOptions network_options(const Args& a) {
   }
   o.batch = a.get_int("batch", 0, 1);
   o.threads = thread_count(a);
+  // The verbs read the last layer's (and the box layers') outputs only;
+  // `compare` and `bench --compare` read every layer's and say so.
+  o.reuse_activations = true;
   if (o.batch > kMaxBatch)
     throw UsageError("--batch " + std::to_string(o.batch) + " is more than " + std::to_string(kMaxBatch));
   if (a.has("max-memory")) {
@@ -124,8 +127,8 @@ double peak_rss_mib() {
   return double(u.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
-bool report_non_finite(const Network& net, const char* verb) {
-  const int i = net.first_non_finite_layer();
+bool report_non_finite(Network& net, const char* verb, const float* input) {
+  const int i = net.first_non_finite_layer(input);
   if (i < 0) return false;
   std::fprintf(stderr,
                "huge2 %s: warning: layer %d (%s) is the first whose output holds NaN or Inf: check the weights "

@@ -44,9 +44,10 @@ uint64_t image_budget(const Network& net, const NetworkOptions& opt);
 // Loads WEIGHTS, or seeded random weights when weights is empty.
 void fill_weights(Network& net, const std::string& weights, unsigned seed);
 std::vector<float> random_input(const Network& net, unsigned seed);
-// After a forward pass: one warning (stderr) naming the first layer whose
-// output holds NaN or Inf, if any; returns whether there was one.
-bool report_non_finite(const Network& net, const char* verb);
+// After a forward pass on `input`: one warning (stderr) naming the first
+// layer whose output holds NaN or Inf, if any (with shared activation
+// buffers, found by running that pass again); returns whether there was one.
+bool report_non_finite(Network& net, const char* verb, const float* input);
 // "(1, 3, 8, 8)"
 std::string npy_shape_text(const std::vector<size_t>& shape);
 // Largest batch a command line or input may ask for (a batch is an int in the kernels).

@@ -44,7 +44,8 @@ int verb_compare(int argc, char** argv) {
   const int repeats = a.get_int("repeats", 3, 1);
   const unsigned seed = unsigned(a.get_int("seed", 1, 0));
   const int threads = apply_threads(a);
-  const NetworkOptions opt = inference_options(a);
+  NetworkOptions opt = inference_options(a);
+  opt.reuse_activations = false;  // every layer's output is compared
   Network net = load_network(cfg, opt);
   net.load_weights(weights);
   // A partial file: libdarknet would keep its own random values for the
@@ -80,7 +81,7 @@ int verb_compare(int argc, char** argv) {
     std::fprintf(stderr, "\rcompare: run %d/%d", r, repeats);
   }
   std::fprintf(stderr, "\r%30s\r", "");
-  report_non_finite(net, "compare");
+  report_non_finite(net, "compare", x.data());
   std::vector<double> h_ms, d_ms;
   for (int i = 0; i < net.size(); ++i) h_ms.push_back(median(h_runs[i])), d_ms.push_back(median(d_runs[i]));
 

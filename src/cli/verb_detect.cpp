@@ -64,7 +64,7 @@ int verb_detect(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   net.forward(x.data.data());
   const double ms = ms_since(t0);
-  report_non_finite(net, "detect");
+  report_non_finite(net, "detect", x.data.data());
   int classes = 0;
   std::vector<Detection> dets = network_boxes(net, {in.w, in.h, image.w, image.h, true}, thresh, &classes);
   const size_t candidates = dets.size();

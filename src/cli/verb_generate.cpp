@@ -119,7 +119,7 @@ int verb_generate(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     const float* y = net.forward(x.data());
     ms += ms_since(t0);
-    if (first == 0) report_non_finite(net, "generate");
+    if (first == 0) report_non_finite(net, "generate", x.data());
     for (int i = 0; i < n; ++i) {
       const int idx = first + i, gx = (idx % columns) * (o.w + kGap), gy = (idx / columns) * (o.h + kGap);
       const float* img = y + size_t(i) * tile;

@@ -18,7 +18,7 @@ double forward_to_npy(Network& net, const Args& a, const float* x) {
   const auto t0 = std::chrono::steady_clock::now();
   const float* y = net.forward(x);
   const double ms = ms_since(t0);
-  report_non_finite(net, "run");
+  report_non_finite(net, "run", x);
   const Shape3 o = net.output_shape();
   write_npy(a.get("output", ""), {size_t(net.batch()), size_t(o.c), size_t(o.h), size_t(o.w)}, y);
   return ms;

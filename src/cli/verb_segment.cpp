@@ -68,7 +68,7 @@ int verb_segment(int argc, char** argv) {
   const auto t_fwd = std::chrono::steady_clock::now();
   const float* y = net.forward(x.data.data());
   const double fwd_ms = ms_since(t_fwd);
-  report_non_finite(net, "segment");
+  report_non_finite(net, "segment", x.data.data());
 
   const auto t_post = std::chrono::steady_clock::now();
   const ClassMap map = argmax_classes(y, o.c, o.h, o.w);

@@ -38,7 +38,9 @@ struct ForwardArgs {
   float* workspace;    // shared scratch, network-sized
   size_t workspace_bytes;
   int batch;
-  // Outputs of earlier layers (for route and shortcut), indexed by layer.
+  // Outputs of earlier layers (for route and shortcut), indexed by layer;
+  // when the network reuses activation buffers, only those the layer named
+  // in reads_outputs_of() (and its input) are there: the rest are null.
   const std::vector<const float*>* outputs;
   ThreadPool* pool = nullptr;  // the network's threads (null: the calling thread alone)
 };
@@ -63,6 +65,13 @@ class Layer {
   // (it crashes); says why. `huge2 compare` then does not run it (issue 21).
   virtual std::string stock_darknet_cannot_run() const { return ""; }
   virtual double flops() const { return 0; }
+  // The earlier layers whose outputs forward() reads through
+  // ForwardArgs::outputs ([route], [shortcut]); the network keeps them alive
+  // that long when it reuses activation buffers.
+  virtual std::vector<int> reads_outputs_of() const { return {}; }
+  // A recurrent layer: its state carries over from one forward pass to the
+  // next, so a pass cannot be run again without changing later results.
+  virtual bool keeps_state() const { return false; }
   virtual void forward(const ForwardArgs& a) const = 0;
   // Allocates the parameters. The network calls it once, after every layer
   // is built and the memory budget checked, and never when it is built for

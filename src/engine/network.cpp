@@ -9,6 +9,8 @@
 #include <stdexcept>
 
 #include "runtime/isa.h"
+#include "activation_slots.h"
+#include "detection_boxes.h"
 #include "layer_common.h"
 #include "memory_budget.h"
 #include "output_file.h"
@@ -54,6 +56,27 @@ MemoryPlan plan_memory(const std::vector<std::unique_ptr<Layer>>& layers, int ba
     if (p.largest_layer < 0 || mine > p.largest_bytes) p.largest_layer = int(i), p.largest_bytes = mine;
   }
   return p;
+}
+
+// Per layer, the last layer that reads its output: the next one (its input),
+// a later [route] or [shortcut]; size() and beyond for the outputs read after
+// the pass (the last layer's, the box layers').
+std::vector<size_t> last_readers(const std::vector<std::unique_ptr<Layer>>& layers) {
+  const size_t n = layers.size();
+  std::vector<size_t> last(n);
+  for (size_t i = 0; i < n; ++i) last[i] = i + 1 < n ? i + 1 : n;
+  for (size_t j = 0; j < n; ++j) {
+    for (int f : layers[j]->reads_outputs_of())
+      if (f >= 0 && size_t(f) < j) last[f] = std::max(last[f], j);
+    if (dynamic_cast<const BoxSource*>(layers[j].get())) last[j] = n;
+  }
+  return last;
+}
+
+bool non_finite(const float* p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(p[i])) return true;
+  return false;
 }
 
 }  // namespace
@@ -136,6 +159,20 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
       n.unused_.push_back(s.file + ":" + std::to_string(o->line) + ": [" + s.type + "] unused key '" + o->key + "'");
 
   n.plan_ = plan_memory(n.layers_, n.batch_);
+  n.reuse_ = opt.reuse_activations &&
+             std::none_of(n.layers_.begin(), n.layers_.end(), [](const auto& l) { return l->keeps_state(); });
+  n.last_reader_ = last_readers(n.layers_);
+  std::vector<size_t> floats;
+  for (const auto& l : n.layers_) floats.push_back(l->out().size() * size_t(n.batch_));
+  ActivationSlots slots;
+  if (n.reuse_) {
+    slots = plan_activation_slots(floats, n.last_reader_);
+    n.plan_.activations_unshared = n.plan_.activations;
+    n.plan_.activations = uint64_t(slots.total_floats()) * sizeof(float);
+    n.plan_.activation_slots = int(slots.slot_floats.size());
+  } else {
+    for (size_t i = 0; i < floats.size(); ++i) slots.slot_of.push_back(int(i)), slots.slot_floats.push_back(floats[i]);
+  }
   if (opt.shapes_only) return n;
   const uint64_t budget = opt.max_memory ? opt.max_memory : available_memory_bytes();
   if (budget && n.plan_.total() > budget) {
@@ -151,12 +188,16 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   }
   for (auto& l : n.layers_) l->allocate();
   size_t ws = 0;
-  for (const auto& l : n.layers_) {
-    n.outputs_.emplace_back(l->out().size() * n.batch_);
-    ws = std::max(ws, l->workspace_bytes());
-  }
+  for (const auto& l : n.layers_) ws = std::max(ws, l->workspace_bytes());
+  // Shared buffers start as NaN: a layer that read any part of its output
+  // before writing it would show in its result on the first pass, instead of
+  // picking up another layer's values unseen.
+  for (size_t f : slots.slot_floats) n.slots_.emplace_back(f, n.reuse_ ? std::nanf("") : 0.f);
+  for (int s : slots.slot_of) n.out_.push_back(n.slots_[s].data());
+  n.ends_at_.resize(n.layers_.size());
+  for (size_t i = 0; i < n.layers_.size(); ++i)
+    if (n.reuse_ && n.last_reader_[i] < n.layers_.size()) n.ends_at_[n.last_reader_[i]].push_back(int(i));
   n.workspace_.resize((ws + sizeof(float) - 1) / sizeof(float));
-  for (const auto& o : n.outputs_) n.output_ptrs_.push_back(o.data());
   n.pool_ = std::make_unique<ThreadPool>(n.threads_);
   n.allocated_ = true;
   return n;
@@ -166,11 +207,28 @@ void Network::require_allocated(const char* what) const {
   if (!allocated_) throw std::logic_error(std::string("Network::") + what + ": the network was built for its shapes only");
 }
 
-int Network::first_non_finite_layer() const {
-  for (int i = 0; i < int(outputs_.size()); ++i)
-    for (float v : outputs_[i])
-      if (!std::isfinite(v)) return i;
-  return -1;
+const float* Network::output_of(int i) const {
+  if (i < 0 || i >= size()) throw std::out_of_range("Network::output_of: no layer " + std::to_string(i));
+  if (!output_kept(i) && i != current_)
+    throw std::logic_error("Network::output_of: layer " + std::to_string(i) +
+                           "'s output shares a buffer with later layers (reuse_activations); read it in "
+                           "forward()'s on_layer call");
+  return out_[i];
+}
+
+int Network::first_non_finite_layer(const float* input) {
+  require_allocated("first_non_finite_layer");
+  if (!ran_) return -1;  // shared buffers start as NaN, but they are no one's output yet
+  const auto bad = [&](int i) { return non_finite(out_[i], layers_[i]->out().size() * size_t(batch_)); };
+  int first_kept = -1;
+  for (int i = 0; i < size() && first_kept < 0; ++i)
+    if (output_kept(i) && bad(i)) first_kept = i;
+  if (!reuse_ || first_kept < 0 || !input) return first_kept;
+  int found = -1;
+  forward(input, [&](int i, double) {
+    if (found < 0 && bad(i)) found = i;
+  });
+  return found;
 }
 
 void Network::load_weights(const std::string& path) {
@@ -232,13 +290,24 @@ void Network::share_parameters() {
 
 const float* Network::forward(const float* input, const std::function<void(int, double)>& on_layer) {
   require_allocated("forward");
+  ran_ = true;
+  visible_.assign(out_.begin(), out_.end());
   const float* x = input;
   for (int i = 0; i < size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    ForwardArgs a{x, outputs_[i].data(), workspace_.data(), workspace_bytes(), batch_, &output_ptrs_, pool_.get()};
+    ForwardArgs a{x, out_[i], workspace_.data(), workspace_bytes(), batch_, &visible_, pool_.get()};
     layers_[i]->forward(a);
-    if (on_layer) on_layer(i, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    x = outputs_[i].data();
+    if (on_layer) {
+      struct Current {  // output_of(i) is readable during the call, and only then
+        int& c;
+        ~Current() { c = -1; }
+      } during{current_ = i};
+      on_layer(i, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    x = out_[i];
+    // An output whose last reader has run: its buffer goes to later layers,
+    // so no layer may find it through ForwardArgs::outputs any more.
+    for (int j : ends_at_[i]) visible_[j] = nullptr;
   }
   return x;
 }
@@ -262,7 +331,11 @@ std::string Network::summary() const {
   std::snprintf(line, sizeof line, "total %.3f BFLOPs, batch %d, workspace %zu bytes\n", total, batch_,
                 allocated_ ? workspace_bytes() : size_t(plan_.workspace));
   s << line;
-  s << "memory: activations " << format_bytes(plan_.activations) << ", weights " << format_bytes(plan_.weights)
+  s << "memory: activations " << format_bytes(plan_.activations);
+  if (plan_.activations < plan_.activations_unshared)
+    s << " in " << plan_.activation_slots << " shared buffer" << (plan_.activation_slots > 1 ? "s" : "") << " ("
+      << format_bytes(plan_.activations_unshared) << " one per layer)";
+  s << ", weights " << format_bytes(plan_.weights)
     << ", workspace " << format_bytes(plan_.workspace) << ", total " << format_bytes(plan_.total()) << "\n";
   for (const auto& l : layers_)
     if (l->method().rfind("direct ", 0) == 0) {  // name the ISA once, as the first direct layer reports it

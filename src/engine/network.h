@@ -27,11 +27,24 @@ struct NetworkOptions {
   bool smallest_batch = false;
   // Threads for huge2's own work (the network's pool): 0 = default_threads().
   int threads = 0;
+  // Inference: outputs whose lives do not overlap take turns in shared
+  // buffers (activation_slots.h), so the activations take the largest live
+  // set, not the sum (erfnet-like: 72 -> 40 MiB). After forward() only the
+  // last layer's and the box layers' ([yolo], [region], [detection]) outputs
+  // can be read (output_of); any layer's inside forward()'s on_layer call
+  // for it. The CLI's verbs set it, but `compare`, which reads every layer.
+  // Ignored (one buffer per layer) for networks with recurrent layers,
+  // where first_non_finite_layer() could not run the pass again.
+  bool reuse_activations = false;
 };
 
 // What a network needs, computed before it allocates (memory_plan()).
 struct MemoryPlan {
   uint64_t activations = 0, weights = 0, workspace = 0;
+  // With reuse_activations: what one buffer per layer would take, and the
+  // number of shared buffers (0: one per layer).
+  uint64_t activations_unshared = 0;
+  int activation_slots = 0;
   int largest_layer = -1;  // the layer needing most (its output + parameters + workspace)
   uint64_t largest_bytes = 0;
   uint64_t total() const { return activations + weights + workspace; }
@@ -58,7 +71,8 @@ class Network {
   void randomize(unsigned seed);
 
   // input: batch x input_shape(); returns batch x output_shape(), valid until the next call.
-  // on_layer, when given, is called after each layer with its index and milliseconds.
+  // on_layer, when given, is called after each layer with its index and
+  // milliseconds; output_of(that index) holds the layer's output then.
   const float* forward(const float* input, const std::function<void(int, double)>& on_layer = {});
 
   int batch() const { return batch_; }
@@ -69,7 +83,10 @@ class Network {
   Shape3 output_shape() const { return layers_.empty() ? input_ : layers_.back()->out(); }
   int size() const { return int(layers_.size()); }
   const Layer& layer(int i) const { return *layers_[i]; }
-  const float* output_of(int i) const { return outputs_[i].data(); }
+  // Layer i's output after forward() (or inside its on_layer call). With
+  // reuse_activations, std::logic_error for an output that was not kept.
+  const float* output_of(int i) const;
+  bool output_kept(int i) const { return !reuse_ || last_reader_[i] >= layers_.size(); }
   size_t workspace_bytes() const { return workspace_.size() * sizeof(float); }
   uint64_t seen() const { return seen_; }
   // "FILE:LINE: [type] unused key 'k'" for keys no layer read (Darknet warns likewise).
@@ -77,8 +94,11 @@ class Network {
   const std::vector<std::string>& warnings() const { return warnings_; }
   // Darknet-style table: index, type, details, input -> output, algorithm, BFLOPs.
   std::string summary() const;
-  // After a forward pass: the first layer whose output holds NaN or Inf, or -1.
-  int first_non_finite_layer() const;
+  // After a forward pass: the first layer whose output holds NaN or Inf, or
+  // -1. With reuse_activations the kept outputs tell whether there is one;
+  // if so, the pass on `input` (the one just run) is run again, each output
+  // checked as it is made (without input: the first kept one).
+  int first_non_finite_layer(const float* input = nullptr);
   // "FILE:LINE [type]" of layer i's cfg section.
   const std::string& layer_where(int i) const { return layer_where_[i]; }
   const MemoryPlan& memory_plan() const { return plan_; }
@@ -98,8 +118,15 @@ class Network {
   Shape3 input_;
   uint64_t seen_ = 0;
   std::vector<std::unique_ptr<Layer>> layers_;
-  std::vector<std::vector<float>> outputs_;
-  std::vector<const float*> output_ptrs_;
+  // Activation buffers: one per layer, or shared slots (reuse_activations).
+  std::vector<std::vector<float>> slots_;
+  std::vector<float*> out_;                // layer i's output, in its slot
+  std::vector<size_t> last_reader_;        // >= size(): kept after the pass
+  std::vector<std::vector<int>> ends_at_;  // ends_at_[i]: outputs no layer after i reads
+  std::vector<const float*> visible_;      // what ForwardArgs::outputs shows (null: reused)
+  bool reuse_ = false;
+  bool ran_ = false;  // a forward pass has run
+  int current_ = -1;  // the layer whose on_layer call is running
   std::vector<float> workspace_;
   std::vector<std::string> unused_, warnings_;
   std::string weights_note_;

@@ -40,6 +40,7 @@ class CrnnLayer : public ElmanLayer {
     set_parts(std::move(input), std::move(self), std::move(output));
   }
   const char* type() const override { return "crnn"; }
+  bool keeps_state() const override { return true; }
   std::string stock_darknet_cannot_run() const override {
     return batch_ > 1 ? "stock Darknet's [crnn] crashes in im2col at batch " + std::to_string(batch_) : "";
   }

@@ -33,6 +33,7 @@ class LstmLayer : public RecurrentLayer {
     c_.assign(n, 0.f), h_.assign(n, 0.f), scratch_.assign(8 * n, 0.f);
   }
   const char* type() const override { return "lstm"; }
+  bool keeps_state() const override { return true; }
   std::string describe() const override { return std::to_string(in_.size()) + " -> " + std::to_string(outputs_); }
   void forward(const ForwardArgs& a) const override {
     const size_t n = size_t(step_batch_) * outputs_;

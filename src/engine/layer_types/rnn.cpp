@@ -31,6 +31,7 @@ class RnnLayer : public ElmanLayer {
               make_connected_part(s, ctx, outputs_, outputs_, activation, bn));
   }
   const char* type() const override { return "rnn"; }
+  bool keeps_state() const override { return true; }
   std::string describe() const override {
     return std::to_string(in_.size()) + " -> " + std::to_string(outputs_) + (steps_ > 1 ? ", " + std::to_string(steps_) + " steps" : "");
   }

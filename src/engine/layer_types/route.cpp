@@ -38,6 +38,7 @@ class RouteLayer : public Layer {
     for (int f : from_) d += (d.empty() ? "" : " ") + std::to_string(f);
     return d;
   }
+  std::vector<int> reads_outputs_of() const override { return from_; }
   void forward(const ForwardArgs& a) const override {
     const size_t out_img = out_.size();
     size_t offset = 0;

@@ -32,6 +32,7 @@ class ShortcutLayer : public Layer {
   }
   const char* type() const override { return "shortcut"; }
   std::string describe() const override { return std::to_string(from_); }
+  std::vector<int> reads_outputs_of() const override { return {from_}; }
   void forward(const ForwardArgs& a) const override {
     const size_t n = out_.size() * a.batch;
     const float* add = (*a.outputs)[from_];
