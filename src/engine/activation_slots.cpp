@@ -11,8 +11,9 @@ size_t ActivationSlots::total_floats() const {
   return t;
 }
 
-ActivationSlots plan_activation_slots(const std::vector<size_t>& floats, const std::vector<size_t>& last_reader) {
-  if (floats.size() != last_reader.size())
+ActivationSlots plan_activation_slots(const std::vector<size_t>& floats, const std::vector<size_t>& last_reader,
+                                      const std::vector<bool>& in_place) {
+  if (floats.size() != last_reader.size() || (!in_place.empty() && in_place.size() != floats.size()))
     throw std::invalid_argument("plan_activation_slots: " + std::to_string(floats.size()) + " sizes but " +
                                 std::to_string(last_reader.size()) + " last readers");
   ActivationSlots p;
@@ -22,6 +23,14 @@ ActivationSlots plan_activation_slots(const std::vector<size_t>& floats, const s
     if (last_reader[i] < i)
       throw std::invalid_argument("plan_activation_slots: layer " + std::to_string(i) + "'s output is read by layer " +
                                   std::to_string(last_reader[i]) + ", before it is made");
+    // Written over its input, which no one reads after it.
+    if (i > 0 && !in_place.empty() && in_place[i] && last_reader[i - 1] == i) {
+      const int s = p.slot_of[i - 1];
+      if (p.slot_floats[s] < floats[i]) p.slot_floats[s] = floats[i];
+      busy_until[s] = last_reader[i];
+      p.slot_of[i] = s;
+      continue;
+    }
     // A slot is free for layer i once the last reader of what it holds ran
     // before i: an output that layer i itself reads is still busy.
     int fit = -1, largest = -1;

@@ -20,8 +20,12 @@ struct ActivationSlots {
 // it (i itself when none does, any value >= floats.size() for an output read
 // after the pass). Throws std::invalid_argument when last_reader[i] < i.
 // Layer i's output never shares a slot with an output that is live while i
-// runs (its inputs among them). Free slots are reused smallest-that-fits
-// first, else the largest one grows; a new slot only when none is free.
-ActivationSlots plan_activation_slots(const std::vector<size_t>& floats, const std::vector<size_t>& last_reader);
+// runs (its inputs among them), but where in_place[i] (an elementwise layer
+// whose forward pass may write over its input) and layer i is the last reader
+// of layer i-1's output: then it takes that slot. Free slots are reused
+// smallest-that-fits first, else the largest one grows; a new slot only when
+// none is free. in_place may be empty (no layer runs in place).
+ActivationSlots plan_activation_slots(const std::vector<size_t>& floats, const std::vector<size_t>& last_reader,
+                                      const std::vector<bool>& in_place = {});
 
 }  // namespace huge2

@@ -72,6 +72,9 @@ class Layer {
   // A recurrent layer: its state carries over from one forward pass to the
   // next, so a pass cannot be run again without changing later results.
   virtual bool keeps_state() const { return false; }
+  // forward() is right with output == input (elementwise layers): the
+  // network may then give the layer its input's buffer.
+  virtual bool runs_in_place() const { return false; }
   virtual void forward(const ForwardArgs& a) const = 0;
   // Allocates the parameters. The network calls it once, after every layer
   // is built and the memory budget checked, and never when it is built for

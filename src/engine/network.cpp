@@ -166,7 +166,9 @@ Network Network::from_cfg(const cfg::Cfg& c, const NetworkOptions& opt) {
   for (const auto& l : n.layers_) floats.push_back(l->out().size() * size_t(n.batch_));
   ActivationSlots slots;
   if (n.reuse_) {
-    slots = plan_activation_slots(floats, n.last_reader_);
+    std::vector<bool> in_place;
+    for (const auto& l : n.layers_) in_place.push_back(l->runs_in_place());
+    slots = plan_activation_slots(floats, n.last_reader_, in_place);
     n.plan_.activations_unshared = n.plan_.activations;
     n.plan_.activations = uint64_t(slots.total_floats()) * sizeof(float);
     n.plan_.activation_slots = int(slots.slot_floats.size());

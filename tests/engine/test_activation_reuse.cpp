@@ -30,8 +30,9 @@ bool lives_overlap(size_t i, size_t j, const std::vector<size_t>& last) {
   return i <= last[j] && j <= last[i];
 }
 
-void check_plan(const std::vector<size_t>& floats, const std::vector<size_t>& last) {
-  const ActivationSlots p = plan_activation_slots(floats, last);
+// in_place[i]: layer i may write over its input when it is the input's last reader.
+void check_plan(const std::vector<size_t>& floats, const std::vector<size_t>& last, const std::vector<bool>& in_place) {
+  const ActivationSlots p = plan_activation_slots(floats, last, in_place);
   REQUIRE(p.slot_of.size() == floats.size());
   size_t sum = 0;
   for (size_t i = 0; i < floats.size(); ++i) {
@@ -40,7 +41,10 @@ void check_plan(const std::vector<size_t>& floats, const std::vector<size_t>& la
     REQUIRE(size_t(p.slot_of[i]) < p.slot_floats.size());
     CHECK(p.slot_floats[p.slot_of[i]] >= floats[i]);
     for (size_t j = 0; j < i; ++j)
-      if (p.slot_of[i] == p.slot_of[j]) CHECK_FALSE(lives_overlap(i, j, last));
+      if (p.slot_of[i] == p.slot_of[j] && !(j == i - 1 && in_place[i] && last[j] == i))
+        CHECK_FALSE(lives_overlap(i, j, last));
+    // In place wherever it may be: the input's buffer, nothing new.
+    if (i > 0 && in_place[i] && last[i - 1] == i) CHECK(p.slot_of[i] == p.slot_of[i - 1]);
     sum += floats[i];
   }
   CHECK(p.total_floats() <= sum);
@@ -93,6 +97,14 @@ TEST_CASE("activation reuse: a chain takes turns in two buffers, worked by hand"
   CHECK(plan_activation_slots({4, 4, 4}, {0, 2, 3}).slot_of == std::vector<int>{0, 0, 1});
   // A free buffer too small for the next output grows rather than a new one.
   CHECK(plan_activation_slots({2, 3, 9}, {1, 2, 3}).slot_floats == std::vector<size_t>{9, 3});
+  // An elementwise layer 2 writes over its input (layer 1's, read by it alone),
+  // a conv, deconv, softmax chain: one buffer fewer.
+  const ActivationSlots e = plan_activation_slots({4, 8, 8}, {1, 2, 3}, {false, false, true});
+  CHECK(e.slot_of == std::vector<int>{0, 1, 1});
+  CHECK(e.total_floats() == 12);
+  // Not while a [route] further on still reads that input.
+  CHECK(plan_activation_slots({4, 8, 8, 8}, {1, 3, 3, 4}, {false, false, true, false}).slot_of ==
+        std::vector<int>{0, 1, 0, 2});
 }
 
 TEST_CASE("activation reuse: random layer graphs never share a live buffer", "[reuse]") {
@@ -100,14 +112,16 @@ TEST_CASE("activation reuse: random layer graphs never share a live buffer", "[r
   for (int t = 0; t < 500; ++t) {
     const size_t n = 1 + rng() % 40;
     std::vector<size_t> floats(n), last(n);
+    std::vector<bool> in_place(n);
     for (size_t i = 0; i < n; ++i) {
+      in_place[i] = rng() % 3 == 0;
       floats[i] = 1 + rng() % 1000;
       last[i] = i + 1 < n ? i + 1 : n;  // read by the next layer; the last one kept
       if (rng() % 4 == 0) last[i] = i + rng() % (n - i + 1);  // a route further on, or kept
       if (rng() % 10 == 0) last[i] = i;                       // nobody reads it
     }
     INFO("graph " << t);
-    check_plan(floats, last);
+    check_plan(floats, last, in_place);
   }
 }
 

@@ -15,9 +15,10 @@ class ActivationLayer : public Layer {
   }
   const char* type() const override { return "activation"; }
   std::string describe() const override { return activation_name(activation_); }
+  bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
     const size_t n = out_.size() * a.batch;
-    std::memcpy(a.output, a.input, n * sizeof(float));
+    if (a.output != a.input) std::memcpy(a.output, a.input, n * sizeof(float));
     activate_parallel(a.output, n, activation_, a.pool);
   }
 

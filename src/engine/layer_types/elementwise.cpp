@@ -21,8 +21,9 @@ class BatchnormLayer : public Layer {
   const char* type() const override { return "batchnorm"; }
   void allocate() override { norm_ = BatchNorm(in_.c); }  // after the memory check: channels may be many
   size_t parameter_count() const override { return 3 * size_t(in_.c); }
+  bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
-    std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));
+    if (a.output != a.input) std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));
     norm_.normalize(a.output, a.batch, size_t(out_.h) * out_.w, a.pool);
   }
   void load(WeightReader& r) override { norm_.load(r); }
@@ -42,8 +43,9 @@ class DropoutLayer : public Layer {
   }
   const char* type() const override { return "dropout"; }
   std::string describe() const override { return "p=" + std::to_string(probability_).substr(0, 4) + " (inference: identity)"; }
+  bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
-    std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));
+    if (a.output != a.input) std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));
   }
 
  private:
@@ -54,9 +56,10 @@ class LogisticLayer : public Layer {
  public:
   LogisticLayer(const cfg::Section&, const BuildContext& ctx) { in_ = out_ = ctx.input; }
   const char* type() const override { return "logistic"; }
+  bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
     const size_t n = out_.size() * a.batch;
-    std::memcpy(a.output, a.input, n * sizeof(float));
+    if (a.output != a.input) std::memcpy(a.output, a.input, n * sizeof(float));
     activate_parallel(a.output, n, Activation::logistic, a.pool);
   }
 };
@@ -82,6 +85,8 @@ class SoftmaxLayer : public Layer {
   std::string stock_darknet_difference() const override {
     return per_pixel_ ? "stock Darknet's CPU softmax ignores spatial=1 (only its GPU path normalises per pixel)" : "";
   }
+  // Both paths read each value before they write its place.
+  bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
     if (per_pixel_) return per_pixel_->run(a.input, a.output, a.batch, a.pool);
     const size_t image = in_.size(), n = image / groups_;
