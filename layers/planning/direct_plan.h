@@ -104,11 +104,16 @@ class DirectPlan {
   Scheme scheme() const { return scheme_; }
   int column_phases() const { return col_phases_; }
   bool split_frame() const { return split_frame_; }
-  // Pixel tiles read up to VL - 1 floats past the frame's last one: slack.
+  // Pixel tiles read up to VL - 1 floats past the frame's last one: slack
+  // (after each thread's own frame, thread_frames_).
   size_t workspace_bytes() const {
+    if (tiling_ != Tiling::padded) return 0;
+    if (thread_frames_ > 0) return sizeof(float) * (padded_plane() * p_.in_c + slack()) * size_t(thread_frames_);
     const size_t frames = images_inside_ ? size_t(p_.batch) : 1;
-    return tiling_ == Tiling::padded ? sizeof(float) * (padded_plane() * p_.in_c * frames + slack()) : 0;
+    return sizeof(float) * (padded_plane() * p_.in_c * frames + slack());
   }
+  // Threads that each fill a frame of their own (0: one frame for all).
+  int thread_frames() const { return thread_frames_; }
   size_t packed_weight_bytes() const { return packed_.size() * sizeof(float); }
   size_t tile_count() const { return tiles_.size(); }
   // Input channels per chunk: in_c unless the sums are split (see k_chunk_).
@@ -188,7 +193,9 @@ class DirectPlan {
   void finish_epilogue(const Epilogue& epilogue);  // the activation, scale and shift, after the weights
   void partition();
   void choose_k_chunk(std::optional<int> forced);  // schedule.cpp
-  void choose_image_order(std::optional<bool> forced);  // schedule.cpp
+  // The batch inside the blocks or image by image, and the frames per thread;
+  // pool_threads: the threads the plan was asked for.
+  void choose_image_order(std::optional<bool> forced, int pool_threads);  // schedule.cpp
   // The whole kernel's bytes as the phases of p_ take it (every tap's in_c x out_c weights).
   double kernel_bytes() const {
     double bytes = 0;
@@ -252,6 +259,14 @@ class DirectPlan {
   // padded tiling then fills a frame per image first (workspace_bytes()
   // grows by the batch), when the frames are smaller than the kernel.
   bool images_inside_ = false;
+  // Image by image on several threads, each thread fills a frame of its own
+  // (one per thread of the pool the plan is made for), where a frame is at
+  // most CpuTuning::thread_frame_bytes: with one frame for all, each thread
+  // filled half and every tile read both halves, so a core's lines went to
+  // the other core and were taken back on the next fill: DCGAN 128->3 (a
+  // 592 KB frame, 78 us at 1 thread) ran 0.105 ms at 2 threads, its frame
+  // fill 4x slower per thread than the whole fill on one.
+  int thread_frames_ = 0;
   // Where weight (tap t, input channel ic) of a phase with `taps` taps starts
   // in its phase and block's packed weights.
   size_t packed_at(size_t t, int ic, size_t taps, int width) const {

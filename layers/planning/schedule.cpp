@@ -127,7 +127,7 @@ void DirectPlan::choose_k_chunk(std::optional<int> forced) {
   k_chunk_ = (p_.in_c + chunks - 1) / chunks;
 }
 
-void DirectPlan::choose_image_order(std::optional<bool> forced) {
+void DirectPlan::choose_image_order(std::optional<bool> forced, int pool_threads) {
   const double kernel_bytes = this->kernel_bytes();
   // The padded tiling then needs a frame per image: only while those frames
   // are smaller than the kernel whose passes they save.
@@ -135,6 +135,11 @@ void DirectPlan::choose_image_order(std::optional<bool> forced) {
   images_inside_ = p_.batch > 1 && (forced ? *forced
                                            : kernel_bytes > cpu_tuning().batch_weight_bytes &&
                                                  (tiling_ == Tiling::exact || frames <= kernel_bytes));
+  const double frame = 4.0 * double(padded_plane()) * p_.in_c;
+  thread_frames_ = tiling_ == Tiling::padded && !images_inside_ && threads_ > 1 &&
+                           frame <= cpu_tuning().thread_frame_bytes
+                       ? pool_threads
+                       : 0;
 }
 
 }  // namespace huge2

@@ -103,7 +103,7 @@ bool ThreadPool::claim(int home, bool own, int& task) {
 void ThreadPool::run_tasks(int thread) {
   auto run_one = [&](int task) {
     try {
-      fn_(ctx_, task);
+      fn_(ctx_, task, thread);
     } catch (...) {
       std::lock_guard<std::mutex> lk(error_mutex_);
       if (!error_) error_ = std::current_exception();
@@ -122,7 +122,7 @@ void ThreadPool::dispatch(int tasks, TaskFn fn, void* ctx) {
   if (tasks <= 0) return;
   std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
   if (threads_ == 1 || tasks == 1 || !busy.owns_lock()) {
-    for (int i = 0; i < tasks; ++i) fn(ctx, i);  // serial: exceptions go straight up
+    for (int i = 0; i < tasks; ++i) fn(ctx, i, 0);  // serial: exceptions go straight up
     return;
   }
   // Odd epoch: no worker may enter; wait for those still inside the last

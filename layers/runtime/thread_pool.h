@@ -62,7 +62,16 @@ class ThreadPool {
   template <class F>
   void run(int tasks, F&& task) {
     using Fn = std::remove_reference_t<F>;
-    dispatch(tasks, [](void* f, int i) { (*static_cast<Fn*>(f))(i); }, const_cast<void*>(static_cast<const void*>(&task)));
+    dispatch(tasks, [](void* f, int i, int) { (*static_cast<Fn*>(f))(i); },
+             const_cast<void*>(static_cast<const void*>(&task)));
+  }
+  // run(), with task(i, thread): thread is the pool thread running task i
+  // (0 = the caller; < threads()), for tasks that keep per-thread scratch.
+  template <class F>
+  void run_on_threads(int tasks, F&& task) {
+    using Fn = std::remove_reference_t<F>;
+    dispatch(tasks, [](void* f, int i, int thread) { (*static_cast<Fn*>(f))(i, thread); },
+             const_cast<void*>(static_cast<const void*>(&task)));
   }
 
   // Sends the idle workers to sleep now instead of at the end of their spin:
@@ -80,7 +89,7 @@ class ThreadPool {
   }
 
  private:
-  using TaskFn = void (*)(void* ctx, int task);
+  using TaskFn = void (*)(void* ctx, int task, int thread);
   void dispatch(int tasks, TaskFn fn, void* ctx);
   void run_tasks(int thread);  // its home tasks, then others' (stealing)
   bool claim(int home, bool own, int& task);

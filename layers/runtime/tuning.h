@@ -53,6 +53,7 @@ struct CpuTuning {
                                  // channels unsplit, 590 KB per block, 179-189 GFLOP/s; in chunks of
                                  // 256 or 128, 295 or 147 KB, 218-226; 1024 -> 256 at 32x32: 119
                                  // unsplit, 150-165 in chunks of 512 to 128)
+  double thread_frame_bytes;     // padded frames up to this size: one per thread (DirectPlan::thread_frames_)
   double batch_weight_bytes;     // a batch runs image by image unless the kernel exceeds this, then the
                                  // images inside each block: DCGAN's 1024->512 (32 MB) at batch 8,
                                  // 1 thread, 13.3-17.0 -> 10.7-12.2 ms; kernels of 2-8 MB that stay
@@ -87,7 +88,8 @@ struct CpuTuning {
 inline const CpuTuning& cpu_tuning() {
   static constexpr CpuTuning kTuning = {2.0,          1.6,     768.0 * 1024, 48.0,   8.0,  16.0,   512.0 * 1024,
                                         30.0,         1.0,     0.4,          1.0,    0.5,  100000, 25000,
-                                        320.0 * 1024, 16.0 * 1024 * 1024,    2.0,    0.5,    32.0 * 1024,
+                                        320.0 * 1024, 2.0 * 1024 * 1024,     16.0 * 1024 * 1024,
+                                        2.0,          0.5,     32.0 * 1024,
                                         768.0 * 1024, 4.0};
   return kTuning;
 }

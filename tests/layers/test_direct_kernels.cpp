@@ -105,6 +105,9 @@ void check_scheme(DirectPlan::Scheme scheme, int most, const DirectProblem& prob
       REQUIRE(plan.scheme() == scheme);
       if (scheme == DirectPlan::Scheme::pixels) REQUIRE(plan.column_phases() == col_phases);
       REQUIRE(plan.split_frame() == (scheme == DirectPlan::Scheme::pixels && problem.xstep == 2));
+      // Image by image on several threads, each fills a frame of its own (these frames are small).
+      if (plan.tiling() == DirectPlan::Tiling::padded)
+        REQUIRE(plan.thread_frames() == (threads > 1 && !plan.images_inside() ? threads : 0));
       ThreadPool pool(threads);
       const auto got = run_plan(plan, x, s.output_count(), &pool);
       REQUIRE(compare(got, want) == "");
@@ -150,7 +153,9 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
           if (tiling == DirectPlan::Tiling::padded && s.batch > 1 && threads == 2) {
             DirectPlan::Options one_frame = opt;
             one_frame.images_inside = false;
-            REQUIRE(plan.workspace_bytes() > DirectPlan(Case::problem(s), at, e, 2, isa, one_frame).workspace_bytes());
+            REQUIRE(plan.workspace_bytes() > DirectPlan(Case::problem(s), at, e, 1, isa, one_frame).workspace_bytes());
+            // Image by image on 2 threads: a frame per thread instead.
+            REQUIRE(DirectPlan(Case::problem(s), at, e, 2, isa, one_frame).thread_frames() == 2);
           }
           INFO(plan.describe());
           ThreadPool pool(threads);
