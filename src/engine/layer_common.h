@@ -2,6 +2,7 @@
 // the algorithm choice.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <optional>
 #include <random>
@@ -59,6 +60,12 @@ void for_each_plane_pixel(const ForwardArgs& a, const Shape3& in, const Shape3& 
 // activate_array over the network's threads (long arrays only: a short one
 // costs less than a dispatch).
 void activate_parallel(float* x, size_t n, Activation act, ThreadPool* pool);
+
+// The first n floats of the input into the output, unless the network gave
+// an elementwise layer its input's buffer (Layer::runs_in_place).
+inline void copy_input_unless_in_place(const ForwardArgs& a, size_t n) {
+  if (a.output != a.input) std::memcpy(a.output, a.input, n * sizeof(float));
+}
 
 // Throws NetworkError with ctx.where prefixed.
 [[noreturn]] void fail(const BuildContext& ctx, const std::string& what);

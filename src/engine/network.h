@@ -29,7 +29,7 @@ struct NetworkOptions {
   int threads = 0;
   // Inference: outputs whose lives do not overlap take turns in shared
   // buffers (activation_slots.h), so the activations take the largest live
-  // set, not the sum (erfnet-like: 72 -> 40 MiB). After forward() only the
+  // set, not the sum (erfnet-like: 72 -> 23 MiB, its softmax in place). After forward() only the
   // last layer's and the box layers' ([yolo], [region], [detection]) outputs
   // can be read (output_of); any layer's inside forward()'s on_layer call
   // for it. The CLI's verbs set it, but `compare`, which reads every layer.

@@ -5,20 +5,19 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "activation_slots.h"
+#include "bundled_cfgs.h"
+#include "helpers.h"
 #include "memory_budget.h"
 #include "network.h"
+#include "temp_file.h"
 
 using namespace huge2;
 using Catch::Contains;
@@ -60,27 +59,12 @@ Network build(const std::string& cfg, bool reuse, int batch = 2) {
   return n;
 }
 
-std::vector<float> random_input(const Network& n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::vector<float> x(n.input_shape().size() * size_t(n.batch()));
-  for (float& v : x) v = u(rng);
-  return x;
-}
-
 // Same bits, NaN for NaN.
 bool same_bits(const float* a, const float* b, size_t n) {
   for (size_t i = 0; i < n; ++i)
     if (std::memcmp(a + i, b + i, sizeof(float)) != 0) return false;
   return true;
 }
-
-struct TempFile {
-  std::string path;
-  explicit TempFile(const std::string& tag)
-      : path((std::filesystem::temp_directory_path() / ("huge2-" + std::to_string(getpid()) + "-" + tag)).string()) {}
-  ~TempFile() { std::remove(path.c_str()); }
-};
 
 }  // namespace
 
@@ -131,24 +115,18 @@ TEST_CASE("activation reuse: a last reader before the layer is refused", "[reuse
 }
 
 TEST_CASE("activation reuse: every bundled cfg gives the same bits, layer by layer", "[reuse][network]") {
-  const std::filesystem::path dir = HUGE2_SOURCE_DIR "/cfg";
   int cfgs = 0, shared = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() != ".cfg") continue;
-    const std::string cfg = e.path().string();
-    // An X-huge2.cfg twin has X.cfg's layers (only the algorithm differs), so
-    // the same liveness: left out, as its weights take seconds to randomize.
-    const std::string stem = e.path().stem().string();
-    if (stem.size() > 6 && stem.compare(stem.size() - 6, 6, "-huge2") == 0 &&
-        std::filesystem::exists(dir / (stem.substr(0, stem.size() - 6) + ".cfg")))
-      continue;
+  // An X-huge2.cfg twin has X.cfg's layers (only the algorithm differs), so
+  // the same liveness: left out, as its weights take seconds to randomize.
+  for (const std::string& cfg : test::bundled_cfgs().distinct) {
     INFO(cfg);
     // Batch 2 where it is cheap (offsets past the first image), 1 for the 512x512 nets.
     NetworkOptions shapes;
     shapes.shapes_only = true;
     const int batch = Network::from_cfg_file(cfg, shapes).input_shape().size() > 100000 ? 1 : 2;
     Network all = build(cfg, false, batch), reuse = build(cfg, true, batch);
-    const std::vector<float> x = random_input(all, 5);
+    std::mt19937 rng(5);
+    const std::vector<float> x = test::random_tensor(all.input_shape().size() * size_t(all.batch()), rng);
     all.forward(x.data());
     CHECK(reuse.memory_plan().activations_unshared == all.memory_plan().activations);
     if (reuse.memory_plan().activations < all.memory_plan().activations) {
@@ -194,7 +172,7 @@ TEST_CASE("activation reuse: the first NaN layer is found by running the pass ag
       "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=leaky\n"
       "[convolutional]\nfilters=2\nsize=1\nactivation=linear\n"
       "[convolutional]\nfilters=2\nsize=1\nactivation=linear\n";
-  TempFile w("nan-at-1.weights");
+  test::TempFile w("nan-at-1.weights");
   NetworkOptions keep_all, reuse;
   reuse.reuse_activations = true;
   {

@@ -14,22 +14,15 @@
 #include "darknet_network.h"
 #include "helpers.h"
 #include "network.h"
+#include "temp_file.h"
 #include "weights_file.h"
 
 using namespace huge2;
 using huge2::test::compare;
 using huge2::test::random_tensor;
+using huge2::test::TempFile;
 
 namespace {
-
-struct TempFile {
-  std::string path;
-  TempFile(const std::string& tag, const std::string& text = "")
-      : path((std::filesystem::temp_directory_path() / ("huge2-" + std::to_string(getpid()) + "-" + tag)).string()) {
-    if (!text.empty()) std::ofstream(path) << text;
-  }
-  ~TempFile() { std::remove(path.c_str()); }
-};
 
 // Every layer's output of net equals stock's, but those in `skip` (where
 // stock Darknet's output means something else).

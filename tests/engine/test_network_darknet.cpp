@@ -12,27 +12,20 @@
 #include <vector>
 #include <unistd.h>
 
-#include "cfg.h"
+#include "bundled_cfgs.h"
 #include "darknet_network.h"
 #include "helpers.h"
-#include "huge2_keys.h"
 #include "network.h"
+#include "temp_file.h"
 
 using namespace huge2;
 using huge2::test::compare;
 using huge2::test::random_tensor;
+using huge2::test::TempFile;
 
 namespace {
 
 const std::string kCfgDir = HUGE2_SOURCE_DIR "/cfg/";
-
-// A file name unique to this process, removed when the guard goes.
-struct TempFile {
-  std::string path;
-  explicit TempFile(const std::string& tag)
-      : path((std::filesystem::temp_directory_path() / ("huge2-" + std::to_string(getpid()) + "-" + tag)).string()) {}
-  ~TempFile() { std::remove(path.c_str()); }
-};
 
 std::vector<char> bytes_of(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -90,19 +83,6 @@ TEST_CASE("darknet: weights written by libdarknet load into huge2, and back byte
   CHECK(compare(got, std::vector<float>(want, want + got.size())) == "");
 }
 
-// A cfg as the engine's reader parses it, less its huge2 keys: what both
-// algorithms forced (NetworkOptions::algorithm overrides every huge2 key)
-// build from it.
-std::vector<std::string> options_but_huge2_keys(const std::string& path) {
-  std::vector<std::string> kept;
-  for (const cfg::Section& section : cfg::parse_cfg_file(path).sections) {
-    kept.push_back("[" + section.type + "]");
-    for (const cfg::Option& o : section.options)
-      if (o.key != keys::kHuge2) kept.push_back(o.key + "=" + o.value);
-  }
-  return kept;
-}
-
 TEST_CASE("network: huge2 and stock algorithms agree on every bundled cfg", "[network]") {
   // HUGE2_CFG_PART=i/n: only the cfgs whose place in name order (twins
   // left out, below) is i mod n (the ARM stage runs nine parts, two at a
@@ -112,21 +92,12 @@ TEST_CASE("network: huge2 and stock algorithms agree on every bundled cfg", "[ne
     REQUIRE(std::sscanf(p, "%d/%d", &part, &parts) == 2);
     REQUIRE((parts >= 1 && part >= 0 && part < parts));
   }
-  std::vector<std::string> all, cfgs;
-  for (const auto& entry : std::filesystem::directory_iterator(kCfgDir))
-    if (entry.path().extension() == ".cfg") all.push_back(entry.path().string());
-  std::sort(all.begin(), all.end());
-  // X-huge2.cfg is X.cfg plus huge2 keys: with the algorithm forced both
-  // ways they build the same two networks, so only X.cfg runs (the twins
-  // were half of this test's time, ~4 of the ARM stage's minutes).
-  for (const std::string& cfg : all) {
-    const std::string suffix = "-huge2.cfg";
-    const bool twin = cfg.size() > suffix.size() && cfg.compare(cfg.size() - suffix.size(), suffix.size(), suffix) == 0;
-    const std::string stock = twin ? cfg.substr(0, cfg.size() - suffix.size()) + ".cfg" : "";
-    if (twin && std::filesystem::exists(stock) && options_but_huge2_keys(stock) == options_but_huge2_keys(cfg)) continue;
-    cfgs.push_back(cfg);
-  }
-  CHECK(cfgs.size() < all.size());  // the pairs were found
+  // With the algorithm forced both ways, X-huge2.cfg builds X.cfg's two
+  // networks, so only X.cfg runs (the twins were half of this test's time,
+  // ~4 of the ARM stage's minutes).
+  const test::BundledCfgs bundled = test::bundled_cfgs();
+  const std::vector<std::string>& cfgs = bundled.distinct;
+  CHECK(cfgs.size() < bundled.all.size());  // the pairs were found
   int checked = 0;
   for (size_t i = 0; i < cfgs.size(); ++i) {
     if (int(i % size_t(parts)) != part) continue;

@@ -18,7 +18,7 @@ class ActivationLayer : public Layer {
   bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
     const size_t n = out_.size() * a.batch;
-    if (a.output != a.input) std::memcpy(a.output, a.input, n * sizeof(float));
+    copy_input_unless_in_place(a, n);
     activate_parallel(a.output, n, activation_, a.pool);
   }
 

@@ -23,7 +23,7 @@ class BatchnormLayer : public Layer {
   size_t parameter_count() const override { return 3 * size_t(in_.c); }
   bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
-    if (a.output != a.input) std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));
+    copy_input_unless_in_place(a, out_.size() * a.batch);
     norm_.normalize(a.output, a.batch, size_t(out_.h) * out_.w, a.pool);
   }
   void load(WeightReader& r) override { norm_.load(r); }
@@ -45,7 +45,7 @@ class DropoutLayer : public Layer {
   std::string describe() const override { return "p=" + std::to_string(probability_).substr(0, 4) + " (inference: identity)"; }
   bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
-    if (a.output != a.input) std::memcpy(a.output, a.input, out_.size() * a.batch * sizeof(float));
+    copy_input_unless_in_place(a, out_.size() * a.batch);
   }
 
  private:
@@ -59,7 +59,7 @@ class LogisticLayer : public Layer {
   bool runs_in_place() const override { return true; }
   void forward(const ForwardArgs& a) const override {
     const size_t n = out_.size() * a.batch;
-    if (a.output != a.input) std::memcpy(a.output, a.input, n * sizeof(float));
+    copy_input_unless_in_place(a, n);
     activate_parallel(a.output, n, Activation::logistic, a.pool);
   }
 };
