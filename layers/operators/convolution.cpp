@@ -62,7 +62,7 @@ std::string Convolution::method() const {
   if (algo_ == Algorithm::reference) return "naive definition";
   if (runs_window_gemv()) return WindowGemv(shape_, isa_).describe();
   if (runs_panel_gemm())
-    return ConvGemm(shape_, isa_).describe() + " (stride " + std::to_string(shape_.stride) + ")";
+    return ConvGemm(shape_, isa_, threads_).describe() + " (stride " + std::to_string(shape_.stride) + ")";
   return "stock im2col + GEMM";
 }
 
@@ -70,7 +70,7 @@ size_t Convolution::workspace_bytes() const {
   const ConvShape& s = shape_;
   if (direct_) return direct_->workspace_bytes();
   if (algo_ == Algorithm::reference || runs_window_gemv()) return 0;
-  if (runs_panel_gemm()) return sizeof(float) * ConvGemm(s, isa_).workspace_floats();
+  if (runs_panel_gemm()) return sizeof(float) * ConvGemm(s, isa_, threads_).workspace_floats();
   if (s.ksize == 1 && s.stride == 1 && s.pad == 0) return 0;  // the input is its own column matrix
   return sizeof(float) * size_t(s.in_c) * s.ksize * s.ksize * s.out_h() * s.out_w();
 }
@@ -84,7 +84,7 @@ void Convolution::forward(const float* x, float* y, float* ws, size_t ws_bytes, 
   } else if (runs_window_gemv()) {
     WindowGemv(s, isa_).rows_dot(x, given_weights(), y, pool);
   } else if (runs_panel_gemm()) {
-    ConvGemm(s, isa_).run(x, given_weights(), y, ws, pool);
+    ConvGemm(s, isa_, threads_).run(x, given_weights(), y, ws, pool);
   } else {
     const int m = s.out_c, n = s.out_h() * s.out_w(), kk = s.in_c * s.ksize * s.ksize;
     const size_t in_img = size_t(s.in_c) * s.in_h * s.in_w, out_img = size_t(m) * n;

@@ -47,6 +47,7 @@ OperatorBase<Shape>::OperatorBase(const Shape& shape, Algorithm algo, PlanOnly, 
 template <class Shape>
 void OperatorBase<Shape>::build(const float* weights, int threads, Isa isa) {
   isa_ = isa;
+  threads_ = operator_threads(threads);
   if (algo_ == Algorithm::cudnn)
     throw ShapeError(std::string(operator_name(shape_)) + ": cudnn is a GPU algorithm (cuda/); the CPU runs reference, darknet or huge2");
   shape_.validate();
@@ -58,7 +59,7 @@ void OperatorBase<Shape>::build(const float* weights, int threads, Isa isa) {
   }
   WeightAt at;
   if (weights) at = [&](int ic, int n, int e) { return weights[darknet_weight_index(s, ic, n, e)]; };
-  direct_ = std::make_unique<DirectPlan>(direct_problem(s), at, epilogue_, operator_threads(threads), isa);
+  direct_ = std::make_unique<DirectPlan>(direct_problem(s), at, epilogue_, threads_, isa);
 }
 
 template <class Shape>

@@ -90,6 +90,7 @@ class OperatorBase {
   GivenWeights weights_;  // reference, darknet, huge2's panel GEMM and one window
   std::unique_ptr<DirectPlan> direct_;
   Isa isa_ = Isa::scalar;  // huge2's kernels: the direct plan's, the one window's and the panel GEMM's
+  int threads_ = 1;        // planned for (the panel GEMM's per-thread panels)
   bool plan_only_ = false;
 
  private:

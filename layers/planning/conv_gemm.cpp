@@ -49,8 +49,9 @@ void pack_panel(const void* ctx, int, int n0, int width, long k0, int kc, float*
 
 }  // namespace
 
-ConvGemm::ConvGemm(const ConvShape& shape, Isa isa)
-    : s_(shape), gemm_(shape.out_c, shape.out_h() * shape.out_w(), long(shape.in_c) * shape.ksize * shape.ksize, isa) {}
+ConvGemm::ConvGemm(const ConvShape& shape, Isa isa, int threads)
+    : s_(shape),
+      gemm_(shape.out_c, shape.out_h() * shape.out_w(), long(shape.in_c) * shape.ksize * shape.ksize, isa, threads) {}
 
 void ConvGemm::run(const float* x, const float* w, float* y, float* ws, ThreadPool* pool) const {
   const ConvShape& s = s_;

@@ -20,7 +20,8 @@ namespace huge2 {
 
 class ConvGemm {
  public:
-  ConvGemm(const ConvShape& shape, Isa isa);
+  // threads: at most this many run it (panel_gemm.h: per-thread panels).
+  ConvGemm(const ConvShape& shape, Isa isa, int threads);
 
   size_t workspace_floats() const { return gemm_.panel_floats(); }
   // e.g. "packed GEMM over im2col panels, avx512f 8x32 tiles, 8 K blocks of 256"

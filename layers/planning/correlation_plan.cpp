@@ -72,7 +72,7 @@ void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* pa
 
 CorrelationPlan::CorrelationPlan(const CorrelationProblem& problem, int threads, Isa isa)
     : p_(checked(problem)),
-      gemm_(p_.m, p_.c * p_.ksize * p_.ksize, long(p_.batch) * p_.h * p_.w, isa),
+      gemm_(p_.m, p_.c * p_.ksize * p_.ksize, long(p_.batch) * p_.h * p_.w, isa, threads),
       threads_(gemm_.useful_threads(threads)) {
   if (LaneCorrelation::applies(p_, isa)) lanes_ = std::make_unique<LaneCorrelation>(p_, threads, isa);
   else if (TapCorrelation::applies(p_, isa)) taps_ = std::make_unique<TapCorrelation>(p_, threads, isa);

@@ -23,7 +23,7 @@ PanelColumns::PanelColumns(int n_, const TileKernels& k) : n(n_), vl(k.vl), nr(k
     --count;  // the last vector's columns join the panel before them (width)
 }
 
-PanelGemm::PanelGemm(int m, int n, long k, Isa isa)
+PanelGemm::PanelGemm(int m, int n, long k, Isa isa, int threads)
     : kernels_(&tile_kernels(isa)), isa_(isa), m_(m), n_(n), k_(k), cols_(n, *kernels_) {
   if (m < 1 || n < 1 || k < 1) throw std::invalid_argument("panel GEMM: empty matrix");
   mr_ = kernels_->gemm_mr;
@@ -35,6 +35,50 @@ PanelGemm::PanelGemm(int m, int n, long k, Isa isa)
   kc_ = int(ceil_div(k, k_blocks_));
   group_max_ = int(std::max(1L, long(tune.l2_weight_bytes / 2) / (long(kc_) * cols_.nr * long(sizeof(float)))));
   whole_b_ = k_blocks_ > 1 && double(cols_.total()) * k_ * sizeof(float) <= tune.l2_weight_bytes / 2;
+  threads_ = useful_threads(threads);
+}
+
+PanelGemm::Split PanelGemm::split(int threads) const {
+  // Panel groups: a K block of a group's B stays in L2 while the row blocks
+  // pass over it; more groups when there are too few row blocks to share
+  // among the threads.
+  Split s;
+  s.groups = int(std::max(ceil_div(cols_.count, group_max_),
+                          std::min<long>(cols_.count, ceil_div(2 * threads, m_blocks_))));
+  s.items = s.groups * m_blocks_;
+  s.slots = std::min(threads, s.items);
+  return s;
+}
+
+void PanelGemm::slot_panels(const Split& s, int t, int& first, int& last) const {
+  first = last = 0;
+  if (s.first_item(t) == s.first_item(t + 1)) return;
+  const int g0 = s.first_item(t) / m_blocks_, g1 = (s.first_item(t + 1) - 1) / m_blocks_ + 1;
+  first = int(long(cols_.count) * g0 / s.groups);
+  last = int(long(cols_.count) * g1 / s.groups);
+}
+
+size_t PanelGemm::slot_floats(const Split& s, int t) const {
+  int first, last;
+  slot_panels(s, t, first, last);
+  size_t columns = 0;
+  for (int pn = first; pn < last; ++pn) columns += size_t(cols_.width(pn));
+  return columns * kc_;
+}
+
+size_t PanelGemm::slot_offset(const Split& s, int t) const {
+  size_t offset = 0;
+  for (int u = 0; u < t; ++u) offset += slot_floats(s, u);
+  return offset;
+}
+
+size_t PanelGemm::panel_floats() const {
+  size_t floats = 0;
+  for (int threads = 1; threads <= threads_; ++threads) {
+    const Split s = split(threads);
+    floats = std::max(floats, slot_offset(s, s.slots));
+  }
+  return floats * (whole_b_ ? k_blocks_ : 1);
 }
 
 int PanelGemm::useful_threads(int threads) const {
@@ -53,7 +97,7 @@ int PanelGemm::useful_threads(int threads) const {
 std::string PanelGemm::describe() const {
   return std::string(isa_name(isa_)) + " " + std::to_string(mr_) + "x" + std::to_string(cols_.nr) + " tiles, " +
          std::to_string(k_blocks_) + " K block" + (k_blocks_ > 1 ? "s" : "") + " of " + std::to_string(kc_) +
-         (whole_b_ ? ", all packed first" : "");
+         (whole_b_ ? ", all packed first" : "") + (threads_ > 1 ? ", panels packed per thread" : "");
 }
 
 namespace {
@@ -124,67 +168,52 @@ void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, si
 
 void PanelGemm::run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrdiff_t ldc, PackPanel pack,
                     const void* ctx, ThreadPool* pool) const {
-  const int nr = cols_.nr, panel_count = cols_.count;
-  const int threads = useful_threads(pool ? pool->threads() : 1);
-  if (threads == 1) pool = nullptr;  // too little work to wake a worker for
-  // Panel groups: a K block of a group's B stays in L2 while the row blocks
-  // pass over it; more groups when there are too few row blocks to share
-  // among the threads. Work items: (group, row block), group-major, so that
-  // a thread's run of items keeps one group's panels in L2.
-  const int groups = int(std::max(ceil_div(panel_count, group_max_),
-                                   std::min<long>(panel_count, ceil_div(2 * threads, m_blocks_))));
-  const int items = groups * m_blocks_;
-  const int slots = std::min(threads, items);
-  // K block kb's panel pn: where it lies, and its packing.
-  auto panel = [&](int kb, int pn) {
-    return panels + (whole_b_ ? size_t(kb) * cols_.total() * kc_ : 0) + size_t(pn) * kc_ * nr;
-  };
-  auto pack_one = [&](int kb, int pn) {
-    const long k0 = long(kb) * kc_;
-    pack(ctx, pn, pn * nr, panel_columns(pn), k0, int(std::min<long>(kc_, k_ - k0)), panel(kb, pn));
-  };
-  // Thread t's items (row blocks of C along a group of panels) through K block kb.
-  auto sweep = [&](int kb, int t) {
-    const long k0 = long(kb) * kc_;
-    const int kc = int(std::min<long>(kc_, k_ - k0));
-    for (int item = items * t / slots; item < items * (t + 1) / slots; ++item) {
-      const int group = item / m_blocks_, blk = item % m_blocks_;
-      const int width = std::min(mr_, m_ - blk * mr_);
-      GemmCall g;
-      g.a = lda ? a + size_t(blk) * mr_ * lda + k0 : a + size_t(blk) * mr_ * k_ + size_t(k0) * width;
-      g.lda = lda;
-      g.kc = kc;
-      g.ldc = ldc;
-      for (int pn = panel_count * group / groups; pn < panel_count * (group + 1) / groups; ++pn) {
-        const int columns = panel_columns(pn);
-        g.b = panel(kb, pn);
-        g.ldb = columns;
-        g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr;
-        g.cols = std::min(columns, n_ - pn * nr);
-        kernels_->gemm_lookup(width, columns / kernels_->vl)(g);
+  const int nr = cols_.nr;
+  const int threads = std::min(threads_, useful_threads(pool ? pool->threads() : 1));
+  const Split sp = split(threads);
+  // Slot t: its items (row blocks of C along a group of panels) through the
+  // K blocks in order, each C tile summing them as on one thread (so the
+  // bits do not depend on the threads), over panels it packed itself.
+  auto slot = [&](int t) {
+    int first, last;
+    slot_panels(sp, t, first, last);
+    float* mine = panels + slot_offset(sp, t) * (whole_b_ ? k_blocks_ : 1);
+    const size_t block_floats = slot_floats(sp, t);
+    auto panel_of = [&](int kb, int pn) {
+      return mine + (whole_b_ ? size_t(kb) * block_floats : 0) + size_t(pn - first) * kc_ * nr;
+    };
+    auto pack_block = [&](int kb) {
+      const long k0 = long(kb) * kc_;
+      for (int pn = first; pn < last; ++pn)
+        pack(ctx, pn, pn * nr, panel_columns(pn), k0, int(std::min<long>(kc_, k_ - k0)), panel_of(kb, pn));
+    };
+    if (whole_b_)
+      for (int kb = 0; kb < k_blocks_; ++kb) pack_block(kb);
+    for (int kb = 0; kb < k_blocks_; ++kb) {
+      if (!whole_b_) pack_block(kb);
+      const long k0 = long(kb) * kc_;
+      const int kc = int(std::min<long>(kc_, k_ - k0));
+      for (int item = sp.first_item(t); item < sp.first_item(t + 1); ++item) {
+        const int group = item / m_blocks_, blk = item % m_blocks_;
+        const int width = std::min(mr_, m_ - blk * mr_);
+        GemmCall g;
+        g.a = lda ? a + size_t(blk) * mr_ * lda + k0 : a + size_t(blk) * mr_ * k_ + size_t(k0) * width;
+        g.lda = lda;
+        g.kc = kc;
+        g.ldc = ldc;
+        for (int pn = cols_.count * group / sp.groups; pn < cols_.count * (group + 1) / sp.groups; ++pn) {
+          const int columns = panel_columns(pn);
+          g.b = panel_of(kb, pn);
+          g.ldb = columns;
+          g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr;
+          g.cols = std::min(columns, n_ - pn * nr);
+          kernels_->gemm_lookup(width, columns / kernels_->vl)(g);
+        }
       }
     }
   };
-  auto run_slots = [&](auto&& f) {
-    if (pool && slots > 1) pool->run(slots, f);
-    else for (int t = 0; t < slots; ++t) f(t);
-  };
-  if (whole_b_) {
-    // Every K block's panels, then each thread's items through the K blocks
-    // in order: each C tile sums its K blocks in the same order as below.
-    parallel_for(pool, size_t(k_blocks_) * panel_count, [&](size_t i0, size_t i1) {
-      for (size_t i = i0; i < i1; ++i) pack_one(int(i / panel_count), int(i % panel_count));
-    });
-    return run_slots([&](int t) {
-      for (int kb = 0; kb < k_blocks_; ++kb) sweep(kb, t);
-    });
-  }
-  for (int kb = 0; kb < k_blocks_; ++kb) {
-    parallel_for(pool, size_t(panel_count), [&](size_t p0, size_t p1) {
-      for (size_t pn = p0; pn < p1; ++pn) pack_one(kb, int(pn));
-    });
-    run_slots([&](int t) { sweep(kb, t); });
-  }
+  if (pool && sp.slots > 1) pool->run(sp.slots, slot);
+  else slot(0);
 }
 
 }  // namespace huge2

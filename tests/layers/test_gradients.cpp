@@ -369,15 +369,17 @@ void pack_matrix(const void* ctx, int, int n0, int width, long k0, int kc, float
 }
 }  // namespace
 
-// The weight gradients' GEMM (planning/panel_gemm.h): with B within half of
-// L2 every K block's panels are packed before the sweep (two dispatches of
-// the pool instead of two per K block: the DCGAN 128->3 weight gradients at
-// 2 threads 0.057-0.064 -> 0.052-0.053 ms, 4x4 0.036-0.038 -> 0.030-0.031);
-// else block by block. Either way C += A*B as the definition sums it, and
-// each C tile sums its K blocks in order on any thread: the same bits on 1,
-// 2 and 3 threads (pools of; the plan uses what the work pays for). K
+// The weight gradients' GEMM (planning/panel_gemm.h): the panels of each K
+// block in turn, or of all K blocks first where B fits half of L2; planned
+// for several threads, each packs the panels its own row blocks read (one
+// panel shared by every row block, or groups of many panels split between
+// the threads, at 3 threads a group split too).
+// Either way C += A*B as the definition sums it, and each C tile sums its K
+// blocks in order on any thread: the same bits from plans for 1, 2 and 3
+// threads run on pools of 1, 2 and 3 (the plan uses what the work pays
+// for). The panels hold exactly panel_floats() (ASan: no write beyond). K
 // blocks that do not divide K; n a partial panel.
-TEST_CASE("panel GEMM: C += A*B, all K blocks packed first or block by block, the same bits on 1-3 threads",
+TEST_CASE("panel GEMM: C += A*B, panels packed per thread, the same bits from any plan on 1-3 threads",
           "[gradients]") {
   std::mt19937 rng(61);
   struct Shape {
@@ -385,12 +387,8 @@ TEST_CASE("panel GEMM: C += A*B, all K blocks packed first or block by block, th
     long k;
     bool whole;
   };
-  for (const Shape sh : {Shape{70, 45, 1499, true}, Shape{128, 48, 1024, true}, Shape{9, 400, 2000, false}}) {
-    const PanelGemm gemm(sh.m, sh.n, sh.k, active_isa());
-    INFO(sh.m << "x" << sh.n << "x" << sh.k << ": " << gemm.describe());
-    REQUIRE(gemm.k_blocks() > 1);
-    REQUIRE(gemm.whole_b() == sh.whole);
-    CHECK((gemm.describe().find("all packed first") != std::string::npos) == sh.whole);
+  for (const Shape sh : {Shape{70, 45, 1499, true}, Shape{128, 48, 1024, true}, Shape{9, 400, 2000, false},
+                         Shape{40, 2000, 700, false}}) {
     const auto a = random_tensor(size_t(sh.m) * sh.k, rng), b = random_tensor(size_t(sh.k) * sh.n, rng);
     const auto c0 = random_tensor(size_t(sh.m) * sh.n, rng);
     std::vector<float> want(c0.size());
@@ -401,14 +399,24 @@ TEST_CASE("panel GEMM: C += A*B, all K blocks packed first or block by block, th
         want[size_t(i) * sh.n + j] = float(s);
       }
     const MatrixB mb{b.data(), sh.n};
-    std::vector<float> one_thread;
-    for (int threads : {1, 2, 3}) {
-      ThreadPool pool(threads);
-      std::vector<float> panels(gemm.panel_floats(), 99.f), c = c0;
-      gemm.run(a.data(), ptrdiff_t(sh.k), panels.data(), c.data(), sh.n, &pack_matrix, &mb, &pool);
-      CHECK(compare(c, want, 1e-4) == "");
-      if (one_thread.empty()) one_thread = c;
-      else CHECK(std::memcmp(c.data(), one_thread.data(), c.size() * sizeof(float)) == 0);
+    std::vector<float> first;
+    for (int planned : {1, 2, 3}) {
+      const PanelGemm gemm(sh.m, sh.n, sh.k, active_isa(), planned);
+      INFO(sh.m << "x" << sh.n << "x" << sh.k << ", planned for " << planned << ": " << gemm.describe());
+      REQUIRE(gemm.k_blocks() > 1);
+      REQUIRE(gemm.whole_b() == sh.whole);
+      CHECK((gemm.describe().find("all packed first") != std::string::npos) == sh.whole);
+      CHECK(gemm.private_b() == (planned > 1));  // these shapes pay for a second thread
+      CHECK((gemm.describe().find("packed per thread") != std::string::npos) == (planned > 1));
+      for (int threads : {1, 2, 3}) {
+        INFO("pool of " << threads);
+        ThreadPool pool(threads);
+        std::vector<float> panels(gemm.panel_floats(), 99.f), c = c0;
+        gemm.run(a.data(), ptrdiff_t(sh.k), panels.data(), c.data(), sh.n, &pack_matrix, &mb, &pool);
+        CHECK(compare(c, want, 1e-4) == "");
+        if (first.empty()) first = c;
+        else CHECK(std::memcmp(c.data(), first.data(), c.size() * sizeof(float)) == 0);
+      }
     }
   }
 }
