@@ -61,7 +61,7 @@ void ConvGemm::run(const float* x, const float* w, float* y, float* ws, ThreadPo
     float* yb = y + size_t(b) * s.out_c * npix;
     std::fill(yb, yb + size_t(s.out_c) * npix, 0.f);
     const PanelSource source{&s_, x + b * in_img};
-    gemm_.run(w, ptrdiff_t(k), ws, yb, ptrdiff_t(npix), &pack_panel, &source, pool);
+    gemm_.run(w, ptrdiff_t(k), 0, ws, yb, ptrdiff_t(npix), &pack_panel, &source, pool);
   }
 }
 

@@ -72,7 +72,7 @@ void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* pa
 
 CorrelationPlan::CorrelationPlan(const CorrelationProblem& problem, int threads, Isa isa)
     : p_(checked(problem)),
-      gemm_(p_.m, p_.c * p_.ksize * p_.ksize, long(p_.batch) * p_.h * p_.w, isa, threads),
+      gemm_(p_.m, p_.c * p_.ksize * p_.ksize, long(p_.batch) * p_.h * p_.w, isa, threads, long(p_.h) * p_.w),
       threads_(gemm_.useful_threads(threads)) {
   if (LaneCorrelation::applies(p_, isa)) lanes_ = std::make_unique<LaneCorrelation>(p_, threads, isa);
   else if (TapCorrelation::applies(p_, isa)) taps_ = std::make_unique<TapCorrelation>(p_, threads, isa);
@@ -83,7 +83,7 @@ CorrelationPlan::~CorrelationPlan() = default;
 size_t CorrelationPlan::workspace_floats() const {
   if (lanes_) return lanes_->workspace_floats();
   if (taps_) return taps_->workspace_floats();
-  return packed_a_floats() + gemm_.panel_floats();
+  return gemm_.panel_floats();
 }
 
 std::string CorrelationPlan::describe() const {
@@ -98,9 +98,7 @@ void CorrelationPlan::run(const float* a, const float* src, float* dw, float* ws
   const size_t hw = size_t(p_.h) * p_.w;
   const PanelSource source{&p_, src};
   const int n = p_.c * p_.ksize * p_.ksize;
-  if (!packs_a()) return gemm_.run(a, ptrdiff_t(hw), ws, dw, n, &pack_panel, &source, pool);
-  gemm_.pack_a(a, long(hw), size_t(p_.m) * hw, hw, ws, pool);
-  gemm_.run(ws, 0, ws + gemm_.packed_a_floats(), dw, n, &pack_panel, &source, pool);
+  gemm_.run(a, ptrdiff_t(hw), ptrdiff_t(p_.m * hw), ws, dw, n, &pack_panel, &source, pool);
 }
 
 }  // namespace huge2

@@ -8,8 +8,8 @@
 // Convolution: a = dy, src = x, offset = the applied pad, dw = [out_c][in_c][k][k].
 //
 // It is a GEMM with the pixels as K and dw's contiguous (c, ky, kx) as N,
-// run as a PanelGemm (panel_gemm.h): A = a as given (batch 1: a row is one
-// plane, K whole) or packed once per call (a batch), B gathered
+// run as a PanelGemm (panel_gemm.h): A = a as given (a row of an image is
+// one plane; K runs across the images), B gathered
 // from src panel by panel, one K block at a time, in runs of consecutive kx
 // that are consecutive floats of a src row; each tile adds its block of dw
 // once per K block. No column buffer of the whole K, no per-tap results.
@@ -55,11 +55,6 @@ class CorrelationPlan {
   void run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const;
 
  private:
-  // A is packed at a batch only (K then runs across the images' planes); at
-  // batch 1 each row of A is one whole plane, read in place.
-  bool packs_a() const { return p_.batch > 1; }
-  size_t packed_a_floats() const { return packs_a() ? gemm_.packed_a_floats() : 0; }
-
   CorrelationProblem p_;
   PanelGemm gemm_;
   int threads_;

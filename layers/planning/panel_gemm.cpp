@@ -23,7 +23,7 @@ PanelColumns::PanelColumns(int n_, const TileKernels& k) : n(n_), vl(k.vl), nr(k
     --count;  // the last vector's columns join the panel before them (width)
 }
 
-PanelGemm::PanelGemm(int m, int n, long k, Isa isa, int threads)
+PanelGemm::PanelGemm(int m, int n, long k, Isa isa, int threads, long k_per_image)
     : kernels_(&tile_kernels(isa)), isa_(isa), m_(m), n_(n), k_(k), cols_(n, *kernels_) {
   if (m < 1 || n < 1 || k < 1) throw std::invalid_argument("panel GEMM: empty matrix");
   mr_ = kernels_->gemm_mr;
@@ -31,11 +31,36 @@ PanelGemm::PanelGemm(int m, int n, long k, Isa isa, int threads)
   const CpuTuning& tune = cpu_tuning();
   const long m_pad = long(m_blocks_) * mr_;
   const long kc_target = std::clamp(long(tune.l2_weight_bytes / 2 / sizeof(float)) / m_pad, 16L, kMaxKc);
-  k_blocks_ = int(ceil_div(k, kc_target));
-  kc_ = int(ceil_div(k, k_blocks_));
+  kpi_ = k_per_image > 0 ? k_per_image : k;
+  if (k % kpi_) throw std::invalid_argument("panel GEMM: K is not whole images");
+  const long images = k / kpi_;
+  if (kpi_ >= kc_target) {  // blocks inside each image
+    blocks_per_image_ = int(ceil_div(kpi_, kc_target));
+    kc_ = int(ceil_div(kpi_, blocks_per_image_));
+    k_blocks_ = int(images * blocks_per_image_);
+  } else {  // whole images per block
+    blocks_per_image_ = 0;
+    k_blocks_ = int(ceil_div(images, kc_target / kpi_));
+    kc_ = int(ceil_div(images, k_blocks_) * kpi_);  // near-equal blocks (8 images: 4 + 4, not 6 + 2)
+  }
   group_max_ = int(std::max(1L, long(tune.l2_weight_bytes / 2) / (long(kc_) * cols_.nr * long(sizeof(float)))));
   whole_b_ = k_blocks_ > 1 && double(cols_.total()) * k_ * sizeof(float) <= tune.l2_weight_bytes / 2;
   threads_ = useful_threads(threads);
+}
+
+PanelGemm::KBlock PanelGemm::block(int kb) const {
+  KBlock b;
+  if (blocks_per_image_) {
+    b.image = kb / blocks_per_image_;
+    b.q0 = long(kb % blocks_per_image_) * kc_;
+    b.kc = int(std::min<long>(kc_, kpi_ - b.q0));
+  } else {
+    b.image = long(kb) * (kc_ / kpi_);
+    b.q0 = 0;
+    b.kc = int(std::min<long>(kc_, k_ - b.image * kpi_));
+  }
+  b.k0 = b.image * kpi_ + b.q0;
+  return b;
 }
 
 PanelGemm::Split PanelGemm::split(int threads) const {
@@ -150,24 +175,8 @@ void pack_rows_transposed(const float* rows, size_t row_stride, int width, long 
     for (long q = 0; q < k; ++q) d[q * ld + r] = rows[r * row_stride + q];
 }
 
-void PanelGemm::pack_a(const float* a, long k_per_image, size_t image_stride, size_t row_stride, float* packed,
-                       ThreadPool* pool) const {
-  const long images = k_ / k_per_image;
-  if (pool && useful_threads(pool->threads()) == 1) pool = nullptr;
-  parallel_for(pool, size_t(m_blocks_), [&](size_t b0, size_t b1) {
-    for (size_t blk = b0; blk < b1; ++blk) {
-      const int m0 = int(blk) * mr_, width = std::min(mr_, m_ - m0);
-      float* dst = packed + blk * mr_ * k_;
-      for (long i = 0; i < images; ++i) {
-        pack_rows_transposed(a + i * image_stride + size_t(m0) * row_stride, row_stride, width, k_per_image,
-                             dst + size_t(i) * k_per_image * width);
-      }
-    }
-  });
-}
-
-void PanelGemm::run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrdiff_t ldc, PackPanel pack,
-                    const void* ctx, ThreadPool* pool) const {
+void PanelGemm::run(const float* a, ptrdiff_t lda, ptrdiff_t image_stride, float* panels, float* c, ptrdiff_t ldc,
+                    PackPanel pack, const void* ctx, ThreadPool* pool) const {
   const int nr = cols_.nr;
   const int threads = std::min(threads_, useful_threads(pool ? pool->threads() : 1));
   const Split sp = split(threads);
@@ -183,28 +192,35 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrd
       return mine + (whole_b_ ? size_t(kb) * block_floats : 0) + size_t(pn - first) * kc_ * nr;
     };
     auto pack_block = [&](int kb) {
-      const long k0 = long(kb) * kc_;
+      const KBlock kblock = block(kb);
       for (int pn = first; pn < last; ++pn)
-        pack(ctx, pn, pn * nr, panel_columns(pn), k0, int(std::min<long>(kc_, k_ - k0)), panel_of(kb, pn));
+        pack(ctx, pn, pn * nr, panel_columns(pn), kblock.k0, kblock.kc, panel_of(kb, pn));
     };
     if (whole_b_)
       for (int kb = 0; kb < k_blocks_; ++kb) pack_block(kb);
     for (int kb = 0; kb < k_blocks_; ++kb) {
       if (!whole_b_) pack_block(kb);
-      const long k0 = long(kb) * kc_;
-      const int kc = int(std::min<long>(kc_, k_ - k0));
+      const KBlock kblock = block(kb);
+      const float* a_block = a + kblock.image * image_stride + kblock.q0;
       for (int item = sp.first_item(t); item < sp.first_item(t + 1); ++item) {
         const int group = item / m_blocks_, blk = item % m_blocks_;
         const int width = std::min(mr_, m_ - blk * mr_);
         GemmCall g;
-        g.a = lda ? a + size_t(blk) * mr_ * lda + k0 : a + size_t(blk) * mr_ * k_ + size_t(k0) * width;
+        g.a = a_block + size_t(blk) * mr_ * lda;
         g.lda = lda;
-        g.kc = kc;
+        g.kc = kblock.kc;
         g.ldc = ldc;
+        if (kblock.kc > kpi_) {  // whole images: a segment per image (the kernel keeps the tile across them)
+          g.kc = int(kpi_);
+          g.k_rows = int(kblock.kc / kpi_);
+          g.a_step = 1;
+          g.a_row_step = image_stride;
+        }
         for (int pn = cols_.count * group / sp.groups; pn < cols_.count * (group + 1) / sp.groups; ++pn) {
           const int columns = panel_columns(pn);
           g.b = panel_of(kb, pn);
           g.ldb = columns;
+          g.b_row_step = ptrdiff_t(g.kc) * columns;
           g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr;
           g.cols = std::min(columns, n_ - pn * nr);
           kernels_->gemm_lookup(width, columns / kernels_->vl)(g);

@@ -2,10 +2,15 @@
 // for the plans whose B is a gather that is never stored whole: the weight
 // gradients (correlation_plan.h: B = the other tensor at the taps' offsets)
 // and convolutions the direct kernels do not take (conv_gemm.h: B = the
-// im2col matrix). A is packed whole ([row block][K][block width]); B is
-// filled by the caller's pack function one K block at a time, panel by
-// panel ([k][panel width], NR columns or the last panel's, whole vectors),
-// straight into the kernel's layout.
+// im2col matrix). A is read as given, its rows broadcast in place, K
+// running across images (planes) where the caller says so: K blocks never
+// straddle two images partly (a block inside one image, or whole images),
+// so a block is one run of A's row or runs of whole rows of successive
+// images (the kernel's K segments). A's copy for a batch (a transposed
+// pack, [row block][K][width]) took 16% of DCGAN 128->3's weight gradient
+// at batch 8. B is filled by the caller's pack function one K block at a
+// time, panel by panel ([k][panel width], NR columns or the last panel's,
+// whole vectors), straight into the kernel's layout.
 //
 // Per K block the panels are packed, then the row blocks of C sweep along a
 // group of panels that fits L2, so C is read and written row by row, in
@@ -51,7 +56,8 @@ struct PanelColumns {
 class PanelGemm {
  public:
   // threads: at most this many run it (private panels are sized for them).
-  PanelGemm(int m, int n, long k, Isa isa, int threads = 1);
+  // k_per_image: K runs over images of this many (0: one image, all of K).
+  PanelGemm(int m, int n, long k, Isa isa, int threads = 1, long k_per_image = 0);
 
   int rows_per_tile() const { return mr_; }
   int panel_width() const { return cols_.nr; }
@@ -67,26 +73,21 @@ class PanelGemm {
   // e.g. "avx512f 8x32 tiles, 1 K block of 16"
   std::string describe() const;
 
-  size_t packed_a_floats() const { return size_t(m_blocks_) * mr_ * k_; }
   size_t panel_floats() const;
   // Each thread packs all K blocks of its panels before its sweep (see above).
   bool whole_b() const { return whole_b_; }
   // On 2 or more threads each packs the panels it reads (see above).
   bool private_b() const { return threads_ > 1; }
 
-  // Packs A: row r, K index k = i * k_per_image + q (i-th image) at
-  // a[i * image_stride + r * row_stride + q].
-  void pack_a(const float* a, long k_per_image, size_t image_stride, size_t row_stride, float* packed,
-              ThreadPool* pool) const;
-
   // pack(ctx, pn, n0, width, k0, kc, panel): columns n0 .. n0+width-1 (0
   // past n) of B's rows k0 .. k0+kc-1, as panel[t * width + j].
   using PackPanel = void (*)(const void* ctx, int pn, int n0, int width, long k0, int kc, float* panel);
-  // C (row stride ldc) += A * B; `panels` holds panel_floats(). A: packed
-  // by pack_a (lda 0), or as given, row r's K values at a[r * lda + k].
-  // Runs on at most useful_threads(pool's) threads.
-  void run(const float* a, ptrdiff_t lda, float* panels, float* c, ptrdiff_t ldc, PackPanel pack, const void* ctx,
-           ThreadPool* pool) const;
+  // C (row stride ldc) += A * B; `panels` holds panel_floats(). A as given:
+  // row r's value for K index k = i * k_per_image + q (image i) at
+  // a[i * image_stride + r * lda + q]. Runs on at most useful_threads(pool's)
+  // threads.
+  void run(const float* a, ptrdiff_t lda, ptrdiff_t image_stride, float* panels, float* c, ptrdiff_t ldc,
+           PackPanel pack, const void* ctx, ThreadPool* pool) const;
 
  private:
   const TileKernels* kernels_;
@@ -95,7 +96,9 @@ class PanelGemm {
   long k_;
   PanelColumns cols_;
   int mr_, m_blocks_;
-  int kc_, k_blocks_;    // K block length (the last may be shorter) and count
+  long kpi_;             // K per image
+  int kc_, k_blocks_;    // K block length (a last one per image, or the last, may be shorter) and count
+  int blocks_per_image_; // > 0: blocks inside one image; 0: a block is kc_ / kpi_ whole images
   int group_max_;        // panels whose K block of B fits half of L2
   bool whole_b_;         // B's K blocks all packed at once (it fits half of L2)
   int threads_;          // at most this many run (useful_threads of the constructor's)
@@ -107,6 +110,13 @@ class PanelGemm {
     int first_item(int t) const { return int(long(items) * t / slots); }
   };
   Split split(int threads) const;
+  // K block kb: its first K index, length, and where it starts in A's image planes.
+  struct KBlock {
+    long k0;
+    int kc;
+    long image, q0;
+  };
+  KBlock block(int kb) const;
   // Slot t's panels [first, last): those of the groups its items touch.
   void slot_panels(const Split& s, int t, int& first, int& last) const;
   // Floats of slot t's private panels (one K block), and where they start.

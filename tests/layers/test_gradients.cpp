@@ -373,7 +373,8 @@ void pack_matrix(const void* ctx, int, int n0, int width, long k0, int kc, float
 // block in turn, or of all K blocks first where B fits half of L2; planned
 // for several threads, each packs the panels its own row blocks read (one
 // panel shared by every row block, or groups of many panels split between
-// the threads, at 3 threads a group split too).
+// the threads, at 3 threads a group split too). A read in place, K across
+// images where a block lies inside one image or holds whole images.
 // Either way C += A*B as the definition sums it, and each C tile sums its K
 // blocks in order on any thread: the same bits from plans for 1, 2 and 3
 // threads run on pools of 1, 2 and 3 (the plan uses what the work pays
@@ -384,25 +385,32 @@ TEST_CASE("panel GEMM: C += A*B, panels packed per thread, the same bits from an
   std::mt19937 rng(61);
   struct Shape {
     int m, n;
-    long k;
+    long k_per_image;
+    int images;
     bool whole;
   };
-  for (const Shape sh : {Shape{70, 45, 1499, true}, Shape{128, 48, 1024, true}, Shape{9, 400, 2000, false},
-                         Shape{40, 2000, 700, false}}) {
-    const auto a = random_tensor(size_t(sh.m) * sh.k, rng), b = random_tensor(size_t(sh.k) * sh.n, rng);
+  // The last two: K across images, A read in place at its image stride, in
+  // blocks inside an image (301 = 151 + 150) and of whole images (2 each, the last 1).
+  for (const Shape sh : {Shape{70, 45, 1499, 1, true}, Shape{128, 48, 1024, 1, true}, Shape{9, 400, 2000, 1, false},
+                         Shape{40, 2000, 700, 1, false}, Shape{40, 300, 301, 3, false}, Shape{128, 48, 100, 19, true}}) {
+    const long k = sh.k_per_image * sh.images;
+    const ptrdiff_t image_stride = ptrdiff_t(sh.m) * sh.k_per_image + 5;  // not the rows' end: a stride of its own
+    const auto a = random_tensor(size_t(image_stride) * sh.images, rng), b = random_tensor(size_t(k) * sh.n, rng);
     const auto c0 = random_tensor(size_t(sh.m) * sh.n, rng);
+    auto a_at = [&](int r, long q) { return a[size_t(q / sh.k_per_image * image_stride + r * sh.k_per_image + q % sh.k_per_image)]; };
     std::vector<float> want(c0.size());
     for (int i = 0; i < sh.m; ++i)
       for (int j = 0; j < sh.n; ++j) {
         double s = c0[size_t(i) * sh.n + j];
-        for (long q = 0; q < sh.k; ++q) s += double(a[size_t(i) * sh.k + q]) * b[size_t(q) * sh.n + j];
+        for (long q = 0; q < k; ++q) s += double(a_at(i, q)) * b[size_t(q) * sh.n + j];
         want[size_t(i) * sh.n + j] = float(s);
       }
     const MatrixB mb{b.data(), sh.n};
     std::vector<float> first;
     for (int planned : {1, 2, 3}) {
-      const PanelGemm gemm(sh.m, sh.n, sh.k, active_isa(), planned);
-      INFO(sh.m << "x" << sh.n << "x" << sh.k << ", planned for " << planned << ": " << gemm.describe());
+      const PanelGemm gemm(sh.m, sh.n, k, active_isa(), planned, sh.k_per_image);
+      INFO(sh.m << "x" << sh.n << "x" << sh.images << "*" << sh.k_per_image << ", planned for " << planned << ": "
+                << gemm.describe());
       REQUIRE(gemm.k_blocks() > 1);
       REQUIRE(gemm.whole_b() == sh.whole);
       CHECK((gemm.describe().find("all packed first") != std::string::npos) == sh.whole);
@@ -412,7 +420,8 @@ TEST_CASE("panel GEMM: C += A*B, panels packed per thread, the same bits from an
         INFO("pool of " << threads);
         ThreadPool pool(threads);
         std::vector<float> panels(gemm.panel_floats(), 99.f), c = c0;
-        gemm.run(a.data(), ptrdiff_t(sh.k), panels.data(), c.data(), sh.n, &pack_matrix, &mb, &pool);
+        gemm.run(a.data(), ptrdiff_t(sh.k_per_image), image_stride, panels.data(), c.data(), sh.n, &pack_matrix, &mb,
+                 &pool);
         CHECK(compare(c, want, 1e-4) == "");
         if (first.empty()) first = c;
         else CHECK(std::memcmp(c.data(), first.data(), c.size() * sizeof(float)) == 0);
