@@ -372,8 +372,9 @@ void pack_matrix(const void* ctx, int, int n0, int width, long k0, int kc, float
 // The weight gradients' GEMM (planning/panel_gemm.h): the panels of each K
 // block in turn, or of all K blocks first where B fits half of L2; planned
 // for several threads, each packs the panels its own row blocks read (one
-// panel shared by every row block, or groups of many panels split between
-// the threads, at 3 threads a group split too). A read in place, K across
+// panel shared by every row block; groups of many panels split between the
+// threads, whole groups each; 40x64x4000 on 3 threads: 2 groups, one of
+// them shared). A read in place, K across
 // images where a block lies inside one image or holds whole images.
 // Either way C += A*B as the definition sums it, and each C tile sums its K
 // blocks in order on any thread: the same bits from plans for 1, 2 and 3
@@ -392,7 +393,8 @@ TEST_CASE("panel GEMM: C += A*B, panels packed per thread, the same bits from an
   // The last two: K across images, A read in place at its image stride, in
   // blocks inside an image (301 = 151 + 150) and of whole images (2 each, the last 1).
   for (const Shape sh : {Shape{70, 45, 1499, 1, true}, Shape{128, 48, 1024, 1, true}, Shape{9, 400, 2000, 1, false},
-                         Shape{40, 2000, 700, 1, false}, Shape{40, 300, 301, 3, false}, Shape{128, 48, 100, 19, true}}) {
+                         Shape{40, 2000, 700, 1, false}, Shape{40, 64, 4000, 1, false}, Shape{40, 300, 301, 3, false},
+                         Shape{128, 48, 100, 19, true}}) {
     const long k = sh.k_per_image * sh.images;
     const ptrdiff_t image_stride = ptrdiff_t(sh.m) * sh.k_per_image + 5;  // not the rows' end: a stride of its own
     const auto a = random_tensor(size_t(image_stride) * sh.images, rng), b = random_tensor(size_t(k) * sh.n, rng);
