@@ -31,8 +31,10 @@ run_suite build
 # Jetson-class ARM: cross-build for aarch64 (scripts/cross-aarch64.sh; its
 # arm64 tree is cached in /var/cache/huge2, outside the clone) and run under
 # qemu-aarch64 with the NEON kernels (HUGE2_ISA=neon): the kernel tests, the
-# operator tests and every bundled network (huge2 against the stock method).
-# Only the three test programs are built, and the rest of the suite is left to
+# operator tests, the gradients (NEON's weight-gradient GEMM tiles and its
+# data gradients: ~14 s emulated) and every bundled network (huge2 against
+# the stock method).
+# Only the four test programs are built, and the rest of the suite is left to
 # the native runs: emulation is 10-50x slower. Not kernels.scalar (~115 s
 # emulated): kernels.neon runs the aarch64 build of the scalar kernels as its
 # reference on every draw, and the native kernels.scalar tests them against
@@ -44,10 +46,11 @@ run_suite build
 # --no-arm skips it.
 if [ $arm = 1 ]; then
   arm_start=$SECONDS
-  HUGE2_AARCH64_TARGETS="huge2_kernel_tests huge2_operator_tests huge2_engine_tests" HUGE2_ISA=neon \
+  HUGE2_AARCH64_TARGETS="huge2_kernel_tests huge2_operator_tests huge2_gradient_tests huge2_engine_tests" \
+    HUGE2_ISA=neon \
     OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive \
     bash scripts/cross-aarch64.sh \
-    -R '^(kernels\.neon|(conv|deconv|shapes): .*|network\.bundled-cfgs\.part[0-8])$'
+    -R '^(kernels\.neon|gradients\.neon|(conv|deconv|shapes): .*|network\.bundled-cfgs\.part[0-8])$'
   echo "== huge2: ARM stage (aarch64 build + qemu tests) took $((SECONDS - arm_start)) s"
 fi
 
