@@ -116,9 +116,10 @@ int PanelGemm::useful_threads(int threads) const {
   const double vectors = double(ceil_div(n_, kernels_->vl));  // B's row, over all panels
   const double fma_cycles = double(m_blocks_) * mr_ * vectors * double(k_) / tune.fma_per_cycle;
   const double c_cycles = 2.0 * sizeof(float) * double(m_) * n_ * k_blocks_ / tune.far_bytes_per_cycle;
-  // Packing A and gathering B's panels run on the same threads (DCGAN's
-  // 128->3 weight gradient: 49 K floats of B and 131 K of A beside 196 K
-  // FMA cycles; 2 threads ran it 1.45x faster than 1).
+  // Gathering B's panels runs on the same threads, and A streams in from
+  // beyond L2 (DCGAN's 128->3 weight gradient: 49 K floats of B and 131 K
+  // of A beside 196 K FMA cycles). A was packed when this estimate was
+  // made; its term stays, so no plan's thread count moved with that.
   const double pack_cycles = tune.copy_cycles_per_float * (double(m_) + n_) * double(k_);
   const double cycles = std::max(fma_cycles, c_cycles) + pack_cycles;
   return int(std::clamp<double>(cycles / tune.min_cycles_per_thread, 1.0, double(std::max(1, threads))));

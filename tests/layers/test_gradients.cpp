@@ -374,8 +374,8 @@ void pack_matrix(const void* ctx, int, int n0, int width, long k0, int kc, float
 // for several threads, each packs the panels its own row blocks read (one
 // panel shared by every row block; groups of many panels split between the
 // threads, whole groups each; 40x64x4000 on 3 threads: 2 groups, one of
-// them shared). A read in place, K across
-// images where a block lies inside one image or holds whole images.
+// them shared). A read in place, K across images where a block lies inside
+// one image or holds whole images.
 // Either way C += A*B as the definition sums it, and each C tile sums its K
 // blocks in order on any thread: the same bits from plans for 1, 2 and 3
 // threads run on pools of 1, 2 and 3 (the plan uses what the work pays
