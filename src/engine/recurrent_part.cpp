@@ -9,13 +9,24 @@ namespace huge2 {
 std::unique_ptr<Layer> make_connected(const cfg::Section&, const BuildContext&);
 std::unique_ptr<Layer> make_convolutional(const cfg::Section&, const BuildContext&);
 
+namespace {
+
+// An option of a part's section, made here at the recurrent layer's line
+// (the other members keep their defaults).
+cfg::Option part_option(const std::string& key, const std::string& value, int line) {
+  cfg::Option o;
+  o.key = key, o.value = value, o.line = line;
+  return o;
+}
+
+}  // namespace
+
 std::unique_ptr<Layer> make_connected_part(const cfg::Section& s, const BuildContext& ctx, int inputs, int outputs,
                                            const std::string& activation, bool batch_normalize) {
   cfg::Section c;
   c.type = "connected", c.file = s.file, c.line = s.line;
-  c.options = {{"output", std::to_string(outputs), s.line},
-               {"activation", activation, s.line},
-               {"batch_normalize", batch_normalize ? "1" : "0", s.line}};
+  c.options = {part_option("output", std::to_string(outputs), s.line), part_option("activation", activation, s.line),
+               part_option("batch_normalize", batch_normalize ? "1" : "0", s.line)};
   BuildContext sub = ctx;
   sub.input = {inputs, 1, 1};
   // The network allocates its own layers after its memory check; a part is
@@ -29,9 +40,10 @@ std::unique_ptr<Layer> make_convolutional_part(const cfg::Section& s, const Buil
                                                int filters, const std::string& activation, bool batch_normalize) {
   cfg::Section c;
   c.type = "convolutional", c.file = s.file, c.line = s.line;
-  c.options = {{"filters", std::to_string(filters), s.line},  {"size", "3", s.line},
-               {"stride", "1", s.line},                       {"pad", "1", s.line},
-               {"activation", activation, s.line},            {"batch_normalize", batch_normalize ? "1" : "0", s.line}};
+  c.options = {part_option("filters", std::to_string(filters), s.line), part_option("size", "3", s.line),
+               part_option("stride", "1", s.line),                      part_option("pad", "1", s.line),
+               part_option("activation", activation, s.line),
+               part_option("batch_normalize", batch_normalize ? "1" : "0", s.line)};
   BuildContext sub = ctx;
   sub.input = input;
   sub.batch = step_batch(ctx);  // the operator is built for the rows it runs on

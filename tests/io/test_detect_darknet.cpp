@@ -5,15 +5,14 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <tuple>
-#include <unistd.h>
 
 #include <fstream>
 
 #include "darknet_network.h"
 #include "detect_image.h"
 #include "helpers.h"
+#include "temp_file.h"
 
 using namespace huge2;
 using huge2::test::compare;
@@ -58,15 +57,14 @@ size_t check_same_boxes(const std::vector<Detection>& dets, const std::vector<pe
 TEST_CASE("detect: letterbox, boxes and NMS equal libdarknet's on a YOLO-with-deconv cfg", "[darknet][detect]") {
   const std::string cfg = HUGE2_SOURCE_DIR "/cfg/yolov3-tiny-deconv.cfg";
   const std::string image_path = HUGE2_SOURCE_DIR "/data/street-day.png";
-  const std::string weights =
-      (std::filesystem::temp_directory_path() / ("huge2-" + std::to_string(getpid()) + "-detect.weights")).string();
+  const test::TempFile weights_file("detect.weights");
+  const std::string& weights = weights_file.path;
   NetworkOptions one;
   one.batch = 1;
   Network net = Network::from_cfg_file(cfg, one);
   net.randomize(5);
   net.save_weights(weights);
   peers::StockDarknetNetwork stock(cfg, weights, 1);
-  std::remove(weights.c_str());
 
   // The input: Darknet's letterbox of the image (480 x 320 into 128 x 128).
   const Image im = load_image(image_path, 3);
@@ -96,9 +94,8 @@ TEST_CASE("detect: letterbox, boxes and NMS equal libdarknet's on a YOLO-with-de
 }
 
 TEST_CASE("detect: [region] boxes (YOLOv2 style, softmax classes) equal libdarknet's", "[darknet][detect]") {
-  const std::string tag = std::to_string(getpid());
-  const std::string cfg = (std::filesystem::temp_directory_path() / ("huge2-" + tag + "-region.cfg")).string();
-  const std::string weights = cfg + ".weights";
+  const test::TempFile cfg_file("region.cfg"), weights_file("region.cfg.weights");
+  const std::string &cfg = cfg_file.path, &weights = weights_file.path;
   std::ofstream(cfg) << "[net]\nwidth=64\nheight=48\nchannels=3\n"
                         "[convolutional]\nfilters=8\nsize=3\nstride=2\npad=1\nactivation=leaky\n"
                         "[maxpool]\nsize=2\nstride=2\n"
@@ -108,7 +105,6 @@ TEST_CASE("detect: [region] boxes (YOLOv2 style, softmax classes) equal libdarkn
   net.randomize(8);
   net.save_weights(weights);
   peers::StockDarknetNetwork stock(cfg, weights);
-  std::remove(cfg.c_str()), std::remove(weights.c_str());
   const Image im = load_image(HUGE2_SOURCE_DIR "/data/street-wide.png", 3);
   const Image x = letterbox_darknet(im, 64, 48);
   net.forward(x.data.data());

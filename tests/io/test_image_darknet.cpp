@@ -5,15 +5,13 @@
 
 #include <cmath>
 
-#include <cstdio>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
 
 #include "image_io.h"
+#include "temp_file.h"
 
 // The packaged library is a CPU build: GPU must stay undefined (docs/darknet-compatibility.md).
 #undef GPU
@@ -107,8 +105,8 @@ TEST_CASE("load_image equals stock load_image_color (PNG)", "[image][darknet]") 
   // (load_image(..., c = 1) -> load_image_cv) swaps channels 0 and 2 of the
   // one-channel image, reading and writing past its buffer (heap corruption),
   // so it cannot be called here. huge2's grey follows the stb build instead.
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("huge2-img-stock-" + std::to_string(getpid()) + ".png")).string();
+  const test::TempFile file("img-stock.png");
+  const std::string& path = file.path;
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> byte(0, 255);
   Image im(13, 7, 3);
@@ -121,5 +119,4 @@ TEST_CASE("load_image equals stock load_image_color (PNG)", "[image][darknet]") 
   const Image got = huge2::load_image(path, 3);
   CHECK(got.data == want);
   CHECK(got.data == im.data);
-  std::remove(path.c_str());
 }

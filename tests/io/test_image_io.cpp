@@ -4,17 +4,15 @@
 // overlay, histogram).
 #include <catch2/catch.hpp>
 
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
 
 #include "image_io.h"
 #include "segmentation.h"
+#include "temp_file.h"
 
 using namespace huge2;
 using Catch::Contains;
@@ -29,15 +27,9 @@ Image grey(int w, int h, const std::vector<float>& v) {
   return im;
 }
 
-// A scratch file name unique to this process and test (CTest runs cases in parallel).
-std::string scratch(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("huge2-img-" + std::to_string(getpid()) + "-" + name)).string();
-}
-
-struct Remove {
-  std::string path;
-  ~Remove() { std::remove(path.c_str()); }
-};
+// A scratch file name unique to this process and test (CTest runs cases in
+// parallel), removed with the guard.
+test::TempFile scratch(const std::string& name) { return test::TempFile("img-" + name); }
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary);
@@ -109,8 +101,8 @@ TEST_CASE("resize_darknet rejects empty sizes", "[image]") {
 }
 
 TEST_CASE("PNG round trip: RGB exact, grey, channel order", "[image]") {
-  const std::string path = scratch("rgb.png");
-  Remove rm{path};
+  const test::TempFile path_file = scratch("rgb.png");
+  const std::string& path = path_file.path;
   Image im(5, 4, 3);
   for (size_t i = 0; i < im.size(); ++i) im.data[i] = float((i * 37) % 256) / 255.f;
   save_image_png(path, im);
@@ -138,8 +130,8 @@ TEST_CASE("PNG round trip: RGB exact, grey, channel order", "[image]") {
 
 TEST_CASE("load_image reads RGB order (binary PPM written by hand)", "[image]") {
   // P6 stores R G B; pixel 0 pure red, pixel 1 pure blue.
-  const std::string path = scratch("order.ppm");
-  Remove rm{path};
+  const test::TempFile path_file = scratch("order.ppm");
+  const std::string& path = path_file.path;
   write_file(path, std::string("P6\n2 1\n255\n") + std::string("\xff\x00\x00\x00\x00\xff", 6));
   const Image im = load_image(path, 3);
   REQUIRE(im.w == 2);
@@ -147,16 +139,16 @@ TEST_CASE("load_image reads RGB order (binary PPM written by hand)", "[image]") 
 }
 
 TEST_CASE("save_image_png maps [lo,hi] to [0,255], rounds and clamps", "[image]") {
-  const std::string path = scratch("range.png");
-  Remove rm{path};
+  const test::TempFile path_file = scratch("range.png");
+  const std::string& path = path_file.path;
   const std::vector<float> v = {-1.f, -0.5f, 0.f, 1.f, 2.f, -3.f};
   save_image_png(path, v.data(), 1, 1, 6, -1.f, 1.f);
   const Image back = load_image(path, 1);
   const std::vector<float> want = {0, 64 / 255.f, 128 / 255.f, 1, 1, 0};  // 63.75 -> 64, 127.5 -> 128
   CHECK(back.data == want);
   // Whatever the extension, the bytes are PNG.
-  const std::string odd = scratch("range.dat");
-  Remove rm2{odd};
+  const test::TempFile odd_file = scratch("range.dat");
+  const std::string& odd = odd_file.path;
   save_image_png(odd, v.data(), 1, 1, 6, -1.f, 1.f);
   std::ifstream f(odd, std::ios::binary);
   char sig[8] = {};
@@ -165,26 +157,26 @@ TEST_CASE("save_image_png maps [lo,hi] to [0,255], rounds and clamps", "[image]"
 }
 
 TEST_CASE("image errors name the file", "[image]") {
-  const std::string missing = scratch("no-such-file.png");
+  const std::string missing = scratch("no-such-file.png").path;
   CHECK_THROWS_WITH(load_image(missing, 3), Contains(missing));
   CHECK_THROWS_AS(load_image(missing, 3), ImageError);
 
-  const std::string junk = scratch("junk.png");
-  Remove rm{junk};
+  const test::TempFile junk_file = scratch("junk.png");
+  const std::string& junk = junk_file.path;
   write_file(junk, "this is not an image\n");
   CHECK_THROWS_WITH(load_image(junk, 3), Contains(junk));
   CHECK_THROWS_AS(load_image(junk, 3), ImageError);
 
-  const std::string empty = scratch("empty.jpg");
-  Remove rm2{empty};
+  const test::TempFile empty_file = scratch("empty.jpg");
+  const std::string& empty = empty_file.path;
   write_file(empty, "");
   CHECK_THROWS_WITH(load_image(empty, 1), Contains(empty) && Contains("empty"));
 
   const std::vector<float> px(3, 0.5f);
-  const std::string bad_dir = scratch("no-such-dir") + "/out.png";
+  const std::string bad_dir = scratch("no-such-dir").path + "/out.png";
   CHECK_THROWS_WITH(save_image_png(bad_dir, px.data(), 3, 1, 1), Contains(bad_dir));
   CHECK_THROWS_AS(save_image_png(bad_dir, px.data(), 3, 1, 1), ImageError);
-  CHECK_THROWS_AS(save_image_png(scratch("two.png"), px.data(), 2, 1, 1), ImageError);
+  CHECK_THROWS_AS(save_image_png(scratch("two.png").path, px.data(), 2, 1, 1), ImageError);
   CHECK_THROWS_AS(load_image(junk, 2), std::invalid_argument);
 }
 
