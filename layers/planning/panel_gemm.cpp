@@ -14,6 +14,8 @@ namespace {
 // passes over it (half of the L2 the direct plans assume), and a panel
 // (kc x NR floats) stays in L1 while the block's tiles read it.
 constexpr long kMaxKc = 256;
+// C's floats at most, for K in halves (a second pass over it per call).
+constexpr long kHalvesMaxC = 16384;
 
 }  // namespace
 
@@ -46,6 +48,16 @@ PanelGemm::PanelGemm(int m, int n, long k, Isa isa, int threads, long k_per_imag
   group_max_ = int(std::max(1L, long(tune.l2_weight_bytes / 2) / (long(kc_) * cols_.nr * long(sizeof(float)))));
   whole_b_ = k_blocks_ > 1 && double(cols_.total()) * k_ * sizeof(float) <= tune.l2_weight_bytes / 2;
   threads_ = useful_threads(threads);
+  // K in two halves where C is small and K long (DCGAN's RGB layers: C =
+  // 128 x 48, K = 1024 pixels a image): each thread would otherwise gather
+  // all of B for its rows (one group of panels), and the second half's sum
+  // costs one pass over a C this small. Chosen by the shape alone, so that
+  // plans for any threads sum alike.
+  k_halves_ = k_blocks_ >= 2 && k_ >= 4L * m_ && long(m_) * n_ <= kHalvesMaxC;
+}
+
+size_t PanelGemm::half_panel_floats() const {
+  return size_t(cols_.total()) * kc_ * (whole_b_ ? ceil_div(k_blocks_, 2) : 1);
 }
 
 PanelGemm::KBlock PanelGemm::block(int kb) const {
@@ -103,6 +115,7 @@ size_t PanelGemm::slot_offset(const Split& s, int t) const {
 }
 
 size_t PanelGemm::panel_floats() const {
+  if (k_halves_) return 2 * half_panel_floats() + size_t(m_) * n_;
   size_t floats = 0;
   for (int threads = 1; threads <= threads_; ++threads) {
     const Split s = split(threads);
@@ -128,7 +141,8 @@ int PanelGemm::useful_threads(int threads) const {
 std::string PanelGemm::describe() const {
   return std::string(isa_name(isa_)) + " " + std::to_string(mr_) + "x" + std::to_string(cols_.nr) + " tiles, " +
          std::to_string(k_blocks_) + " K block" + (k_blocks_ > 1 ? "s" : "") + " of " + std::to_string(kc_) +
-         (whole_b_ ? ", all packed first" : "") + (threads_ > 1 ? ", panels packed per thread" : "");
+         (whole_b_ ? ", all packed first" : "") +
+         (k_halves_ ? ", K in two halves" : threads_ > 1 ? ", panels packed per thread" : "");
 }
 
 namespace {
@@ -185,17 +199,14 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, ptrdiff_t image_stride, float
                     PackPanel pack, const void* ctx, ThreadPool* pool) const {
   const int nr = cols_.nr;
   const int threads = std::min(threads_, useful_threads(pool ? pool->threads() : 1));
-  const Split sp = split(threads);
-  // Slot t: its items (row blocks of C along a group of panels) through the
-  // K blocks in order, each C tile summing them as on one thread (so the
-  // bits do not depend on the threads), over panels it packed itself.
-  auto slot = [&](int t) {
-    int first, last;
-    slot_panels(sp, t, first, last);
-    float* mine = panels + slot_offset(sp, t) * (whole_b_ ? k_blocks_ : 1);
-    const size_t block_floats = slot_floats(sp, t);
+  // Items item0 .. item1-1 of split sp (row blocks of C along a group of
+  // panels) through K blocks kb0 .. kb1-1 in order, into cc (row stride
+  // ldcc), over panels first .. last-1 packed into `mine`.
+  auto sweep = [&](const Split& sp, int item0, int item1, int kb0, int kb1, int first, int last, float* mine,
+                   float* cc, ptrdiff_t ldcc) {
+    const size_t block_floats = size_t(cols_.width(last - 1) + (last - 1 - first) * nr) * kc_;
     auto panel_of = [&](int kb, int pn) {
-      return mine + (whole_b_ ? size_t(kb) * block_floats : 0) + size_t(pn - first) * kc_ * nr;
+      return mine + (whole_b_ ? size_t(kb - kb0) * block_floats : 0) + size_t(pn - first) * kc_ * nr;
     };
     auto pack_block = [&](int kb) {
       const KBlock kblock = block(kb);
@@ -203,19 +214,19 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, ptrdiff_t image_stride, float
         pack(ctx, pn, pn * nr, panel_columns(pn), kblock.k0, kblock.kc, panel_of(kb, pn));
     };
     if (whole_b_)
-      for (int kb = 0; kb < k_blocks_; ++kb) pack_block(kb);
-    for (int kb = 0; kb < k_blocks_; ++kb) {
+      for (int kb = kb0; kb < kb1; ++kb) pack_block(kb);
+    for (int kb = kb0; kb < kb1; ++kb) {
       if (!whole_b_) pack_block(kb);
       const KBlock kblock = block(kb);
       const float* a_block = a + kblock.image * image_stride + kblock.q0;
-      for (int item = sp.first_item(t); item < sp.first_item(t + 1); ++item) {
+      for (int item = item0; item < item1; ++item) {
         const int group = item / m_blocks_, blk = item % m_blocks_;
         const int width = std::min(mr_, m_ - blk * mr_);
         GemmCall g;
         g.a = a_block + size_t(blk) * mr_ * lda;
         g.lda = lda;
         g.kc = kblock.kc;
-        g.ldc = ldc;
+        g.ldc = ldcc;
         if (kblock.kc > kpi_) {  // whole images: a segment per image (the kernel keeps the tile across them)
           g.kc = int(kpi_);
           g.k_rows = int(kblock.kc / kpi_);
@@ -227,12 +238,49 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, ptrdiff_t image_stride, float
           g.b = panel_of(kb, pn);
           g.ldb = columns;
           g.b_row_step = ptrdiff_t(g.kc) * columns;
-          g.c = c + size_t(blk) * mr_ * ldc + size_t(pn) * nr;
+          g.c = cc + size_t(blk) * mr_ * ldcc + size_t(pn) * nr;
           g.cols = std::min(columns, n_ - pn * nr);
           kernels_->gemm_lookup(width, columns / kernels_->vl)(g);
         }
       }
     }
+  };
+  if (k_halves_) {
+    // Half h of the K blocks over all of C: half 0 into C, half 1 into a
+    // partial C of its own (zeroed first), added into C at the end; on one
+    // thread or two, the same sums in the same order.
+    const Split sp = split(1);
+    float* partial = panels + 2 * half_panel_floats();
+    auto half = [&](int h) {
+      float* cc = c;
+      ptrdiff_t ldcc = ldc;
+      if (h) {
+        cc = partial, ldcc = n_;
+        std::fill(partial, partial + size_t(m_) * n_, 0.f);
+      }
+      sweep(sp, 0, sp.items, k_blocks_ * h / 2, k_blocks_ * (h + 1) / 2, 0, cols_.count,
+            panels + h * half_panel_floats(), cc, ldcc);
+    };
+    if (pool && threads > 1) {
+      pool->run(2, half);
+    } else {
+      half(0);
+      half(1);
+    }
+    for (int r = 0; r < m_; ++r)
+      for (int j = 0; j < n_; ++j) c[size_t(r) * ldc + j] += partial[size_t(r) * n_ + j];
+    return;
+  }
+  const Split sp = split(threads);
+  // Slot t: its items through the K blocks in order, each C tile summing
+  // them as on one thread (so the bits do not depend on the threads), over
+  // panels it packed itself.
+  auto slot = [&](int t) {
+    int first, last;
+    slot_panels(sp, t, first, last);
+    if (first == last) return;
+    sweep(sp, sp.first_item(t), sp.first_item(t + 1), 0, k_blocks_, first, last,
+          panels + slot_offset(sp, t) * (whole_b_ ? k_blocks_ : 1), c, ldc);
   };
   if (pool && sp.slots > 1) pool->run(sp.slots, slot);
   else slot(0);

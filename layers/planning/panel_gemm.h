@@ -24,7 +24,12 @@
 // weight gradient (one panel, read by every row block) gathered 5x slower
 // per float on 2 threads than on 1, and ran 0.055 ms on 2 threads against
 // 0.061 on 1. Where threads share a group of panels each packs it; where
-// their groups differ (wide B) nothing is packed twice.
+// their groups differ (wide B) nothing is packed twice. Where C is small and
+// K long (the RGB layers' 128 x 48, K = 1024 pixels an image), K goes in two
+// halves instead (k_halves()): one thread sums the first half of the K
+// blocks into C, the other the second into a partial C, added at the end;
+// each gathers only its half of B. One thread runs the same two halves, so
+// the bits do not depend on the threads.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -77,7 +82,9 @@ class PanelGemm {
   // Each thread packs all K blocks of its panels before its sweep (see above).
   bool whole_b() const { return whole_b_; }
   // On 2 or more threads each packs the panels it reads (see above).
-  bool private_b() const { return threads_ > 1; }
+  bool private_b() const { return threads_ > 1 && !k_halves_; }
+  // K in two halves, one per thread (see above).
+  bool k_halves() const { return k_halves_; }
 
   // pack(ctx, pn, n0, width, k0, kc, panel): columns n0 .. n0+width-1 (0
   // past n) of B's rows k0 .. k0+kc-1, as panel[t * width + j].
@@ -102,6 +109,8 @@ class PanelGemm {
   int group_max_;        // panels whose K block of B fits half of L2
   bool whole_b_;         // B's K blocks all packed at once (it fits half of L2)
   int threads_;          // at most this many run (useful_threads of the constructor's)
+  bool k_halves_;        // K's blocks in two halves (small C, long K; see above)
+  size_t half_panel_floats() const;
 
   // How `threads` threads share the work: items (row blocks of C along a
   // group of panels, group-major) in near-equal runs, one run per slot.

@@ -373,28 +373,29 @@ void pack_matrix(const void* ctx, int, int n0, int width, long k0, int kc, float
 // block in turn, or of all K blocks first where B fits half of L2; planned
 // for several threads, each packs the panels its own row blocks read (one
 // panel shared by every row block; groups of many panels split between the
-// threads, whole groups each; 40x64x4000 on 3 threads: 2 groups, one of
-// them shared). A read in place, K across images where a block lies inside
-// one image or holds whole images.
-// Either way C += A*B as the definition sums it, and each C tile sums its K
-// blocks in order on any thread: the same bits from plans for 1, 2 and 3
-// threads run on pools of 1, 2 and 3 (the plan uses what the work pays
-// for). The panels hold exactly panel_floats() (ASan: no write beyond). K
-// blocks that do not divide K; n a partial panel.
-TEST_CASE("panel GEMM: C += A*B, panels packed per thread, the same bits from any plan on 1-3 threads",
+// threads, whole groups each; 40x500x4000 on 3 threads: 2 groups, one of
+// them shared), or, where C is small and K long, K in two halves, the
+// second summed into a partial C added at the end. Either way C += A*B as
+// the definition sums it, and each C tile sums its K blocks in the same
+// order on any thread: the same bits from plans for 1, 2 and 3 threads run
+// on pools of 1, 2 and 3 (the plan uses what the work pays for). The panels
+// hold exactly panel_floats() (ASan: no write beyond). K blocks that do not
+// divide K; n a partial panel.
+TEST_CASE("panel GEMM: C += A*B, panels packed per thread or K in halves, the same bits from any plan on 1-3 threads",
           "[gradients]") {
   std::mt19937 rng(61);
   struct Shape {
     int m, n;
     long k_per_image;
     int images;
-    bool whole;
+    bool whole, halves;
   };
-  // The last two: K across images, A read in place at its image stride, in
-  // blocks inside an image (301 = 151 + 150) and of whole images (2 each, the last 1).
-  for (const Shape sh : {Shape{70, 45, 1499, 1, true}, Shape{128, 48, 1024, 1, true}, Shape{9, 400, 2000, 1, false},
-                         Shape{40, 2000, 700, 1, false}, Shape{40, 64, 4000, 1, false}, Shape{40, 300, 301, 3, false},
-                         Shape{128, 48, 100, 19, true}}) {
+  // K across images, A read in place at its image stride: blocks inside an
+  // image (301 = 151 + 150) and of whole images (2 each, the last 1).
+  for (const Shape sh : {Shape{70, 45, 1499, 1, true, true}, Shape{128, 48, 1024, 1, true, true},
+                         Shape{256, 48, 1000, 1, true, false}, Shape{9, 400, 2000, 1, false, true},
+                         Shape{40, 2000, 700, 1, false, false}, Shape{40, 500, 4000, 1, false, false},
+                         Shape{40, 300, 301, 3, false, true}, Shape{128, 48, 100, 19, true, true}}) {
     const long k = sh.k_per_image * sh.images;
     const ptrdiff_t image_stride = ptrdiff_t(sh.m) * sh.k_per_image + 5;  // not the rows' end: a stride of its own
     const auto a = random_tensor(size_t(image_stride) * sh.images, rng), b = random_tensor(size_t(k) * sh.n, rng);
@@ -416,8 +417,10 @@ TEST_CASE("panel GEMM: C += A*B, panels packed per thread, the same bits from an
       REQUIRE(gemm.k_blocks() > 1);
       REQUIRE(gemm.whole_b() == sh.whole);
       CHECK((gemm.describe().find("all packed first") != std::string::npos) == sh.whole);
-      CHECK(gemm.private_b() == (planned > 1));  // these shapes pay for a second thread
-      CHECK((gemm.describe().find("packed per thread") != std::string::npos) == (planned > 1));
+      REQUIRE(gemm.k_halves() == sh.halves);
+      CHECK((gemm.describe().find("K in two halves") != std::string::npos) == sh.halves);
+      CHECK(gemm.private_b() == (planned > 1 && !sh.halves));  // these shapes pay for a second thread
+      CHECK((gemm.describe().find("packed per thread") != std::string::npos) == (planned > 1 && !sh.halves));
       for (int threads : {1, 2, 3}) {
         INFO("pool of " << threads);
         ThreadPool pool(threads);
