@@ -56,8 +56,13 @@ PanelGemm::PanelGemm(int m, int n, long k, Isa isa, int threads, long k_per_imag
   k_halves_ = k_blocks_ >= 2 && k_ >= 4L * m_ && long(m_) * n_ <= kHalvesMaxC;
 }
 
+size_t PanelGemm::span_floats(int first, int last) const {
+  // Only the last panel of all may be wider or narrower than NR.
+  return first == last ? 0 : size_t(cols_.width(last - 1) + (last - 1 - first) * cols_.nr) * kc_;
+}
+
 size_t PanelGemm::half_panel_floats() const {
-  return size_t(cols_.total()) * kc_ * (whole_b_ ? ceil_div(k_blocks_, 2) : 1);
+  return span_floats(0, cols_.count) * (whole_b_ ? ceil_div(k_blocks_, 2) : 1);
 }
 
 PanelGemm::KBlock PanelGemm::block(int kb) const {
@@ -103,9 +108,7 @@ void PanelGemm::slot_panels(const Split& s, int t, int& first, int& last) const 
 size_t PanelGemm::slot_floats(const Split& s, int t) const {
   int first, last;
   slot_panels(s, t, first, last);
-  size_t columns = 0;
-  for (int pn = first; pn < last; ++pn) columns += size_t(cols_.width(pn));
-  return columns * kc_;
+  return span_floats(first, last);
 }
 
 size_t PanelGemm::slot_offset(const Split& s, int t) const {
@@ -204,7 +207,7 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, ptrdiff_t image_stride, float
   // ldcc), over panels first .. last-1 packed into `mine`.
   auto sweep = [&](const Split& sp, int item0, int item1, int kb0, int kb1, int first, int last, float* mine,
                    float* cc, ptrdiff_t ldcc) {
-    const size_t block_floats = size_t(cols_.width(last - 1) + (last - 1 - first) * nr) * kc_;
+    const size_t block_floats = span_floats(first, last);
     auto panel_of = [&](int kb, int pn) {
       return mine + (whole_b_ ? size_t(kb - kb0) * block_floats : 0) + size_t(pn - first) * kc_ * nr;
     };

@@ -110,6 +110,8 @@ class PanelGemm {
   bool whole_b_;         // B's K blocks all packed at once (it fits half of L2)
   int threads_;          // at most this many run (useful_threads of the constructor's)
   bool k_halves_;        // K's blocks in two halves (small C, long K; see above)
+  // Floats of panels first .. last-1 for one K block (the packed layout's).
+  size_t span_floats(int first, int last) const;
   size_t half_panel_floats() const;
 
   // How `threads` threads share the work: items (row blocks of C along a
