@@ -57,7 +57,7 @@ void DirectPlan::make_blocks(int nb) {
 
 void DirectPlan::plan_tiles(Tiling mode, bool aligned, std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
   const int nbm = blocks_.front().nb, xs = p_.xstep;
-  const int mmax = k_->max_pixels[nbm], rmax = tile_max_rows(k_->max_rows, xs), cmax = std::min(k_->max_cols, mmax);
+  const int mmax = k_->max_pixels[nbm], cmax = std::min(k_->max_cols, mmax);
   TapSetIndex set_of;
   cost = 0;
   // The weight stream: a phase's block of weights from L2 when it stays
@@ -157,7 +157,7 @@ void DirectPlan::plan_tiles(Tiling mode, bool aligned, std::vector<Tile>& tiles,
           }
         }
       } else {
-        const int per = std::max(1, std::min(rmax, mmax / cols));
+        const int per = std::max(1, std::min(tile_max_rows(k_->max_rows, xs, cols), mmax / cols));
         rsplit = split(rows, (rows + per - 1) / per);
         csplit = split(cols, 1);
       }

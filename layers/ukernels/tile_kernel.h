@@ -23,14 +23,22 @@ namespace huge2 {
 
 // Input steps (XS) the channel tiles take: 1 and 2 (strides 1, 2, and the
 // transposed convolutions' phases), and the wide steps 3, 4 and 8 in
-// one-row tiles only.
-constexpr int kWideStepRows = 1;
+// one-row tiles of any width, or narrow columns (at most
+// kWideStepNarrowCols) of up to max_rows rows: a padded layer's edge
+// columns, whose taps differ from the rest of the row's. As one-pixel tiles
+// those wait on the FMA latency (one accumulator per channel vector): the
+// 3x3/3 16->16 data gradient's 10x10 output spent 44% of its time in its 20
+// edge pixels.
+constexpr int kWideStepNarrowCols = 2;
 constexpr int kWideSteps[3] = {3, 4, 8};
 // The index of xs in kWideSteps, or -1.
 constexpr int wide_step_index(int xs) { return xs == 3 ? 0 : xs == 4 ? 1 : xs == 8 ? 2 : -1; }
 inline bool tile_input_step_supported(int xs) { return xs == 1 || xs == 2 || wide_step_index(xs) >= 0; }
-// The most rows a channel tile of input step xs may have on ISA tables of max_rows.
-inline int tile_max_rows(int max_rows, int xs) { return xs <= 2 ? max_rows : kWideStepRows; }
+// The most rows a channel tile of input step xs and `cols` columns may have
+// on ISA tables of max_rows.
+inline int tile_max_rows(int max_rows, int xs, int cols) {
+  return xs <= 2 || cols <= kWideStepNarrowCols ? max_rows : 1;
+}
 
 struct TileCall {
   const float* x;         // input of channel 0 at the tile's pixel (0, 0), before tap offsets

@@ -68,6 +68,7 @@ inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
   // apart (84 KB for 192x112) fell into one L1 set, and the 8x8/8 data
   // gradient fetched every line from L2.
   if constexpr (XS > 2) {
+    static_assert(R == 1 || C <= kWideStepNarrowCols, "wide input steps: one row, or narrow columns");
     const float* wc = a.w;
     const float* xc = a.x;
     for (int ic = 0; ic < a.in_c; ++ic, wc += a.w_ic_stride, xc += a.ic_stride)
@@ -77,13 +78,14 @@ inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
 #pragma GCC unroll 8
         for (int n = 0; n < NB; ++n) wv[n] = V::load(w + n * VL);
         const float* xp = xc + a.tap_in[t];
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r)
 #pragma GCC unroll 32
-        for (int c = 0; c < C; ++c) {
-          static_assert(R == 1, "wide input steps have one-row tiles");
-          const reg b = V::bcast(xp + c * XS);
+          for (int c = 0; c < C; ++c) {
+            const reg b = V::bcast(xp + r * a.row_step + c * XS);
 #pragma GCC unroll 8
-          for (int n = 0; n < NB; ++n) acc[c][n] = V::fma(wv[n], b, acc[c][n]);
-        }
+            for (int n = 0; n < NB; ++n) acc[r * C + c][n] = V::fma(wv[n], b, acc[r * C + c][n]);
+          }
       }
   } else
   for (int t = 0; t < a.ntaps; ++t) {

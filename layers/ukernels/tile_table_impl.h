@@ -58,8 +58,10 @@ constexpr KernelTable kTable = make_table<Vec>();
 
 // The wide input steps (tile_kernel.h's kWideSteps: stride-3, -4 and -8
 // convolutions, such as the ReID tracker's data gradients): one-row tiles
-// only (kWideStepRows), of every width the registers allow; more rows would
-// double the table for layers whose rows are wide anyway.
+// of every width the registers allow, and columns of at most
+// kWideStepNarrowCols (a padded layer's edges) of 2 .. kMaxRows rows. Every
+// shape would more than double the table for layers whose rows are wide
+// anyway.
 static_assert(std::size(kWideSteps) == 3, "one fill_wide_row line below per wide step");
 struct WideStepTable {
   TileFn f[kMaxNb][std::size(kWideSteps)][kMaxCols];  // [nb - 1][wide_step_index(xs)][cols - 1]
@@ -80,10 +82,36 @@ constexpr WideStepTable make_wide_table(std::integer_sequence<int, NB...>) {
 }
 constexpr WideStepTable kWideTable = make_wide_table<Vec>(std::make_integer_sequence<int, kMaxNb>{});
 
+constexpr int kNarrowSlots = kMaxRows * kWideStepNarrowCols;
+struct NarrowColumnTable {
+  TileFn f[kMaxNb][std::size(kWideSteps)][kNarrowSlots];  // [nb - 1][wide_step_index(xs)][(rows - 1) * narrow + cols - 1]
+};
+template <class V, int NB, int XS, int I>
+constexpr TileFn narrow_entry() {
+  constexpr int R = I / kWideStepNarrowCols + 1, C = I % kWideStepNarrowCols + 1;
+  if constexpr (R * C <= kMaxPixels[NB]) return &tile_kernel<V, NB, R, C, XS>;
+  else return nullptr;
+}
+template <class V, int NB, int XS, int... I>
+constexpr void fill_narrow(TileFn* row, std::integer_sequence<int, I...>) {
+  ((row[I] = narrow_entry<V, NB, XS, I>()), ...);
+}
+template <class V, int... NB>
+constexpr NarrowColumnTable make_narrow_table(std::integer_sequence<int, NB...>) {
+  NarrowColumnTable t{};
+  (fill_narrow<V, NB + 1, kWideSteps[0]>(t.f[NB][0], std::make_integer_sequence<int, kNarrowSlots>{}), ...);
+  (fill_narrow<V, NB + 1, kWideSteps[1]>(t.f[NB][1], std::make_integer_sequence<int, kNarrowSlots>{}), ...);
+  (fill_narrow<V, NB + 1, kWideSteps[2]>(t.f[NB][2], std::make_integer_sequence<int, kNarrowSlots>{}), ...);
+  return t;
+}
+constexpr NarrowColumnTable kNarrowTable = make_narrow_table<Vec>(std::make_integer_sequence<int, kMaxNb>{});
+
 TileFn lookup(int nb, int xs, int rows, int cols) {
   if (nb < 1 || nb > kMaxNb || rows < 1 || rows > kMaxRows || cols < 1 || cols > kMaxCols) return nullptr;
-  if (wide_step_index(xs) >= 0)
-    return rows <= kWideStepRows ? kWideTable.f[nb - 1][wide_step_index(xs)][cols - 1] : nullptr;
+  if (const int w = wide_step_index(xs); w >= 0) {
+    if (rows == 1) return kWideTable.f[nb - 1][w][cols - 1];
+    return cols <= kWideStepNarrowCols ? kNarrowTable.f[nb - 1][w][(rows - 1) * kWideStepNarrowCols + cols - 1] : nullptr;
+  }
   if (xs < 1 || xs > 2) return nullptr;
   return kTable.f[nb - 1][xs - 1][(rows - 1) * kMaxCols + (cols - 1)];
 }

@@ -325,6 +325,40 @@ TEST_CASE("direct kernels: the shapes of the bundled networks and tiny images", 
   conv(1, 3, 40, 5, 5, 5, 8, 2, 1);      // one output column
 }
 
+TEST_CASE("direct kernels: a padded wide-step layer's edge columns go in tiles of several rows, and equal the definition",
+          "[kernels]") {
+  // The 3x3/3 16->16 transposed convolution's data gradient: a stride-3
+  // convolution of dy (28x28 -> 10x10) whose first and last output columns
+  // miss a tap column. Exact tiling, one-row tiles: at least 3 tiles per row
+  // (the two edges and the middle), 30 per channel block, 20 of them single
+  // pixels that wait on the FMA latency (44% of the call's time on AVX-512).
+  // Stacked, the edge columns of rows 1-8 take 2 * ceil(8 / rows per tile).
+  const Isa isa = active_isa();
+  std::mt19937 rng(31);
+  ConvShape s;
+  s.in_c = 16, s.out_c = 16, s.in_h = s.in_w = 28, s.ksize = 3, s.stride = 3, s.pad = 1;
+  REQUIRE(s.out_w() == 10);
+  DirectPlan::Options opt;
+  opt.tiling = DirectPlan::Tiling::exact, opt.scheme = DirectPlan::Scheme::channels;
+  const DirectPlan plan(conv_problem(s), WeightAt{}, Epilogue{}, 1, isa, opt);
+  INFO(plan.describe());
+  CHECK(plan.tile_count() < 30);
+  // Every ISA's tiles of input steps 3, 4 and 8 with one- and two-column
+  // edges, rows of one tile or several, a batch, and narrow blocks (5 and
+  // 17 channels).
+  check_conv(s, rng, isa);
+  auto conv = [&](int b, int ic, int oc, int h, int w, int k, int st, int p, int d) {
+    ConvShape c;
+    c.batch = b, c.in_c = ic, c.out_c = oc, c.in_h = h, c.in_w = w, c.ksize = k, c.stride = st, c.pad = p;
+    c.dilation = d;
+    check_conv(c, rng, isa);
+  };
+  conv(2, 5, 17, 31, 29, 3, 3, 1, 1);
+  conv(1, 9, 5, 40, 44, 3, 3, 1, 4);  // taps 4 apart, 4 of padding: the first two columns miss tap 0
+  conv(1, 6, 12, 42, 46, 6, 4, 2, 1);
+  conv(1, 4, 33, 70, 66, 8, 8, 3, 1);
+}
+
 TEST_CASE("direct kernels: the planner interleaves the column phases of a stride-2 layer with many output pixels per weight",
           "[kernels]") {
   // Plans for the shapes only (no weights), on the ISA of this run. erfnet's

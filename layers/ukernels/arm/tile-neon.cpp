@@ -219,14 +219,15 @@ void tile_kernel(const TileCall& a) {
   // Input steps 3, 4 and 8: channels outside, taps inside, on the weights the
   // plan packed [in_c][tap][NB*4] (tile_kernel_impl.h says why).
   if constexpr (XS > 2) {
-    static_assert(R == 1, "wide input steps have one-row tiles");
+    static_assert(R == 1 || C <= kWideStepNarrowCols, "wide input steps: one row, or narrow columns");
     const float* wc = a.w;
     const float* xc = a.x;
     for (int ic = 0; ic < a.in_c; ++ic, wc += a.w_ic_stride, xc += ic_stride)
       for (int t = 0; t < a.ntaps; ++t) {
         float32x4_t w[NB];
         load_weights<NB>(w, wc + a.tap_idx[t] * B);
-        fma_row<NB, C, XS>(acc, w, xc + a.tap_in[t]);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) fma_row<NB, C, XS>(acc + r * C, w, xc + a.tap_in[t] + r * row_step);
       }
   } else
   for (int t = 0; t < a.ntaps; ++t) {
