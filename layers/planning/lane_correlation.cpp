@@ -129,10 +129,10 @@ void LaneCorrelation::run(const float* a, const float* src, float* dw, float* ws
     parallel_for(pool, planes, [&, n, y0, y1](size_t q0, size_t q1) {
       const int offset = p.offset, src_w = p.src_w, fw = fw_;
       for (size_t q = q0; q < q1; ++q) {
-        const float* from = src + q * p.src_h * p.src_w - ptrdiff_t(offset) * src_w;
-        float* f = frame + q * frame_plane + offset;
-        std::memset(frame + q * frame_plane, 0, frame_plane * sizeof(float));
-        for (int i = y0; i < y1; ++i) copy_row(f + size_t(i) * fw, from + size_t(i) * src_w, n);
+        const float* from = src + q * p.src_h * p.src_w;
+        float* f = frame + q * frame_plane;
+        std::memset(f, 0, frame_plane * sizeof(float));
+        for (int i = y0; i < y1; ++i) copy_row(f + size_t(i) * fw + offset, from + size_t(i - offset) * src_w, n);
       }
     }, std::max<size_t>(1, planes / size_t(threads_)));
     src = frame;
