@@ -52,21 +52,29 @@ bool LaneCorrelation::applies(const CorrelationProblem& p, Isa isa) {
 }
 
 LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa isa)
-    : p_(p), k_(&tile_kernels(isa)), channel_rows_(p.ksize <= kChannelRowsUpTo), framed_(needs_frame(p)) {
+    : p_(p), k_(&tile_kernels(isa)) {
   const int vl = k_->vl, widest = k_->max_nb * vl, kk = p.ksize * p.ksize;
   const size_t pixels = size_t(p.batch) * p.h * p.w;
-  fh_ = framed_ ? frame_extent(p, p.h) : p.src_h;
-  fw_ = framed_ ? frame_extent(p, p.w) : p.src_w;
   lanes_ = 0;
   for (int m0 = 0; m0 < p.m; m0 += widest) {
     const int valid = std::min(widest, p.m - m0), nb = (valid + vl - 1) / vl;
     blocks_.push_back({m0, nb, valid, pixels * lanes_});
     lanes_ += nb * vl;
   }
-  // Tile shape: whole kernel rows where they fit; as many pixel rows as the
-  // widest block's registers then hold, split evenly.
   const int most = k_->max_pixels[blocks_.front().nb];
-  const int cols = std::min({p.ksize, k_->max_cols, most});
+  // Taps outside src: clipped per tile where src's channels fill a tile's
+  // rows (one kernel column each), else a frame. (The 3x3/3 16->16 weight
+  // gradient: its frame, 14,400 floats per call, cost about as much as
+  // its 14,400 vector FMAs.)
+  const bool outside = needs_frame(p);
+  clipped_ = outside && p.c >= std::min(k_->max_rows, most);
+  framed_ = outside && !clipped_;
+  channel_rows_ = clipped_ || p.ksize <= kChannelRowsUpTo;
+  fh_ = framed_ ? frame_extent(p, p.h) : p.src_h;
+  fw_ = framed_ ? frame_extent(p, p.w) : p.src_w;
+  // Tile shape: whole kernel rows where they fit (clipped: one column); as
+  // many pixel rows as the widest block's registers then hold, split evenly.
+  const int cols = clipped_ ? 1 : std::min({p.ksize, k_->max_cols, most});
   const int row_count = channel_rows_ ? p.c : p.ksize;
   const int rows = std::max(1, std::min({row_count, k_->max_rows, most / cols}));
   const auto row_groups = split(row_count, (row_count + rows - 1) / rows);
@@ -77,9 +85,40 @@ LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa i
   auto add = [&](int c, int ky, int rn, int kx0, int cn) {
     for (int b = 0; b < int(blocks_.size()); ++b)
       tiles_.push_back({b, c * plane + d * (ky * fw_ + kx0), (size_t(c) * p.ksize + ky) * p.ksize + kx0, rn, cn,
-                        k_->lookup(blocks_[b].nb, p.dilation, rn, cn)});
+                        k_->lookup(blocks_[b].nb, p.dilation, rn, cn), 0, 0, p.w});
   };
-  if (channel_rows_) {
+  const size_t src_image = size_t(p.c) * plane;
+  // The pixels n of a whose taps at kernel offset k land inside src's `len`: [lo, hi).
+  auto inside = [&](int k, int n, int len) {
+    int lo = 0, hi = n;
+    const int at = int(d) * k - p.offset;  // src index of pixel 0's tap
+    while (lo < hi && at + p.step * lo < 0) ++lo;
+    while (hi > lo && at + p.step * (hi - 1) >= len) --hi;
+    return std::make_pair(lo, hi);
+  };
+  if (clipped_) {
+    // Per ky, the rows (b, u) inside src (the ky offset in their src offset);
+    // per tile, one kx and its columns v inside src (x and a start at v0).
+    for (int ky = 0; ky < p.ksize; ++ky) {
+      const auto [u0, u1] = inside(ky, p.h, p.src_h);
+      tap_in_.emplace_back(), tap_idx_.emplace_back();
+      for (int b = 0; b < p.batch; ++b)
+        for (int u = u0; u < u1; ++u) {
+          tap_in_.back().push_back(ptrdiff_t(b * src_image) + (ptrdiff_t(p.step) * u + d * ky - p.offset) * fw_);
+          tap_idx_.back().push_back(b * p.h + u);
+        }
+    }
+    for (auto [c0, rn] : row_groups)
+      for (int ky = 0; ky < p.ksize; ++ky)
+        for (int kx = 0; kx < p.ksize; ++kx) {
+          const auto [v0, v1] = inside(kx, p.w, p.src_w);
+          if (v0 == v1 || tap_in_[size_t(ky)].empty()) continue;  // no tap inside: dw gains nothing
+          for (int b = 0; b < int(blocks_.size()); ++b)
+            tiles_.push_back({b, c0 * plane + d * kx - p.offset + ptrdiff_t(p.step) * v0,
+                              (size_t(c0) * p.ksize + ky) * p.ksize + kx, rn, 1,
+                              k_->lookup(blocks_[b].nb, p.dilation, rn, 1), ky, v0, v1 - v0});
+        }
+  } else if (channel_rows_) {
     for (auto [c0, rn] : row_groups)
       for (int ky = 0; ky < p.ksize; ++ky)
         for (auto [kx0, cn] : col_groups) add(c0, ky, rn, kx0, cn);
@@ -88,12 +127,14 @@ LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa i
       for (auto [ky0, rn] : row_groups)
         for (auto [kx0, cn] : col_groups) add(c, ky0, rn, kx0, cn);
   }
-  const size_t src_image = size_t(p.c) * plane;
-  for (int b = 0; b < p.batch; ++b)
-    for (int u = 0; u < p.h; ++u) {
-      tap_in_.push_back(ptrdiff_t(b * src_image) + ptrdiff_t(p.step) * u * fw_);
-      tap_idx_.push_back(b * p.h + u);
-    }
+  if (!clipped_) {
+    tap_in_.emplace_back(), tap_idx_.emplace_back();
+    for (int b = 0; b < p.batch; ++b)
+      for (int u = 0; u < p.h; ++u) {
+        tap_in_[0].push_back(ptrdiff_t(b * src_image) + ptrdiff_t(p.step) * u * fw_);
+        tap_idx_[0].push_back(b * p.h + u);
+      }
+  }
   // A thread must get min_cycles_per_thread of work: the FMAs, and the
   // copies (a transposed, the frame) that run on the same threads.
   const CpuTuning& tune = cpu_tuning();
@@ -108,7 +149,9 @@ std::string LaneCorrelation::describe() const {
   return "lane tiles " + std::string(isa_name(k_->isa)) + " (" + std::to_string(p_.m) + " channels: " +
          std::to_string(blocks_.size()) + (blocks_.size() > 1 ? " blocks of " : " block of ") + std::to_string(b.nb) +
          (b.nb > 1 ? " vectors; " : " vector; ") + std::to_string(t.rows) +
-         (channel_rows_ ? " channels x " : " kernel rows x ") + std::to_string(t.cols) + " columns per tile), " +
+         (channel_rows_ ? " channels x " : " kernel rows x ") + std::to_string(t.cols) +
+         (t.cols > 1 ? " columns per tile" : " column per tile") +
+         (clipped_ ? ", taps clipped at src's edges), " : framed_ ? ", src in a zero-bordered frame), " : "), ") +
          std::to_string(threads_) + (threads_ > 1 ? " threads" : " thread");
 }
 
@@ -158,10 +201,6 @@ void LaneCorrelation::run(const float* a, const float* src, float* dw, float* ws
   const size_t n_total = size_t(p.c) * p.ksize * p.ksize;
   const size_t dw_row = channel_rows_ ? size_t(p.ksize) * p.ksize : size_t(p.ksize);  // between a tile's rows
   TileCall call{};
-  call.tap_in = tap_in_.data();
-  call.tap_idx = tap_idx_.data();
-  call.ntaps = int(rows_of_a);
-  call.in_c = p.w;
   call.ic_stride = p.step;
   call.row_step = channel_rows_ ? ptrdiff_t(fh_) * fw_ : ptrdiff_t(p.dilation) * fw_;
   call.act = Activation::linear;
@@ -174,7 +213,11 @@ void LaneCorrelation::run(const float* a, const float* src, float* dw, float* ws
       const Tile& t = tiles_[i];
       const Block& bl = blocks_[t.block];
       c.x = src + t.src_off;
-      c.w = ws + bl.pack_off;
+      c.tap_in = tap_in_[size_t(t.taps)].data();
+      c.tap_idx = tap_idx_[size_t(t.taps)].data();
+      c.ntaps = int(tap_in_[size_t(t.taps)].size());
+      c.in_c = t.vn;
+      c.w = ws + bl.pack_off + size_t(t.v0) * bl.nb * vl;
       c.w_tap_stride = ptrdiff_t(p.w) * bl.nb * vl;
       c.oc_valid = bl.valid;
       c.y = dw + bl.m0 * n_total + t.dw_off;

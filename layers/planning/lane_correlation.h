@@ -14,8 +14,11 @@
 // apart) or, for 1x1 and 2x2 kernels, channels c (rows a src plane apart),
 // so that a tile still holds enough (c, ky, kx) to keep the FMAs busy.
 //
-// Taps that reach outside src (padding) read a zero-bordered copy of src,
-// made once per call, where that copy is small beside the multiply-adds.
+// Taps that reach outside src (padding) are clipped where src has a tile's
+// rows of channels: tiles of one kernel column (kx) by channel rows, each
+// with the rows (b, u) and columns v whose taps stay inside src. Else they
+// read a zero-bordered copy of src, made once per call, where that copy is
+// small beside the multiply-adds.
 //
 // The panel GEMM instead gathers src into panels for every K block, runs of
 // k floats at a time: with 30 rows of a (ReID) or runs of 2 floats (2x2
@@ -58,23 +61,28 @@ class LaneCorrelation {
   };
   struct Tile {
     int block;
-    ptrdiff_t src_off;  // from a src image's origin to the tile's first (c, ky, kx)
+    ptrdiff_t src_off;  // from a src image's origin to the tile's first (c, ky, kx) at column v0
     size_t dw_off;      // its first (c, ky, kx) in dw's row
     int rows, cols;
     TileFn fn;
+    int taps;           // its rows (b, u) of a: tap_in_[taps], tap_idx_[taps]
+    int v0, vn;         // its columns v of a: [v0, v0 + vn)
   };
   size_t packed_floats() const { return size_t(p_.batch) * p_.h * p_.w * lanes_; }
 
   CorrelationProblem p_;
   const TileKernels* k_;
   bool channel_rows_;      // tile rows are channels (else kernel rows)
+  bool clipped_;           // taps reach outside src: tiles of one kx keep the (b, u) and v inside it
   bool framed_;            // taps reach outside src: src goes into a zero-bordered frame first
   int fh_ = 0, fw_ = 0;    // the frame (src itself when not framed)
   int lanes_, threads_;
   std::vector<Block> blocks_;
   std::vector<Tile> tiles_;
-  std::vector<ptrdiff_t> tap_in_;  // per row (b, u) of a: its src offset
-  std::vector<int> tap_idx_;       // per row (b, u): its index in the packed a
+  // Lists of rows (b, u) of a (one list; clipped, one per ky): each row's
+  // src offset and its index in the packed a.
+  std::vector<std::vector<ptrdiff_t>> tap_in_;
+  std::vector<std::vector<int>> tap_idx_;
 };
 
 }  // namespace huge2

@@ -263,6 +263,45 @@ TEST_CASE("weight gradients in lane tiles (pad 0, few channels) equal the naive 
   }
 }
 
+TEST_CASE("lane tiles whose taps reach the padding: clipped per tile where src's channels fill a tile's rows, else "
+          "src in a frame; both equal the naive gradients",
+          "[gradients]") {
+  // Clipped: tiles of one kernel column by src channels, each over the rows
+  // and columns of a whose taps stay inside src (no frame: for the 3x3/3
+  // 16->16 layer the frame's 14,400 floats cost about what its 14,400
+  // vector FMAs did). A tile's rows are at most 8 on every ISA, and 1 src
+  // channel never fills one. Kernels of 3x3 and more take lane tiles where
+  // a's m channels fit one block of the ISA's widest tile (the scalar
+  // kernels': 1): each shape once with m = 1 and once wider.
+  std::mt19937 rng(47);
+  ThreadPool pool(2);
+  const TileKernels& k = tile_kernels(active_isa());
+  auto expect = [&](const char* mode, int m) {
+    return [&k, mode, m](const std::string& method) {
+      INFO(method);
+      if (m > k.max_nb * k.vl) return;  // the panel GEMM's; the values are checked all the same
+      CHECK(method.find(std::string("weights: lane tiles")) != std::string::npos);
+      CHECK(method.find(mode) != std::string::npos);
+    };
+  };
+  const char* clipped = "taps clipped at src's edges";
+  const char* framed = "src in a zero-bordered frame";
+  for (int m : {1, 16}) {
+    DeconvShape d;  // a = x (m channels), src = dy (16 channels, 28x28)
+    d.batch = 2, d.in_c = m, d.out_c = 16, d.in_h = d.in_w = 10, d.ksize = 3, d.stride = 3, d.pad = 1;
+    check_huge2_gradients<DeconvCase>(d, rng, pool, expect(clipped, m));
+    d.batch = 1, d.in_c = m, d.out_c = 11, d.in_h = 7, d.in_w = 6, d.ksize = 4, d.stride = 2, d.pad = 1;
+    check_huge2_gradients<DeconvCase>(d, rng, pool, expect(clipped, m));  // taps overlap; 11 channels: 8 + 3 rows
+    d.out_c = 1;
+    check_huge2_gradients<DeconvCase>(d, rng, pool, expect(framed, m));
+    ConvShape c;  // a = dy (m channels), src = x
+    c.batch = 2, c.in_c = 12, c.out_c = m, c.in_h = 13, c.in_w = 11, c.ksize = 3, c.stride = 1, c.pad = 1;
+    check_huge2_gradients<ConvCase>(c, rng, pool, expect(clipped, m));
+    c.stride = 2, c.dilation = 2, c.pad = 2, c.in_h = 15;  // input step 2: taps 2 apart
+    check_huge2_gradients<ConvCase>(c, rng, pool, expect(clipped, m));
+  }
+}
+
 // The weight gradient of stride-1 and stride-2 convolutions (and stride-2
 // transposed ones) as per-tap GEMMs that read the source in place and skip
 // the padding (planning/tap_correlation.h). Lane tiles
