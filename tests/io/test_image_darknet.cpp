@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-
 #include "image_io.h"
 #include "temp_file.h"
 
