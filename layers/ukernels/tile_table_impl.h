@@ -83,8 +83,8 @@ constexpr WideStepTable make_wide_table(std::integer_sequence<int, NB...>) {
 constexpr WideStepTable kWideTable = make_wide_table<Vec>(std::make_integer_sequence<int, kMaxNb>{});
 
 constexpr int kNarrowSlots = kMaxRows * kWideStepNarrowCols;
-struct NarrowColumnTable {
-  TileFn f[kMaxNb][std::size(kWideSteps)][kNarrowSlots];  // [nb - 1][wide_step_index(xs)][(rows - 1) * narrow + cols - 1]
+struct NarrowColumnTable {  // [nb - 1][wide_step_index(xs)][(rows - 1) * kWideStepNarrowCols + cols - 1]
+  TileFn f[kMaxNb][std::size(kWideSteps)][kNarrowSlots];
 };
 template <class V, int NB, int XS, int I>
 constexpr TileFn narrow_entry() {
@@ -110,7 +110,8 @@ TileFn lookup(int nb, int xs, int rows, int cols) {
   if (nb < 1 || nb > kMaxNb || rows < 1 || rows > kMaxRows || cols < 1 || cols > kMaxCols) return nullptr;
   if (const int w = wide_step_index(xs); w >= 0) {
     if (rows == 1) return kWideTable.f[nb - 1][w][cols - 1];
-    return cols <= kWideStepNarrowCols ? kNarrowTable.f[nb - 1][w][(rows - 1) * kWideStepNarrowCols + cols - 1] : nullptr;
+    if (cols > kWideStepNarrowCols) return nullptr;
+    return kNarrowTable.f[nb - 1][w][(rows - 1) * kWideStepNarrowCols + cols - 1];
   }
   if (xs < 1 || xs > 2) return nullptr;
   return kTable.f[nb - 1][xs - 1][(rows - 1) * kMaxCols + (cols - 1)];
