@@ -302,6 +302,40 @@ TEST_CASE("lane tiles whose taps reach the padding: clipped per tile where src's
   }
 }
 
+TEST_CASE("lane tiles on several threads (a thread per equal share of channel blocks, else tiles split) equal the "
+          "naive gradients, bit for bit alike",
+          "[gradients]") {
+  // YOLO's 2x2/2 necks: a = x, its m channels in blocks of the ISA's widest
+  // tile. 2 and 4 blocks share out over 2 threads (each packs its blocks of
+  // a and runs their tiles), 3 blocks over 3; 3 over 2 and 2 + a narrower
+  // last block do not (rows packed by all threads, then tiles split).
+  std::mt19937 rng(53);
+  const TileKernels& k = tile_kernels(active_isa());
+  const int widest = k.max_nb * k.vl;
+  for (int m : {2 * widest, 3 * widest, 4 * widest, 2 * widest + 1}) {
+    DeconvShape d;
+    // Enough work for 3 threads (LaneCorrelation's estimate) on every ISA.
+    d.batch = 2, d.in_c = m, d.out_c = 16, d.in_h = 56, d.in_w = 54, d.ksize = 2, d.stride = 2;
+    INFO(d.describe());
+    const auto w = random_tensor(d.weight_count(), rng), x = random_tensor(d.input_count(), rng);
+    const auto dy = random_tensor(d.output_count(), rng), dw0 = random_tensor(d.weight_count(), rng);
+    std::vector<float> want = dw0;
+    deconv_backward_weights_reference(d, x.data(), dy.data(), want.data());
+    std::vector<float> one;
+    for (int threads : {1, 2, 3}) {
+      const DeconvolutionBackward op(d, Algorithm::huge2, w.data(), threads);
+      INFO(op.method());
+      REQUIRE(op.method().find("weights: lane tiles") != std::string::npos);
+      ThreadPool pool(threads);
+      std::vector<float> ws(op.workspace_bytes() / sizeof(float) + 1, 99.f), dw = dw0;
+      op.backward_weights(x.data(), dy.data(), dw.data(), ws.data(), ws.size() * sizeof(float), &pool);
+      CHECK(compare(dw, want) == "");
+      if (one.empty()) one = dw;
+      else CHECK(std::memcmp(dw.data(), one.data(), dw.size() * sizeof(float)) == 0);
+    }
+  }
+}
+
 // The weight gradient of stride-1 and stride-2 convolutions (and stride-2
 // transposed ones) as per-tap GEMMs that read the source in place and skip
 // the padding (planning/tap_correlation.h). Lane tiles
