@@ -227,6 +227,13 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
 void check_deconv(const DeconvShape& s, std::mt19937& rng, Isa isa) { check<DeconvCase>(s, rng, isa); }
 void check_conv(const ConvShape& s, std::mt19937& rng, Isa isa) { check<ConvCase>(s, rng, isa); }
 
+ConvShape conv_shape(int batch, int in_c, int out_c, int h, int w, int k, int stride, int pad, int dilation) {
+  ConvShape s;
+  s.batch = batch, s.in_c = in_c, s.out_c = out_c, s.in_h = h, s.in_w = w, s.ksize = k, s.stride = stride;
+  s.pad = pad, s.dilation = dilation;
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("direct kernels: random transposed convolutions", "[kernels]") {
@@ -294,10 +301,7 @@ TEST_CASE("direct kernels: the shapes of the bundled networks and tiny images", 
     check_deconv(s, rng, isa);
   };
   auto conv = [&](int b, int ic, int oc, int h, int w, int k, int st, int p, int d) {
-    ConvShape s;
-    s.batch = b, s.in_c = ic, s.out_c = oc, s.in_h = h, s.in_w = w, s.ksize = k, s.stride = st, s.pad = p;
-    s.dilation = d;
-    check_conv(s, rng, isa);
+    check_conv(conv_shape(b, ic, oc, h, w, k, st, p, d), rng, isa);
   };
   deconv(1, 20, 64, 1, 1, 4, 1, 0);    // DCGAN's latent projection, 1x1 -> 4x4
   deconv(2, 64, 32, 4, 4, 4, 2, 1);    // DCGAN ladder, small
@@ -347,16 +351,10 @@ TEST_CASE("direct kernels: a padded wide-step layer's edge columns go in tiles o
   // edges, rows of one tile or several, a batch, and narrow blocks (5 and
   // 17 channels).
   check_conv(s, rng, isa);
-  auto conv = [&](int b, int ic, int oc, int h, int w, int k, int st, int p, int d) {
-    ConvShape c;
-    c.batch = b, c.in_c = ic, c.out_c = oc, c.in_h = h, c.in_w = w, c.ksize = k, c.stride = st, c.pad = p;
-    c.dilation = d;
-    check_conv(c, rng, isa);
-  };
-  conv(2, 5, 17, 31, 29, 3, 3, 1, 1);
-  conv(1, 9, 5, 40, 44, 3, 3, 1, 4);  // taps 4 apart, 4 of padding: the first two columns miss tap 0
-  conv(1, 6, 12, 42, 46, 6, 4, 2, 1);
-  conv(1, 4, 33, 70, 66, 8, 8, 3, 1);
+  check_conv(conv_shape(2, 5, 17, 31, 29, 3, 3, 1, 1), rng, isa);
+  check_conv(conv_shape(1, 9, 5, 40, 44, 3, 3, 1, 4), rng, isa);  // taps 4 apart, 4 of padding: two edge columns
+  check_conv(conv_shape(1, 6, 12, 42, 46, 6, 4, 2, 1), rng, isa);
+  check_conv(conv_shape(1, 4, 33, 70, 66, 8, 8, 3, 1), rng, isa);
 }
 
 TEST_CASE("direct kernels: the planner interleaves the column phases of a stride-2 layer with many output pixels per weight",
