@@ -166,7 +166,8 @@ void LaneCorrelation::run(const float* a, const float* src, float* dw, float* ws
     // the frame may end before src does. A plane: one fill, then its rows
     // copied 8 floats at a time (fixed-size copies the compiler inlines, the
     // last one overlapping the one before): a fill and a copy call per row
-    // were a third of the 3x3/3 16->16 weight gradient's time (28-float rows).
+    // were a third of the 3x3/3 16->16 weight gradient's time (28-float
+    // rows) when it still ran framed.
     const int n = std::max(0, std::min(fw_ - p.offset, p.src_w));
     const int y0 = std::min(p.offset, fh_), y1 = std::max(y0, std::min(fh_, p.offset + p.src_h));
     parallel_for(pool, planes, [&, n, y0, y1](size_t q0, size_t q1) {
