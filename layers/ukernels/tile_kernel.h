@@ -28,8 +28,9 @@ namespace huge2 {
 // columns, whose taps differ from the rest of the row's. As one-pixel tiles
 // those wait on the FMA latency (one accumulator per channel vector): the
 // 3x3/3 16->16 data gradient's 10x10 output spent 44% of its time in its 20
-// edge pixels.
-constexpr int kWideStepNarrowCols = 2;
+// edge pixels. (Columns of 2, a dilated layer's edges, compiled slowly:
+// AVX-512's kernel file took 73 s instead of 40.)
+constexpr int kWideStepNarrowCols = 1;
 constexpr int kWideSteps[3] = {3, 4, 8};
 // The index of xs in kWideSteps, or -1.
 constexpr int wide_step_index(int xs) { return xs == 3 ? 0 : xs == 4 ? 1 : xs == 8 ? 2 : -1; }

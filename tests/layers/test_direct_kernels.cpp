@@ -347,9 +347,9 @@ TEST_CASE("direct kernels: a padded wide-step layer's edge columns go in tiles o
   const DirectPlan plan(conv_problem(s), WeightAt{}, Epilogue{}, 1, isa, opt);
   INFO(plan.describe());
   CHECK(plan.tile_count() < 30);
-  // Every ISA's tiles of input steps 3, 4 and 8 with one- and two-column
-  // edges, rows of one tile or several, a batch, and narrow blocks (5 and
-  // 17 channels).
+  // Every ISA's tiles of input steps 3, 4 and 8 with one-column edges and
+  // two-column ones (those in one-row tiles), rows of one tile or several,
+  // a batch, and narrow blocks (5 and 17 channels).
   check_conv(s, rng, isa);
   check_conv(conv_shape(2, 5, 17, 31, 29, 3, 3, 1, 1), rng, isa);
   check_conv(conv_shape(1, 9, 5, 40, 44, 3, 3, 1, 4), rng, isa);  // taps 4 apart, 4 of padding: two edge columns
