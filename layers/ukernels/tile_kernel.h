@@ -36,8 +36,8 @@ constexpr int kWideSteps[3] = {3, 4, 8};
 constexpr int wide_step_index(int xs) { return xs == 3 ? 0 : xs == 4 ? 1 : xs == 8 ? 2 : -1; }
 inline bool tile_input_step_supported(int xs) { return xs == 1 || xs == 2 || wide_step_index(xs) >= 0; }
 // The most rows a channel tile of input step xs and `cols` columns may have
-// on ISA tables of max_rows.
-inline int tile_max_rows(int max_rows, int xs, int cols) {
+// on ISA tables of max_rows: the planner's rule and the kernel table's.
+constexpr int tile_max_rows(int max_rows, int xs, int cols) {
   return xs <= 2 || cols <= kWideStepNarrowCols ? max_rows : 1;
 }
 

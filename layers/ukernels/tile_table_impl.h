@@ -13,10 +13,21 @@
 #include "ukernels/gemv_kernel_impl.h"
 #include "ukernels/softmax_impl.h"
 
-// Every (nb, xs, rows, cols) the registers allow, as a constant table.
+// Every (nb, xs, rows, cols) the registers allow, as a constant table: of
+// input steps 1 and 2 every shape; of the wide steps (tile_kernel.h's
+// kWideSteps: stride-3, -4 and -8 convolutions, such as the ReID tracker's
+// data gradients) those tile_max_rows admits, one-row tiles and single
+// columns (a padded layer's edges). Every shape would more than double the
+// table for layers whose rows are wide anyway.
 constexpr int kSlots = kMaxRows * kMaxCols;
-struct KernelTable {
-  TileFn f[kMaxNb][2][kSlots];
+constexpr int kTileSteps[] = {1, 2, kWideSteps[0], kWideSteps[1], kWideSteps[2]};
+static_assert(std::size(kWideSteps) == 3, "kTileSteps lists every wide step");
+// The index of input step xs in kTileSteps, or -1.
+constexpr int tile_step_index(int xs) {
+  return xs == 1 || xs == 2 ? xs - 1 : wide_step_index(xs) >= 0 ? 2 + wide_step_index(xs) : -1;
+}
+struct KernelTable {  // [nb - 1][tile_step_index(xs)][(rows - 1) * kMaxCols + cols - 1]
+  TileFn f[kMaxNb][std::size(kTileSteps)][kSlots];
 };
 
 // A one-row tile of kTwoPassCols columns at nb vectors fits: at once, or in
@@ -28,8 +39,9 @@ constexpr bool two_pass_fits(int nb) {
 template <class V, int NB, int XS, int I>
 constexpr TileFn table_entry() {
   constexpr int R = I / kMaxCols + 1, C = I % kMaxCols + 1;
-  if constexpr (R * C <= kMaxPixels[NB]) return &tile_kernel<V, NB, R, C, XS>;
-  else if constexpr (R == 1 && C == kTwoPassCols && two_pass_fits(NB)) return two_pass_tile<NB, XS>();
+  if constexpr (R > tile_max_rows(kMaxRows, XS, C)) return nullptr;
+  else if constexpr (R * C <= kMaxPixels[NB]) return &tile_kernel<V, NB, R, C, XS>;
+  else if constexpr (XS <= 2 && R == 1 && C == kTwoPassCols && two_pass_fits(NB)) return two_pass_tile<NB, XS>();
   else return nullptr;
 }
 
@@ -38,11 +50,15 @@ constexpr void fill_row(TileFn* row, std::integer_sequence<int, I...>) {
   ((row[I] = table_entry<V, NB, XS, I>()), ...);
 }
 
+template <class V, int NB, size_t... S>
+constexpr void fill_steps(KernelTable& t, std::index_sequence<S...>) {
+  (fill_row<V, NB, kTileSteps[S]>(t.f[NB - 1][S], std::make_integer_sequence<int, kSlots>{}), ...);
+}
+
 template <class V, int NB>
 constexpr void fill_nb(KernelTable& t) {
   if constexpr (NB <= kMaxNb) {
-    fill_row<V, NB, 1>(t.f[NB - 1][0], std::make_integer_sequence<int, kSlots>{});
-    fill_row<V, NB, 2>(t.f[NB - 1][1], std::make_integer_sequence<int, kSlots>{});
+    fill_steps<V, NB>(t, std::make_index_sequence<std::size(kTileSteps)>{});
     fill_nb<V, NB + 1>(t);
   }
 }
@@ -56,65 +72,10 @@ constexpr KernelTable make_table() {
 
 constexpr KernelTable kTable = make_table<Vec>();
 
-// The wide input steps (tile_kernel.h's kWideSteps: stride-3, -4 and -8
-// convolutions, such as the ReID tracker's data gradients): one-row tiles
-// of every width the registers allow, and columns of at most
-// kWideStepNarrowCols (a padded layer's edges) of 2 .. kMaxRows rows. Every
-// shape would more than double the table for layers whose rows are wide
-// anyway.
-static_assert(std::size(kWideSteps) == 3, "one fill_wide_row line below per wide step");
-struct WideStepTable {
-  TileFn f[kMaxNb][std::size(kWideSteps)][kMaxCols];  // [nb - 1][wide_step_index(xs)][cols - 1]
-};
-template <class V, int NB, int XS, int... I>
-constexpr void fill_wide_row(TileFn* row, std::integer_sequence<int, I...>) {
-  ((row[I] = (I + 1 <= kMaxPixels[NB] ? &tile_kernel<V, NB, 1, (I + 1 <= kMaxPixels[NB] ? I + 1 : 1), XS>
-                                      : nullptr)),
-   ...);
-}
-template <class V, int... NB>
-constexpr WideStepTable make_wide_table(std::integer_sequence<int, NB...>) {
-  WideStepTable t{};
-  (fill_wide_row<V, NB + 1, kWideSteps[0]>(t.f[NB][0], std::make_integer_sequence<int, kMaxCols>{}), ...);
-  (fill_wide_row<V, NB + 1, kWideSteps[1]>(t.f[NB][1], std::make_integer_sequence<int, kMaxCols>{}), ...);
-  (fill_wide_row<V, NB + 1, kWideSteps[2]>(t.f[NB][2], std::make_integer_sequence<int, kMaxCols>{}), ...);
-  return t;
-}
-constexpr WideStepTable kWideTable = make_wide_table<Vec>(std::make_integer_sequence<int, kMaxNb>{});
-
-constexpr int kNarrowSlots = kMaxRows * kWideStepNarrowCols;
-struct NarrowColumnTable {  // [nb - 1][wide_step_index(xs)][(rows - 1) * kWideStepNarrowCols + cols - 1]
-  TileFn f[kMaxNb][std::size(kWideSteps)][kNarrowSlots];
-};
-template <class V, int NB, int XS, int I>
-constexpr TileFn narrow_entry() {
-  constexpr int R = I / kWideStepNarrowCols + 1, C = I % kWideStepNarrowCols + 1;
-  if constexpr (R * C <= kMaxPixels[NB]) return &tile_kernel<V, NB, R, C, XS>;
-  else return nullptr;
-}
-template <class V, int NB, int XS, int... I>
-constexpr void fill_narrow(TileFn* row, std::integer_sequence<int, I...>) {
-  ((row[I] = narrow_entry<V, NB, XS, I>()), ...);
-}
-template <class V, int... NB>
-constexpr NarrowColumnTable make_narrow_table(std::integer_sequence<int, NB...>) {
-  NarrowColumnTable t{};
-  (fill_narrow<V, NB + 1, kWideSteps[0]>(t.f[NB][0], std::make_integer_sequence<int, kNarrowSlots>{}), ...);
-  (fill_narrow<V, NB + 1, kWideSteps[1]>(t.f[NB][1], std::make_integer_sequence<int, kNarrowSlots>{}), ...);
-  (fill_narrow<V, NB + 1, kWideSteps[2]>(t.f[NB][2], std::make_integer_sequence<int, kNarrowSlots>{}), ...);
-  return t;
-}
-constexpr NarrowColumnTable kNarrowTable = make_narrow_table<Vec>(std::make_integer_sequence<int, kMaxNb>{});
-
 TileFn lookup(int nb, int xs, int rows, int cols) {
-  if (nb < 1 || nb > kMaxNb || rows < 1 || rows > kMaxRows || cols < 1 || cols > kMaxCols) return nullptr;
-  if (const int w = wide_step_index(xs); w >= 0) {
-    if (rows == 1) return kWideTable.f[nb - 1][w][cols - 1];
-    if (cols > kWideStepNarrowCols) return nullptr;
-    return kNarrowTable.f[nb - 1][w][(rows - 1) * kWideStepNarrowCols + cols - 1];
-  }
-  if (xs < 1 || xs > 2) return nullptr;
-  return kTable.f[nb - 1][xs - 1][(rows - 1) * kMaxCols + (cols - 1)];
+  const int step = tile_step_index(xs);
+  if (step < 0 || nb < 1 || nb > kMaxNb || rows < 1 || rows > kMaxRows || cols < 1 || cols > kMaxCols) return nullptr;
+  return kTable.f[nb - 1][step][(rows - 1) * kMaxCols + (cols - 1)];
 }
 
 // The pixel kernels: every (s, oc, rows) whose R*OC*S accumulators, OC
