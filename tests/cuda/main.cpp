@@ -1,7 +1,6 @@
 // Main of the GPU tests: without a CUDA device there is nothing to test, so
 // say so and exit 77, which CTest (SKIP_RETURN_CODE) reports as Skipped.
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
+#include "catch_runner.h"
 
 #include <cstdio>
 #include <string>
@@ -25,5 +24,5 @@ int main(int argc, char** argv) {
   if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess)
     std::printf("GPU tests on %s (sm_%d%d, %d SMs); cuDNN algorithm %s\n", prop.name, prop.major, prop.minor,
                 prop.multiProcessorCount, huge2::cuda::built_with_cudnn() ? "built" : "not built");
-  return Catch::Session().run(argc, argv);
+  return run_catch_session(argc, argv);
 }

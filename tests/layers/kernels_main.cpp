@@ -1,8 +1,7 @@
 // The kernel tests' entry: CTest runs them once per ISA (HUGE2_ISA=avx512f,
 // avx2, neon, scalar). An ISA this CPU lacks is reported as skipped (exit 77), not
 // as passed.
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
+#include "catch_runner.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,5 +23,5 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("direct kernels under test: %s\n", huge2::isa_name(huge2::active_isa()));
-  return Catch::Session().run(argc, argv);
+  return run_catch_session(argc, argv);
 }
