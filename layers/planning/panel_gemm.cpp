@@ -211,39 +211,49 @@ void PanelGemm::run(const float* a, ptrdiff_t lda, ptrdiff_t image_stride, float
     auto panel_of = [&](int kb, int pn) {
       return mine + (whole_b_ ? size_t(kb - kb0) * block_floats : 0) + size_t(pn - first) * kc_ * nr;
     };
-    auto pack_block = [&](int kb) {
+    // Panels p0 .. p1-1 of K block kb.
+    auto pack_panels = [&](int kb, int p0, int p1) {
       const KBlock kblock = block(kb);
-      for (int pn = first; pn < last; ++pn)
+      for (int pn = p0; pn < p1; ++pn)
         pack(ctx, pn, pn * nr, panel_columns(pn), kblock.k0, kblock.kc, panel_of(kb, pn));
     };
     if (whole_b_)
-      for (int kb = kb0; kb < kb1; ++kb) pack_block(kb);
+      for (int kb = kb0; kb < kb1; ++kb) pack_panels(kb, first, last);
     for (int kb = kb0; kb < kb1; ++kb) {
-      if (!whole_b_) pack_block(kb);
       const KBlock kblock = block(kb);
       const float* a_block = a + kblock.image * image_stride + kblock.q0;
-      for (int item = item0; item < item1; ++item) {
-        const int group = item / m_blocks_, blk = item % m_blocks_;
-        const int width = std::min(mr_, m_ - blk * mr_);
-        GemmCall g;
-        g.a = a_block + size_t(blk) * mr_ * lda;
-        g.lda = lda;
-        g.kc = kblock.kc;
-        g.ldc = ldcc;
-        if (kblock.kc > kpi_) {  // whole images: a segment per image (the kernel keeps the tile across them)
-          g.kc = int(kpi_);
-          g.k_rows = int(kblock.kc / kpi_);
-          g.a_step = 1;
-          g.a_row_step = image_stride;
-        }
-        for (int pn = cols_.count * group / sp.groups; pn < cols_.count * (group + 1) / sp.groups; ++pn) {
-          const int columns = panel_columns(pn);
-          g.b = panel_of(kb, pn);
-          g.ldb = columns;
-          g.b_row_step = ptrdiff_t(g.kc) * columns;
-          g.c = cc + size_t(blk) * mr_ * ldcc + size_t(pn) * nr;
-          g.cols = std::min(columns, n_ - pn * nr);
-          kernels_->gemm_lookup(width, columns / kernels_->vl)(g);
+      // Group by group: its panels packed right before its tiles read them,
+      // while they are in L2. (Packed all at once, a thread's panels of
+      // DCGAN's 256->128 weight gradient were 1 MB on 2 threads, 2 MB on 1:
+      // the first group's were out of L2 again before its tiles ran.)
+      for (int item = item0; item < item1;) {
+        const int group = item / m_blocks_, group_end = std::min(item1, (group + 1) * m_blocks_);
+        const int p0 = cols_.count * group / sp.groups, p1 = cols_.count * (group + 1) / sp.groups;
+        if (!whole_b_) pack_panels(kb, p0, p1);
+        for (; item < group_end; ++item) {
+          const int blk = item % m_blocks_;
+          const int width = std::min(mr_, m_ - blk * mr_);
+          GemmCall g;
+          g.a = a_block + size_t(blk) * mr_ * lda;
+          g.lda = lda;
+          g.kc = kblock.kc;
+          g.ldc = ldcc;
+          if (kblock.kc > kpi_) {  // whole images: a segment per image (the kernel keeps the tile across them)
+            g.kc = int(kpi_);
+            g.k_rows = int(kblock.kc / kpi_);
+            g.a_step = 1;
+            g.a_row_step = image_stride;
+          }
+          const GemmFn whole_panel = kernels_->gemm_lookup(width, cols_.nr / kernels_->vl);
+          for (int pn = p0; pn < p1; ++pn) {
+            const int columns = panel_columns(pn);
+            g.b = panel_of(kb, pn);
+            g.ldb = columns;
+            g.b_row_step = ptrdiff_t(g.kc) * columns;
+            g.c = cc + size_t(blk) * mr_ * ldcc + size_t(pn) * nr;
+            g.cols = std::min(columns, n_ - pn * nr);
+            (columns == nr ? whole_panel : kernels_->gemm_lookup(width, columns / kernels_->vl))(g);
+          }
         }
       }
     }
