@@ -42,7 +42,7 @@ void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* pa
     const int n = n0 + j, c = n / kk, e = n % kk, ky = e / p.ksize, kx = e % p.ksize;
     const int len = std::min({p.ksize - kx, nr - j, n_total - n});
     const int oy = d * ky - p.offset, ox = d * kx - p.offset;
-    const CopyWindowSpan copy = copy_window_span_for<true>(len);
+    const CopyWindowRows copy = copy_window_rows_for(len);
     const WindowSpan row_span = window_span(ox, p.w, p.step, d, len, p.src_w);
     // Row segments of the K block: pixels v .. v+count-1 of image b, row u.
     long b = b0;
@@ -55,8 +55,17 @@ void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* pa
       } else {
         const float* row = source.src + b * image + (long(c) * p.src_h + sy) * p.src_w;
         const int x0 = p.step * v + ox;
-        const WindowSpan span = v == 0 && count == p.w ? row_span : window_span(x0, count, p.step, d, len, p.src_w);
-        copy(row, x0, span, count, p.step, d, len, p.src_w, out, nr);
+        const bool whole = v == 0 && count == p.w;
+        // Whole rows of this image after it whose src rows exist (sy grows
+        // with u) join the call.
+        int rows = 1;
+        if (whole)
+          while (u + rows < p.h && t + (rows + 1) * p.w <= kc && p.step * (u + rows) + oy < p.src_h) ++rows;
+        const WindowSpan span = whole ? row_span : window_span(x0, count, p.step, d, len, p.src_w);
+        copy(row, ptrdiff_t(p.step) * p.src_w, rows, x0, span, count, p.step, d, len, p.src_w, out, nr,
+             ptrdiff_t(p.w) * nr);
+        t += (rows - 1) * p.w;
+        u += rows - 1;
       }
       t += count;
       v = 0;
