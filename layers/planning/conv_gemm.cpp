@@ -27,7 +27,7 @@ void pack_panel(const void* ctx, int, int n0, int width, long k0, int kc, float*
     const long k = k0 + t;
     const int c = int(k / kk), e = int(k % kk), ky = e / s.ksize, kx = e % s.ksize;
     const int len = std::min(s.ksize - kx, kc - t);
-    const CopyWindowSpan copy = copy_window_span_for<false>(len);
+    const CopyWindowSpan copy = copy_window_columns_for(len);
     const float* plane = source.x + size_t(c) * s.in_h * s.in_w;
     float* dst = panel + size_t(t) * width;
     for (int j = 0; j < valid;) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 namespace huge2 {
 
@@ -73,36 +74,33 @@ void copy_window_rows(const float* row, ptrdiff_t row_step, int rows, int x0, Wi
 using CopyWindowRows = void (*)(const float*, ptrdiff_t, int, int, WindowSpan, int, int, int, int, int, float*, int,
                                 ptrdiff_t);
 
-// The instance for a run of `len` taps: whole kernel rows of 1-5, 7 and 8
-// taps copy with a move of known size. (Runs of 5 went through the loop of
-// runtime length before: the 5x5 DCGAN's 128->3 weight gradient 0.106-0.108
-// -> 0.099-0.100 ms at 1 thread, 256->128 1.96-2.00 -> 1.88-1.90.)
-template <bool kPixelRows>
-CopyWindowSpan copy_window_span_for(int len) {
-  static_assert(!kPixelRows, "pixel rows: copy_window_rows_for");
+// f(std::integral_constant<int, L>{}) for a run of `len` taps: whole kernel
+// rows of 1-5, 7 and 8 taps copy with a move of known size, other lengths
+// take L = 0. (Runs of 5 went through the loop of runtime length before: the
+// 5x5 DCGAN's 128->3 weight gradient 0.106-0.108 -> 0.099-0.100 ms at 1
+// thread, 256->128 1.96-2.00 -> 1.88-1.90.)
+template <class F>
+auto by_run_length(int len, F f) {
   switch (len) {
-    case 1: return &copy_window_span<1, kPixelRows>;
-    case 2: return &copy_window_span<2, kPixelRows>;
-    case 3: return &copy_window_span<3, kPixelRows>;
-    case 4: return &copy_window_span<4, kPixelRows>;
-    case 5: return &copy_window_span<5, kPixelRows>;
-    case 7: return &copy_window_span<7, kPixelRows>;
-    case 8: return &copy_window_span<8, kPixelRows>;
-    default: return &copy_window_span<0, kPixelRows>;
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    case 4: return f(std::integral_constant<int, 4>{});
+    case 5: return f(std::integral_constant<int, 5>{});
+    case 7: return f(std::integral_constant<int, 7>{});
+    case 8: return f(std::integral_constant<int, 8>{});
+    default: return f(std::integral_constant<int, 0>{});
   }
 }
 
+// im2col's instance (tap rows).
+inline CopyWindowSpan copy_window_columns_for(int len) {
+  return by_run_length(len, [](auto l) -> CopyWindowSpan { return &copy_window_span<decltype(l)::value, false>; });
+}
+
+// The weight gradient's instance (pixel rows, whole rows at once).
 inline CopyWindowRows copy_window_rows_for(int len) {
-  switch (len) {
-    case 1: return &copy_window_rows<1>;
-    case 2: return &copy_window_rows<2>;
-    case 3: return &copy_window_rows<3>;
-    case 4: return &copy_window_rows<4>;
-    case 5: return &copy_window_rows<5>;
-    case 7: return &copy_window_rows<7>;
-    case 8: return &copy_window_rows<8>;
-    default: return &copy_window_rows<0>;
-  }
+  return by_run_length(len, [](auto l) -> CopyWindowRows { return &copy_window_rows<decltype(l)::value>; });
 }
 
 }  // namespace huge2
