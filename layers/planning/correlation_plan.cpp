@@ -27,9 +27,10 @@ struct PanelSource {
 // are consecutive kx: a run of src floats `dilation` apart in one row, and
 // consecutive pixels of a row read runs `step` floats apart, so each run is
 // copied row segment by row segment (a strided transpose, no per-float
-// index arithmetic inside the row). The segments' pixels and a whole row's
-// in-bounds span are found once per call and once per run, not per segment:
-// their divisions cost more than the copy of an 8-pixel row.
+// index arithmetic inside the row), a run's consecutive whole rows in one
+// call. The segments' pixels and a whole row's in-bounds span are found once
+// per call and once per run, not per segment: their divisions cost more than
+// the copy of an 8-pixel row.
 void pack_panel(const void* ctx, int, int n0, int nr, long k0, int kc, float* panel) {
   const PanelSource& source = *static_cast<const PanelSource*>(ctx);
   const CorrelationProblem& p = *source.problem;
