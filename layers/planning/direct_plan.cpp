@@ -151,14 +151,14 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     }
   }
   // Phase-row tiles: stride = kernel transposed convolutions only; the
-  // candidate is planned on the row problem, which replaces p_ if it wins.
-  bool rows = false;
-  const std::optional<DirectProblem> row_problem =
-      opt.tiling == Tiling::exact || opt.block_vectors ? std::nullopt : phase_row_problem(given);
-  if (opt.scheme == Scheme::rows && !row_problem)
+  // candidates are planned on the row problem, which replaces p_ if one wins.
+  bool rows = false, row_channels = false;
+  const std::optional<DirectProblem> row_problem = opt.block_vectors ? std::nullopt : phase_row_problem(given);
+  if ((opt.scheme == Scheme::rows || opt.scheme == Scheme::row_channels) && !row_problem)
     throw ShapeError("direct kernels: phase rows need a stride = kernel (2, 4, 8) transposed convolution, pad 0");
   const int s_level = row_problem ? (given.sx == 2 ? 0 : given.sx == 4 ? 1 : 2) : 0;
-  if (row_problem && (!opt.scheme || opt.scheme == Scheme::rows) && k_->row_max_oc[s_level] >= 1) {
+  if (row_problem && opt.tiling != Tiling::exact && (!opt.scheme || opt.scheme == Scheme::rows) &&
+      k_->row_max_oc[s_level] >= 1) {
     const int most = k_->row_max_oc[s_level];
     if (opt.pixel_channels && (*opt.pixel_channels < 1 || *opt.pixel_channels > most))
       throw ShapeError("direct kernels: no " + std::string(isa_name(isa)) + " phase-row tiles of " +
@@ -173,15 +173,38 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     plan_row_tiles(tiles, sets, cost);
     rows = consider(cost, Tiling::padded, 0, oc, tiles, sets, opt.scheme == Scheme::rows);
   }
+  // Phase rows with channels in the vector: blocks of one vector, the input
+  // read in place. Offered to the estimate where the ISA transposes in
+  // registers (else each float goes out alone, as the channel tiles' do)
+  // and a whole tile keeps 16 accumulators: AVX2's 8 (4 pixels x 2 phases
+  // of 8 lanes) ran the 2x2/2 38x38 neck 1.2x slower than its channel tiles
+  // (2.83 against 2.32 ms, forced, Zen 4), which the estimate does not see.
+  // Forced, on any ISA.
+  const bool offer_row_channels = k_->rows_transposed && k_->vl >= 16;
+  if (row_problem && opt.tiling != Tiling::padded && !opt.pixel_channels &&
+      (opt.scheme == Scheme::row_channels || (!opt.scheme && offer_row_channels))) {
+    p_ = *row_problem;
+    scheme_ = Scheme::row_channels;  // for the estimate
+    make_blocks(1);
+    std::vector<Tile> tiles;
+    std::vector<TapSet> sets;
+    double cost = 0;
+    plan_row_channel_tiles(tiles, sets, cost);
+    if (consider(cost, Tiling::exact, 1, 0, tiles, sets, opt.scheme == Scheme::row_channels))
+      row_channels = true, rows = false;
+  }
   // A forced choice that no candidate met (pixel tiles of one column phase
   // for more than 8 channels, unless pixel_channels says how many per block).
   if (best < 0) throw ShapeError("direct kernels: the options asked for admit no tiling of this problem");
   // The winner's problem.
-  col_phases_ = !rows && best_oc > 0 ? best_cols : 1;
-  p_ = rows ? *row_problem : col_phases_ == 2 ? *col_problem : given;
-  scheme_ = rows ? Scheme::rows : best_oc > 0 ? Scheme::pixels : Scheme::channels;
+  col_phases_ = !rows && !row_channels && best_oc > 0 ? best_cols : 1;
+  p_ = rows || row_channels ? *row_problem : col_phases_ == 2 ? *col_problem : given;
+  scheme_ = row_channels ? Scheme::row_channels
+            : rows       ? Scheme::rows
+            : best_oc > 0 ? Scheme::pixels
+                          : Scheme::channels;
   split_frame_ = scheme_ == Scheme::pixels && p_.xstep == 2;
-  if (scheme_ == Scheme::channels) make_blocks(best_nb);
+  if (scheme_ == Scheme::channels || scheme_ == Scheme::row_channels) make_blocks(best_nb);
   else make_pixel_blocks(best_oc);
   // Raster order within each phase: neighbouring tiles share input and output lines.
   std::stable_sort(tiles_.begin(), tiles_.end(), [](const Tile& a, const Tile& b) {
@@ -232,7 +255,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     if (!set.in_off.empty() || set.idx.empty()) continue;
     for (int i : set.idx) set.in_off.push_back(tap_offset(ph.tap_y[i], ph.tap_x[i]));
   }
-  channel_major_ = (scheme_ == Scheme::channels && p_.xstep > 2) || scheme_ == Scheme::rows;
+  channel_major_ = (scheme_ == Scheme::channels && p_.xstep > 2) || scheme_ == Scheme::rows ||
+                   scheme_ == Scheme::row_channels;
   choose_k_chunk(opt.k_chunk);
   pack(weight, epilogue);
   partition();
@@ -250,7 +274,11 @@ std::string DirectPlan::describe() const {
   auto count = [](size_t n, const char* one, const char* many) { return std::to_string(n) + (n == 1 ? one : many); };
   std::ostringstream d;
   d << "direct " << isa_name(isa_) << ", ";
-  if (scheme_ == Scheme::rows)
+  if (scheme_ == Scheme::row_channels)
+    d << "phase rows, channels in the vector (stride = kernel " << p_.sx << ": "
+      << k_->row_channel_cols[p_.sx == 2 ? 0 : p_.sx == 4 ? 1 : 2] << " columns x " << p_.sx << " phases x "
+      << k_->vl << " channels), ";
+  else if (scheme_ == Scheme::rows)
     d << "phase rows (stride = kernel " << p_.sx << ": " << k_->vl << " columns x " << p_.sx << " phases x "
       << blocks_.front().valid << " channels), ";
   else if (scheme_ == Scheme::pixels && col_phases_ > 1)
@@ -399,6 +427,9 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
             } else if (scheme_ == Scheme::rows) {
               call.cols = t.cols;
               k_->row_lookup(p_.sx, bl.valid, t.rows)(call);
+            } else if (scheme_ == Scheme::row_channels) {
+              call.cols = t.cols;
+              t.fn[0](call);  // found at planning
             } else {
               call.prefetch = fresh;
               fresh = false;

@@ -36,7 +36,12 @@
 //   rows:     stride = kernel transposed convolutions (s = 2, 4, 8, pad 0:
 //             one tap per output pixel): VL input columns in the vector, all
 //             s column phases of a kernel row in one tile, interleaved in
-//             registers into whole output rows (row_kernel_impl.h).
+//             registers into whole output rows (row_kernel_impl.h);
+//   row_channels: the same row problem with output channels in the vector:
+//             VL/s input pixels by all s column phases per tile, s*VL/s
+//             consecutive output floats per channel, which go out as
+//             vectors after a transpose in registers (row_channel_kernel;
+//             the input read in place: the exact tiling).
 // The estimate chooses.
 #pragma once
 #include <cstddef>
@@ -73,7 +78,7 @@ inline bool pixel_input_steps(const DirectProblem& p) { return p.xstep == 1 || (
 class DirectPlan {
  public:
   enum class Tiling { exact, padded };
-  enum class Scheme { channels, pixels, rows };
+  enum class Scheme { channels, pixels, rows, row_channels };
 
   // Choices the planner otherwise makes by its cost estimate (for tests and
   // experiments).
@@ -172,7 +177,7 @@ class DirectPlan {
   size_t padded_plane() const { return size_t(pad_h_) * pad_w_ * (split_frame_ ? 4 : 1); }
   // Where a tap of input offset (ty, tx) starts in the chosen frame.
   ptrdiff_t tap_offset(int ty, int tx) const;
-  size_t slack() const { return scheme_ == Scheme::channels ? 0 : size_t(k_->vl); }
+  size_t slack() const { return scheme_ == Scheme::channels || scheme_ == Scheme::row_channels ? 0 : size_t(k_->vl); }
   void make_blocks(int nb);
   void make_pixel_blocks(int oc);
   // aligned: rows wider than a tile are cut into tiles of whole transposed
@@ -186,6 +191,7 @@ class DirectPlan {
   static int tap_set(TapSetIndex& index, std::vector<TapSet>& sets, int phase, std::vector<int> taps);
   std::vector<int> taps_reaching(const DirectPhase& q, int u0, int rows, int v0, int cols) const;
   void plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
+  void plan_row_channel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost);
   double tile_estimate(const Tile& t, const Block& b) const;
   void pack(const WeightAt& weight, const Epilogue& epilogue);
   template <class Get>

@@ -64,4 +64,44 @@ void DirectPlan::plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& s
   cost += double(p_.in_c) * p_.in_h * p_.in_w * cpu_tuning().copy_cycles_per_float;
 }
 
+// Tiles of the row problem with channels in the vector: per kernel row,
+// each input row cut into tiles of the ISA's row_channel_cols input pixels
+// (the last ones narrower, each with a kernel of its own width), every
+// column phase; the input read in place (its one tap is at offset 0).
+void DirectPlan::plan_row_channel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
+  const int s = p_.sx, level = s == 2 ? 0 : s == 4 ? 1 : 2, cmax = k_->row_channel_cols[level];
+  cost = 0;
+  for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
+    const DirectPhase& q = p_.phases[ph];
+    std::vector<int> all(q.tap_entry.size());
+    for (int t = 0; t < int(all.size()); ++t) all[t] = t;
+    sets.push_back({{}, all, {}});
+    const int set = int(sets.size()) - 1;
+    // A row's cut: whole tiles, and a remainder narrower than half a tile
+    // shared with the last whole one (19 pixels: 8 + 6 + 5, not 8 + 8 + 3):
+    // a 3-pixel tile's 6 accumulators wait on the FMA latency, and ran at
+    // half the rate of the 8-pixel ones (YOLO's 19x19 2x2/2 neck, perf,
+    // Zen 4; the layer 2.02-2.08 -> 1.75-1.77 ms with the shared cut).
+    std::vector<int> cut(size_t(q.cols / cmax), cmax);
+    const int rest = q.cols % cmax;
+    if (rest > 0 && 2 * rest < cmax && !cut.empty()) {
+      cut.back() = (cmax + rest + 1) / 2;
+      cut.push_back((cmax + rest) / 2);
+    } else if (rest > 0) {
+      cut.push_back(rest);
+    }
+    for (int u0 = 0; u0 < q.rows; ++u0)
+      for (int i = 0, v0 = 0; i < int(cut.size()); v0 += cut[size_t(i)], ++i) {
+        Tile t{};
+        t.phase = ph, t.rows = 1, t.cols = cut[size_t(i)], t.taps = set, t.u0 = u0, t.v0 = v0;
+        t.fn[0] = k_->row_channel_lookup(s, t.cols);
+        if (!t.fn[0])
+          throw ShapeError("direct kernels: no phase-row channel kernel of " + std::to_string(t.cols) + " pixels");
+        tiles.push_back(t);
+        cost += double(blocks_.size()) *
+                row_channel_tile_cycles(double(p_.in_c), t.cols, s, k_->vl, k_->rows_transposed);
+      }
+  }
+}
+
 }  // namespace huge2

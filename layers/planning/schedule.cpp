@@ -17,6 +17,8 @@ double DirectPlan::tile_estimate(const Tile& t, const Block& b) const {
   if (scheme_ == Scheme::pixels)
     return pixel_tile_cycles(k, t.rows, t.cols, b.valid, col_phases_, k_->vl, p_.sx == 1, pixel_tap_cycles(isa_));
   if (scheme_ == Scheme::rows) return row_tile_cycles(double(p_.in_c), t.rows, t.cols, b.valid, p_.sx, k_->vl);
+  if (scheme_ == Scheme::row_channels)
+    return row_channel_tile_cycles(double(p_.in_c), t.cols, p_.sx, k_->vl, k_->rows_transposed);
   return tile_cycles(k, t.rows * t.cols, b.nb, k_->vl);  // no weight-stream bound: the split as it always was
 }
 

@@ -94,4 +94,18 @@ inline double row_tile_cycles(double k, int rows, int cols, int oc, int s, int v
   return compute + c.tile_overhead_cycles + out;
 }
 
+// A phase-row tile with channels in the vector (row_channel_kernel): k
+// inputs, each s weight vectors and `cols` broadcasts into cols*s FMAs on as
+// many accumulators (fewer than latency x pipes wait on the FMA latency:
+// a row's last, narrow tile), then cols*s positions by vl channels out,
+// transposed in registers where the ISA does (else a float at a time).
+inline double row_channel_tile_cycles(double k, int cols, int s, int vl, bool transposed) {
+  const CpuTuning& c = cpu_tuning();
+  const int m = cols * s;
+  const double step = std::max({m / c.fma_per_cycle, (s + cols) / c.loads_per_cycle,
+                                m < c.fma_latency_cycles * c.fma_per_cycle ? c.fma_latency_cycles : 0.0});
+  const double store = transposed ? c.transposed_store_cycles_per_float : c.store_cycles_per_float;
+  return k * step + c.tile_overhead_cycles + double(m) * vl * store;
+}
+
 }  // namespace huge2

@@ -164,3 +164,90 @@ void row_kernel(const TileCall& a) {
 
   store_interleaved<V, S, OC, R>(acc, a, a.cols * S);
 }
+
+// Phase rows with output channels in the vector (DirectPlan's row_channels
+// scheme): a tile takes C consecutive input pixels of one row and one
+// vector of output channels, and computes all S column phases of one kernel
+// row. Per input channel, S weight vectors (one per column phase, packed
+// [in_c][px][VL]) and C broadcasts feed C*S FMAs: a pixel's S phases share
+// its broadcast. The S*C sums of a channel are S*C consecutive output floats
+// (column S*v0 + S*c + px of the tile's output row), so where the ISA
+// transposes in registers they go out as whole vectors per channel (the
+// last one partial: store_first), where channel tiles of the phases wrote
+// each float alone, every s-th place: on the YOLO 2x2/2 38x38 neck that
+// store was 19% of the tile's time (perf, Zen 4).
+//
+//   y[o][s*u + py][s*(v0 + c) + px] = act(scale[o] * sum_ic w[ic][px][o] * x[ic][u][v0 + c] + shift[o])
+//
+// a.x: input of channel 0 at (u, v0), read in place (the exact tiling: the
+// row problem's one tap is at offset 0); a.cols <= C input pixels exist
+// (the kernel is instantiated per width, so nothing past the row is read);
+// a.y: output of the block's channel 0 at (s*u + py, s*v0).
+template <class V, int S, int C>
+void row_channel_kernel(const TileCall& a) {
+  using reg = typename V::reg;
+  constexpr int VL = V::VL, P = S * C;
+  reg acc[C][S];
+#pragma GCC unroll 16
+  for (int c = 0; c < C; ++c)
+#pragma GCC unroll 8
+    for (int p = 0; p < S; ++p) acc[c][p] = V::zero();
+  const float* w = a.w;
+  const float* x = a.x;
+  for (int ic = 0; ic < a.in_c; ++ic, w += a.w_ic_stride, x += a.ic_stride) {
+    reg wv[S];
+#pragma GCC unroll 8
+    for (int p = 0; p < S; ++p) wv[p] = V::load(w + p * VL);
+#pragma GCC unroll 16
+    for (int c = 0; c < C; ++c) {
+      const reg b = V::bcast(x + c);
+#pragma GCC unroll 8
+      for (int p = 0; p < S; ++p) acc[c][p] = V::fma(wv[p], b, acc[c][p]);
+    }
+  }
+
+  // The epilogue in registers (one channel vector: the same scale and shift
+  // for every position), into buf[position][VL].
+  alignas(64) float buf[P * VL];
+  const reg zero = V::zero();
+  const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
+  const reg sc = a.scale ? V::load(a.scale) : V::set1(1.f);
+  const reg sh = a.shift ? V::load(a.shift) : zero;
+#pragma GCC unroll 16
+  for (int c = 0; c < C; ++c)
+#pragma GCC unroll 8
+    for (int p = 0; p < S; ++p) {
+      reg v = V::fma(acc[c][p], sc, sh);
+      if (a.act == Activation::relu) v = V::max(v, zero);
+      else if (a.act == Activation::leaky || a.act == Activation::relie) v = V::max(v, V::mul(v, slope));
+      V::store(buf + (c * S + p) * VL, v);
+    }
+  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
+                          a.act == Activation::leaky || a.act == Activation::relie;
+  if (!vector_act) activate_span(buf, P * VL, a.act);
+
+  const int n = a.cols * S;  // the output floats of the row that exist
+  if constexpr (kRowsTransposed && kMaxCols >= VL) {
+    // VL positions x VL channels at a time, transposed: one vector per
+    // channel (positions past n are read from buf but not stored).
+#pragma GCC unroll 2
+    for (int q0 = 0; q0 < P; q0 += VL) {
+      if (q0 >= n) break;
+      reg v[VL];
+#pragma GCC unroll 16
+      for (int i = 0; i < VL; ++i) v[i] = q0 + i < P ? V::load(buf + (q0 + i) * VL) : zero;
+      V::transpose(v);
+      float* y = a.y + q0;
+      if (n - q0 >= VL) {
+        for (int o = 0; o < a.oc_valid; ++o) V::store(y + o * a.y_oc_stride, v[o]);
+      } else {
+        for (int o = 0; o < a.oc_valid; ++o) V::store_first(y + o * a.y_oc_stride, v[o], n - q0);
+      }
+    }
+  } else {
+    for (int o = 0; o < a.oc_valid; ++o) {
+      float* y = a.y + o * a.y_oc_stride;
+      for (int q = 0; q < n; ++q) y[q] = buf[q * VL + o];
+    }
+  }
+}

@@ -116,8 +116,10 @@ constexpr int kMaxPixelOc = 8, kMaxPixelRows = 8;
 // ... and column phases per tile: 1 (one phase's row), or a stride-2 phase
 // row's 2 column phases interleaved into whole output rows.
 constexpr int kMaxPixelPhases = 2;
-// Phase-row kernels (row_kernel_impl.h): output channels per block, at most.
+// Phase-row kernels (row_kernel_impl.h): output channels per block, at most;
+// and the channel-lane ones' input pixels per tile, at most (AVX-512: 16 / 2).
 constexpr int kMaxRowOc = 8;
+constexpr int kMaxRowChannelCols = 8;
 // The widest ISA's vector (AVX-512): slack the packed weights leave for a
 // kernel that loads a partial one whole.
 constexpr int kMaxVectorFloats = 16;
@@ -172,6 +174,12 @@ struct TileKernels {
   // apart (softmax_impl.h; operators/channel_softmax.h runs it).
   void (*channel_softmax)(const float* x, float* y, int channels, long spatial, long p0, long p1,
                           float temperature);
+  // Phase-row kernels with output channels in the vector
+  // (row_channel_kernel), for s = 2, 4, 8 (index log2 s - 1): the most input
+  // pixels per tile (VL/s: one vector of output floats per channel), and the
+  // kernel for (s, cols <= that) or null. Last in the struct: set by name.
+  int row_channel_cols[3] = {};
+  TileFn (*row_channel_lookup)(int s, int cols) = nullptr;
 };
 constexpr int kPeakChains = 12;  // enough to cover FMA latency x pipes; fits AVX2's 16 registers
 

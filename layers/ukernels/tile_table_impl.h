@@ -150,6 +150,38 @@ TileFn row_lookup(int s, int oc, int rows) {
   return kRowTable.f[level][oc - 1][rows - 1];
 }
 
+// The phase-row kernels with channels in the vector (row_channel_kernel):
+// for S = 2, 4, 8, tiles of 1 .. VL/S input pixels (at least 1), so that a
+// whole tile's S*C output floats per channel are one vector where VL allows.
+constexpr int row_channel_cols(int s) { return Vec::VL / s >= 1 ? Vec::VL / s : 1; }
+struct RowChannelTable {
+  TileFn f[3][kMaxRowChannelCols];  // [log2 S - 1][cols - 1]
+};
+template <class V, int S, int... I>
+constexpr void fill_row_channel_kernels(RowChannelTable& t, int level, std::integer_sequence<int, I...>) {
+  ((t.f[level][I] = I + 1 <= row_channel_cols(S)
+                        ? &row_channel_kernel<V, S, (I + 1 <= row_channel_cols(S) ? I + 1 : 1)>
+                        : nullptr),
+   ...);
+}
+template <class V>
+constexpr RowChannelTable make_row_channel_table() {
+  static_assert(row_channel_cols(2) <= kMaxRowChannelCols, "kMaxRowChannelCols too small for this ISA");
+  RowChannelTable t{};
+  using Seq = std::make_integer_sequence<int, kMaxRowChannelCols>;
+  fill_row_channel_kernels<V, 2>(t, 0, Seq{});
+  fill_row_channel_kernels<V, 4>(t, 1, Seq{});
+  fill_row_channel_kernels<V, 8>(t, 2, Seq{});
+  return t;
+}
+constexpr RowChannelTable kRowChannelTable = make_row_channel_table<Vec>();
+
+TileFn row_channel_lookup(int s, int cols) {
+  const int level = s == 2 ? 0 : s == 4 ? 1 : s == 8 ? 2 : -1;
+  if (level < 0 || cols < 1 || cols > kMaxRowChannelCols) return nullptr;
+  return kRowChannelTable.f[level][cols - 1];
+}
+
 // The weight-gradient kernels: two vectors per panel row (NEON's 4-float
 // vectors: four), and as many rows as the accumulators leave registers for,
 // up to kMaxGemmMr (AVX-512: 8 x 32, AVX2: 6 x 16, NEON: 6 x 16).
@@ -218,7 +250,9 @@ constexpr TileKernels make_kernels() {
     const int s = 2 << level;
     k.row_rows[level] = row_rows(s);
     k.row_max_oc[level] = row_oc(s) > 0 ? row_oc(s) : 0;
+    k.row_channel_cols[level] = row_channel_cols(s);
   }
+  k.row_channel_lookup = &row_channel_lookup;
   return k;
 }
 constexpr TileKernels kKernels = make_kernels();

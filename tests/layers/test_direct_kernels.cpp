@@ -85,7 +85,9 @@ struct ConvCase {
 // (no FMA): over K = taps x in_c terms the two differ by ~sqrt(K) roundings;
 // 1e-5 up to 256 terms, growing as sqrt(K) beyond (the largest K here is 3136).
 // Pixel tiles with col_phases column phases per tile (2: a stride-2
-// transposed convolution's interleaved into whole output rows).
+// transposed convolution's interleaved into whole output rows). Phase rows
+// with channels in the vector have blocks of one vector: `most` 1, no
+// channel count forced.
 template <class Shape>
 void check_scheme(DirectPlan::Scheme scheme, int most, const DirectProblem& problem, const WeightAt& at,
                   const Epilogue& e, const std::vector<float>& x, const std::vector<float>& want, const Shape& s,
@@ -97,7 +99,9 @@ void check_scheme(DirectPlan::Scheme scheme, int most, const DirectProblem& prob
     std::vector<float> one_thread;
     for (int threads : {1, 2, 3}) {
       DirectPlan::Options opt;
-      opt.scheme = scheme, opt.pixel_channels = oc, opt.exact_threads = true;
+      const bool row_channels = scheme == DirectPlan::Scheme::row_channels;
+      opt.scheme = scheme, opt.exact_threads = true;
+      if (!row_channels) opt.pixel_channels = oc;
       if (scheme == DirectPlan::Scheme::pixels) opt.column_phases = col_phases;
       opt.images_inside = threads == 3;  // a frame per image at 3 threads: the same sums
       const DirectPlan plan(problem, at, e, threads, isa, opt);
@@ -115,7 +119,8 @@ void check_scheme(DirectPlan::Scheme scheme, int most, const DirectProblem& prob
       else REQUIRE(std::memcmp(got.data(), one_thread.data(), got.size() * sizeof(float)) == 0);
       if (scalar.empty()) {
         DirectPlan::Options o;
-        o.scheme = scheme, o.pixel_channels = 1;
+        o.scheme = scheme;
+        if (!row_channels) o.pixel_channels = 1;
         if (scheme == DirectPlan::Scheme::pixels) o.column_phases = col_phases;
         scalar = run_plan(DirectPlan(problem, at, e, 1, Isa::scalar, o), x, s.output_count());
       }
@@ -198,7 +203,7 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
   // both column phases interleaved; input step 2 on the frame split into the
   // input's stride phases, in blocks of 1 .. 8 channels whatever out_c) and
   // phase rows (stride = kernel 2, 4, 8, pad 0): every block width the ISA
-  // has up to out_c.
+  // has up to out_c; and phase rows with channels in the vector.
   if (Case::direct(s) && pixel_input_steps(Case::problem(s))) {
     const TileKernels& k = tile_kernels(isa);
     for (int cols = 1; cols <= kMaxPixelPhases; ++cols) {
@@ -215,6 +220,7 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
       const int level = rows->sx == 2 ? 0 : rows->sx == 4 ? 1 : 2;
       check_scheme(DirectPlan::Scheme::rows, std::min(s.out_c, tile_kernels(isa).row_max_oc[level]),
                    Case::problem(s), at, e, x, want, s, isa);
+      check_scheme(DirectPlan::Scheme::row_channels, 1, Case::problem(s), at, e, x, want, s, isa);
     }
   }
   typename Case::Op op(s, Algorithm::huge2, w.data(), e, 0, isa);
