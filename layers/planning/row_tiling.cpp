@@ -7,6 +7,18 @@
 #include "planning/tile_cost.h"
 
 namespace huge2 {
+namespace {
+// A tap set of every tap of the row problem's phase q (its s column phases,
+// in order), added to `sets` (DirectPlan's, whose element type is private);
+// returns its index.
+template <class Sets>
+int add_all_taps(const DirectPhase& q, Sets& sets) {
+  std::vector<int> all(q.tap_entry.size());
+  for (int t = 0; t < int(all.size()); ++t) all[t] = t;
+  sets.push_back({{}, all, {}});
+  return int(sets.size()) - 1;
+}
+}  // namespace
 
 std::optional<DirectProblem> phase_row_problem(const DirectProblem& p) {
   const int s = p.sx;
@@ -47,10 +59,7 @@ void DirectPlan::plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& s
   cost = 0;
   for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
     const DirectPhase& q = p_.phases[ph];
-    std::vector<int> all(q.tap_entry.size());
-    for (int t = 0; t < int(all.size()); ++t) all[t] = t;
-    sets.push_back({{}, all, {}});
-    const int set = int(sets.size()) - 1;
+    const int set = add_all_taps(q, sets);
     for (int u0 = 0; u0 < q.rows; u0 += rmax) {
       const int rn = std::min(rmax, q.rows - u0);
       for (int v0 = 0; v0 < q.cols; v0 += vl) {
@@ -73,10 +82,7 @@ void DirectPlan::plan_row_channel_tiles(std::vector<Tile>& tiles, std::vector<Ta
   cost = 0;
   for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
     const DirectPhase& q = p_.phases[ph];
-    std::vector<int> all(q.tap_entry.size());
-    for (int t = 0; t < int(all.size()); ++t) all[t] = t;
-    sets.push_back({{}, all, {}});
-    const int set = int(sets.size()) - 1;
+    const int set = add_all_taps(q, sets);
     // A row's cut: whole tiles, and a remainder narrower than half a tile
     // shared with the last whole one (19 pixels: 8 + 6 + 5, not 8 + 8 + 3):
     // a 3-pixel tile's 6 accumulators wait on the FMA latency, and ran at
