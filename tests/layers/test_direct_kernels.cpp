@@ -402,7 +402,7 @@ TEST_CASE("direct kernels: the planner interleaves the column phases of a stride
 TEST_CASE("direct kernels: YOLO's 2x2/2 necks run phase rows with channels in the vector where the ISA offers them",
           "[kernels]") {
   // Plans for the shapes only, on the ISA of this run. The three necks of
-  // the yolo suite ran 1.03-1.13x faster that way than in channel tiles on
+  // the yolo suite ran 1.03-1.14x faster that way than in channel tiles on
   // AVX-512 (Zen 4, driver, forced plans alternated); AVX2's 8-accumulator
   // tiles ran slower, and NEON and the scalar kernels store float by float,
   // so only AVX-512 is offered them. The ReID 4x4/4 and 8x8/8 layers keep
