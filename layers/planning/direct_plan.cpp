@@ -156,7 +156,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   const std::optional<DirectProblem> row_problem = opt.block_vectors ? std::nullopt : phase_row_problem(given);
   if ((opt.scheme == Scheme::rows || opt.scheme == Scheme::row_channels) && !row_problem)
     throw ShapeError("direct kernels: phase rows need a stride = kernel (2, 4, 8) transposed convolution, pad 0");
-  const int s_level = row_problem ? (given.sx == 2 ? 0 : given.sx == 4 ? 1 : 2) : 0;
+  const int s_level = row_problem ? phase_row_level(given.sx) : 0;
   if (row_problem && opt.tiling != Tiling::exact && (!opt.scheme || opt.scheme == Scheme::rows) &&
       k_->row_max_oc[s_level] >= 1) {
     const int most = k_->row_max_oc[s_level];
@@ -276,7 +276,7 @@ std::string DirectPlan::describe() const {
   d << "direct " << isa_name(isa_) << ", ";
   if (scheme_ == Scheme::row_channels)
     d << "phase rows, channels in the vector (stride = kernel " << p_.sx << ": "
-      << k_->row_channel_cols[p_.sx == 2 ? 0 : p_.sx == 4 ? 1 : 2] << " columns x " << p_.sx << " phases x "
+      << k_->row_channel_cols[phase_row_level(p_.sx)] << " columns x " << p_.sx << " phases x "
       << k_->vl << " channels), ";
   else if (scheme_ == Scheme::rows)
     d << "phase rows (stride = kernel " << p_.sx << ": " << k_->vl << " columns x " << p_.sx << " phases x "

@@ -50,7 +50,7 @@ std::optional<DirectProblem> phase_row_problem(const DirectProblem& p) {
 // Tiles of the row problem (p_): per kernel row, the ISA's rows of input by
 // VL input columns (the last vector of a row partial), every tap.
 void DirectPlan::plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
-  const int vl = k_->vl, s = p_.sx, level = s == 2 ? 0 : s == 4 ? 1 : 2;
+  const int vl = k_->vl, s = p_.sx, level = phase_row_level(s);
   const int rmax = k_->row_rows[level];
   for (const Block& b : blocks_)
     for (int r = 1; r <= rmax; ++r)
@@ -78,7 +78,7 @@ void DirectPlan::plan_row_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& s
 // (the last ones narrower, each with a kernel of its own width), every
 // column phase; the input read in place (its one tap is at offset 0).
 void DirectPlan::plan_row_channel_tiles(std::vector<Tile>& tiles, std::vector<TapSet>& sets, double& cost) {
-  const int s = p_.sx, level = s == 2 ? 0 : s == 4 ? 1 : 2, cmax = k_->row_channel_cols[level];
+  const int s = p_.sx, cmax = k_->row_channel_cols[phase_row_level(s)];
   cost = 0;
   for (int ph = 0; ph < int(p_.phases.size()); ++ph) {
     const DirectPhase& q = p_.phases[ph];

@@ -39,6 +39,14 @@ inline float exp_clamped(float x) {
   return p * scale;
 }
 
+// The activations the kernels apply in vector registers, one or two
+// instructions on the accumulators (max, or max of v and slope * v); the
+// others go through activate_span.
+inline bool vector_activation(Activation act) {
+  return act == Activation::linear || act == Activation::relu || act == Activation::leaky ||
+         act == Activation::relie;
+}
+
 // v[i] = act(v[i]) for i < n; a NaN stays NaN.
 inline void activate_span(float* v, int n, Activation act) {
   auto each = [&](auto f) {

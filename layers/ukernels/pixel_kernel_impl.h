@@ -156,8 +156,7 @@ void pixel_kernel(const TileCall& a) {
   // lane. (Through the buffer always, the epilogue was 15% of the 3 -> 128
   // stride-2 data gradient's 6-channel 4-row tiles.) Only the store's
   // address depends on which.
-  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
-                          a.act == Activation::leaky || a.act == Activation::relie;
+  const bool vector_act = vector_activation(a.act);
   const bool whole = vector_act && a.y_col_step == 1 && a.cols == VL;
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);

@@ -55,8 +55,7 @@ __attribute__((always_inline)) inline void store_interleaved(typename V::reg (&a
                                                              int n) {
   using reg = typename V::reg;
   constexpr int VL = V::VL;
-  const bool direct = a.act == Activation::linear || a.act == Activation::relu || a.act == Activation::leaky ||
-                      a.act == Activation::relie;
+  const bool direct = vector_activation(a.act);
   const reg zero = V::zero();
   const reg slope = V::set1(a.act == Activation::leaky ? .1f : .01f);
   alignas(64) float buf[R][OC][S * VL];
@@ -222,28 +221,11 @@ void row_channel_kernel(const TileCall& a) {
       else if (a.act == Activation::leaky || a.act == Activation::relie) v = V::max(v, V::mul(v, slope));
       V::store(buf + (c * S + p) * VL, v);
     }
-  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
-                          a.act == Activation::leaky || a.act == Activation::relie;
-  if (!vector_act) activate_span(buf, P * VL, a.act);
+  if (!vector_activation(a.act)) activate_span(buf, P * VL, a.act);
 
   const int n = a.cols * S;  // the output floats of the row that exist
-  if constexpr (kRowsTransposed && kMaxCols >= VL) {
-    // VL positions x VL channels at a time, transposed: one vector per
-    // channel (positions past n are read from buf but not stored).
-#pragma GCC unroll 2
-    for (int q0 = 0; q0 < P; q0 += VL) {
-      if (q0 >= n) break;
-      reg v[VL];
-#pragma GCC unroll 16
-      for (int i = 0; i < VL; ++i) v[i] = q0 + i < P ? V::load(buf + (q0 + i) * VL) : zero;
-      V::transpose(v);
-      float* y = a.y + q0;
-      if (n - q0 >= VL) {
-        for (int o = 0; o < a.oc_valid; ++o) V::store(y + o * a.y_oc_stride, v[o]);
-      } else {
-        for (int o = 0; o < a.oc_valid; ++o) V::store_first(y + o * a.y_oc_stride, v[o], n - q0);
-      }
-    }
+  if constexpr (kTransposesRows) {
+    store_rows_transposed<V, 1, P, VL>(buf, a, n);  // one vector per channel, the last partial
   } else {
     for (int o = 0; o < a.oc_valid; ++o) {
       float* y = a.y + o * a.y_oc_stride;

@@ -120,6 +120,9 @@ constexpr int kMaxPixelPhases = 2;
 // and the channel-lane ones' input pixels per tile, at most (AVX-512: 16 / 2).
 constexpr int kMaxRowOc = 8;
 constexpr int kMaxRowChannelCols = 8;
+// The index of a phase-row stride s = 2, 4, 8 in TileKernels' per-stride
+// arrays (log2 s - 1), or -1.
+constexpr int phase_row_level(int s) { return s == 2 ? 0 : s == 4 ? 1 : s == 8 ? 2 : -1; }
 // The widest ISA's vector (AVX-512): slack the packed weights leave for a
 // kernel that loads a partial one whole.
 constexpr int kMaxVectorFloats = 16;

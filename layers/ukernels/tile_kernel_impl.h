@@ -15,6 +15,7 @@
 
 #include "ukernels/accumulate_impl.h"
 #include "ukernels/activation_impl.h"
+#include "ukernels/transposed_store_impl.h"
 
 // How far ahead the kernels prefetch their weight stream (floats: 8 KB).
 // A k step of a 2-vector AVX-512 tile reads 128 B of weights in ~10
@@ -23,36 +24,6 @@
 // 1.24 ms at 2 KB, 1.17 at 8 KB, 1.16 at 16 KB; 1024->512 1.81 -> 1.62 at
 // 8 KB; one run of each alternated, 1 thread, warm-cache rows unchanged).
 constexpr int kWeightPrefetchFloats = 2048;
-
-// A tile's output rows where its C pixels of a row are C consecutive output
-// floats (a convolution: y_col_step 1) and C is a multiple of VL: each block
-// of VL pixels x VL channels of buf ([pixel][B channels]) is transposed in
-// registers and goes out as one vector per channel, where the plain loop
-// wrote one float at a time. erfnet's 3->16 stem (16-pixel rows of one
-// 16-channel vector, 27 products per output): 0.57 -> 0.41 ms at 1 thread
-// on AVX-512. A partial block (AVX-512's 10-pixel tiles of 32 channels)
-// stays with the loop: masked stores made DCGAN 128->3's data gradient 11%
-// slower, overlapping whole ones gained nothing (its 4 KB channel planes
-// meet in one L1 set either way).
-template <class V, int R, int C, int B>
-inline void store_rows_transposed(const float* buf, const TileCall& a) {
-  using reg = typename V::reg;
-  constexpr int VL = V::VL;
-  static_assert(C % VL == 0, "whole blocks of VL pixels only");
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-    for (int q0 = 0; q0 < C; q0 += VL)
-      for (int c0 = 0; c0 < a.oc_valid; c0 += VL) {
-        reg v[VL];
-#pragma GCC unroll 16
-        for (int i = 0; i < VL; ++i) v[i] = V::load(buf + (r * C + q0 + i) * B + c0);
-        V::transpose(v);
-        float* y = a.y + c0 * a.y_oc_stride + r * a.y_row_step + q0;
-        const int cn = a.oc_valid - c0 < VL ? a.oc_valid - c0 : VL;
-        for (int c = 0; c < cn; ++c) V::store(y + c * a.y_oc_stride, v[c]);
-      }
-}
 
 // The sums of an R x C tile of NB vectors into acc (started by
 // start_accumulators).
@@ -186,9 +157,7 @@ void tile_kernel(const TileCall& a) {
       pass(part, buf + i * CP * B);
     }
   }
-  const bool vector_act = a.act == Activation::linear || a.act == Activation::relu ||
-                          a.act == Activation::leaky || a.act == Activation::relie;
-  if (!vector_act)
+  if (!vector_activation(a.act))
     activate_span(buf, M * B, a.act);
 
   // Out to NCHW: channel-major, the tile's pixels at their interleaved places.

@@ -7,6 +7,10 @@
 // kMaxRows, kMaxCols, kMaxPixels[kMaxNb + 1], kVectorRegisters, kRowsTransposed,
 // kTwoPassCols and two_pass_tile<NB, XS>().
 
+// Whether this ISA's tiles write rows transposed in registers
+// (TileKernels::rows_transposed; the phase-row channel kernels ask too).
+constexpr bool kTransposesRows = kRowsTransposed && kMaxCols >= Vec::VL;
+
 #include "ukernels/row_kernel_impl.h"  // first: interleave() serves the pixel kernels too
 #include "ukernels/pixel_kernel_impl.h"
 #include "ukernels/gemm_kernel_impl.h"
@@ -145,7 +149,7 @@ constexpr RowTable make_row_table() {
 constexpr RowTable kRowTable = make_row_table<Vec>();
 
 TileFn row_lookup(int s, int oc, int rows) {
-  const int level = s == 2 ? 0 : s == 4 ? 1 : s == 8 ? 2 : -1;
+  const int level = phase_row_level(s);
   if (level < 0 || oc < 1 || oc > kMaxRowOc || rows < 1 || rows > 2) return nullptr;
   return kRowTable.f[level][oc - 1][rows - 1];
 }
@@ -177,7 +181,7 @@ constexpr RowChannelTable make_row_channel_table() {
 constexpr RowChannelTable kRowChannelTable = make_row_channel_table<Vec>();
 
 TileFn row_channel_lookup(int s, int cols) {
-  const int level = s == 2 ? 0 : s == 4 ? 1 : s == 8 ? 2 : -1;
+  const int level = phase_row_level(s);
   if (level < 0 || cols < 1 || cols > kMaxRowChannelCols) return nullptr;
   return kRowChannelTable.f[level][cols - 1];
 }
@@ -240,7 +244,7 @@ constexpr TileKernels make_kernels() {
                 kGemmNv, kGemmMr, kGemmLastNv, &gemm_lookup, &dot_rows, &axpy_rows, &fma_peak_loop,
                 &activate_span, &channel_softmax};
   for (int nb = 1; nb <= kMaxNb; ++nb) k.max_pixels[nb] = kMaxPixels[nb];
-  k.rows_transposed = kRowsTransposed && kMaxCols >= Vec::VL;
+  k.rows_transposed = kTransposesRows;
   k.two_pass_cols = kTwoPassCols;
   for (int nb = 1; nb <= kMaxNb; ++nb)
     if (!two_pass_fits(nb)) k.two_pass_cols = 0;  // not at every width

@@ -217,7 +217,7 @@ void check(const typename Case::Shape& s, std::mt19937& rng, Isa isa) {
   }
   if (Case::direct(s)) {
     if (const auto rows = phase_row_problem(Case::problem(s))) {
-      const int level = rows->sx == 2 ? 0 : rows->sx == 4 ? 1 : 2;
+      const int level = phase_row_level(rows->sx);
       check_scheme(DirectPlan::Scheme::rows, std::min(s.out_c, tile_kernels(isa).row_max_oc[level]),
                    Case::problem(s), at, e, x, want, s, isa);
       check_scheme(DirectPlan::Scheme::row_channels, 1, Case::problem(s), at, e, x, want, s, isa);

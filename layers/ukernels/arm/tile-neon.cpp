@@ -48,6 +48,7 @@ struct Vec {
 
 #include "ukernels/accumulate_impl.h"
 #include "ukernels/activation_impl.h"
+#include "ukernels/transposed_store_impl.h"  // the row kernels name it (never run here: no transpose)
 
 constexpr Isa kIsa = Isa::neon;
 constexpr int kMaxNb = 4, kMaxRows = 8, kMaxCols = 12;
