@@ -14,8 +14,11 @@ int floor_half(int v) { return v >= 0 ? v / 2 : -((1 - v) / 2); }  // floor(v / 
 }  // namespace
 
 DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
-                       Isa isa, const Options& opt)
-    : p_(problem), isa_(isa), k_(&tile_kernels(isa)), threads_(std::max(1, threads)), exact_threads_(opt.exact_threads) {
+                       Isa isa, const Options& options)
+    : p_(problem), isa_(isa), k_(&tile_kernels(isa)), threads_(std::max(1, threads)),
+      exact_threads_(options.exact_threads) {
+  Options opt = options;
+  if (opt.l1_chunks.value_or(false) && !opt.scheme) opt.scheme = Scheme::channels;  // they are channel tiles
   if (!tile_input_step_supported(p_.xstep))
     throw ShapeError("direct kernels: input step " + std::to_string(p_.xstep));
   if (opt.block_vectors && (*opt.block_vectors < 1 || *opt.block_vectors > k_->max_nb))
@@ -47,6 +50,19 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   };
   // A forced block width picks its scheme.
   const bool try_channels = (!opt.scheme || opt.scheme == Scheme::channels) && !opt.pixel_channels;
+  // L1 blocking (l1_chunks_) takes the channel tiles' padded tiling.
+  const bool l1_possible = p_.xstep <= 2 && p_.ystep <= 2 && p_.in_c > 1;
+  if (opt.l1_chunks.value_or(false) && (!l1_possible || opt.tiling == Tiling::exact || !try_channels))
+    throw ShapeError("direct kernels: L1 chunks need channel tiles of input steps 1 or 2, more than one input "
+                     "channel and the padded tiling");
+  // By itself (CpuTuning::l1_chunk_max_pixels): narrow tiles, and weights per
+  // phase and block of the widest tiles that L1 does not hold.
+  double widest_block_bytes = 0;
+  for (const DirectPhase& q : p_.phases)
+    widest_block_bytes = std::max(widest_block_bytes, 4.0 * q.tap_entry.size() * p_.in_c * k_->max_nb * k_->vl);
+  const bool l1_pays = k_->max_pixels[k_->max_nb] <= cpu_tuning().l1_chunk_max_pixels &&
+                       widest_block_bytes > cpu_tuning().l1_weight_bytes && opt.tiling != Tiling::exact;
+  const bool want_l1 = l1_possible && opt.l1_chunks.value_or(l1_pays);
   if (try_channels) {
     for (int nb : widths) {
       make_blocks(nb);
@@ -55,7 +71,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
       // input lines and each tap's first pass from beyond L2; that kept
       // the DCGAN 256->128 data gradient on exact tiles 1.13x slower.)
       for (Tiling t : {Tiling::exact, Tiling::padded}) {
-        if (opt.tiling && t != *opt.tiling) continue;
+        if ((opt.tiling && t != *opt.tiling) || (want_l1 && t != Tiling::padded)) continue;
         for (bool aligned : {false, true}) {
           if (opt.aligned_columns && aligned != *opt.aligned_columns) continue;
           // Whole transposed rows are a candidate where the output's rows are
@@ -204,6 +220,7 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
             : best_oc > 0 ? Scheme::pixels
                           : Scheme::channels;
   split_frame_ = scheme_ == Scheme::pixels && p_.xstep == 2;
+  l1_chunks_ = want_l1 && scheme_ == Scheme::channels;
   if (scheme_ == Scheme::channels || scheme_ == Scheme::row_channels) make_blocks(best_nb);
   else make_pixel_blocks(best_oc);
   // Raster order within each phase: neighbouring tiles share input and output lines.
@@ -233,7 +250,9 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
     }
     pad_top_ = -lo_y, pad_left_ = -lo_x, pad_h_ = hi_y - lo_y + 1, pad_w_ = hi_x - lo_x + 1;
   }
-  pitch_ = pad_w_, plane_ = ptrdiff_t(padded_plane());
+  // L1 chunks: each input row of every channel one after another (l1_chunks_).
+  pitch_ = l1_chunks_ ? ptrdiff_t(pad_w_) * p_.in_c : pad_w_;
+  plane_ = l1_chunks_ ? ptrdiff_t(pad_w_) : ptrdiff_t(padded_plane());
   for (Tile& t : tiles_) {  // (u0, v0) -> offsets
     const DirectPhase& ph = p_.phases[t.phase];
     const ptrdiff_t u0 = t.u0, v0 = t.v0;
@@ -257,6 +276,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   }
   channel_major_ = (scheme_ == Scheme::channels && p_.xstep > 2) || scheme_ == Scheme::rows ||
                    scheme_ == Scheme::row_channels;
+  if (l1_chunks_)
+    for (const Tile& t : tiles_) tile_floats_ = std::max(tile_floats_, size_t(t.rows) * t.cols * k_->vl * blocks_.front().nb);
   choose_k_chunk(opt.k_chunk);
   pack(weight, epilogue);
   partition();
@@ -296,7 +317,8 @@ std::string DirectPlan::describe() const {
       << (interleave_ && p_.phases.size() > 1 ? " (phases interleaved)" : "");
   else
     d << count(blocks_.size(), " channel block", " channel blocks");
-  if (k_chunk_ < p_.in_c) d << ", input channels in chunks of " << k_chunk_;
+  if (l1_chunks_) d << ", input channels in L1 chunks of " << k_chunk_ << " (rows of all channels together)";
+  else if (k_chunk_ < p_.in_c) d << ", input channels in chunks of " << k_chunk_;
   if (images_inside_) d << ", the batch inside each block";
   if (thread_frames_ > 0) d << ", a frame per thread";
   d << ", " << count(size_t(threads_), " thread", " threads");
@@ -322,6 +344,24 @@ inline void zero_few(float* dst, ptrdiff_t n) {
 // are one run of zeros.
 void DirectPlan::pad_input(const float* x, float* ws, int c0, int c1) const {
   const ptrdiff_t w = p_.in_w, gap = pitch_ - w;
+  if (l1_chunks_) {  // the channel-row frame: channel c's frame row r at r * pitch_ + c * pad_w_
+    const ptrdiff_t right = pad_w_ - pad_left_ - w;
+    for (int c = c0; c < c1; ++c) {
+      const float* src = x + size_t(c) * p_.in_h * p_.in_w;
+      for (int r = 0; r < pad_h_; ++r) {
+        float* dst = ws + r * pitch_ + c * plane_;
+        const int ir = r - pad_top_;
+        if (ir < 0 || ir >= p_.in_h) {
+          zero_few(dst, pad_w_);
+          continue;
+        }
+        zero_few(dst, pad_left_);
+        std::memcpy(dst + pad_left_, src + size_t(ir) * w, sizeof(float) * size_t(w));
+        zero_few(dst + pad_left_ + w, right);
+      }
+    }
+    return;
+  }
   for (int c = c0; c < c1; ++c) {
     float* dst = ws + c * plane_;
     const float* src = x + size_t(c) * p_.in_h * p_.in_w;
@@ -375,12 +415,18 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
   // A split K re-reads a segment's outputs once per chunk: fewer tiles per
   // segment the more images share it, so that they stay in L2.
   const bool split = k_chunk_ < p_.in_c;
-  const size_t segment_tiles = split ? std::max<size_t>(1, kSegmentTiles / size_t(images)) : kSegmentTiles;
+  const size_t segment_tiles = l1_chunks_ ? std::max<size_t>(1, kL1SegmentTiles / size_t(images))
+                               : split    ? std::max<size_t>(1, kSegmentTiles / size_t(images))
+                                          : kSegmentTiles;
+  // L1 chunks: each (tile, image) of a segment keeps its sums here between chunks.
+  std::vector<float> partial;
   int last_phase = -1, last_block = -1;
   for (size_t s = begin; s < end;) {
     size_t e = s + 1, tiles = items_[s].tile_end - items_[s].tile_begin;
     while (e < end && items_[e].block == items_[s].block && tiles < segment_tiles)
       tiles += items_[e].tile_end - items_[e].tile_begin, ++e;
+    if (l1_chunks_ && partial.size() < tile_floats_ * tiles * size_t(images))
+      partial.resize(tile_floats_ * tiles * size_t(images));  // a segment ends on a whole item: a few more tiles
     const Block& bl = blocks_[items_[s].block];
     call.w_tap_stride = ptrdiff_t(p_.in_c) * bl.width;
     call.oc_valid = bl.valid;
@@ -388,7 +434,11 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
       const int c1 = std::min(p_.in_c, c0 + k_chunk_);
       const bool last = c1 == p_.in_c;
       call.in_c = c1 - c0;
-      call.accumulate = c0 > 0;
+      if (l1_chunks_) call.w_tap_stride = ptrdiff_t(c1 - c0) * bl.width;  // packed_at
+      call.accumulate = c0 > 0 && !l1_chunks_;
+      call.partial_in = c0 > 0 && l1_chunks_;
+      call.partial_out = !last && l1_chunks_;
+      size_t slot = 0;  // the (tile, image)'s sums in `partial`: the same each chunk
       // The epilogue once, on the last chunk's way out.
       call.act = last ? act_ : Activation::linear;
       call.scale = last && !scale_.empty() ? scale_.data() + bl.ep_off : nullptr;
@@ -417,8 +467,9 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
             call.ntaps = int(set.idx.size());
             call.w_ic_stride = channel_major_ ? ptrdiff_t(p_.phases[t.phase].tap_entry.size()) * bl.width : 0;
             call.w = packed_.data() + w_off_[size_t(t.phase) * blocks_.size() + it.block] +
-                     size_t(c0) * (channel_major_ ? size_t(call.w_ic_stride) : size_t(bl.width));
+                     packed_at(0, c0, p_.phases[t.phase].tap_entry.size(), bl.width);
             call.y = yb + size_t(bl.oc0) * out_plane + t.y_off;
+            if (l1_chunks_) call.partial = partial.data() + tile_floats_ * slot++;
             if (scheme_ == Scheme::pixels) {
               // Interleaved: the output floats of the row from column s*v0 on that exist.
               call.cols = col_phases_ == 1 ? t.cols : std::min(col_phases_ * t.cols, p_.out_w - p_.sx * t.v0);

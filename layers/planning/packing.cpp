@@ -31,7 +31,7 @@ bool DirectPlan::unpack(int entries, const std::function<void(int, int, int, flo
 }
 
 // Packed weights: for each phase and block, [tap][in_c][width] (or
-// [in_c][tap][width]: packed_at) (channels:
+// [in_c][tap][width], or by L1 chunks: packed_at) (channels:
 // nb*vl, zero lanes past the last channel; pixels: the block's channels).
 // The epilogue's scale and shift padded the same way.
 void DirectPlan::set_weights(const WeightAt& weight, const Epilogue& epilogue) {
@@ -104,7 +104,7 @@ void DirectPlan::pack_weights(const Get& weight, bool has_weights, const Epilogu
         float* base = packed_.data() + w_off_[ph * blocks_.size() + bi];
         for (size_t t = 0; t < q.tap_entry.size(); ++t) {
           const float* from = buf.data() + q.tap_entry[t] * row;
-          if (channel_major_) {  // one run per channel
+          if (channel_major_ || l1_chunks_) {  // one run per channel (packed_at)
             for (int c = 0; c < n; ++c, from += b.width)
               std::copy(from, from + b.valid, base + packed_at(t, ic0 + c, q.tap_entry.size(), b.width));
             continue;

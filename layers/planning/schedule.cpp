@@ -43,7 +43,8 @@ void DirectPlan::partition() {
   double block_weight_bytes = 0;
   for (const DirectPhase& q : p_.phases)
     block_weight_bytes += 4.0 * q.tap_entry.size() * p_.in_c * blocks_.front().width;
-  interleave_ = block_weight_bytes <= cpu_tuning().interleave_bytes;
+  // L1 chunks: phase by phase, each phase's chunk then serves a segment's tiles.
+  interleave_ = !l1_chunks_ && block_weight_bytes <= cpu_tuning().interleave_bytes;
   constexpr size_t kRun = 4;  // tiles per item: fine enough to balance
   auto add = [&](int b, size_t from, size_t to) {
     Item it{b, from, to, 0.0};
@@ -119,6 +120,15 @@ void DirectPlan::choose_k_chunk(std::optional<int> forced) {
       throw ShapeError("direct kernels: input-channel chunks of " + std::to_string(*forced) + " for " +
                        std::to_string(p_.in_c) + " input channels");
     k_chunk_ = *forced;
+    return;
+  }
+  if (l1_chunks_) {  // a phase and block's weights for one chunk within CpuTuning::l1_weight_bytes
+    size_t most_taps = 1;
+    for (const DirectPhase& q : p_.phases) most_taps = std::max(most_taps, q.tap_entry.size());
+    const double per_channel = 4.0 * double(most_taps) * blocks_.front().width;
+    k_chunk_ = std::clamp(int(cpu_tuning().l1_weight_bytes / per_channel), 1, p_.in_c);
+    const int chunks = (p_.in_c + k_chunk_ - 1) / k_chunk_;  // evenly: 256 in 2 chunks of 128, not 170 + 86
+    k_chunk_ = (p_.in_c + chunks - 1) / chunks;
     return;
   }
   double bytes = 0;

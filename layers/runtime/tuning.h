@@ -77,6 +77,18 @@ struct CpuTuning {
                                  // 16x16 stride-2 data gradient: exact 6x1 border tiles, six lines
                                  // per step, 96 KB per tap, ran at about half the FMA estimate)
   double l2_output_bytes;        // an output (per image) up to this size stays in L2 while it is written
+  double l1_weight_bytes;        // L1 blocking (DirectPlan::l1_chunks_): a chunk's weights for one phase
+                                 // and block, at most this (half of a 32 KB L1 data cache: the input
+                                 // rows of the chunk and the tiles' sums share the rest) ...
+  double l1_chunk_max_pixels;    // ... taken by the planner where the widest channel tile has at most this
+                                 // many pixels (AVX2's and NEON's 6: 3 FLOP per weight byte streamed;
+                                 // AVX-512's 14 make 7) and a phase and block's weights exceed
+                                 // l1_weight_bytes. Forced plans, alternated, Zen 4: AVX2 1.05-1.54x
+                                 // faster on the 13 such layers of the DCGAN, seg and conv sets (DCGAN
+                                 // 1024->512 4.21 -> 3.46 ms, seg 512 d2 309 -> 200, 128 d2 29.5 ->
+                                 // 23.1); AVX-512 0.87-1.01x (its 14-pixel tiles already ran at the FMA
+                                 // peak); layers of one small chunk lost (1x1 256->128 16x16 0.179 ->
+                                 // 0.203 ms: the frame's copy; 100->1024 1x1 0.141 -> 0.175)
   double fma_latency_cycles;     // an FMA's result is an input of the next one on its accumulator: a
                                  // tile of fewer accumulators than latency x fma_per_cycle waits on
                                  // them (a 1-pixel tile of 2 vectors: 4 cycles a step, not the 2 its
@@ -90,7 +102,7 @@ inline const CpuTuning& cpu_tuning() {
                                         30.0,         1.0,     0.4,          1.0,    0.5,  100000, 25000,
                                         320.0 * 1024, 2.0 * 1024 * 1024,     16.0 * 1024 * 1024,
                                         2.0,          0.5,     32.0 * 1024,
-                                        768.0 * 1024, 4.0};
+                                        768.0 * 1024, 16.0 * 1024, 8.0, 4.0};
   return kTuning;
 }
 

@@ -13,12 +13,18 @@ inline bool seeds_from_output(const TileCall& a) {
   return a.accumulate && (a.scale || a.shift || a.act != Activation::linear);
 }
 
-// The accumulators of an R x C tile of NB vectors: y's values (padding
-// lanes 0) when seeds_from_output, else 0.
+// The accumulators of an R x C tile of NB vectors: the partial sums of the
+// chunks before (TileCall::partial_in), y's values (padding lanes 0) when
+// seeds_from_output, else 0.
 template <class V, int NB, int R, int C>
 inline void start_accumulators(typename V::reg (*acc)[NB], const TileCall& a) {
   constexpr int M = R * C, B = NB * V::VL;
-  if (seeds_from_output(a)) {
+  if (a.partial_in) {  // a later chunk: the sums so far
+#pragma GCC unroll 64
+    for (int p = 0; p < M; ++p)
+#pragma GCC unroll 8
+      for (int n = 0; n < NB; ++n) acc[p][n] = V::load(a.partial + p * B + n * V::VL);
+  } else if (seeds_from_output(a)) {
     alignas(64) float start[M * B];
     if (a.oc_valid < B)
       for (int i = 0; i < M * B; ++i) start[i] = 0.f;
@@ -37,4 +43,14 @@ inline void start_accumulators(typename V::reg (*acc)[NB], const TileCall& a) {
 #pragma GCC unroll 8
       for (int n = 0; n < NB; ++n) acc[p][n] = V::zero();
   }
+}
+
+// Not the last chunk (TileCall::partial_out): the sums back to a.partial.
+template <class V, int NB, int M>
+inline void store_partial(typename V::reg (*acc)[NB], const TileCall& a) {
+  constexpr int B = NB * V::VL;
+#pragma GCC unroll 64
+  for (int p = 0; p < M; ++p)
+#pragma GCC unroll 8
+    for (int n = 0; n < NB; ++n) V::store(a.partial + p * B + n * V::VL, acc[p][n]);
 }

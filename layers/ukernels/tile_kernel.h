@@ -63,6 +63,12 @@ struct TileCall {
   Activation act;
   bool prefetch;          // channel kernels: prefetch the weight stream (it comes from memory)
   bool accumulate;        // channel kernels: y = epilogue(y + the sums)
+  // Channel kernels, input channels in L1-sized chunks (DirectPlan's
+  // l1_chunks_): the tile's running sums between chunks, [pixel][NB*VL]
+  // (null otherwise). partial_in: the sums start from it (a later chunk);
+  // partial_out: they go back to it, no epilogue, nothing to y (not the last).
+  float* partial;
+  bool partial_in, partial_out;
 };
 
 using TileFn = void (*)(const TileCall&);

@@ -145,6 +145,7 @@ void tile_kernel(const TileCall& a) {
     reg acc[R * CP][NB];
     start_accumulators<V, NB, R, CP>(acc, part);
     tile_sums<V, NB, R, CP, XS>(acc, part);
+    if (part.partial_out) return store_partial<V, NB, R * CP>(acc, part);
     tile_epilogue<V, NB, R * CP>(acc, part, out);
   };
   if constexpr (P == 1) {
@@ -154,9 +155,11 @@ void tile_kernel(const TileCall& a) {
       TileCall part = a;
       part.x += i * CP * XS;
       part.y += i * CP * a.y_col_step;
+      if (part.partial) part.partial += i * CP * B;
       pass(part, buf + i * CP * B);
     }
   }
+  if (a.partial_out) return;
   if (!vector_activation(a.act))
     activate_span(buf, M * B, a.act);
 

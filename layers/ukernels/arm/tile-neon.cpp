@@ -249,6 +249,7 @@ void tile_kernel(const TileCall& a) {
     }
   }
 
+  if (a.partial_out) return store_partial<V, NB, M>(acc, a);  // not the last chunk
   switch (a.act) {  // the activation as a constant: no branch per value
     case Activation::relu: return finish<1, NB, R, C>(acc, a);
     case Activation::leaky: return finish<2, NB, R, C>(acc, a);
