@@ -277,7 +277,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   channel_major_ = (scheme_ == Scheme::channels && p_.xstep > 2) || scheme_ == Scheme::rows ||
                    scheme_ == Scheme::row_channels;
   if (l1_chunks_)
-    for (const Tile& t : tiles_) tile_floats_ = std::max(tile_floats_, size_t(t.rows) * t.cols * k_->vl * blocks_.front().nb);
+    for (const Tile& t : tiles_)
+      tile_floats_ = std::max(tile_floats_, size_t(t.rows) * t.cols * k_->vl * blocks_.front().nb);
   choose_k_chunk(opt.k_chunk);
   pack(weight, epilogue);
   partition();
