@@ -83,10 +83,11 @@ struct CpuTuning {
   double l1_chunk_max_pixels;    // ... taken by the planner where the widest channel tile has at most this
                                  // many pixels (AVX2's and NEON's 6: 3 FLOP per weight byte streamed;
                                  // AVX-512's 14 make 7) and a phase and block's weights exceed
-                                 // l1_weight_bytes. Forced plans, alternated, Zen 4: AVX2 1.05-1.54x
-                                 // faster on the 13 such layers of the DCGAN, seg and conv sets (DCGAN
-                                 // 1024->512 4.21 -> 3.46 ms, seg 512 d2 309 -> 200, 128 d2 29.5 ->
-                                 // 23.1); AVX-512 0.87-1.01x (its 14-pixel tiles already ran at the FMA
+                                 // l1_weight_bytes. Forced plans, alternated, Zen 4: AVX2 1.05-1.55x
+                                 // faster on 13 of the 14 such layers of the DCGAN, seg and conv sets
+                                 // (DCGAN 1024->512 4.21 -> 3.46 ms, seg 512 d2 309 -> 200, 128 d2 29.5
+                                 // -> 23.1; the 5x5 512->256 4.19-4.23 -> 4.19-4.47, noise); AVX-512
+                                 // 0.87-1.01x (its 14-pixel tiles already ran at the FMA
                                  // peak); layers of one small chunk lost (1x1 256->128 16x16 0.179 ->
                                  // 0.203 ms: the frame's copy; 100->1024 1x1 0.141 -> 0.175)
   double fma_latency_cycles;     // an FMA's result is an input of the next one on its accumulator: a
