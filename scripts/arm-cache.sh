@@ -20,29 +20,18 @@ build=${HUGE2_AARCH64_BUILD:-build-aarch64}
 sysroot=$(realpath -m "${HUGE2_AARCH64_SYSROOT:-/var/cache/huge2/aarch64-sysroot}")
 models=${HUGE2_CACHE_MODELS:-nano orin}
 driver=$build/src/huge2-traffic
+for model in $models; do
+  case $model in nano | orin) ;; *) echo "arm-cache: unknown model '$model' (nano, orin)" >&2; exit 2 ;; esac
+done
 [ -x "$driver" ] || { echo "arm-cache: $driver not built (see the usage above)" >&2; exit 1; }
 unset OPENBLAS_CORETYPE  # an x86 name here; arm64 OpenBLAS must detect the emulated core
 
-# The plugin, built once against the installed qemu's own source (Debian
-# ships no plugins), beside arm-counts.sh's counter.
+# The plugin, built once from the installed qemu's own source, beside
+# arm-counts.sh's counter (scripts/arm-counts/qemu-plugin.sh).
 plugin_dir=$build/arm-counts
 plugin=$plugin_dir/libcache.so
-if [ ! -f "$plugin" ]; then
-  for p in dpkg-dev libglib2.0-dev pkg-config; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-      { echo "arm-cache: needs $p (apt-get install $p; deb-src from scripts/install-deps.sh)" >&2; exit 1; }
-  done
-  mkdir -p "$plugin_dir/src"
-  version=$(dpkg-query -W -f='${Version}' qemu-user)
-  version=${version%+b[0-9]*}  # a binary-only rebuild (+bN) has its source's version
-  ls "$plugin_dir"/src/qemu_*.orig.tar.xz >/dev/null 2>&1 ||
-    (cd "$plugin_dir/src" && apt-get source --download-only -qq "qemu=$version" >/dev/null)
-  tar -xJf "$plugin_dir"/src/qemu_*.orig.tar.xz -C "$plugin_dir/src" --wildcards \
-    '*/include/qemu/qemu-plugin.h' '*/contrib/plugins/cache.c'
-  header_dir=$(dirname "$(find "$plugin_dir/src" -name qemu-plugin.h | head -n1)")
-  gcc -O2 -fPIC -shared $(pkg-config --cflags glib-2.0) -I"$header_dir" -o "$plugin" \
-    "$(find "$plugin_dir/src" -path '*contrib/plugins/cache.c' | head -n1)" $(pkg-config --libs glib-2.0)
-fi
+source scripts/arm-counts/qemu-plugin.sh
+[ -f "$plugin" ] || build_qemu_plugin arm-cache "$plugin_dir" "$plugin" contrib/plugins/cache.c
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -51,7 +40,6 @@ count() {  # model, driver args (ALGO N last): "accesses L1D-misses L2-misses"
   case $model in
     nano) cpu=cortex-a57 geometry=dcachesize=32768,dassoc=2,l2cachesize=2097152,l2assoc=16 ;;
     orin) cpu=neoverse-n1 geometry=dcachesize=65536,dassoc=4,l2cachesize=262144,l2assoc=8 ;;
-    *) echo "arm-cache: unknown model '$model' (nano, orin)" >&2; exit 2 ;;
   esac
   OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive HUGE2_ISA=neon \
     qemu-aarch64 -L "$sysroot" -cpu "$cpu" -plugin "$plugin,$geometry,dblksize=64,l2blksize=64,limit=0" \

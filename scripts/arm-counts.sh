@@ -26,23 +26,11 @@ suites=("$@")
 unset OPENBLAS_CORETYPE  # an x86 name here; arm64 OpenBLAS must detect the emulated core
 
 # The plugin, built once against the installed qemu's own plugin header
-# (Debian ships no plugins; the header is in its source package).
+# (scripts/arm-counts/qemu-plugin.sh).
 plugin_dir=$build/arm-counts
 plugin=$plugin_dir/libinsn-count.so
-if [ ! -f "$plugin" ]; then
-  for p in dpkg-dev libglib2.0-dev pkg-config; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-      { echo "arm-counts: needs $p (apt-get install $p; deb-src from scripts/install-deps.sh)" >&2; exit 1; }
-  done
-  mkdir -p "$plugin_dir/src"
-  version=$(dpkg-query -W -f='${Version}' qemu-user)
-  version=${version%+b[0-9]*}  # a binary-only rebuild (+bN) has its source's version
-  (cd "$plugin_dir/src" && apt-get source --download-only -qq "qemu=$version" >/dev/null)
-  tar -xJf "$plugin_dir"/src/qemu_*.orig.tar.xz -C "$plugin_dir/src" --wildcards '*/include/qemu/qemu-plugin.h'
-  header_dir=$(dirname "$(find "$plugin_dir/src" -name qemu-plugin.h | head -n1)")
-  gcc -O2 -fPIC -shared $(pkg-config --cflags glib-2.0) -I"$header_dir" -o "$plugin" \
-    scripts/arm-counts/insn-count.c $(pkg-config --libs glib-2.0)
-fi
+source scripts/arm-counts/qemu-plugin.sh
+[ -f "$plugin" ] || build_qemu_plugin arm-counts "$plugin_dir" "$plugin" scripts/arm-counts/insn-count.c
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
