@@ -57,11 +57,9 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
                      "channel and the padded tiling");
   // By itself (CpuTuning::l1_chunk_max_pixels): narrow tiles, and weights per
   // phase and block of the widest tiles that L1 does not hold.
-  double widest_block_bytes = 0;
-  for (const DirectPhase& q : p_.phases)
-    widest_block_bytes = std::max(widest_block_bytes, 4.0 * q.tap_entry.size() * p_.in_c * k_->max_nb * k_->vl);
   const bool l1_pays = k_->max_pixels[k_->max_nb] <= cpu_tuning().l1_chunk_max_pixels &&
-                       widest_block_bytes > cpu_tuning().l1_weight_bytes && opt.tiling != Tiling::exact;
+                       phase_block_bytes(k_->max_nb * k_->vl) > cpu_tuning().l1_weight_bytes &&
+                       opt.tiling != Tiling::exact;
   const bool want_l1 = l1_possible && opt.l1_chunks.value_or(l1_pays);
   if (try_channels) {
     for (int nb : widths) {

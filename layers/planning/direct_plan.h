@@ -206,6 +206,13 @@ class DirectPlan {
   // The batch inside the blocks or image by image, and the frames per thread;
   // pool_threads: the threads the plan was asked for.
   void choose_image_order(std::optional<bool> forced, int pool_threads);  // schedule.cpp
+  // The largest phase's packed weights for one channel block `width` floats
+  // wide (every tap's in_c x width): what a tile of that block streams.
+  double phase_block_bytes(int width) const {
+    size_t taps = 0;
+    for (const DirectPhase& q : p_.phases) taps = std::max(taps, q.tap_entry.size());
+    return 4.0 * double(taps) * p_.in_c * width;
+  }
   // The whole kernel's bytes as the phases of p_ take it (every tap's in_c x out_c weights).
   double kernel_bytes() const {
     double bytes = 0;

@@ -123,17 +123,15 @@ void DirectPlan::choose_k_chunk(std::optional<int> forced) {
     return;
   }
   if (l1_chunks_) {  // a phase and block's weights for one chunk within CpuTuning::l1_weight_bytes
-    size_t most_taps = 1;
-    for (const DirectPhase& q : p_.phases) most_taps = std::max(most_taps, q.tap_entry.size());
-    const double per_channel = 4.0 * double(most_taps) * blocks_.front().width;
+    const int width = blocks_.front().width;  // per input channel: at least one tap's weights
+    const double per_channel = std::max(phase_block_bytes(width) / p_.in_c, 4.0 * width);
     k_chunk_ = std::clamp(int(cpu_tuning().l1_weight_bytes / per_channel), 1, p_.in_c);
     // Evenly: 128 channels of a 3x3 layer at AVX2's 28 a chunk go 5 x 26 (the last 24), not 4 x 28 + 16.
     const int chunks = (p_.in_c + k_chunk_ - 1) / k_chunk_;
     k_chunk_ = (p_.in_c + chunks - 1) / chunks;
     return;
   }
-  double bytes = 0;
-  for (const DirectPhase& q : p_.phases) bytes = std::max(bytes, 4.0 * q.tap_entry.size() * p_.in_c * blocks_.front().width);
+  const double bytes = phase_block_bytes(blocks_.front().width);
   const size_t tiles_per_phase = tiles_.size() / std::max<size_t>(1, p_.phases.size());
   if (bytes <= cpu_tuning().chunk_weight_bytes || tiles_per_phase < kMinChunkTiles) return;
   const int chunks = int(std::ceil(bytes / cpu_tuning().chunk_weight_bytes));
