@@ -72,6 +72,7 @@ LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa i
   channel_rows_ = clipped_ || p.ksize <= kChannelRowsUpTo;
   fh_ = framed_ ? frame_extent(p, p.h) : p.src_h;
   fw_ = framed_ ? frame_extent(p, p.w) : p.src_w;
+  prefetch_ = double(p.batch) * p.c * fh_ * fw_ * sizeof(float) > cpu_tuning().prefetch_src_bytes;
   // Tile shape: whole kernel rows where they fit (clipped: one column); as
   // many pixel rows as the widest block's registers then hold, split evenly.
   const int cols = clipped_ ? 1 : std::min({p.ksize, k_->max_cols, most});
@@ -151,7 +152,8 @@ std::string LaneCorrelation::describe() const {
          (b.nb > 1 ? " vectors; " : " vector; ") + std::to_string(t.rows) +
          (channel_rows_ ? " channels x " : " kernel rows x ") + std::to_string(t.cols) +
          (t.cols > 1 ? " columns per tile" : " column per tile") +
-         (clipped_ ? ", taps clipped at src's edges), " : framed_ ? ", src in a zero-bordered frame), " : "), ") +
+         (clipped_ ? ", taps clipped at src's edges" : framed_ ? ", src in a zero-bordered frame" : "") +
+         (prefetch_ ? ", next tap's rows prefetched), " : "), ") +
          std::to_string(threads_) + (threads_ > 1 ? " threads" : " thread");
 }
 
@@ -208,6 +210,7 @@ void LaneCorrelation::run(const float* a, const float* src, float* dw, float* ws
   call.act = Activation::linear;
   call.y_oc_stride = ptrdiff_t(n_total), call.y_row_step = ptrdiff_t(dw_row), call.y_col_step = 1;
   call.accumulate = true;
+  call.prefetch_input = prefetch_;
   auto run_tile = [&](TileCall& c, const Tile& t) {
     const Block& bl = blocks_[t.block];
     c.x = src + t.src_off;

@@ -49,7 +49,8 @@ class LaneCorrelation {
   size_t workspace_floats() const {
     return packed_floats() + (framed_ ? size_t(p_.batch) * p_.c * fh_ * fw_ : 0);
   }
-  // e.g. "lane tiles avx512f (30 channels: 1 block of 2 vectors; 2 kernel rows x 4 columns per tile), 2 threads"
+  // e.g. "lane tiles avx512f (30 channels: 1 block of 2 vectors; 2 kernel rows x 4 columns per tile, next
+  // tap's rows prefetched), 2 threads"
   std::string describe() const;
   // dw += the gradient; `ws` holds workspace_floats().
   void run(const float* a, const float* src, float* dw, float* ws, ThreadPool* pool) const;
@@ -75,6 +76,7 @@ class LaneCorrelation {
   bool channel_rows_;      // tile rows are channels (else kernel rows)
   bool clipped_;           // taps reach outside src: tiles of one kx keep the (b, u) and v inside it
   bool framed_;            // taps reach outside src: src goes into a zero-bordered frame first
+  bool prefetch_;          // src is larger than L2: tiles prefetch each next tap's rows (tuning.h)
   int fh_ = 0, fw_ = 0;    // the frame (src itself when not framed)
   int lanes_, threads_;
   std::vector<Block> blocks_;

@@ -25,6 +25,9 @@
 // 8 KB; one run of each alternated, 1 thread, warm-cache rows unchanged).
 constexpr int kWeightPrefetchFloats = 2048;
 
+// What a channel tile's step prefetches (TileCall::prefetch, prefetch_input).
+enum { kPrefetchNone, kPrefetchWeights, kPrefetchInput };
+
 // The sums of an R x C tile of NB vectors into acc (started by
 // start_accumulators).
 template <class V, int NB, int R, int C, int XS>
@@ -69,6 +72,10 @@ inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
     // exceeds L2: the 1024->512 data gradient's 32 MB), the hardware
     // prefetcher alone left the kernel waiting on the weight load; where
     // they are in L2, prefetching cost the 1024->512 forward ~5%.
+    // prefetch_input: each step also asks for the next tap's input rows at
+    // the same place (a lane correlation's src rows, read once each, from
+    // memory: TileCall says when).
+    const ptrdiff_t next_tap = t + 1 < a.ntaps ? a.tap_in[t + 1] - a.tap_in[t] : 0;
     auto channels = [&](auto prefetch) {
       const float* w = wt;
       const float* xp[R];
@@ -77,9 +84,12 @@ inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
       for (int ic = 0; ic < a.in_c; ++ic) {
         // Every 64-byte line of the step's B floats: one prefetch per step
         // asked for every other line of AVX-512's 128-byte steps.
-        if constexpr (decltype(prefetch)::value) {
+        if constexpr (decltype(prefetch)::value == kPrefetchWeights) {
 #pragma GCC unroll 8
           for (int l = 0; l < B; l += kCacheLineFloats) __builtin_prefetch(w + kWeightPrefetchFloats + l);
+        } else if constexpr (decltype(prefetch)::value == kPrefetchInput) {
+#pragma GCC unroll 16
+          for (int r = 0; r < R; ++r) __builtin_prefetch(xp[r] + next_tap);
         }
         reg wv[NB];
 #pragma GCC unroll 8
@@ -97,8 +107,9 @@ inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
         for (int r = 0; r < R; ++r) xp[r] += a.ic_stride;
       }
     };
-    if (a.prefetch) channels(std::true_type{});
-    else channels(std::false_type{});
+    if (a.prefetch) channels(std::integral_constant<int, kPrefetchWeights>{});
+    else if (a.prefetch_input) channels(std::integral_constant<int, kPrefetchInput>{});
+    else channels(std::integral_constant<int, kPrefetchNone>{});
   }
 
 }

@@ -19,6 +19,7 @@
 #include "reference/reference.h"
 #include "runtime/isa.h"
 #include "runtime/thread_pool.h"
+#include "runtime/tuning.h"
 #include "ukernels/tile_kernel.h"
 
 using namespace huge2;
@@ -299,6 +300,29 @@ TEST_CASE("lane tiles whose taps reach the padding: clipped per tile where src's
     check_huge2_gradients<ConvCase>(c, rng, pool, expect(clipped, m));
     c.stride = 2, c.dilation = 2, c.pad = 2, c.in_h = 15;  // input step 2: taps 2 apart
     check_huge2_gradients<ConvCase>(c, rng, pool, expect(clipped, m));
+  }
+}
+
+TEST_CASE("lane tiles over a src larger than L2 prefetch each next tap's rows, and equal the naive gradients",
+          "[gradients]") {
+  // ReID's 4x4/4 and 8x8/8 and a 2x2/2 neck, with dy (src) cut to either
+  // side of CpuTuning::prefetch_src_bytes: by channels, and by the batch.
+  std::mt19937 rng(59);
+  ThreadPool pool(2);
+  const TileKernels& k = tile_kernels(active_isa());
+  struct Layer { int batch, in_c, out_c, h, w, ksize; };  // dy: 1.07, 0.98, 1.15, 1.07, 1.03, 0.93 MiB
+  for (const Layer& c : {Layer{1, 30, 13, 28, 48, 4}, Layer{1, 30, 12, 28, 48, 4}, Layer{2, 30, 7, 28, 48, 4},
+                         Layer{1, 17, 13, 14, 24, 8}, Layer{1, 40, 100, 26, 26, 2}, Layer{1, 40, 90, 26, 26, 2}}) {
+    DeconvShape d;
+    d.batch = c.batch, d.in_c = c.in_c, d.out_c = c.out_c, d.in_h = c.h, d.in_w = c.w, d.ksize = d.stride = c.ksize;
+    const double src_bytes = double(d.output_count()) * sizeof(float);
+    const bool lanes = d.ksize <= 2 || d.in_c <= k.max_nb * k.vl;
+    check_huge2_gradients<DeconvCase>(d, rng, pool, [&](const std::string& method) {
+      INFO("dy: " << src_bytes << " bytes");
+      CHECK((method.find("weights: lane tiles") != std::string::npos) == lanes);
+      CHECK((method.find("next tap's rows prefetched") != std::string::npos) ==
+            (lanes && src_bytes > cpu_tuning().prefetch_src_bytes));
+    });
   }
 }
 

@@ -234,6 +234,23 @@ void tile_kernel(const TileCall& a) {
   for (int t = 0; t < a.ntaps; ++t) {
     const float* wt = a.w + a.tap_idx[t] * a.w_tap_stride;
     const float* x = a.x + a.tap_in[t];
+    // The next tap's input rows along (TileCall::prefetch_input), in a loop
+    // of its own, so that the usual one keeps its instruction count.
+    if (a.prefetch_input) {
+      const ptrdiff_t next = t + 1 < a.ntaps ? a.tap_in[t + 1] - a.tap_in[t] : 0;
+      for (int ic = a.in_c; ic > 0; --ic) {
+        float32x4_t w[NB];
+        load_weights<NB>(w, wt);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+          __builtin_prefetch(x + r * row_step + next);
+          fma_row<NB, C, XS>(acc + r * C, w, x + r * row_step);
+        }
+        wt += B;
+        x += ic_stride;
+      }
+      continue;
+    }
     // Counting down and two channels per trip: the loop's own instructions
     // (compare, branch) are paid once per 2 * R*C*NB FMLAs (4 x 6 tile: 0.365
     // -> 0.302 instructions per MAC with the one-LD1 weights; four per trip
