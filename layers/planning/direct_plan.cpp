@@ -274,6 +274,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   }
   channel_major_ = (scheme_ == Scheme::channels && p_.xstep > 2) || scheme_ == Scheme::rows ||
                    scheme_ == Scheme::row_channels;
+  prefetch_input_ = scheme_ == Scheme::channels && p_.xstep > 2 &&
+                    double(p_.in_c) * plane_ * sizeof(float) > cpu_tuning().prefetch_input_bytes;
   if (l1_chunks_)
     for (const Tile& t : tiles_)
       tile_floats_ = std::max(tile_floats_, size_t(t.rows) * t.cols * k_->vl * blocks_.front().nb);
@@ -318,6 +320,7 @@ std::string DirectPlan::describe() const {
     d << count(blocks_.size(), " channel block", " channel blocks");
   if (l1_chunks_) d << ", input channels in L1 chunks of " << k_chunk_ << " (rows of all channels together)";
   else if (k_chunk_ < p_.in_c) d << ", input channels in chunks of " << k_chunk_;
+  if (prefetch_input_) d << ", next channel's lines prefetched";
   if (images_inside_) d << ", the batch inside each block";
   if (thread_frames_ > 0) d << ", a frame per thread";
   d << ", " << count(size_t(threads_), " thread", " threads");
@@ -406,6 +409,7 @@ void DirectPlan::run_items(size_t begin, size_t end, const float* origin, float*
                            size_t out_img) const {
   const size_t out_plane = size_t(p_.out_h) * p_.out_w;
   TileCall call{};
+  call.prefetch_input = prefetch_input_;
   call.ic_stride = plane_;
   call.row_step = split_frame_ ? pitch_ : p_.ystep * pitch_;
   call.y_oc_stride = ptrdiff_t(out_plane);

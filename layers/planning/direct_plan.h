@@ -262,6 +262,10 @@ class DirectPlan {
   // loop (tile_kernel_impl.h; row_kernel_impl.h, whose taps are the s
   // column phases).
   bool channel_major_ = false;
+  // Channel tiles of input steps 3, 4 and 8 on an input larger than
+  // CpuTuning::prefetch_input_bytes: each tap prefetches its lines in the
+  // next input channel (TileCall::prefetch_input).
+  bool prefetch_input_ = false;
   // Channel tiles: the sums over input channels run in chunks of k_chunk_
   // (all in_c unless a phase and block's weights exceed
   // CpuTuning::chunk_weight_bytes and enough tiles share them): each chunk's

@@ -72,7 +72,7 @@ LaneCorrelation::LaneCorrelation(const CorrelationProblem& p, int threads, Isa i
   channel_rows_ = clipped_ || p.ksize <= kChannelRowsUpTo;
   fh_ = framed_ ? frame_extent(p, p.h) : p.src_h;
   fw_ = framed_ ? frame_extent(p, p.w) : p.src_w;
-  prefetch_ = double(p.batch) * p.c * fh_ * fw_ * sizeof(float) > cpu_tuning().prefetch_src_bytes;
+  prefetch_ = double(p.batch) * p.c * fh_ * fw_ * sizeof(float) > cpu_tuning().prefetch_input_bytes;
   // Tile shape: whole kernel rows where they fit (clipped: one column); as
   // many pixel rows as the widest block's registers then hold, split evenly.
   const int cols = clipped_ ? 1 : std::min({p.ksize, k_->max_cols, most});

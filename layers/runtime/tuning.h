@@ -96,15 +96,22 @@ struct CpuTuning {
                                  // loads take). The 5x5 DCGAN's exact tilings have 16 such corners
                                  // per channel block: 256->128 16x16 ran 1.68-1.70 ms exact, 1.58-1.61
                                  // padded, which only this term puts first. Zen 4/5, A78: 4 cycles
-  double prefetch_src_bytes;     // lane correlations (weight gradients) over a src larger than this (one
-                                 // core's L2) prefetch each next tap's src rows along the current
-                                 // tap's: each row is read once per tile, from memory, and a tap's rows
-                                 // are 2-8 rows apart, which the hardware prefetcher meets too late.
-                                 // ReID's 4x4/4 30->128 (11 MB of dy), AVX-512, 1 thread, driver,
-                                 // alternated four times: 1.78-1.95 -> 1.61-1.68 ms, 8x8/8 1.84-1.90 ->
-                                 // 1.74-1.81 (2.34-2.43 -> 1.68-1.82 in a run where memory was slower);
-                                 // 2 threads 0.83-0.89 -> 0.81-0.84 (4x4/4); YOLO's 2x2/2 necks (1.4-3
-                                 // MB) 0.98-1.03x; a 50 KB src (3x3/3 16->16) lost 5-40%
+  double prefetch_input_bytes;   // channel tiles that read an input (per image) larger than this (one
+                                 // core's L2) once, in jumps the hardware prefetcher meets too late,
+                                 // prefetch it themselves (TileCall::prefetch_input):
+                                 // - lane correlations (weight gradients), the next tap's src rows along
+                                 //   the current tap's (a tap's rows are 2-8 rows apart). ReID's 4x4/4
+                                 //   30->128 (11 MB of dy), AVX-512, 1 thread, driver, alternated four
+                                 //   times: 1.78-1.95 -> 1.61-1.68 ms, 8x8/8 1.84-1.90 -> 1.74-1.81
+                                 //   (2.34-2.43 -> 1.68-1.82 in a run where memory was slower); 2 threads
+                                 //   0.83-0.89 -> 0.81-0.84 (4x4/4); YOLO's 2x2/2 necks (1.4-3 MB)
+                                 //   0.98-1.03x; a 50 KB src (3x3/3 16->16) lost 5-40%;
+                                 // - input steps 3, 4 and 8, each tap's lines in the next channel (a
+                                 //   plane away). ReID's data gradients (convolutions of its 11 MB dy),
+                                 //   1 thread, driver, alternated: 4x4/4 1.60-1.63 -> 1.58-1.61 ms, 8x8/8
+                                 //   1.59-1.65 -> 1.55-1.57 (four rounds, memory fast); 2.02-2.81 ->
+                                 //   1.62-1.81 and 1.74-2.38 -> 1.54-1.59 (five rounds in a slower spell);
+                                 //   2 threads 0.80-0.83 -> 0.80-0.81 and 0.90-0.92 -> 0.88-0.89
 };
 
 inline const CpuTuning& cpu_tuning() {

@@ -62,8 +62,9 @@ struct TileCall {
   const float* shift;     // NB*VL per-channel offsets (padded), or null for 0
   Activation act;
   bool prefetch;          // channel kernels: prefetch the weight stream (it comes from memory)
-  bool prefetch_input;    // channel kernels, input steps 1-2: prefetch the next tap's input rows
-                          // along this tap's (lane correlations over a src beyond L2)
+  bool prefetch_input;    // channel kernels, an input beyond L2 (CpuTuning::prefetch_input_bytes):
+                          // input steps 1-2, prefetch the next tap's rows along this tap's (lane
+                          // correlations); steps 3, 4, 8, each tap's lines in the next channel
   bool accumulate;        // channel kernels: y = epilogue(y + the sums)
   // Channel kernels, input channels in L1-sized chunks (DirectPlan's
   // l1_chunks_): the tile's running sums between chunks, [pixel][NB*VL]

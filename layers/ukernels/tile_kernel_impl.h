@@ -45,8 +45,20 @@ inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
     static_assert(R == 1 || C <= kWideStepNarrowCols, "wide input steps: one row, or narrow columns");
     const float* wc = a.w;
     const float* xc = a.x;
-    for (int ic = 0; ic < a.in_c; ++ic, wc += a.w_ic_stride, xc += a.ic_stride)
+    for (int ic = 0; ic < a.in_c; ++ic, wc += a.w_ic_stride, xc += a.ic_stride) {
+      // prefetch_input: each tap also asks for its lines in the next channel
+      // (a plane away: no pattern the hardware prefetcher follows).
+      const bool ahead = a.prefetch_input && ic + 1 < a.in_c;
       for (int t = 0; t < a.ntaps; ++t) {
+        if (ahead) {
+          const float* nx = xc + a.ic_stride + a.tap_in[t];
+#pragma GCC unroll 16
+          for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 8
+            for (int l = 0; l < C * XS; l += kCacheLineFloats) __builtin_prefetch(nx + r * a.row_step + l);
+            __builtin_prefetch(nx + r * a.row_step + (C - 1) * XS);
+          }
+        }
         const float* w = wc + a.tap_idx[t] * B;
         reg wv[NB];
 #pragma GCC unroll 8
@@ -61,6 +73,7 @@ inline void tile_sums(typename V::reg (*acc)[NB], const TileCall& a) {
             for (int n = 0; n < NB; ++n) acc[r * C + c][n] = V::fma(wv[n], b, acc[r * C + c][n]);
           }
       }
+    }
   } else
   for (int t = 0; t < a.ntaps; ++t) {
     const float* wt = a.w + a.tap_idx[t] * a.w_tap_stride;

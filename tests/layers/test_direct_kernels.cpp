@@ -397,6 +397,25 @@ TEST_CASE("direct kernels: a padded wide-step layer's edge columns go in tiles o
   check_conv(conv_shape(1, 4, 33, 70, 66, 8, 8, 3, 1), rng, isa);
 }
 
+TEST_CASE("direct kernels: input steps 3, 4 and 8 over an input larger than L2 prefetch each tap's lines in the next "
+          "channel, and equal the definition",
+          "[kernels]") {
+  // ReID's data gradients in small: convolutions of stride 4 and 8 (and 3,
+  // padded) whose input is just above or below CpuTuning::prefetch_input_bytes.
+  const Isa isa = active_isa();
+  std::mt19937 rng(61);
+  for (const ConvShape& s : {conv_shape(1, 16, 5, 128, 132, 4, 4, 0, 1), conv_shape(1, 14, 5, 128, 132, 4, 4, 0, 1),
+                             conv_shape(1, 16, 7, 128, 136, 8, 8, 0, 1), conv_shape(2, 9, 4, 175, 175, 3, 3, 1, 1)}) {
+    const double bytes = double(s.in_c) * s.in_h * s.in_w * sizeof(float);  // per image; a padded frame: +5% at most
+    const DirectPlan plan(conv_problem(s), WeightAt{}, Epilogue{}, 1, isa, DirectPlan::Options{});
+    INFO(plan.describe() << "; input " << bytes << " bytes per image");
+    REQUIRE(plan.scheme() == DirectPlan::Scheme::channels);
+    CHECK((plan.describe().find("next channel's lines prefetched") != std::string::npos) ==
+          (bytes > cpu_tuning().prefetch_input_bytes));
+    check_conv(s, rng, isa);
+  }
+}
+
 TEST_CASE("direct kernels: the planner interleaves the column phases of a stride-2 layer with many output pixels per weight",
           "[kernels]") {
   // Plans for the shapes only (no weights), on the ISA of this run. erfnet's

@@ -306,7 +306,7 @@ TEST_CASE("lane tiles whose taps reach the padding: clipped per tile where src's
 TEST_CASE("lane tiles over a src larger than L2 prefetch each next tap's rows, and equal the naive gradients",
           "[gradients]") {
   // ReID's 4x4/4 and 8x8/8 and a 2x2/2 neck, with dy (src) cut to either
-  // side of CpuTuning::prefetch_src_bytes: by channels, and by the batch.
+  // side of CpuTuning::prefetch_input_bytes: by channels, and by the batch.
   std::mt19937 rng(59);
   ThreadPool pool(2);
   const TileKernels& k = tile_kernels(active_isa());
@@ -321,7 +321,7 @@ TEST_CASE("lane tiles over a src larger than L2 prefetch each next tap's rows, a
       INFO("dy: " << src_bytes << " bytes");
       CHECK((method.find("weights: lane tiles") != std::string::npos) == lanes);
       CHECK((method.find("next tap's rows prefetched") != std::string::npos) ==
-            (lanes && src_bytes > cpu_tuning().prefetch_src_bytes));
+            (lanes && src_bytes > cpu_tuning().prefetch_input_bytes));
     });
   }
 }

@@ -223,13 +223,24 @@ void tile_kernel(const TileCall& a) {
     static_assert(R == 1 || C <= kWideStepNarrowCols, "wide input steps: one row, or narrow columns");
     const float* wc = a.w;
     const float* xc = a.x;
-    for (int ic = 0; ic < a.in_c; ++ic, wc += a.w_ic_stride, xc += ic_stride)
+    for (int ic = 0; ic < a.in_c; ++ic, wc += a.w_ic_stride, xc += ic_stride) {
+      const bool ahead = a.prefetch_input && ic + 1 < a.in_c;  // as tile_kernel_impl.h
       for (int t = 0; t < a.ntaps; ++t) {
+        if (ahead) {
+          const float* nx = xc + ic_stride + a.tap_in[t];
+#pragma GCC unroll 8
+          for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 8
+            for (int l = 0; l < C * XS; l += kCacheLineFloats) __builtin_prefetch(nx + r * row_step + l);
+            __builtin_prefetch(nx + r * row_step + (C - 1) * XS);
+          }
+        }
         float32x4_t w[NB];
         load_weights<NB>(w, wc + a.tap_idx[t] * B);
 #pragma GCC unroll 8
         for (int r = 0; r < R; ++r) fma_row<NB, C, XS>(acc + r * C, w, xc + a.tap_in[t] + r * row_step);
       }
+    }
   } else
   for (int t = 0; t < a.ntaps; ++t) {
     const float* wt = a.w + a.tap_idx[t] * a.w_tap_stride;
