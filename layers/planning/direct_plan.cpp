@@ -11,6 +11,7 @@
 namespace huge2 {
 namespace {
 int floor_half(int v) { return v >= 0 ? v / 2 : -((1 - v) / 2); }  // floor(v / 2)
+ptrdiff_t floor_div(ptrdiff_t v, ptrdiff_t d) { return v >= 0 ? v / d : -((d - 1 - v) / d); }  // floor(v / d), d > 0
 }  // namespace
 
 DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, const Epilogue& epilogue, int threads,
@@ -284,6 +285,8 @@ DirectPlan::DirectPlan(const DirectProblem& problem, const WeightAt& weight, con
   partition();
   cold_weights_ = kernel_bytes() > cpu_tuning().l2_weight_bytes;
   choose_image_order(opt.images_inside, std::max(1, threads));
+  row_fills_ = thread_frames_ > 0 && !split_frame_ && !l1_chunks_;
+  if (row_fills_) find_item_rows();
 }
 
 ptrdiff_t DirectPlan::tap_offset(int ty, int tx) const {
@@ -394,6 +397,47 @@ void DirectPlan::split_input(const float* x, float* ws, int c0, int c1) const {
       for (int j = 0; j < w1; ++j) even[j] = src[2 * j], odd[j] = src[2 * j + 1];
       if (w0 > w1) even[w1] = src[w - 1];
     }
+  }
+}
+
+void DirectPlan::pad_rows(const float* x, float* ws, int r0, int r1) const {
+  const ptrdiff_t w = p_.in_w, right = pitch_ - pad_left_ - w;
+  for (int c = 0; c < p_.in_c; ++c) {
+    const float* src = x + size_t(c) * p_.in_h * p_.in_w;
+    for (int i = r0; i < r1; ++i) {
+      float* dst = ws + c * plane_ + i * pitch_;
+      const int ir = i - pad_top_;
+      if (ir < 0 || ir >= p_.in_h) {
+        std::fill(dst, dst + pitch_, 0.f);
+        continue;
+      }
+      zero_few(dst, pad_left_);
+      std::memcpy(dst + pad_left_, src + size_t(ir) * w, sizeof(float) * size_t(w));
+      zero_few(dst + pad_left_ + w, right);
+    }
+  }
+}
+
+void DirectPlan::find_item_rows() {
+  // A tile reads from its first tap at its first pixel to its last tap at its
+  // last pixel (offsets from the frame's row pad_top_, column pad_left_); a
+  // row more each side covers a tap left of column 0 and the pixel kernels'
+  // lanes past a row's end (dropped, but read).
+  const ptrdiff_t origin = ptrdiff_t(pad_top_) * pitch_ + pad_left_, row_step = ptrdiff_t(p_.ystep) * pitch_;
+  for (Item& it : items_) {
+    int lo = pad_h_, hi = -1;
+    for (size_t j = it.tile_begin; j < it.tile_end; ++j) {
+      const Tile& t = tiles_[j];
+      const std::vector<ptrdiff_t>& taps = tap_sets_[t.taps].in_off;
+      if (taps.empty()) continue;
+      const auto [first, last] = std::minmax_element(taps.begin(), taps.end());
+      const ptrdiff_t a = origin + t.in_off + *first;
+      const ptrdiff_t b = origin + t.in_off + *last + (t.rows - 1) * row_step + ptrdiff_t(t.cols - 1) * p_.xstep;
+      lo = std::min(lo, int(floor_div(a, pitch_)) - 1);
+      hi = std::max(hi, int(floor_div(b, pitch_)) + 1);
+    }
+    it.row_begin = std::max(0, lo);
+    it.row_end = std::max(it.row_begin, std::min(pad_h_, hi + 1));
   }
 }
 
@@ -565,14 +609,33 @@ void DirectPlan::run(const float* x, float* y, float* ws, ThreadPool* pool) cons
       return;
     }
     std::vector<char> filled(static_cast<size_t>(threads));
+    // row_fills_: which rows of its frame each thread has filled (this image).
+    std::vector<char> rows(row_fills_ ? size_t(threads) * pad_h_ : 0);
+    auto fill_rows = [&](const float* xb, float* f, int thread, size_t begin, size_t end) {
+      int r0 = pad_h_, r1 = 0;
+      for (size_t i = begin; i < end; ++i) r0 = std::min(r0, items_[i].row_begin), r1 = std::max(r1, items_[i].row_end);
+      char* done = rows.data() + size_t(thread) * pad_h_;
+      for (int i = r0; i < r1;) {  // runs of rows not yet filled
+        if (done[i]) {
+          ++i;
+          continue;
+        }
+        int e = i;
+        while (e < r1 && !done[e]) done[e++] = 1;
+        pad_rows(xb, f, i, e);
+        i = e;
+      }
+    };
     for (int b = 0; b < p_.batch; ++b) {
       const float* xb = x + b * in_img;
       std::fill(filled.begin(), filled.end(), 0);
+      std::fill(rows.begin(), rows.end(), 0);
       pool->run_on_threads(tasks, [&](int task, int thread) {
         const auto [begin, end] = chunk(task);
         if (begin == end) return;
         float* f = ws + size_t(thread) * stride;
-        if (!filled[size_t(thread)]) fill_frame(xb, f, 0, p_.in_c), filled[size_t(thread)] = 1;
+        if (row_fills_) fill_rows(xb, f, thread, begin, end);
+        else if (!filled[size_t(thread)]) fill_frame(xb, f, 0, p_.in_c), filled[size_t(thread)] = 1;
         run_items(begin, end, f + pad_top_ * pitch_ + pad_left_, y + b * out_img, 1, 0, 0);
       });
     }
