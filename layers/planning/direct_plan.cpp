@@ -420,10 +420,12 @@ void DirectPlan::pad_rows(const float* x, float* ws, int r0, int r1) const {
 
 void DirectPlan::find_item_rows() {
   // A tile reads from its first tap at its first pixel to its last tap at its
-  // last pixel (offsets from the frame's row pad_top_, column pad_left_); a
-  // row more each side covers a tap left of column 0 and the pixel kernels'
-  // lanes past a row's end (dropped, but read).
+  // last pixel (offsets from the frame's row pad_top_, column pad_left_), and
+  // a pixel tile's last vector VL - 1 floats more (lanes past the row's end:
+  // dropped, but read, so they read filled rows too). A row more each side
+  // as a margin.
   const ptrdiff_t origin = ptrdiff_t(pad_top_) * pitch_ + pad_left_, row_step = ptrdiff_t(p_.ystep) * pitch_;
+  const ptrdiff_t over = scheme_ == Scheme::pixels ? k_->vl - 1 : 0;
   for (Item& it : items_) {
     int lo = pad_h_, hi = -1;
     for (size_t j = it.tile_begin; j < it.tile_end; ++j) {
@@ -432,7 +434,8 @@ void DirectPlan::find_item_rows() {
       if (taps.empty()) continue;
       const auto [first, last] = std::minmax_element(taps.begin(), taps.end());
       const ptrdiff_t a = origin + t.in_off + *first;
-      const ptrdiff_t b = origin + t.in_off + *last + (t.rows - 1) * row_step + ptrdiff_t(t.cols - 1) * p_.xstep;
+      const ptrdiff_t b =
+          origin + t.in_off + *last + (t.rows - 1) * row_step + ptrdiff_t(t.cols - 1) * p_.xstep + over;
       lo = std::min(lo, int(floor_div(a, pitch_)) - 1);
       hi = std::max(hi, int(floor_div(b, pitch_)) + 1);
     }
