@@ -350,21 +350,8 @@ inline void zero_few(float* dst, ptrdiff_t n) {
 void DirectPlan::pad_input(const float* x, float* ws, int c0, int c1) const {
   const ptrdiff_t w = p_.in_w, gap = pitch_ - w;
   if (l1_chunks_) {  // the channel-row frame: channel c's frame row r at r * pitch_ + c * pad_w_
-    const ptrdiff_t right = pad_w_ - pad_left_ - w;
-    for (int c = c0; c < c1; ++c) {
-      const float* src = x + size_t(c) * p_.in_h * p_.in_w;
-      for (int r = 0; r < pad_h_; ++r) {
-        float* dst = ws + r * pitch_ + c * plane_;
-        const int ir = r - pad_top_;
-        if (ir < 0 || ir >= p_.in_h) {
-          zero_few(dst, pad_w_);
-          continue;
-        }
-        zero_few(dst, pad_left_);
-        std::memcpy(dst + pad_left_, src + size_t(ir) * w, sizeof(float) * size_t(w));
-        zero_few(dst + pad_left_ + w, right);
-      }
-    }
+    for (int c = c0; c < c1; ++c)
+      for (int r = 0; r < pad_h_; ++r) pad_row(x + size_t(c) * p_.in_h * w, ws + r * pitch_ + c * plane_, r);
     return;
   }
   for (int c = c0; c < c1; ++c) {
@@ -400,22 +387,18 @@ void DirectPlan::split_input(const float* x, float* ws, int c0, int c1) const {
   }
 }
 
+void DirectPlan::pad_row(const float* src, float* dst, int r) const {
+  const int ir = r - pad_top_;
+  if (ir < 0 || ir >= p_.in_h) return std::fill(dst, dst + pad_w_, 0.f);
+  const ptrdiff_t w = p_.in_w;
+  zero_few(dst, pad_left_);
+  std::memcpy(dst + pad_left_, src + size_t(ir) * w, sizeof(float) * size_t(w));
+  zero_few(dst + pad_left_ + w, pad_w_ - pad_left_ - w);
+}
+
 void DirectPlan::pad_rows(const float* x, float* ws, int r0, int r1) const {
-  const ptrdiff_t w = p_.in_w, right = pitch_ - pad_left_ - w;
-  for (int c = 0; c < p_.in_c; ++c) {
-    const float* src = x + size_t(c) * p_.in_h * p_.in_w;
-    for (int i = r0; i < r1; ++i) {
-      float* dst = ws + c * plane_ + i * pitch_;
-      const int ir = i - pad_top_;
-      if (ir < 0 || ir >= p_.in_h) {
-        std::fill(dst, dst + pitch_, 0.f);
-        continue;
-      }
-      zero_few(dst, pad_left_);
-      std::memcpy(dst + pad_left_, src + size_t(ir) * w, sizeof(float) * size_t(w));
-      zero_few(dst + pad_left_ + w, right);
-    }
-  }
+  for (int c = 0; c < p_.in_c; ++c)
+    for (int r = r0; r < r1; ++r) pad_row(x + size_t(c) * p_.in_h * p_.in_w, ws + c * plane_ + r * pitch_, r);
 }
 
 void DirectPlan::find_item_rows() {

@@ -227,6 +227,10 @@ class DirectPlan {
   void run_items(size_t begin, size_t end, const float* origin, float* y, int images, size_t in_img,
                  size_t out_img) const;
   void pad_input(const float* x, float* ws, int c0, int c1) const;
+  // Frame row r of one channel at dst (pad_w_ floats, either frame): its
+  // input row (src: the channel's plane) between zero borders, or zeros
+  // where the input has no row r - pad_top_.
+  void pad_row(const float* src, float* dst, int r) const;
   // Frame rows [r0, r1) of every channel (pad_input's frame, not L1 chunks').
   void pad_rows(const float* x, float* ws, int r0, int r1) const;
   // row_fills_: the frame rows each item reads.
